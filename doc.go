@@ -1,0 +1,46 @@
+// Package netintent compiles Kubernetes network-security intent, written once in Go, into
+// native, valid, equivalent policy objects for three enforcement engines.
+//
+// Intent is written with the fluent builder of package policy:
+//
+//	set := policy.NewSet(policy.DefaultNamespace("ecommerce"))
+//	set.Service("order-service").
+//		AllowFrom("api-gateway").TCP(8080).HTTP("POST", "/orders").HTTPRegex("GET", "/orders/[0-9]+").
+//		AllowTo("inventory-service").TCP(8080).
+//		AllowTo("payment-service").TCP(8080)
+//	set.Namespace("ecommerce").DefaultDeny()    // isolates every pod; DNS stays allowed
+//	set.Cluster("block-metadata-access").       // a guardrail: a deny that always wins
+//		DenyTo(policy.CIDR("169.254.169.254/32")).TCP(80)
+//
+// and compiled by a backend:
+//
+//	res, err := cilium.Compile(set) // CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy
+//	res, err := calico.Compile(set) // projectcalico.org/v3 policies, tiers, staged policies
+//	res, err := k8snp.Compile(set)  // networking.k8s.io/v1 NetworkPolicy
+//
+// Each backend's Result holds typed upstream objects (Objects returns them as Object, the
+// shape of controller-runtime's client.Object) and renders them as YAML, JSON or one file
+// per object.
+//
+// # What the intent means
+//
+// Package policy defines the meaning every backend must reproduce, and an evaluator that
+// answers, for any flow, whether the Set allows it and which rule decided:
+//
+//   - A deny always wins and never isolates a workload by itself.
+//   - A workload is isolated in a direction when it has an allow rule in that direction or
+//     is default-deny; then only what an allow rule admits gets through.
+//   - A flow between two workloads needs both ends: the source's egress and the
+//     destination's ingress. An edge is written once; the other end's rule is derived
+//     where that end is isolated, and nowhere else.
+//   - Egress isolation keeps DNS to kube-dns open unless the intent opts out.
+//   - An L7 rule admits the connection and only the matching requests.
+//   - Tiers, where used, are evaluated first, in order; a Pass hands over to the next tier.
+//
+// # Fidelity
+//
+// A backend expresses an intent exactly or refuses it with a *policy.CompileError naming
+// the intent's field path, the backend and the construct it lacks. Lossy translations
+// happen only behind an explicit option and are reported as policy.Warning values and as
+// an annotation on the affected object.
+package netintent

@@ -1,0 +1,717 @@
+package policy
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"regexp/syntax"
+	"sort"
+	"strconv"
+	"strings"
+
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// NamespaceNameLabel is the label Kubernetes puts on every namespace, holding its name.
+const NamespaceNameLabel = "kubernetes.io/metadata.name"
+
+// ValidationError lists every problem found in a Set, each with its field path.
+type ValidationError struct {
+	// Errors are the problems, in a stable order.
+	Errors field.ErrorList
+}
+
+// Error prints one problem per line.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid policy set (%d problem", len(e.Errors))
+	if len(e.Errors) != 1 {
+		b.WriteString("s")
+	}
+	b.WriteString("):")
+	for _, fe := range e.Errors {
+		b.WriteString("\n  ")
+		b.WriteString(fe.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the individual problems, for errors.Is and errors.As.
+func (e *ValidationError) Unwrap() []error {
+	out := make([]error, len(e.Errors))
+	for i, fe := range e.Errors {
+		out[i] = fe
+	}
+	return out
+}
+
+// Model validates the Set and returns its normalized form. Every problem is reported at
+// once in a *ValidationError.
+func (s *Set) Model() (*Model, error) {
+	b := &modelBuilder{set: s, errs: append(field.ErrorList(nil), s.errs...), nsLabels: map[string]map[string]string{}}
+	m := &Model{ServiceLabel: s.serviceLabel}
+	b.options(m)
+	m.Tiers = b.tiers()
+	for _, w := range s.sortedWorkloads() {
+		if p := b.policy(w); p != nil {
+			m.Policies = append(m.Policies, p)
+		}
+	}
+	m.Namespaces = b.namespaces()
+	m.Policies = b.mirror(m.Policies)
+	b.finish(m)
+	if len(b.errs) > 0 {
+		return nil, &ValidationError{Errors: b.errs}
+	}
+	return m, nil
+}
+
+type modelBuilder struct {
+	set      *Set
+	dns      Peer
+	dnsPorts []Port
+	errs     field.ErrorList
+	nsLabels map[string]map[string]string // every namespace declared or referred to
+}
+
+func (b *modelBuilder) add(errs ...*field.Error) { b.errs = append(b.errs, errs...) }
+
+func (b *modelBuilder) options(m *Model) {
+	opts := field.NewPath("options")
+	b.add(metav1validation.ValidateLabelName(b.set.serviceLabel, opts.Child("serviceLabel"))...)
+	if b.set.defaultNamespace != "" {
+		b.namespaceName(b.set.defaultNamespace, opts.Child("defaultNamespace"))
+	}
+	dnsPath := opts.Child("dns")
+	dns, ok := b.peer(nil, Egress, b.set.dns, dnsPath.Child("peer"))
+	if ok && dns.Kind != PeerPods {
+		b.add(field.Invalid(dnsPath.Child("peer"), dns.Kind, "the DNS service must be a pod peer"))
+	}
+	m.DNS = dns
+	m.DNSPorts = b.ports(b.set.dnsPorts, dnsPath.Child("ports"))
+	b.dns, b.dnsPorts = m.DNS, m.DNSPorts
+	if len(m.DNSPorts) == 0 {
+		b.add(field.Required(dnsPath.Child("ports"), "the DNS service needs at least one port"))
+	}
+}
+
+func (b *modelBuilder) tiers() []Tier {
+	out := make([]Tier, 0, len(b.set.tiers))
+	byOrder := map[float64]string{}
+	for _, t := range b.set.tiers {
+		out = append(out, Tier{Name: t.name, Order: t.order, DefaultAction: t.defaultAction, Path: t.path})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Order != out[j].Order {
+			return out[i].Order < out[j].Order
+		}
+		return out[i].Name < out[j].Name
+	})
+	for _, t := range out {
+		for _, msg := range validation.IsDNS1123Label(t.Name) {
+			b.add(field.Invalid(t.Path, t.Name, msg))
+		}
+		if t.Name == "default" {
+			b.add(field.Invalid(t.Path, t.Name, "untiered policies form the default tier; name tiers otherwise"))
+		}
+		if other, dup := byOrder[t.Order]; dup {
+			b.add(field.Duplicate(t.Path.Child("order"), fmt.Sprintf("%v (also tier %q): equal orders would be decided by name", t.Order, other)))
+		}
+		byOrder[t.Order] = t.Name
+	}
+	return out
+}
+
+func (b *modelBuilder) namespaceName(name string, path *field.Path) bool {
+	if name == "" {
+		b.add(field.Required(path, "a namespace is required (set one or use policy.DefaultNamespace)"))
+		return false
+	}
+	msgs := validation.IsDNS1123Label(name)
+	for _, msg := range msgs {
+		b.add(field.Invalid(path, name, msg))
+	}
+	if len(msgs) == 0 {
+		if _, ok := b.nsLabels[name]; !ok {
+			b.nsLabels[name] = nil
+		}
+	}
+	return len(msgs) == 0
+}
+
+func (b *modelBuilder) dnsLabel(value string, path *field.Path) {
+	for _, msg := range validation.IsDNS1123Label(value) {
+		b.add(field.Invalid(path, value, msg))
+	}
+}
+
+func (b *modelBuilder) selector(sel *metav1.LabelSelector, path *field.Path) {
+	if sel == nil {
+		return
+	}
+	errs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, path)
+	b.add(errs...)
+	if len(errs) == 0 {
+		if _, err := metav1.LabelSelectorAsSelector(sel); err != nil {
+			b.add(field.Invalid(path, sel, err.Error()))
+		}
+	}
+}
+
+// subject computes the subject of a workload without reporting problems; policy reports them.
+func (b *modelBuilder) subject(w *Workload) Subject {
+	var sel *metav1.LabelSelector
+	if w.selector != nil {
+		sel = selectorPtr(w.selector)
+	}
+	switch w.kind {
+	case kindService:
+		s := Subject{Scope: ScopeNamespace, Namespace: w.namespace}
+		if sel == nil {
+			s.Pods = metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: w.name}}
+			s.Service = w.name
+		} else {
+			s.Pods = *sel
+		}
+		return s
+	case kindPods, kindNamespace:
+		s := Subject{Scope: ScopeNamespace, Namespace: w.namespace}
+		if sel != nil {
+			s.Pods = *sel
+		}
+		return s
+	case kindCluster:
+		s := Subject{Scope: ScopeCluster}
+		if sel != nil {
+			s.Pods = *sel
+		}
+		if w.nsSelector != nil {
+			s.NamespaceSelector = selectorPtr(w.nsSelector)
+		}
+		return s
+	default:
+		s := Subject{Scope: ScopeHost}
+		if sel != nil {
+			s.Nodes = *sel
+		}
+		return s
+	}
+}
+
+func (b *modelBuilder) policy(w *Workload) *Policy {
+	subj := b.subject(w)
+	p := &Policy{
+		Subject:     subj,
+		Mode:        w.mode,
+		Labels:      copyMap(w.labels),
+		Annotations: copyMap(w.annots),
+		Path:        w.path,
+	}
+	if b.set.audit {
+		p.Mode = Audit
+	}
+	switch w.kind {
+	case kindService:
+		b.namespaceName(w.namespace, w.path.Child("namespace"))
+		b.dnsLabel(w.name, w.path.Child("name"))
+		p.Name = w.name
+	case kindPods:
+		b.namespaceName(w.namespace, w.path.Child("namespace"))
+		b.dnsLabel(w.name, w.path.Child("name"))
+		if w.selector == nil {
+			b.add(field.Required(w.path.Child("selector"), "a pod group needs a selector"))
+		}
+		p.Name = w.name
+	case kindNamespace:
+		b.namespaceName(w.namespace, w.path.Child("name"))
+		if w.selector != nil {
+			b.add(field.Forbidden(w.path.Child("selector"), "namespace defaults apply to all pods of the namespace; use Set.Pods for a subset"))
+		}
+		p.Name = "namespace-defaults"
+	default:
+		b.dnsLabel(w.name, w.path.Child("name"))
+		p.Name = w.name
+	}
+	if w.objName != "" {
+		p.Name = w.objName
+		b.dnsLabel(w.objName, w.path.Child("objectName"))
+	}
+	b.selector(&subj.Pods, w.path.Child("selector"))
+	b.selector(subj.NamespaceSelector, w.path.Child("namespaceSelector"))
+	b.selector(&subj.Nodes, w.path.Child("selector"))
+	b.add(metav1validation.ValidateLabels(p.Labels, w.path.Child("labels"))...)
+	b.add(apivalidation.ValidateAnnotations(p.Annotations, w.path.Child("annotations"))...)
+	if w.tier != "" {
+		p.Tier, p.Order = w.tier, w.order
+		if _, ok := b.set.tiers[w.tier]; !ok {
+			b.add(field.NotFound(w.path.Child("tier"), w.tier))
+		}
+	}
+
+	isolate := w.isolate
+	for _, rb := range w.rules {
+		r, ok := b.rule(p, rb)
+		if !ok {
+			continue
+		}
+		if r.Action == Allow {
+			isolate[dirIndex(rb.dir)] = true
+		}
+		if rb.dir == Ingress {
+			p.Ingress = append(p.Ingress, r)
+		} else {
+			p.Egress = append(p.Egress, r)
+		}
+	}
+	if isolate[0] {
+		p.Isolate = append(p.Isolate, Ingress)
+	}
+	if isolate[1] {
+		p.Isolate = append(p.Isolate, Egress)
+		p.DNS = !w.noDNS
+	}
+	if !p.DNS {
+		p.Egress = append(p.Egress, b.fqdnLookups(p.Egress)...)
+	}
+	return p
+}
+
+// fqdnLookups returns, for a policy without the general DNS allowance, the DNS lookups its
+// FQDN peers need: reaching a name requires resolving it, and engines learn the name's
+// addresses from those lookups.
+func (b *modelBuilder) fqdnLookups(rules []Rule) []Rule {
+	var out []Rule
+	for _, r := range rules {
+		if r.Action != Allow {
+			continue
+		}
+		var names []string
+		for _, p := range r.Peers {
+			if p.Kind == PeerFQDN {
+				names = append(names, p.FQDN)
+			}
+		}
+		if len(names) > 0 {
+			out = append(out, Rule{Action: Allow, Peers: []Peer{b.dns}, Ports: b.dnsPorts, DNS: names, Path: r.Path})
+		}
+	}
+	return out
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
+	path := rb.path
+	before := len(b.errs)
+	r := Rule{Action: rb.action, Path: path}
+	if rb.action == Pass && p.Tier == "" {
+		b.add(field.Forbidden(path.Child("action"), "Pass hands traffic to the next tier; only tiered policies (InTier) can pass"))
+	}
+	if len(rb.peers) == 0 {
+		b.add(field.Required(path.Child("peers"), "name at least one peer (policy.Any() for every peer)"))
+	}
+	for i, peer := range rb.peers {
+		if np, ok := b.peer(p, rb.dir, peer, path.Child("peers").Index(i)); ok {
+			r.Peers = append(r.Peers, np)
+		}
+	}
+	r.Ports = b.ports(rb.ports, path.Child("ports"))
+	for i, m := range rb.icmp {
+		b.icmp(m, path.Child("icmp").Index(i))
+	}
+	r.ICMP = append(r.ICMP, rb.icmp...)
+	for i, h := range rb.http {
+		hp := path.Child("http").Index(i)
+		b.http(h, hp)
+		if h.PathKind == "" {
+			h.PathKind = PathExact
+		}
+		r.HTTP = append(r.HTTP, h)
+	}
+	if len(rb.http) > 0 {
+		b.l7Ports(rb, r.Ports, path, "http", func(pt Port) bool { return pt.Protocol == TCP })
+	}
+	for i, d := range rb.dns {
+		dp := path.Child("dns").Index(i)
+		n, ok := b.fqdn(d, dp)
+		if ok {
+			r.DNS = append(r.DNS, n)
+		}
+	}
+	if len(rb.dns) > 0 {
+		if rb.dir != Egress {
+			b.add(field.Forbidden(path.Child("dns"), "DNS lookup rules apply to egress to DNS servers"))
+		}
+		b.l7Ports(rb, r.Ports, path, "dns", func(pt Port) bool { return pt.Protocol == UDP || pt.Protocol == TCP })
+	}
+	return r, len(b.errs) == before
+}
+
+// l7Ports checks that an L7 rule is an allow with explicit ports of the right protocol:
+// engines attach L7 parsers to ports, and L7 on a deny is enforced by none of them.
+func (b *modelBuilder) l7Ports(rb *RuleBuilder, ports []Port, path *field.Path, what string, ok func(Port) bool) {
+	if rb.action != Allow {
+		b.add(field.Forbidden(path.Child(what), "L7 matches narrow allow rules; no engine enforces L7 on "+strings.ToLower(string(rb.action))+" rules"))
+	}
+	if len(ports) == 0 {
+		b.add(field.Required(path.Child("ports"), what+" rules need explicit ports (for example .TCP(8080))"))
+	}
+	for i, pt := range ports {
+		if !ok(pt) {
+			b.add(field.Invalid(path.Child("ports").Index(i), pt.Protocol, what+" rules cannot apply to this protocol"))
+		}
+	}
+	if len(rb.icmp) > 0 {
+		b.add(field.Forbidden(path.Child("icmp"), what+" rules cannot also match ICMP"))
+	}
+}
+
+// peer validates and resolves a peer. p is nil for the Set's own options.
+func (b *modelBuilder) peer(p *Policy, dir Direction, peer Peer, path *field.Path) (Peer, bool) {
+	before := len(b.errs)
+	switch peer.Kind {
+	case peerInvalid:
+		return peer, false
+	case PeerAny:
+	case PeerPods:
+		peer = b.podPeer(p, peer, path)
+	case PeerCIDR:
+		peer = b.cidrPeer(peer, path)
+	case PeerFQDN:
+		if dir != Egress {
+			b.add(field.Forbidden(path, "FQDN peers apply to egress: an FQDN names where traffic goes, not where it comes from"))
+		}
+		if n, ok := b.fqdn(peer.FQDN, path.Child("fqdn")); ok {
+			peer.FQDN = n
+		}
+	case PeerEntity:
+		switch peer.Entity {
+		case EntityWorld, EntityCluster, EntityHost, EntityRemoteNode, EntityKubeAPIServer:
+		default:
+			b.add(field.NotSupported(path.Child("entity"), peer.Entity,
+				[]Entity{EntityWorld, EntityCluster, EntityHost, EntityRemoteNode, EntityKubeAPIServer}))
+		}
+	default:
+		b.add(field.NotSupported(path.Child("kind"), peer.Kind, []PeerKind{PeerAny, PeerPods, PeerCIDR, PeerFQDN, PeerEntity}))
+	}
+	peer.rawCIDR, peer.rawExcept, peer.workload, peer.sameNamespace = "", nil, nil, false
+	return peer, len(b.errs) == before
+}
+
+func (b *modelBuilder) podPeer(p *Policy, peer Peer, path *field.Path) Peer {
+	if w := peer.workload; w != nil {
+		if w.set != b.set {
+			b.add(field.Invalid(path, w.path.String(), "the workload belongs to another Set"))
+			return peer
+		}
+		s := b.subject(w)
+		switch s.Scope {
+		case ScopeHost:
+			b.add(field.Invalid(path, w.path.String(), "a host policy selects nodes, not pods; use policy.Host() or policy.RemoteNodes()"))
+		case ScopeCluster:
+			peer.NamespaceSelector, peer.AllNamespaces = s.NamespaceSelector, s.NamespaceSelector == nil
+		default:
+			peer.Namespace = s.Namespace
+		}
+		pods := s.Pods
+		peer.PodSelector, peer.Service = &pods, s.Service
+		return peer
+	}
+	if peer.sameNamespace {
+		if p == nil || p.Subject.Scope != ScopeNamespace {
+			b.add(field.Invalid(path, peer.Service, "this peer is relative to the workload's namespace, which cluster-wide and host policies lack; use ServiceIn, PodsIn, Namespace or AllNamespaces"))
+			return peer
+		}
+		peer.Namespace = p.Subject.Namespace
+	}
+	set := 0
+	if peer.Namespace != "" {
+		set++
+		b.namespaceName(peer.Namespace, path.Child("namespace"))
+	}
+	if peer.NamespaceSelector != nil {
+		set++
+		b.selector(peer.NamespaceSelector, path.Child("namespaceSelector"))
+	}
+	if peer.AllNamespaces {
+		set++
+	}
+	if set != 1 {
+		b.add(field.Invalid(path, set, "a pod peer names exactly one of: a namespace, a namespace selector, all namespaces"))
+	}
+	if peer.Service != "" {
+		b.dnsLabel(peer.Service, path.Child("service"))
+		if peer.PodSelector == nil {
+			peer.PodSelector = &metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: peer.Service}}
+		}
+	}
+	b.selector(peer.PodSelector, path.Child("pods"))
+	if peer.ServiceAccount != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(peer.ServiceAccount) {
+			b.add(field.Invalid(path.Child("serviceAccount"), peer.ServiceAccount, msg))
+		}
+	}
+	if peer.Cluster != "" {
+		b.dnsLabel(peer.Cluster, path.Child("cluster"))
+	}
+	return peer
+}
+
+func (b *modelBuilder) cidrPeer(peer Peer, path *field.Path) Peer {
+	if peer.rawCIDR != "" || !peer.CIDR.IsValid() {
+		pfx, err := netip.ParsePrefix(peer.rawCIDR)
+		if err != nil {
+			b.add(field.Invalid(path.Child("cidr"), peer.rawCIDR, "not a CIDR: "+err.Error()))
+			return peer
+		}
+		peer.CIDR = pfx
+		peer.Except = nil
+		for i, e := range peer.rawExcept {
+			ep, err := netip.ParsePrefix(e)
+			if err != nil {
+				b.add(field.Invalid(path.Child("except").Index(i), e, "not a CIDR: "+err.Error()))
+				continue
+			}
+			peer.Except = append(peer.Except, ep)
+		}
+	}
+	c := peer.CIDR
+	if c.Addr().Is4In6() {
+		b.add(field.Invalid(path.Child("cidr"), c.String(), "IPv4-mapped IPv6 ranges are ambiguous; write the IPv4 range"))
+		return peer
+	}
+	if c != c.Masked() {
+		b.add(field.Invalid(path.Child("cidr"), c.String(), fmt.Sprintf("host bits are set; the range is %s", c.Masked())))
+	}
+	seen := map[netip.Prefix]bool{}
+	for i, e := range peer.Except {
+		ep := path.Child("except").Index(i)
+		switch {
+		case e.Addr().Is4() != c.Addr().Is4():
+			b.add(field.Invalid(ep, e.String(), "except must be in the same IP family as the cidr "+c.String()))
+		case e != e.Masked():
+			b.add(field.Invalid(ep, e.String(), fmt.Sprintf("host bits are set; the range is %s", e.Masked())))
+		case e.Bits() <= c.Bits() || !c.Contains(e.Addr()):
+			b.add(field.Invalid(ep, e.String(), "except must be a strict sub-range of the cidr "+c.String()))
+		case seen[e]:
+			b.add(field.Duplicate(ep, e.String()))
+		}
+		seen[e] = true
+	}
+	sort.Slice(peer.Except, func(i, j int) bool { return peer.Except[i].String() < peer.Except[j].String() })
+	return peer
+}
+
+var fqdnLabel = regexp.MustCompile(`^[a-z0-9_*]([-a-z0-9_*]*[a-z0-9_*])?$`)
+
+// fqdn validates a DNS name or "*" pattern and returns it in canonical form (lower case,
+// no trailing dot).
+func (b *modelBuilder) fqdn(name string, path *field.Path) (string, bool) {
+	n := strings.TrimSuffix(strings.ToLower(name), ".")
+	if n == "*" {
+		return n, true
+	}
+	if n == "" || len(n) > 253 {
+		b.add(field.Invalid(path, name, "a DNS name or pattern of 1 to 253 characters is required"))
+		return n, false
+	}
+	for _, l := range strings.Split(n, ".") {
+		if len(l) > 63 || !fqdnLabel.MatchString(l) {
+			b.add(field.Invalid(path, name, fmt.Sprintf("label %q: each dot-separated label is 1-63 of a-z, 0-9, '-', '_' or '*', not starting or ending with '-'", l)))
+			return n, false
+		}
+	}
+	return n, true
+}
+
+func (b *modelBuilder) ports(in []Port, path *field.Path) []Port {
+	var out []Port
+	seen := map[Port]bool{}
+	for i, pt := range in {
+		pp := path.Index(i)
+		ok := true
+		switch pt.Protocol {
+		case TCP, UDP, SCTP:
+		default:
+			b.add(field.NotSupported(pp.Child("protocol"), pt.Protocol, []Protocol{TCP, UDP, SCTP}))
+			ok = false
+		}
+		switch {
+		case pt.Name != "":
+			for _, msg := range validation.IsValidPortName(pt.Name) {
+				b.add(field.Invalid(pp.Child("name"), pt.Name, msg))
+				ok = false
+			}
+			if pt.Port != 0 || pt.EndPort != 0 {
+				b.add(field.Invalid(pp, pt.Name, "a named port has no number or range"))
+				ok = false
+			}
+		case pt.Port == 0:
+			if pt.EndPort != 0 {
+				b.add(field.Invalid(pp.Child("endPort"), pt.EndPort, "a range needs a start port"))
+				ok = false
+			}
+		default:
+			for _, msg := range validation.IsValidPortNum(int(pt.Port)) {
+				b.add(field.Invalid(pp.Child("port"), pt.Port, msg))
+				ok = false
+			}
+			if pt.EndPort != 0 {
+				for _, msg := range validation.IsValidPortNum(int(pt.EndPort)) {
+					b.add(field.Invalid(pp.Child("endPort"), pt.EndPort, msg))
+					ok = false
+				}
+				if ok && pt.EndPort < pt.Port {
+					b.add(field.Invalid(pp.Child("endPort"), pt.EndPort, fmt.Sprintf("must not be less than port %d", pt.Port)))
+					ok = false
+				}
+				if pt.EndPort == pt.Port {
+					pt.EndPort = 0
+				}
+			}
+		}
+		if ok && !seen[pt] {
+			seen[pt] = true
+			out = append(out, pt)
+		}
+	}
+	return out
+}
+
+func (b *modelBuilder) icmp(m ICMP, path *field.Path) {
+	if m.Family != IPv4 && m.Family != IPv6 {
+		b.add(field.NotSupported(path.Child("family"), m.Family, []IPFamily{IPv4, IPv6}))
+	}
+	for _, msg := range validation.IsInRange(int(m.Type), 0, 255) {
+		b.add(field.Invalid(path.Child("type"), m.Type, msg))
+	}
+	if m.Code != nil {
+		for _, msg := range validation.IsInRange(int(*m.Code), 0, 255) {
+			b.add(field.Invalid(path.Child("code"), *m.Code, msg))
+		}
+	}
+}
+
+var httpToken = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
+
+func (b *modelBuilder) http(h HTTPMatch, path *field.Path) {
+	if h.Method != "" && !httpToken.MatchString(h.Method) {
+		b.add(field.Invalid(path.Child("method"), h.Method, "an HTTP method is a token such as GET or POST"))
+	}
+	switch h.PathKind {
+	case "", PathExact, PathPrefix:
+		if h.Path != "" && (!strings.HasPrefix(h.Path, "/") || strings.ContainsAny(h.Path, " \t\r\n?#")) {
+			b.add(field.Invalid(path.Child("path"), h.Path, "an HTTP path starts with '/' and has no spaces, query or fragment"))
+		}
+	case PathRegex:
+		if _, err := syntax.Parse(h.Path, syntax.Perl); err != nil {
+			b.add(field.Invalid(path.Child("path"), h.Path, "not an RE2 regular expression: "+err.Error()))
+		}
+	default:
+		b.add(field.NotSupported(path.Child("pathKind"), h.PathKind, []PathKind{PathExact, PathPrefix, PathRegex}))
+	}
+	if h.Host != "" {
+		host := h.Host
+		if i := strings.LastIndexByte(host, ':'); i > 0 {
+			if n, err := strconv.Atoi(host[i+1:]); err != nil || len(validation.IsValidPortNum(n)) > 0 {
+				b.add(field.Invalid(path.Child("host"), h.Host, "the port after ':' is invalid"))
+			}
+			host = host[:i]
+		}
+		for _, msg := range validation.IsDNS1123Subdomain(strings.ToLower(host)) {
+			b.add(field.Invalid(path.Child("host"), h.Host, msg))
+		}
+	}
+	for i, hd := range h.Headers {
+		hp := path.Child("headers").Index(i)
+		for _, msg := range validation.IsHTTPHeaderName(hd.Name) {
+			b.add(field.Invalid(hp.Child("name"), hd.Name, msg))
+		}
+		if strings.ContainsAny(hd.Value, "\r\n") {
+			b.add(field.Invalid(hp.Child("value"), hd.Value, "a header value cannot contain line breaks"))
+		}
+	}
+}
+
+// namespaces returns every namespace the Set declares or refers to, with declared labels
+// plus the name label Kubernetes sets.
+func (b *modelBuilder) namespaces() []NamespaceInfo {
+	for name, n := range b.set.namespaces {
+		if len(validation.IsDNS1123Label(name)) > 0 {
+			continue
+		}
+		b.add(metav1validation.ValidateLabels(n.nsLabels, n.path.Child("labels"))...)
+		b.nsLabels[name] = n.nsLabels
+	}
+	names := make([]string, 0, len(b.nsLabels))
+	for name := range b.nsLabels {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := make([]NamespaceInfo, len(names))
+	for i, name := range names {
+		labels := copyMap(b.nsLabels[name])
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		if v, ok := labels[NamespaceNameLabel]; ok && v != name {
+			b.add(field.Invalid(field.NewPath("namespaces").Key(name).Child("labels").Key(NamespaceNameLabel), v,
+				"Kubernetes sets this label to the namespace's name"))
+		}
+		labels[NamespaceNameLabel] = name
+		b.nsLabels[name] = labels
+		out[i] = NamespaceInfo{Name: name, Labels: labels}
+	}
+	return out
+}
+
+// finish checks object names and sorts the policies.
+func (b *modelBuilder) finish(m *Model) {
+	sort.SliceStable(m.Policies, func(i, j int) bool { return policyLess(m.Policies[i], m.Policies[j]) })
+	seen := map[string]*Policy{}
+	for _, p := range m.Policies {
+		key := p.Subject.Namespace + "/" + p.Name
+		if other, dup := seen[key]; dup {
+			b.add(field.Duplicate(p.Path.Child("objectName"), fmt.Sprintf("%s (also used by %s)", p.Name, other.Path)))
+			continue
+		}
+		seen[key] = p
+	}
+}
+
+func scopeRank(s Scope) int {
+	switch s {
+	case ScopeCluster:
+		return 0
+	case ScopeHost:
+		return 1
+	default:
+		return 2
+	}
+}
+
+func policyLess(a, b *Policy) bool {
+	if ra, rb := scopeRank(a.Subject.Scope), scopeRank(b.Subject.Scope); ra != rb {
+		return ra < rb
+	}
+	if a.Subject.Namespace != b.Subject.Namespace {
+		return a.Subject.Namespace < b.Subject.Namespace
+	}
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	return a.Mode < b.Mode
+}

@@ -1,0 +1,280 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// mirror implements design rule 4.4: an allow written at one end of an edge also opens the
+// other end where that end is isolated. For every allow rule of an untiered policy P and
+// every in-cluster pod peer X of it, each untiered policy Q that isolates X's side gets
+// (through the subject Q ∩ X) an L3/L4 allow back to P's subject. Nothing is emitted where
+// the peer's side is not isolated: a mirrored rule never isolates anything by itself.
+//
+// The mirrored subject ignores X's service account: it may open the peer's side for a few
+// more of Q's pods, but only towards P's subject, whose own side still admits only X, so
+// no flow is widened.
+func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
+	idx := newIsolationIndex(b.set.serviceLabel, policies)
+	bySubject := map[string]*Policy{}
+	for _, p := range policies {
+		bySubject[mirrorKey(p.Subject, p.Mode, p.Tier)] = p
+	}
+	var derived []*Policy
+	for _, p := range policies {
+		if p.Tier != "" || p.Subject.Scope == ScopeHost {
+			continue
+		}
+		for _, d := range []Direction{Ingress, Egress} {
+			other := opposite(d)
+			for _, r := range p.Rules(d) {
+				if r.Action != Allow || r.Mirrored {
+					continue
+				}
+				for _, x := range r.Peers {
+					if !x.IsInCluster() {
+						continue
+					}
+					for _, q := range idx.candidates(other, x) {
+						subj, ok := b.intersect(q.Subject, x)
+						if !ok {
+							continue
+						}
+						mr := Rule{Action: Allow, Peers: []Peer{peerOf(p.Subject)}, Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
+						key := mirrorKey(subj, p.Mode, "")
+						target, found := bySubject[key]
+						if !found {
+							target = &Policy{
+								Name:    derivedName(subj, q, key),
+								Subject: subj,
+								Mode:    p.Mode,
+								Labels:  copyMap(q.Labels),
+								Path:    q.Path,
+							}
+							bySubject[key] = target
+							derived = append(derived, target)
+						}
+						if !target.Isolates(other) {
+							target.Isolate = append(target.Isolate, other)
+							sortDirections(target.Isolate)
+						}
+						if other == Ingress {
+							target.Ingress = appendRule(target.Ingress, mr)
+						} else {
+							target.Egress = appendRule(target.Egress, mr)
+						}
+					}
+				}
+			}
+		}
+	}
+	return append(policies, derived...)
+}
+
+func opposite(d Direction) Direction {
+	if d == Ingress {
+		return Egress
+	}
+	return Ingress
+}
+
+func sortDirections(ds []Direction) {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] == Ingress && ds[j] == Egress })
+}
+
+// appendRule appends r unless an identical mirrored rule is already there: one edge
+// declared from several places needs one rule.
+func appendRule(rules []Rule, r Rule) []Rule {
+	for _, have := range rules {
+		if have.Mirrored && equalJSON(have.Peers, r.Peers) && equalJSON(have.Ports, r.Ports) && equalJSON(have.ICMP, r.ICMP) {
+			return rules
+		}
+	}
+	return append(rules, r)
+}
+
+func equalJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+// peerOf is the pod peer standing for a subject's pods.
+func peerOf(s Subject) Peer {
+	pods := *s.Pods.DeepCopy()
+	p := Peer{Kind: PeerPods, PodSelector: &pods, Service: s.Service}
+	if s.Scope == ScopeNamespace {
+		p.Namespace = s.Namespace
+	} else if s.NamespaceSelector != nil {
+		p.NamespaceSelector = s.NamespaceSelector.DeepCopy()
+	} else {
+		p.AllNamespaces = true
+	}
+	return p
+}
+
+// intersect returns the subject of q's pods that x selects, and false when there are none
+// (as far as the Set's namespace labels tell).
+func (b *modelBuilder) intersect(q Subject, x Peer) (Subject, bool) {
+	pods, ok := intersectSelectors(&q.Pods, x.PodSelector)
+	if !ok {
+		return Subject{}, false
+	}
+	out := Subject{Scope: q.Scope, Pods: *pods}
+	switch q.Scope {
+	case ScopeNamespace:
+		out.Namespace = q.Namespace
+		switch {
+		case x.AllNamespaces:
+		case x.Namespace != "":
+			if x.Namespace != q.Namespace {
+				return Subject{}, false
+			}
+		default:
+			if !selectorMatches(x.NamespaceSelector, b.nsLabels[q.Namespace]) {
+				return Subject{}, false
+			}
+		}
+	case ScopeCluster:
+		var xs *metav1.LabelSelector
+		switch {
+		case x.Namespace != "":
+			xs = &metav1.LabelSelector{MatchLabels: map[string]string{NamespaceNameLabel: x.Namespace}}
+		case x.NamespaceSelector != nil:
+			xs = x.NamespaceSelector
+		}
+		if q.NamespaceSelector != nil || xs != nil {
+			ns, ok := intersectSelectors(q.NamespaceSelector, xs)
+			if !ok {
+				return Subject{}, false
+			}
+			out.NamespaceSelector = ns
+		}
+	default:
+		return Subject{}, false
+	}
+	if svc, ok := out.Pods.MatchLabels[b.set.serviceLabel]; ok && len(out.Pods.MatchLabels) == 1 && len(out.Pods.MatchExpressions) == 0 {
+		out.Service = svc
+	}
+	return out, true
+}
+
+// mirrorKey identifies a subject (with mode and tier) so that rules for the same pods
+// share one policy.
+func mirrorKey(s Subject, m Mode, tier string) string {
+	k, _ := json.Marshal(struct {
+		Scope     Scope
+		Namespace string
+		NS        *metav1.LabelSelector
+		Pods      metav1.LabelSelector
+		Nodes     metav1.LabelSelector
+		Mode      Mode
+		Tier      string
+	}{s.Scope, s.Namespace, s.NamespaceSelector, s.Pods, s.Nodes, m, tier})
+	return string(k)
+}
+
+// derivedName names a policy that exists only for mirrored rules: after the service when
+// the subject is a service, else after the isolating policy plus a stable hash.
+func derivedName(s Subject, q *Policy, key string) string {
+	if s.Service != "" {
+		return s.Service
+	}
+	sum := sha256.Sum256([]byte(key))
+	name := q.Name
+	if len(name) > 50 {
+		name = name[:50]
+	}
+	return name + "-" + hex.EncodeToString(sum[:])[:8]
+}
+
+// isolationIndex finds the untiered policies that isolate a direction and may select a
+// peer's pods, without scanning every policy for every peer.
+type isolationIndex struct {
+	label string
+	// byNS[d][namespace] holds namespaced policies; byService narrows those whose pod
+	// selector is one service label value.
+	byNS      [2]map[string][]*Policy
+	byService [2]map[string]map[string][]*Policy
+	cluster   [2][]*Policy
+}
+
+func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
+	idx := &isolationIndex{label: label}
+	for i := range idx.byNS {
+		idx.byNS[i] = map[string][]*Policy{}
+		idx.byService[i] = map[string]map[string][]*Policy{}
+	}
+	for _, q := range policies {
+		if q.Tier != "" || q.Mode != Enforce {
+			continue
+		}
+		for _, d := range q.Isolate {
+			i := dirIndex(d)
+			switch q.Subject.Scope {
+			case ScopeCluster:
+				idx.cluster[i] = append(idx.cluster[i], q)
+			case ScopeNamespace:
+				if v, ok := q.Subject.Pods.MatchLabels[label]; ok {
+					m := idx.byService[i][q.Subject.Namespace]
+					if m == nil {
+						m = map[string][]*Policy{}
+						idx.byService[i][q.Subject.Namespace] = m
+					}
+					m[v] = append(m[v], q)
+				} else {
+					idx.byNS[i][q.Subject.Namespace] = append(idx.byNS[i][q.Subject.Namespace], q)
+				}
+			}
+		}
+	}
+	return idx
+}
+
+// candidates returns the policies isolating direction d that might select x's pods; the
+// caller intersects to decide.
+func (idx *isolationIndex) candidates(d Direction, x Peer) []*Policy {
+	i := dirIndex(d)
+	out := append([]*Policy(nil), idx.cluster[i]...)
+	add := func(ns string) {
+		out = append(out, idx.byNS[i][ns]...)
+		bySvc := idx.byService[i][ns]
+		if x.PodSelector != nil && x.PodSelector.MatchLabels[idx.label] != "" {
+			v := x.PodSelector.MatchLabels[idx.label]
+			out = append(out, bySvc[v]...)
+			return
+		}
+		keys := make([]string, 0, len(bySvc))
+		for k := range bySvc {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = append(out, bySvc[k]...)
+		}
+	}
+	if x.Namespace != "" {
+		add(x.Namespace)
+		return out
+	}
+	nss := make([]string, 0, len(idx.byNS[i])+len(idx.byService[i]))
+	seen := map[string]bool{}
+	for ns := range idx.byNS[i] {
+		seen[ns] = true
+		nss = append(nss, ns)
+	}
+	for ns := range idx.byService[i] {
+		if !seen[ns] {
+			nss = append(nss, ns)
+		}
+	}
+	sort.Strings(nss)
+	for _, ns := range nss {
+		add(ns)
+	}
+	return out
+}

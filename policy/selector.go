@@ -1,0 +1,103 @@
+package policy
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Selector selects pods, namespaces or nodes by their labels, with Kubernetes label-selector
+// semantics. MatchLabels covers equality; LabelSelector adds set-based expressions.
+type Selector interface {
+	// LabelSelector returns the selector as a fresh Kubernetes LabelSelector value.
+	LabelSelector() metav1.LabelSelector
+}
+
+// MatchLabels selects objects that carry every listed label with the listed value.
+// An empty MatchLabels selects everything.
+type MatchLabels map[string]string
+
+// LabelSelector returns m as a Kubernetes LabelSelector.
+func (m MatchLabels) LabelSelector() metav1.LabelSelector {
+	if len(m) == 0 {
+		return metav1.LabelSelector{}
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return metav1.LabelSelector{MatchLabels: out}
+}
+
+// LabelSelector is a full Kubernetes label selector (matchLabels and matchExpressions).
+// Convert an existing value with policy.LabelSelector(sel).
+type LabelSelector metav1.LabelSelector
+
+// LabelSelector returns a deep copy of s as a Kubernetes LabelSelector.
+func (s LabelSelector) LabelSelector() metav1.LabelSelector {
+	ls := metav1.LabelSelector(s)
+	return *ls.DeepCopy()
+}
+
+// Everything selects every object.
+func Everything() Selector { return MatchLabels(nil) }
+
+// isEmptySelector reports whether s selects everything.
+func isEmptySelector(s *metav1.LabelSelector) bool {
+	return s == nil || (len(s.MatchLabels) == 0 && len(s.MatchExpressions) == 0)
+}
+
+// selectorMatches evaluates s against a label set. A nil selector matches everything.
+// Callers validate selectors first; an invalid one matches nothing.
+func selectorMatches(s *metav1.LabelSelector, set map[string]string) bool {
+	if isEmptySelector(s) {
+		return true
+	}
+	sel, err := metav1.LabelSelectorAsSelector(s)
+	if err != nil {
+		return false
+	}
+	return sel.Matches(labels.Set(set))
+}
+
+// intersectSelectors returns a selector that matches exactly what both a and b match, and
+// false when the two can never both match (conflicting equality labels).
+func intersectSelectors(a, b *metav1.LabelSelector) (*metav1.LabelSelector, bool) {
+	out := &metav1.LabelSelector{}
+	for _, s := range []*metav1.LabelSelector{a, b} {
+		if s == nil {
+			continue
+		}
+		for k, v := range s.MatchLabels {
+			if old, ok := out.MatchLabels[k]; ok && old != v {
+				return nil, false
+			}
+			if out.MatchLabels == nil {
+				out.MatchLabels = map[string]string{}
+			}
+			out.MatchLabels[k] = v
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range []*metav1.LabelSelector{a, b} {
+		if s == nil {
+			continue
+		}
+		for _, r := range s.MatchExpressions {
+			key := requirementKey(r)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out.MatchExpressions = append(out.MatchExpressions, *r.DeepCopy())
+		}
+	}
+	return out, true
+}
+
+func requirementKey(r metav1.LabelSelectorRequirement) string {
+	k := r.Key + "\x00" + string(r.Operator)
+	for _, v := range r.Values {
+		k += "\x00" + v
+	}
+	return k
+}
