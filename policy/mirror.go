@@ -21,8 +21,10 @@ import (
 func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 	idx := newIsolationIndex(b.set.serviceLabel, policies)
 	bySubject := map[string]*Policy{}
+	names := map[string]bool{}
 	for _, p := range policies {
 		bySubject[mirrorKey(p.Subject, p.Mode, p.Tier)] = p
+		names[p.Subject.Namespace+"/"+p.Name] = true
 	}
 	var derived []*Policy
 	for _, p := range policies {
@@ -49,7 +51,7 @@ func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 						target, found := bySubject[key]
 						if !found {
 							target = &Policy{
-								Name:    derivedName(subj, q, key),
+								Name:    derivedName(subj, q, key, names),
 								Subject: subj,
 								Mode:    p.Mode,
 								Labels:  copyMap(q.Labels),
@@ -179,17 +181,20 @@ func mirrorKey(s Subject, m Mode, tier string) string {
 }
 
 // derivedName names a policy that exists only for mirrored rules: after the service when
-// the subject is a service, else after the isolating policy plus a stable hash.
-func derivedName(s Subject, q *Policy, key string) string {
-	if s.Service != "" {
-		return s.Service
+// the subject is one service of a namespace and the name is free, else after the isolating
+// policy plus a stable hash of the subject.
+func derivedName(s Subject, q *Policy, key string, used map[string]bool) string {
+	name := s.Service
+	if s.Scope != ScopeNamespace || name == "" || used[s.Namespace+"/"+name] {
+		sum := sha256.Sum256([]byte(key))
+		base := q.Name
+		if len(base) > 50 {
+			base = base[:50]
+		}
+		name = base + "-" + hex.EncodeToString(sum[:])[:8]
 	}
-	sum := sha256.Sum256([]byte(key))
-	name := q.Name
-	if len(name) > 50 {
-		name = name[:50]
-	}
-	return name + "-" + hex.EncodeToString(sum[:])[:8]
+	used[s.Namespace+"/"+name] = true
+	return name
 }
 
 // isolationIndex finds the untiered policies that isolate a direction and may select a
