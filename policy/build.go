@@ -80,6 +80,13 @@ type modelBuilder struct {
 
 func (b *modelBuilder) add(errs ...*field.Error) { b.errs = append(b.errs, errs...) }
 
+// addSorted adds errors from validators that iterate over maps (labels, annotations,
+// matchLabels), whose order would otherwise change from run to run.
+func (b *modelBuilder) addSorted(errs field.ErrorList) {
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	b.add(errs...)
+}
+
 func (b *modelBuilder) options(m *Model) {
 	opts := field.NewPath("options")
 	b.add(metav1validation.ValidateLabelName(b.set.serviceLabel, opts.Child("serviceLabel"))...)
@@ -154,7 +161,7 @@ func (b *modelBuilder) selector(sel *metav1.LabelSelector, path *field.Path) {
 		return
 	}
 	errs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, path)
-	b.add(errs...)
+	b.addSorted(errs)
 	if len(errs) == 0 {
 		if _, err := metav1.LabelSelectorAsSelector(sel); err != nil {
 			b.add(field.Invalid(path, sel, err.Error()))
@@ -243,8 +250,8 @@ func (b *modelBuilder) policy(w *Workload) *Policy {
 	b.selector(&subj.Pods, w.path.Child("selector"))
 	b.selector(subj.NamespaceSelector, w.path.Child("namespaceSelector"))
 	b.selector(&subj.Nodes, w.path.Child("selector"))
-	b.add(metav1validation.ValidateLabels(p.Labels, w.path.Child("labels"))...)
-	b.add(apivalidation.ValidateAnnotations(p.Annotations, w.path.Child("annotations"))...)
+	b.addSorted(metav1validation.ValidateLabels(p.Labels, w.path.Child("labels")))
+	b.addSorted(apivalidation.ValidateAnnotations(p.Annotations, w.path.Child("annotations")))
 	if w.tier != "" {
 		p.Tier, p.Order = w.tier, w.order
 		if _, ok := b.set.tiers[w.tier]; !ok {
@@ -302,6 +309,17 @@ func (b *modelBuilder) fqdnLookups(rules []Rule) []Rule {
 	return out
 }
 
+// deepCopy returns p with its own copies of selectors and except ranges, so that a Model
+// shares no memory with the Set it came from (or with another Model).
+func (p Peer) deepCopy() Peer {
+	p.PodSelector = p.PodSelector.DeepCopy()
+	p.NamespaceSelector = p.NamespaceSelector.DeepCopy()
+	if p.Except != nil {
+		p.Except = append([]netip.Prefix(nil), p.Except...)
+	}
+	return p
+}
+
 func copyMap(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
@@ -332,13 +350,20 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 	for i, m := range rb.icmp {
 		b.icmp(m, path.Child("icmp").Index(i))
 	}
-	r.ICMP = append(r.ICMP, rb.icmp...)
+	for _, m := range rb.icmp {
+		if m.Code != nil {
+			c := *m.Code
+			m.Code = &c
+		}
+		r.ICMP = append(r.ICMP, m)
+	}
 	for i, h := range rb.http {
 		hp := path.Child("http").Index(i)
 		b.http(h, hp)
 		if h.PathKind == "" {
 			h.PathKind = PathExact
 		}
+		h.Headers = append([]Header(nil), h.Headers...)
 		r.HTTP = append(r.HTTP, h)
 	}
 	if len(rb.http) > 0 {
@@ -366,7 +391,7 @@ func (b *modelBuilder) l7Ports(rb *RuleBuilder, ports []Port, path *field.Path, 
 	if rb.action != Allow {
 		b.add(field.Forbidden(path.Child(what), "L7 matches narrow allow rules; no engine enforces L7 on "+strings.ToLower(string(rb.action))+" rules"))
 	}
-	if len(ports) == 0 {
+	if len(rb.ports) == 0 {
 		b.add(field.Required(path.Child("ports"), what+" rules need explicit ports (for example .TCP(8080))"))
 	}
 	for i, pt := range ports {
@@ -383,7 +408,7 @@ func (b *modelBuilder) l7Ports(rb *RuleBuilder, ports []Port, path *field.Path, 
 func (b *modelBuilder) peer(p *Policy, dir Direction, peer Peer, path *field.Path) (Peer, bool) {
 	before := len(b.errs)
 	switch peer.Kind {
-	case peerInvalid:
+	case peerWrongType:
 		return peer, false
 	case PeerAny:
 	case PeerPods:
@@ -407,8 +432,8 @@ func (b *modelBuilder) peer(p *Policy, dir Direction, peer Peer, path *field.Pat
 	default:
 		b.add(field.NotSupported(path.Child("kind"), peer.Kind, []PeerKind{PeerAny, PeerPods, PeerCIDR, PeerFQDN, PeerEntity}))
 	}
-	peer.rawCIDR, peer.rawExcept, peer.workload, peer.sameNamespace = "", nil, nil, false
-	return peer, len(b.errs) == before
+	peer.rawCIDR, peer.rawExcept, peer.workload, peer.sameNamespace, peer.named = "", nil, nil, false, false
+	return peer.deepCopy(), len(b.errs) == before
 }
 
 func (b *modelBuilder) podPeer(p *Policy, peer Peer, path *field.Path) Peer {
@@ -452,7 +477,7 @@ func (b *modelBuilder) podPeer(p *Policy, peer Peer, path *field.Path) Peer {
 	if set != 1 {
 		b.add(field.Invalid(path, set, "a pod peer names exactly one of: a namespace, a namespace selector, all namespaces"))
 	}
-	if peer.Service != "" {
+	if peer.Service != "" || peer.named {
 		b.dnsLabel(peer.Service, path.Child("service"))
 		if peer.PodSelector == nil {
 			peer.PodSelector = &metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: peer.Service}}
@@ -496,6 +521,7 @@ func (b *modelBuilder) cidrPeer(peer Peer, path *field.Path) Peer {
 	if c != c.Masked() {
 		b.add(field.Invalid(path.Child("cidr"), c.String(), fmt.Sprintf("host bits are set; the range is %s", c.Masked())))
 	}
+	peer.Except = append([]netip.Prefix(nil), peer.Except...) // sorted below: not the caller's slice
 	seen := map[netip.Prefix]bool{}
 	for i, e := range peer.Except {
 		ep := path.Child("except").Index(i)
@@ -649,11 +675,17 @@ func (b *modelBuilder) http(h HTTPMatch, path *field.Path) {
 // namespaces returns every namespace the Set declares or refers to, with declared labels
 // plus the name label Kubernetes sets.
 func (b *modelBuilder) namespaces() []NamespaceInfo {
-	for name, n := range b.set.namespaces {
+	declared := make([]string, 0, len(b.set.namespaces))
+	for name := range b.set.namespaces {
+		declared = append(declared, name)
+	}
+	sort.Strings(declared)
+	for _, name := range declared {
+		n := b.set.namespaces[name]
 		if len(validation.IsDNS1123Label(name)) > 0 {
 			continue
 		}
-		b.add(metav1validation.ValidateLabels(n.nsLabels, n.path.Child("labels"))...)
+		b.addSorted(metav1validation.ValidateLabels(n.nsLabels, n.path.Child("labels")))
 		b.nsLabels[name] = n.nsLabels
 	}
 	names := make([]string, 0, len(b.nsLabels))

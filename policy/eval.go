@@ -136,8 +136,8 @@ func (s *Set) Evaluate(f Flow) (Verdict, error) {
 
 // Evaluate answers whether the model allows the flow, and why.
 func (m *Model) Evaluate(f Flow) Verdict {
-	f.From = withNamespaceName(f.From)
-	f.To = withNamespaceName(f.To)
+	f.From = m.withNamespaceLabels(f.From)
+	f.To = m.withNamespaceLabels(f.To)
 	v := m.evaluate(f, false)
 	if v.Allowed {
 		if a := m.evaluate(f, true); !a.Allowed {
@@ -153,11 +153,24 @@ func (m *Model) Evaluate(f Flow) Verdict {
 	return v
 }
 
-func withNamespaceName(e Endpoint) Endpoint {
-	if e.Kind != EndpointPod || e.Namespace == "" || e.NamespaceLabels[NamespaceNameLabel] == e.Namespace {
+// withNamespaceLabels completes a pod's namespace labels with those the Set declares for
+// its namespace (NamespaceDefaults.Labels; the endpoint's own labels win) and with
+// kubernetes.io/metadata.name, which Kubernetes sets on every namespace.
+func (m *Model) withNamespaceLabels(e Endpoint) Endpoint {
+	if e.Kind != EndpointPod || e.Namespace == "" {
 		return e
 	}
-	labels := make(map[string]string, len(e.NamespaceLabels)+1)
+	var declared map[string]string
+	if e.Cluster == "" {
+		i := sort.Search(len(m.Namespaces), func(i int) bool { return m.Namespaces[i].Name >= e.Namespace })
+		if i < len(m.Namespaces) && m.Namespaces[i].Name == e.Namespace {
+			declared = m.Namespaces[i].Labels
+		}
+	}
+	labels := make(map[string]string, len(declared)+len(e.NamespaceLabels)+1)
+	for k, v := range declared {
+		labels[k] = v
+	}
 	for k, v := range e.NamespaceLabels {
 		labels[k] = v
 	}
@@ -224,6 +237,14 @@ func (m *Model) judge(dir Direction, self, peer Endpoint, f Flow, withAudit bool
 				default:
 					return decided(d, false, p, r, "denied in tier "+t.Name)
 				}
+			}
+			// The DNS allowance of an egress-isolating policy follows its rules (Policy.DNS:
+			// backends add it to the object that isolates, tiered or not).
+			if dir == Egress && p.DNS && m.isDNS(peer, f) {
+				d.Allowed = true
+				d.Policy = policyName(p)
+				d.Why = "allowed in tier " + t.Name + ": DNS stays open for egress-isolated workloads"
+				return d
 			}
 		}
 		if !passed && t.DefaultAction != Pass {
@@ -448,18 +469,37 @@ func (p Peer) matches(e Endpoint) bool {
 	return false
 }
 
-// MatchFQDN reports whether a DNS name matches an FQDN pattern with Cilium's semantics:
-// "*" alone matches every name; a leading "**." matches one or more whole labels; any other
-// "*" matches characters of one label. Names compare case-insensitively; a trailing dot is
-// ignored.
+// MatchFQDN reports whether a DNS name matches an FQDN pattern with Cilium's semantics
+// (pkg/fqdn/matchpattern): a pattern of only stars ("*", "**", optionally with a trailing
+// dot) matches every name of non-empty labels; a leading "**." (two or more stars and a
+// dot) matches one or more whole labels; any other "*" matches characters of one label.
+// Names compare case-insensitively; a trailing dot is ignored.
 func MatchFQDN(pattern, name string) bool {
-	pattern = strings.TrimSuffix(strings.ToLower(pattern), ".")
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
-	if strings.Trim(pattern, "*") == "" {
-		return name != ""
+	pattern = strings.ToLower(pattern)
+	name = fullyQualified(strings.ToLower(name))
+	if fqdnMatchAll.MatchString(pattern) {
+		return fqdnAnyName.MatchString(name)
 	}
-	re, err := regexp.Compile(fqdnRegexp(pattern))
+	re, err := regexp.Compile(fqdnRegexp(fullyQualified(pattern)))
 	return err == nil && re.MatchString(name)
+}
+
+var (
+	// fqdnMatchAll is the patterns Cilium reads as "every name": "*", "**", "*.", "**.", ...
+	fqdnMatchAll = regexp.MustCompile(`^\*+\.?$`)
+	// fqdnAnyName is what those match: fully qualified names of non-empty labels, or the root.
+	fqdnAnyName = regexp.MustCompile(`^(?:(?:[-a-z0-9_]+\.)+|\.)$`)
+	// fqdnSubdomains is the leading "**." (two or more stars) that stands for whole labels.
+	fqdnSubdomains = regexp.MustCompile(`^\*{2,}\.`)
+)
+
+// fullyQualified appends the root dot unless the name ends in one, as Cilium does before
+// matching (its dns.FQDN).
+func fullyQualified(s string) string {
+	if strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
 }
 
 func fqdnRegexp(pattern string) string {
@@ -467,9 +507,9 @@ func fqdnRegexp(pattern string) string {
 	var b strings.Builder
 	b.WriteString("^")
 	rest := pattern
-	if strings.HasPrefix(rest, "**.") {
+	if loc := fqdnSubdomains.FindStringIndex(rest); loc != nil {
 		b.WriteString(`(?:` + label + `+\.)+`)
-		rest = strings.TrimLeft(rest, "*")[1:]
+		rest = rest[loc[1]:]
 	}
 	for _, c := range rest {
 		switch c {

@@ -10,10 +10,15 @@ import (
 )
 
 // mirror implements design rule 4.4: an allow written at one end of an edge also opens the
-// other end where that end is isolated. For every allow rule of an untiered policy P and
-// every in-cluster pod peer X of it, each untiered policy Q that isolates X's side gets
-// (through the subject Q ∩ X) an L3/L4 allow back to P's subject. Nothing is emitted where
-// the peer's side is not isolated: a mirrored rule never isolates anything by itself.
+// other end where that end is isolated. For every allow rule of a policy P (tiered or not:
+// a tiered allow must not be cut at the other end by untiered isolation) and every
+// in-cluster pod peer X of it, each untiered policy Q that isolates X's side gets (through
+// the subject Q ∩ X) an L3/L4 allow back to P's subject. Nothing is emitted where the
+// peer's side is not isolated: a mirrored rule never isolates anything by itself.
+//
+// The mirrored rule is audited (it goes into an Audit policy) when P or Q is in audit mode:
+// an audited allow must not open enforced traffic, and an audited isolation must still
+// show what enforcing it would keep allowed.
 //
 // The mirrored subject ignores X's service account: it may open the peer's side for a few
 // more of Q's pods, but only towards P's subject, whose own side still admits only X, so
@@ -28,7 +33,7 @@ func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 	}
 	var derived []*Policy
 	for _, p := range policies {
-		if p.Tier != "" || p.Subject.Scope == ScopeHost {
+		if p.Subject.Scope == ScopeHost {
 			continue
 		}
 		for _, d := range []Direction{Ingress, Egress} {
@@ -47,13 +52,17 @@ func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 							continue
 						}
 						mr := Rule{Action: Allow, Peers: []Peer{peerOf(p.Subject)}, Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
-						key := mirrorKey(subj, p.Mode, "")
+						mode := p.Mode
+						if q.Mode == Audit {
+							mode = Audit
+						}
+						key := mirrorKey(subj, mode, "")
 						target, found := bySubject[key]
 						if !found {
 							target = &Policy{
 								Name:    derivedName(subj, q, key, names),
 								Subject: subj,
-								Mode:    p.Mode,
+								Mode:    mode,
 								Labels:  copyMap(q.Labels),
 								Path:    q.Path,
 							}
@@ -215,7 +224,7 @@ func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
 		idx.byService[i] = map[string]map[string][]*Policy{}
 	}
 	for _, q := range policies {
-		if q.Tier != "" || q.Mode != Enforce {
+		if q.Tier != "" {
 			continue
 		}
 		for _, d := range q.Isolate {

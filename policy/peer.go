@@ -23,9 +23,10 @@ const (
 	// PeerEntity is a well-known class of endpoints (world, cluster, host, ...).
 	PeerEntity PeerKind = "Entity"
 
-	// peerInvalid holds the place of a peer argument of the wrong type, whose error is
-	// already recorded, so that later peers keep their index in field paths.
-	peerInvalid PeerKind = ""
+	// peerWrongType holds the place of a peer argument of the wrong type, whose error is
+	// already recorded, so that later peers keep their index in field paths. (The zero
+	// Kind "" is not it: a zero Peer{} is reported as an unsupported kind.)
+	peerWrongType PeerKind = "\x00wrong-type"
 )
 
 // Entity is a well-known class of endpoints that labels or addresses cannot name portably.
@@ -93,6 +94,9 @@ type Peer struct {
 	// sameNamespace marks a pod peer relative to the workload's namespace; the Model
 	// resolves it into Namespace.
 	sameNamespace bool
+	// named marks a peer built by Service or ServiceIn, so that an empty service name is
+	// reported instead of silently selecting every pod of the namespace.
+	named bool
 	// workload is set when a *Workload was given as the peer; the Model resolves it into
 	// that workload's pods.
 	workload *Workload
@@ -101,12 +105,12 @@ type Peer struct {
 // Service is the pods of the named service in the workload's own namespace (pods labelled
 // with the Set's service label, "app" unless ServiceLabel says otherwise).
 func Service(name string) Peer {
-	return Peer{Kind: PeerPods, Service: name, sameNamespace: true}
+	return Peer{Kind: PeerPods, Service: name, sameNamespace: true, named: true}
 }
 
 // ServiceIn is the pods of the named service in another namespace.
 func ServiceIn(namespace, name string) Peer {
-	return Peer{Kind: PeerPods, Namespace: namespace, Service: name}
+	return Peer{Kind: PeerPods, Namespace: namespace, Service: name, named: true}
 }
 
 // Pods is the pods matching sel in the workload's own namespace.
@@ -196,7 +200,7 @@ func (p Peer) WithServiceAccount(name string) Peer {
 func (p Peer) IsInCluster() bool { return p.Kind == PeerPods && p.Cluster == "" }
 
 func selectorPtr(sel Selector) *metav1.LabelSelector {
-	if sel == nil {
+	if isNilSelector(sel) {
 		return nil
 	}
 	ls := sel.LabelSelector()

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"reflect"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -40,6 +42,16 @@ func (s LabelSelector) LabelSelector() metav1.LabelSelector {
 
 // Everything selects every object.
 func Everything() Selector { return MatchLabels(nil) }
+
+// isNilSelector reports whether sel is nil or a nil pointer (such as a nil *LabelSelector),
+// whose LabelSelector method would panic. Both count as no selector.
+func isNilSelector(sel Selector) bool {
+	if sel == nil {
+		return true
+	}
+	v := reflect.ValueOf(sel)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
 
 // isEmptySelector reports whether s selects everything.
 func isEmptySelector(s *metav1.LabelSelector) bool {

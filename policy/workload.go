@@ -107,6 +107,9 @@ func (w *Workload) Audit() *Workload {
 // Select replaces the workload's selector: pods for services, pod groups and cluster
 // policies, nodes for host policies. For a service it overrides the service label.
 func (w *Workload) Select(sel Selector) *Workload {
+	if isNilSelector(sel) {
+		sel = nil
+	}
 	w.selector = sel
 	return w
 }
@@ -117,6 +120,9 @@ func (w *Workload) InNamespaces(sel Selector) *Workload {
 		w.set.errs = append(w.set.errs, field.Forbidden(w.path.Child("namespaceSelector"),
 			"only cluster-wide policies can select namespaces"))
 		return w
+	}
+	if isNilSelector(sel) {
+		sel = nil
 	}
 	w.nsSelector = sel
 	return w
@@ -176,17 +182,31 @@ func (w *Workload) rule(d Direction, a Action, peers []any) *RuleBuilder {
 		case Peer:
 			r.peers = append(r.peers, v)
 		case *Workload:
+			if v == nil {
+				r.badPeer(i, p)
+				continue
+			}
 			r.peers = append(r.peers, Peer{Kind: PeerPods, workload: v})
 		case *NamespaceDefaults:
+			if v == nil || v.Workload == nil {
+				r.badPeer(i, p)
+				continue
+			}
 			r.peers = append(r.peers, Peer{Kind: PeerPods, workload: v.Workload})
 		default:
-			w.set.errs = append(w.set.errs, field.Invalid(path.Child("peers").Index(i), fmt.Sprintf("%T", p),
-				"a peer is a service name (string), a policy.Peer or a *policy.Workload"))
-			r.peers = append(r.peers, Peer{Kind: peerInvalid})
+			r.badPeer(i, p)
 		}
 	}
 	w.rules = append(w.rules, r)
 	return r
+}
+
+// badPeer records a peer argument of the wrong type (or a nil pointer) and holds its place,
+// so that later peers keep their index in field paths.
+func (r *RuleBuilder) badPeer(i int, p any) {
+	r.set.errs = append(r.set.errs, field.Invalid(r.path.Child("peers").Index(i), fmt.Sprintf("%T", p),
+		"a peer is a service name (string), a policy.Peer or a non-nil *policy.Workload"))
+	r.peers = append(r.peers, Peer{Kind: peerWrongType})
 }
 
 // NamespaceDefaults builds a namespace's defaults. It is also the Workload of all pods in
@@ -237,8 +257,7 @@ func (r *RuleBuilder) SCTP(ports ...int) *RuleBuilder { return r.numbered(SCTP, 
 
 // PortRange narrows the rule to ports from..to (inclusive) of the protocol.
 func (r *RuleBuilder) PortRange(proto Protocol, from, to int) *RuleBuilder {
-	r.ports = append(r.ports, Port{Protocol: proto, Port: clampPort(from), EndPort: clampPort(to)})
-	return r
+	return r.number(Port{Protocol: proto, Port: clampPort(from), EndPort: clampPort(to)})
 }
 
 // AllPorts narrows the rule to every port of the protocol.
@@ -309,8 +328,21 @@ func (r *RuleBuilder) DNS(patterns ...string) *RuleBuilder {
 
 func (r *RuleBuilder) numbered(proto Protocol, ports []int) *RuleBuilder {
 	for _, p := range ports {
-		r.ports = append(r.ports, Port{Protocol: proto, Port: clampPort(p)})
+		r.number(Port{Protocol: proto, Port: clampPort(p)})
 	}
+	return r
+}
+
+// number adds a numbered port. Port 0 is refused here: in a Port it means every port of
+// the protocol, and TCP(0) (an unset port number, typically) must not widen the rule to
+// all ports silently; AllPorts says that explicitly.
+func (r *RuleBuilder) number(pt Port) *RuleBuilder {
+	if pt.Port == 0 {
+		r.set.errs = append(r.set.errs, field.Invalid(r.path.Child("ports").Index(len(r.ports)).Child("port"), 0,
+			"must be between 1 and 65535, inclusive (AllPorts admits every port of a protocol)"))
+		return r
+	}
+	r.ports = append(r.ports, pt)
 	return r
 }
 

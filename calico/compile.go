@@ -1,0 +1,360 @@
+package calico
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/netintent/netintent/policy"
+	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+const (
+	// Backend is the name this backend uses in errors and warnings.
+	Backend = "calico"
+	// WarningsAnnotation is the annotation that lists, one per line, the lossy
+	// translations made in an object (see WidenL7 and WorldAsNets).
+	WarningsAnnotation = "netintent.io/warnings"
+	// ManagedByLabel and ManagedByValue mark every emitted object as generated, so that
+	// tooling can find (and prune) what netintent owns.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	ManagedByValue = "netintent"
+
+	// DenyTier is the tier that holds the deny rules of untiered intent. Its default
+	// action is Pass: a deny that matches decides, anything else goes on to the default
+	// tier, so denies win and never isolate (design section 4.1).
+	DenyTier = "netintent-deny"
+	// DenyTierOrder places DenyTier after every tier of the Set and just before Calico's
+	// default tier (order 1,000,000), where untiered allows live. Tiers of the Set must
+	// have lower orders.
+	DenyTierOrder = float64(999_999)
+)
+
+// The options that translate refused intent lossily, as named in policy.Unsupported.
+const (
+	optWidenL7     = "calico.WidenL7()"
+	optWorldAsNets = "calico.WorldAsNets()"
+)
+
+// reservedTiers are the tiers Calico 3.31 creates itself (libcalico-go/lib/names), with
+// fixed orders, and the one this backend owns.
+var reservedTiers = map[string]string{
+	"adminnetworkpolicy":         "Calico keeps Kubernetes AdminNetworkPolicies in this tier, at order 1000",
+	"baselineadminnetworkpolicy": "Calico keeps the Kubernetes BaselineAdminNetworkPolicy in this tier, at order 10,000,000",
+	DenyTier:                     "this backend puts the deny rules of untiered intent in this tier",
+}
+
+// Compile translates the Set into Calico objects:
+//
+//   - one Tier per tier of the Set, plus DenyTier when untiered intent denies anything;
+//   - for every untiered policy, its deny rules in DenyTier and its allow rules (with the
+//     DNS allowance) in the default tier, as NetworkPolicy (namespace scope) or
+//     GlobalNetworkPolicy (cluster scope);
+//   - for every tiered policy, one policy in its tier with its rules in order;
+//   - the Staged variants of these kinds for policies in audit mode.
+//
+// It returns the Set's *policy.ValidationError unchanged when the Set is invalid, and a
+// *policy.CompileError listing every intent Calico cannot express exactly (unless an
+// Option allows a lossy translation, which is then reported in Result.Warnings and on the
+// object).
+func Compile(set *policy.Set, opts ...Option) (*Result, error) {
+	m, err := set.Model()
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{model: m, seen: map[string]bool{}}
+	for _, o := range opts {
+		o(&c.opts)
+	}
+	res := &Result{}
+	res.Tiers = c.tiers()
+	var emitted []*emitted
+	for _, p := range m.Policies {
+		emitted = append(emitted, c.policy(p)...)
+	}
+	c.assignOrders(emitted)
+	if len(c.problems) > 0 {
+		return nil, &policy.CompileError{Backend: Backend, Problems: c.problems}
+	}
+	needDenyTier := false
+	for _, e := range emitted {
+		needDenyTier = needDenyTier || e.tier == DenyTier
+		e.addTo(res)
+		res.Warnings = append(res.Warnings, e.warnings...)
+	}
+	if needDenyTier {
+		res.Tiers = append(res.Tiers, newTier(DenyTier, DenyTierOrder, calicov3.Pass))
+	}
+	return res, nil
+}
+
+type compiler struct {
+	model    *policy.Model
+	opts     options
+	problems []policy.Unsupported
+	// seen holds path and construct of every problem: a mirrored rule carries the path of
+	// the rule it mirrors, so the same refusal would otherwise be reported twice.
+	seen map[string]bool
+}
+
+func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
+	key := path.String() + "\x00" + construct
+	if c.seen[key] {
+		return
+	}
+	c.seen[key] = true
+	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
+}
+
+// tiers translates the Set's tiers, which must come before DenyTier.
+func (c *compiler) tiers() []*calicov3.Tier {
+	var out []*calicov3.Tier
+	for _, t := range c.model.Tiers {
+		if why, ok := reservedTiers[t.Name]; ok {
+			c.refuse(t.Path, "reserved tier name", fmt.Sprintf("tier %q is reserved: %s", t.Name, why), "")
+			continue
+		}
+		if math.IsNaN(t.Order) || math.IsInf(t.Order, 0) || t.Order >= DenyTierOrder {
+			c.refuse(t.Path.Child("order"), "tier order", fmt.Sprintf(
+				"tiers of the Set are evaluated before untiered intent, which lives in tier %s (order %v) and Calico's default tier (order %v); the order must be a number below %v",
+				DenyTier, DenyTierOrder, calicov3.DefaultTierOrder, DenyTierOrder), "")
+			continue
+		}
+		action := calicov3.Deny
+		if t.DefaultAction == policy.Pass {
+			action = calicov3.Pass
+		}
+		out = append(out, newTier(t.Name, t.Order, action))
+	}
+	return out
+}
+
+func newTier(name string, order float64, action calicov3.Action) *calicov3.Tier {
+	t := calicov3.NewTier()
+	t.Name = name
+	t.Labels = map[string]string{ManagedByLabel: ManagedByValue}
+	t.Spec.Order = &order
+	t.Spec.DefaultAction = &action
+	return t
+}
+
+// emitted is one policy object before it is rendered into its typed kind.
+type emitted struct {
+	src                  *policy.Policy
+	namespace, name      string // namespace is empty for global policies
+	tier                 string // empty for the default tier
+	order                float64
+	selector, nsSelector string
+	types                []calicov3.PolicyType
+	ingress, egress      []calicov3.Rule
+	warnings             []policy.Warning
+}
+
+// objectName names the object in warnings: "namespace/name" or "name".
+func (e *emitted) objectName() string {
+	if e.namespace != "" {
+		return e.namespace + "/" + e.name
+	}
+	return e.name
+}
+
+func (e *emitted) warn(path *field.Path, msg string) {
+	for _, w := range e.warnings {
+		if w.Path == path.String() && w.Message == msg {
+			return
+		}
+	}
+	e.warnings = append(e.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: e.objectName(), Message: msg})
+}
+
+// policy translates one Policy into the objects that carry it.
+func (c *compiler) policy(p *policy.Policy) []*emitted {
+	if p.Subject.Scope == policy.ScopeHost {
+		c.refuse(p.Path, "host policies",
+			"a Calico policy selects nodes through HostEndpoint objects, which Calico creates only when automatic host endpoints are enabled, and failsafe ports stay open whatever the policy says", "")
+		return nil
+	}
+	sel, err := selectorExpr(&p.Subject.Pods)
+	if err != nil {
+		c.refuse(p.Path.Child("selector"), "label selector", err.Error(), "")
+		return nil
+	}
+	base := emitted{src: p, selector: sel}
+	if p.Subject.Scope == policy.ScopeNamespace {
+		base.namespace = p.Subject.Namespace
+	} else {
+		// A GlobalNetworkPolicy selects host endpoints too unless a namespaceSelector
+		// limits it to workloads; all() selects every namespaced endpoint
+		// (libcalico-go updateprocessors: all() becomes has(projectcalico.org/namespace)).
+		base.nsSelector = allSelector
+		if p.Subject.NamespaceSelector != nil {
+			if base.nsSelector, err = selectorExpr(p.Subject.NamespaceSelector); err != nil {
+				c.refuse(p.Path.Child("namespaceSelector"), "label selector", err.Error(), "")
+				return nil
+			}
+		}
+	}
+
+	if p.Tier != "" {
+		e := base
+		e.tier, e.order, e.name = p.Tier, p.Order, p.Tier+"."+p.Name
+		if math.IsNaN(p.Order) || math.IsInf(p.Order, 0) {
+			c.refuse(p.Path.Child("order"), "policy order", "the order must be a finite number", "")
+		}
+		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+			if len(p.Rules(d)) > 0 || p.Isolates(d) {
+				var extra *policy.Rule
+				if d == policy.Egress && p.DNS {
+					// The DNS allowance follows the policy's own rules.
+					extra = c.dnsRule()
+				}
+				e.types = append(e.types, calicov3.PolicyType(d))
+				e.setRules(d, c.rules(&e, d, p.Rules(d), "", extra))
+			}
+		}
+		if len(e.types) == 0 {
+			// Neither rules nor isolation: the policy takes part in no direction, and
+			// Calico would read empty types as Ingress.
+			return nil
+		}
+		return []*emitted{&e}
+	}
+
+	var out []*emitted
+	deny := base
+	deny.tier, deny.name = DenyTier, DenyTier+"."+p.Name
+	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+		if hasAction(p.Rules(d), policy.Deny) {
+			deny.types = append(deny.types, calicov3.PolicyType(d))
+			deny.setRules(d, c.rules(&deny, d, p.Rules(d), policy.Deny, nil))
+		}
+	}
+	if len(deny.types) > 0 {
+		out = append(out, &deny)
+	}
+	if len(p.Isolate) > 0 {
+		allow := base
+		allow.name = p.Name
+		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+			if !p.Isolates(d) {
+				continue
+			}
+			var extra *policy.Rule
+			if d == policy.Egress && p.DNS {
+				extra = c.dnsRule()
+			}
+			allow.types = append(allow.types, calicov3.PolicyType(d))
+			allow.setRules(d, c.rules(&allow, d, p.Rules(d), policy.Allow, extra))
+		}
+		out = append(out, &allow)
+	}
+	return out
+}
+
+// dnsRule is the allowance that keeps DNS open for an egress-isolated subject.
+func (c *compiler) dnsRule() *policy.Rule {
+	return &policy.Rule{Action: policy.Allow, Peers: []policy.Peer{c.model.DNS}, Ports: c.model.DNSPorts,
+		Path: field.NewPath("options", "dns")}
+}
+
+func hasAction(rules []policy.Rule, a policy.Action) bool {
+	for _, r := range rules {
+		if r.Action == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *emitted) setRules(d policy.Direction, rules []calicov3.Rule) {
+	if d == policy.Ingress {
+		e.ingress = rules
+	} else {
+		e.egress = rules
+	}
+}
+
+// assignOrders gives the policies of DenyTier and of the default tier distinct orders, in
+// the Model's policy order (their rules all share one action per tier, so the order among
+// them does not change any verdict; distinct orders keep Calico from breaking ties by
+// name), and refuses equal orders in a tier of the Set between policies that may select
+// the same endpoint.
+func (c *compiler) assignOrders(all []*emitted) {
+	next := map[string]float64{}
+	type slot struct {
+		tier  string
+		order float64
+	}
+	bySlot := map[slot][]*emitted{}
+	for _, e := range all {
+		if e.tier == "" || e.tier == DenyTier {
+			next[e.tier]++
+			e.order = next[e.tier]
+		}
+		s := slot{e.tier, e.order}
+		for _, other := range bySlot[s] {
+			if e.namespace != "" && other.namespace != "" && e.namespace != other.namespace {
+				continue
+			}
+			c.refuse(e.src.Path.Child("order"), "equal policy orders in a tier", fmt.Sprintf(
+				"%s has order %v in tier %q, as %s does, and both may select the same endpoint; Calico would break the tie by name (namespace first for namespaced policies), so give them distinct orders",
+				e.objectName(), e.order, e.tier, other.objectName()), "")
+		}
+		bySlot[s] = append(bySlot[s], e)
+	}
+}
+
+// addTo renders e into its typed kind and appends it to res.
+func (e *emitted) addTo(res *Result) {
+	meta := metav1.ObjectMeta{Name: e.name, Namespace: e.namespace, Labels: map[string]string{}}
+	for k, v := range e.src.Labels {
+		meta.Labels[k] = v
+	}
+	meta.Labels[ManagedByLabel] = ManagedByValue
+	if len(e.src.Annotations) > 0 || len(e.warnings) > 0 {
+		meta.Annotations = map[string]string{}
+		for k, v := range e.src.Annotations {
+			meta.Annotations[k] = v
+		}
+		if len(e.warnings) > 0 {
+			// One line per warning, with the intent's path so that a reader of the
+			// cluster object finds what was widened; sorted for stable output.
+			msgs := make([]string, len(e.warnings))
+			for i, w := range e.warnings {
+				msgs[i] = w.Path + ": " + w.Message
+			}
+			sort.Strings(msgs)
+			meta.Annotations[WarningsAnnotation] = strings.Join(compactStrings(msgs), "\n")
+		}
+	}
+	order := e.order
+	staged := e.src.Mode == policy.Audit
+	switch {
+	case e.namespace != "" && !staged:
+		o := calicov3.NewNetworkPolicy()
+		o.ObjectMeta = meta
+		o.Spec = calicov3.NetworkPolicySpec{Tier: e.tier, Order: &order, Selector: e.selector, Types: e.types, Ingress: e.ingress, Egress: e.egress}
+		res.NetworkPolicies = append(res.NetworkPolicies, o)
+	case e.namespace != "":
+		o := calicov3.NewStagedNetworkPolicy()
+		o.ObjectMeta = meta
+		o.Spec = calicov3.StagedNetworkPolicySpec{StagedAction: calicov3.StagedActionSet, Tier: e.tier, Order: &order,
+			Selector: e.selector, Types: e.types, Ingress: e.ingress, Egress: e.egress}
+		res.StagedNetworkPolicies = append(res.StagedNetworkPolicies, o)
+	case !staged:
+		o := calicov3.NewGlobalNetworkPolicy()
+		o.ObjectMeta = meta
+		o.Spec = calicov3.GlobalNetworkPolicySpec{Tier: e.tier, Order: &order, Selector: e.selector, NamespaceSelector: e.nsSelector,
+			Types: e.types, Ingress: e.ingress, Egress: e.egress}
+		res.GlobalNetworkPolicies = append(res.GlobalNetworkPolicies, o)
+	default:
+		o := calicov3.NewStagedGlobalNetworkPolicy()
+		o.ObjectMeta = meta
+		o.Spec = calicov3.StagedGlobalNetworkPolicySpec{StagedAction: calicov3.StagedActionSet, Tier: e.tier, Order: &order,
+			Selector: e.selector, NamespaceSelector: e.nsSelector, Types: e.types, Ingress: e.ingress, Egress: e.egress}
+		res.StagedGlobalNetworkPolicies = append(res.StagedGlobalNetworkPolicies, o)
+	}
+}

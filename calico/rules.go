@@ -1,0 +1,510 @@
+package calico
+
+import (
+	"cmp"
+	"encoding/json"
+	"net/netip"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/netintent/netintent/policy"
+	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
+	"github.com/projectcalico/api/pkg/lib/numorstring"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// entity is the peer side of a Calico rule: one EntityRule without ports.
+type entity struct {
+	any     bool
+	pods    bool
+	nets    []string
+	notNets []string
+	// nsSel is the namespaceSelector; empty means the policy's own namespace (only in a
+	// NetworkPolicy, where Calico limits a rule's selectors to that namespace).
+	nsSel string
+	// sel is the pod selector, all() for every pod of the namespaces.
+	sel string
+	sa  string
+}
+
+// class is what two entities must share to merge into one EntityRule: everything but the
+// pod selector (pods), or everything but the nets (addresses).
+func (e entity) class() string {
+	switch {
+	case e.any:
+		return "any"
+	case e.pods:
+		return "pods\x00" + e.nsSel + "\x00" + e.sa
+	}
+	family := "4\x00"
+	if strings.Contains(e.nets[0], ":") {
+		family = "6\x00"
+	}
+	return "nets" + family + strings.Join(e.notNets, ",")
+}
+
+// key identifies the entity.
+func (e entity) key() string {
+	if e.pods {
+		return e.class() + "\x00" + e.sel
+	}
+	return e.class() + "\x00" + strings.Join(e.nets, ",")
+}
+
+// traffic is the protocol side of a Calico rule, which matches one protocol only.
+type traffic struct {
+	// proto is empty for every protocol.
+	proto string
+	// ports are destination ports of proto; nil is every port.
+	ports []numorstring.Port
+	icmp  *calicov3.ICMPFields
+	http  *calicov3.HTTPMatch
+}
+
+func (t traffic) key() string {
+	var b strings.Builder
+	b.WriteString(t.proto)
+	if t.http != nil {
+		j, _ := json.Marshal(t.http)
+		b.WriteByte(0)
+		b.Write(j)
+	}
+	if t.icmp != nil {
+		b.WriteString("\x00icmp ")
+		b.WriteString(strconv.Itoa(*t.icmp.Type))
+		if t.icmp.Code != nil {
+			b.WriteByte('/')
+			b.WriteString(strconv.Itoa(*t.icmp.Code))
+		}
+	}
+	for _, p := range t.ports {
+		b.WriteByte(0)
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// rules translates the rules of direction d (only those with action only, unless it is
+// empty, followed by extra if not nil) into Calico rules for e. Calico decides on the
+// first matching rule, so only runs of consecutive rules with the same action are merged:
+// within such a run the rules form a union, which merging preserves.
+func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only policy.Action, extra *policy.Rule) []calicov3.Rule {
+	sel := make([]*policy.Rule, 0, len(rs)+1)
+	for i := range rs {
+		if only == "" || rs[i].Action == only {
+			sel = append(sel, &rs[i])
+		}
+	}
+	if extra != nil {
+		sel = append(sel, extra)
+	}
+	var pairs []rulePair
+	for i := 0; i < len(sel); {
+		j := i
+		for j < len(sel) && sel[j].Action == sel[i].Action {
+			j++
+		}
+		pairs = c.run(pairs, e, d, sel[i:j])
+		i = j
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	out := make([]calicov3.Rule, len(pairs))
+	for i, p := range pairs {
+		out[i] = calicoRule(p.action, d, p.entity, p.traffic)
+	}
+	return out
+}
+
+// rulePair is one Calico rule before rendering.
+type rulePair struct {
+	action  calicov3.Action
+	entity  entity
+	traffic traffic
+}
+
+// run translates a run of rules with one action, appending to pairs: each (peer, traffic)
+// pair of every rule is collected, traffic is merged per peer (ports of one protocol
+// join), then peers are merged per traffic (selectors of pods in the same namespaces join
+// with ||, nets of the same family and exceptions join), so that the output has as few
+// rules as Calico's one-protocol-per-rule model allows.
+func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*policy.Rule) []rulePair {
+	action := calicov3.Action(rs[0].Action)
+	if len(rs) == 1 {
+		// One rule: its traffics are distinct protocols and its peers need merging only
+		// when there are several.
+		es := mergeEntities(c.entities(e, d, rs[0]))
+		for _, t := range c.traffics(e, d, rs[0]) {
+			for _, en := range es {
+				pairs = append(pairs, rulePair{action, en, t})
+			}
+		}
+		return pairs
+	}
+	entOrder := make([]string, 0, len(rs))
+	ents := make(map[string]entity, len(rs))
+	trsByEnt := make(map[string][]traffic, len(rs))
+	for _, r := range rs {
+		es := c.entities(e, d, r)
+		ts := c.traffics(e, d, r)
+		for _, en := range es {
+			k := en.key()
+			if _, ok := ents[k]; !ok {
+				ents[k] = en
+				entOrder = append(entOrder, k)
+			}
+			trsByEnt[k] = append(trsByEnt[k], ts...)
+		}
+	}
+	trOrder := make([]string, 0, len(rs))
+	trs := make(map[string]traffic, len(rs))
+	entsByTr := make(map[string][]entity, len(rs))
+	for _, ek := range entOrder {
+		for _, t := range mergeTraffic(trsByEnt[ek]) {
+			tk := t.key()
+			if _, ok := trs[tk]; !ok {
+				trs[tk] = t
+				trOrder = append(trOrder, tk)
+			}
+			entsByTr[tk] = append(entsByTr[tk], ents[ek])
+		}
+	}
+	for _, tk := range trOrder {
+		for _, en := range mergeEntities(entsByTr[tk]) {
+			pairs = append(pairs, rulePair{action, en, trs[tk]})
+		}
+	}
+	return pairs
+}
+
+func calicoRule(action calicov3.Action, d policy.Direction, en entity, t traffic) calicov3.Rule {
+	r := calicov3.Rule{Action: action, ICMP: t.icmp, HTTP: t.http}
+	if t.proto != "" {
+		p := numorstring.ProtocolFromString(t.proto)
+		r.Protocol = &p
+	}
+	var er calicov3.EntityRule
+	if !en.any {
+		er.Nets, er.NotNets = en.nets, en.notNets
+		if en.pods {
+			er.NamespaceSelector = en.nsSel
+			switch {
+			case en.sel != allSelector:
+				er.Selector = en.sel
+			case en.nsSel == "" && en.sa == "":
+				// In a NetworkPolicy a selector (even all()) limits the rule to the
+				// policy's namespace; without any selector the rule matches everything.
+				er.Selector = allSelector
+			}
+			if en.sa != "" {
+				er.ServiceAccounts = &calicov3.ServiceAccountMatch{Names: []string{en.sa}}
+			}
+		}
+	}
+	if d == policy.Ingress {
+		r.Source = er
+		r.Destination = calicov3.EntityRule{Ports: t.ports}
+	} else {
+		er.Ports = t.ports
+		r.Destination = er
+	}
+	return r
+}
+
+// mergeTraffic merges what one peer may do: every protocol absorbs the rest; all ports of
+// a protocol absorb its single ports; single ports of one protocol (and one HTTP match)
+// join into one list.
+func mergeTraffic(ts []traffic) []traffic {
+	if len(ts) == 1 {
+		return ts
+	}
+	for _, t := range ts {
+		if t.proto == "" && t.http == nil {
+			return []traffic{t}
+		}
+	}
+	var out []traffic
+	type group struct {
+		at    int
+		ports []numorstring.Port
+		all   bool
+	}
+	groups := map[string]*group{}
+	seenICMP := map[string]bool{}
+	allPorts := map[string]bool{}
+	for _, t := range ts {
+		if t.ports == nil && t.icmp == nil && t.http == nil {
+			allPorts[t.proto] = true
+		}
+	}
+	for _, t := range ts {
+		switch {
+		case t.icmp != nil:
+			if !seenICMP[t.key()] {
+				seenICMP[t.key()] = true
+				out = append(out, t)
+			}
+		case allPorts[t.proto] && (t.http != nil || t.ports != nil):
+			// Covered by the rule for every port of the protocol.
+		default:
+			k := (traffic{proto: t.proto, http: t.http}).key()
+			g, ok := groups[k]
+			if !ok {
+				g = &group{at: len(out)}
+				groups[k] = g
+				out = append(out, traffic{proto: t.proto, http: t.http})
+			}
+			g.ports = append(g.ports, t.ports...)
+			g.all = g.all || t.ports == nil
+		}
+	}
+	for _, g := range groups {
+		if !g.all {
+			out[g.at].ports = sortPorts(g.ports)
+		}
+	}
+	return out
+}
+
+// sortPorts sorts numbers and ranges before names and drops duplicates.
+func sortPorts(ps []numorstring.Port) []numorstring.Port {
+	slices.SortFunc(ps, func(a, b numorstring.Port) int {
+		if (a.PortName == "") != (b.PortName == "") {
+			if a.PortName == "" {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.MinPort, b.MinPort), cmp.Compare(a.MaxPort, b.MaxPort), strings.Compare(a.PortName, b.PortName))
+	})
+	out := ps[:0]
+	for i, p := range ps {
+		if i == 0 || p != ps[i-1] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// mergeEntities merges the peers that share one traffic: the empty entity (every peer)
+// absorbs the rest; pods of the same namespaces and service account join their selectors;
+// nets of one family with the same exceptions join; then pods with the same selector in
+// namespaces named one by one join their namespaces.
+func mergeEntities(es []entity) []entity {
+	if len(es) == 1 {
+		return es
+	}
+	for _, e := range es {
+		if e.any {
+			return []entity{e}
+		}
+	}
+	var out []entity
+	sels := map[int][]string{}
+	at := map[string]int{}
+	for _, e := range es {
+		i, ok := at[e.class()]
+		if !ok {
+			i = len(out)
+			at[e.class()] = i
+			out = append(out, e)
+		} else if !e.pods {
+			out[i].nets = append(out[i].nets, e.nets...)
+		}
+		if e.pods {
+			sels[i] = append(sels[i], e.sel)
+		}
+	}
+	for i := range out {
+		if out[i].pods {
+			out[i].sel = orExpr(sels[i])
+		} else {
+			out[i].nets = sortedPrefixes(out[i].nets)
+		}
+	}
+	return mergeNamespaces(out)
+}
+
+// mergeNamespaces joins pod entities that differ only in the namespace they name.
+func mergeNamespaces(es []entity) []entity {
+	var out []entity
+	at := map[string]int{}
+	names := map[int][]string{}
+	for _, e := range es {
+		k, _, named := parseEquality(e.nsSel)
+		if !e.pods || !named || k != namespaceNameLabel {
+			out = append(out, e)
+			continue
+		}
+		key := e.sel + "\x00" + e.sa
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, e)
+		}
+		names[i] = append(names[i], e.nsSel)
+	}
+	for i, ns := range names {
+		out[i].nsSel = orExpr(ns)
+	}
+	return out
+}
+
+// sortedPrefixes sorts CIDRs by address and length and drops those inside another.
+func sortedPrefixes(cidrs []string) []string {
+	ps := make([]netip.Prefix, 0, len(cidrs))
+	for _, s := range cidrs {
+		ps = append(ps, netip.MustParsePrefix(s))
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if c := ps[i].Addr().Compare(ps[j].Addr()); c != 0 {
+			return c < 0
+		}
+		return ps[i].Bits() < ps[j].Bits()
+	})
+	out := make([]string, 0, len(ps))
+	var last netip.Prefix
+	for _, p := range ps {
+		if last.IsValid() && last.Bits() <= p.Bits() && last.Contains(p.Addr()) {
+			continue
+		}
+		last = p
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// entities translates the peers of r; peers that can match nothing, or that need no rule,
+// yield none.
+func (c *compiler) entities(e *emitted, d policy.Direction, r *policy.Rule) []entity {
+	var out []entity
+	for i, x := range r.Peers {
+		path := func() *field.Path { return r.Path.Child("peers").Index(i) }
+		switch x.Kind {
+		case policy.PeerAny:
+			out = append(out, entity{any: true})
+		case policy.PeerPods:
+			if x.Cluster != "" {
+				c.refuse(path().Child("cluster"), "cluster-mesh peers",
+					"Calico open source has no endpoints of other clusters (federated endpoint identity is Calico Enterprise)", "")
+				continue
+			}
+			en := entity{pods: true, sa: x.ServiceAccount}
+			var err error
+			switch {
+			case x.AllNamespaces:
+				en.nsSel = allSelector
+			case x.NamespaceSelector != nil:
+				en.nsSel, err = selectorExpr(x.NamespaceSelector)
+			case e.namespace != "" && x.Namespace == e.namespace:
+			default:
+				en.nsSel, err = namespaceNameExpr(x.Namespace)
+			}
+			if err == nil {
+				en.sel, err = selectorExpr(x.PodSelector)
+			}
+			if err != nil {
+				c.refuse(path(), "label selector", err.Error(), "")
+				continue
+			}
+			out = append(out, en)
+		case policy.PeerCIDR:
+			if en, ok := c.cidrEntity(x.CIDR, x.Except); ok {
+				out = append(out, en)
+			}
+		case policy.PeerFQDN:
+			c.refuse(path(), "FQDN peers",
+				"Calico open source has no DNS-based rules: the domains field is Calico Enterprise only and absent from the projectcalico.org/v3 API of Calico 3.31", "")
+		case policy.PeerEntity:
+			out = append(out, c.entityPeer(e, d, r, x.Entity, path())...)
+		}
+	}
+	return out
+}
+
+// cidrEntity is the addresses of cidr outside the cluster, minus except. Without
+// ClusterCIDRs it is the plain range.
+func (c *compiler) cidrEntity(cidr netip.Prefix, except []netip.Prefix) (entity, bool) {
+	var notNets []string
+	for _, x := range except {
+		notNets = append(notNets, x.String())
+	}
+	for _, cr := range c.opts.clusterCIDRs {
+		switch {
+		case cr.Addr().Is4() != cidr.Addr().Is4():
+		case cr.Bits() <= cidr.Bits() && cr.Contains(cidr.Addr()):
+			// Every address of the range is in-cluster: the peer has no address.
+			return entity{}, false
+		case cidr.Contains(cr.Addr()):
+			notNets = append(notNets, cr.String())
+		}
+	}
+	if len(notNets) > 0 {
+		notNets = sortedPrefixes(notNets)
+	}
+	return entity{nets: []string{cidr.String()}, notNets: notNets}, true
+}
+
+// The catch-all ranges of each family.
+var (
+	allIPv4 = netip.MustParsePrefix("0.0.0.0/0")
+	allIPv6 = netip.MustParsePrefix("::/0")
+)
+
+// entityPeer translates an entity peer at path.
+func (c *compiler) entityPeer(e *emitted, d policy.Direction, r *policy.Rule, ent policy.Entity, path *field.Path) []entity {
+	var out []entity
+	switch ent {
+	case policy.EntityWorld:
+		switch {
+		case len(c.opts.clusterCIDRs) > 0:
+			for _, all := range []netip.Prefix{allIPv4, allIPv6} {
+				if en, ok := c.cidrEntity(all, nil); ok {
+					out = append(out, en)
+				}
+			}
+		case c.opts.worldAsNets:
+			out = append(out, entity{nets: []string{allIPv4.String()}}, entity{nets: []string{allIPv6.String()}})
+			e.warn(path, "world translated to nets 0.0.0.0/0 and ::/0, which also match pod and node addresses")
+		default:
+			c.refuse(path, "world entity",
+				"Calico matches nets against every address, pods and nodes included, and has no selector for addresses outside the cluster; declaring the cluster's address ranges with calico.ClusterCIDRs makes it exact",
+				optWorldAsNets)
+		}
+	case policy.EntityCluster:
+		if len(c.opts.clusterCIDRs) == 0 {
+			c.refuse(path, "cluster entity",
+				"Calico has no selector for nodes and the API server without host endpoints; declaring the cluster's address ranges with calico.ClusterCIDRs makes it exact", "")
+			break
+		}
+		byFamily := map[bool][]string{}
+		for _, cr := range c.opts.clusterCIDRs {
+			byFamily[cr.Addr().Is4()] = append(byFamily[cr.Addr().Is4()], cr.String())
+		}
+		for _, v4 := range []bool{true, false} {
+			if nets := byFamily[v4]; len(nets) > 0 {
+				out = append(out, entity{nets: sortedPrefixes(nets)})
+			}
+		}
+	case policy.EntityHost:
+		if d == policy.Ingress && r.Action == policy.Allow {
+			// Felix never applies a workload's ingress policy to traffic from its own
+			// node (felix/rules/static.go: "We don't currently police host -> endpoint"),
+			// so this allow holds without a rule.
+			break
+		}
+		detail := "Calico has no selector for a workload's own node: without host endpoints only its address could name it, and nodes' addresses are not known to the backend"
+		if d == policy.Ingress {
+			detail = "Felix never polices traffic from a node to its own workloads, so it cannot " + strings.ToLower(string(r.Action)) + " it"
+		}
+		c.refuse(path, "host entity", detail, "")
+	default:
+		c.refuse(path, string(ent)+" entity",
+			"Calico has no selector for nodes or the API server without host endpoints, and their addresses are not known to the backend", "")
+	}
+	return out
+}

@@ -1,0 +1,352 @@
+package oracle
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"sync"
+
+	"github.com/cilium/cilium/pkg/crypto/certificatemanager"
+	envoypolicy "github.com/cilium/cilium/pkg/envoy/policy"
+	"github.com/cilium/cilium/pkg/identity"
+	"github.com/cilium/cilium/pkg/identity/identitymanager"
+	k8sConst "github.com/cilium/cilium/pkg/k8s/apis/cilium.io"
+	"github.com/cilium/cilium/pkg/labels"
+	"github.com/cilium/cilium/pkg/labelsfilter"
+	"github.com/cilium/cilium/pkg/option"
+	"github.com/cilium/cilium/pkg/policy"
+	"github.com/cilium/cilium/pkg/policy/api"
+	policytypes "github.com/cilium/cilium/pkg/policy/types"
+	policyutils "github.com/cilium/cilium/pkg/policy/utils"
+	testcertificatemanager "github.com/cilium/cilium/pkg/testutils/certificatemanager"
+	testidentity "github.com/cilium/cilium/pkg/testutils/identity"
+	testpolicy "github.com/cilium/cilium/pkg/testutils/policy"
+	ciliumtypes "github.com/cilium/cilium/pkg/types"
+	"github.com/cilium/cilium/pkg/u8proto"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// ciliumGlobalMu serializes the parts of Cilium that live in package globals:
+// api.InitEntities (the "cluster" entity depends on the cluster name) and the
+// conversion of rules to policy entries that reads it.
+var ciliumGlobalMu sync.Mutex
+
+// labelsFilterInit loads Cilium's default identity-label filter (the agent's
+// --label-prefix-file unset): pod labels such as pod-template-hash or
+// *.kubernetes.io are not part of a pod's identity.
+//
+// It also sets allow-localhost to "always", what the agent's default "auto"
+// becomes in Kubernetes mode (daemon/cmd/daemon.go): the node can always reach
+// its local pods.
+var labelsFilterInit = sync.OnceValue(func() error {
+	ciliumGlobalMu.Lock()
+	option.Config.UnsafeDaemonConfigOption.AllowLocalhost = option.AllowLocalhostAlways
+	ciliumGlobalMu.Unlock()
+	return labelsfilter.ParseLabelPrefixCfg(quietLogger, nil, nil, "")
+})
+
+// CiliumEngine answers what Cilium v1.20 allows, with the agent's own policy
+// engine: the CNPs/CCNPs are validated and parsed (ValidateCilium), turned into
+// policy entries (policyutils.RulesToPolicyEntries), added to a
+// policy.Repository, and each flow is resolved with policy.LookupFlow, the
+// function behind `cilium-dbg policy` simulation (wiring as in
+// pkg/k8s/network_policy_test.go and pkg/policy/rule_test.go checkFlow).
+//
+// Identities: each pod gets its own identity from k8s:-source labels: the pod
+// labels, io.kubernetes.pod.namespace, io.cilium.k8s.namespace.labels.<key>
+// for each namespace label (kubernetes.io/metadata.name included),
+// io.cilium.k8s.policy.cluster and io.cilium.k8s.policy.serviceaccount, passed
+// through Cilium's default identity-label filter. Each external address gets a
+// local CIDR identity (labels.GetCIDRLabels of its /32 or /128: cidr: plus
+// reserved:world-ipv4/-ipv6), so toCIDR/toCIDRSet/world entities match it as
+// in the agent. The host endpoint is the reserved:host identity; as in the
+// agent in Kubernetes mode (allow-localhost "auto" becomes "always"), the host
+// may always reach local pods. The "cluster"
+// entity is initialized for Universe.ClusterName; Parse scopes selectors
+// without a cluster label to that cluster (policy-default-local-cluster, the
+// default).
+//
+// A verdict is the conjunction of the pod ends: the source pod's egress and
+// the destination pod's ingress. Ends that are not local pods (external
+// addresses, the host, pods of a remote cluster) are reported allowed: Cilium
+// enforces nothing for them here (no host firewall, the remote cluster's own
+// policies are not in this repository).
+//
+// Limits (documented, not silently wrong):
+//   - L7: an HTTP or DNS rule on a port counts as an L4 allow of that port
+//     (the agent redirects the connection to the proxy, which then filters
+//     requests); check L7 content structurally.
+//   - toFQDNs needs the DNS proxy's learned IPs: a flow to an external address
+//     from a pod selected by a policy that has toFQDNs is refused with
+//     ErrCannotJudge. Flows between pods are judged (an FQDN selector never
+//     selects a pod).
+//   - toServices and toGroups need agent state (services, cloud groups): any
+//     flow whose source pod is selected by such a policy is refused with
+//     ErrCannotJudge.
+//   - Named ports: SCTP named ports are not resolved by LookupFlow.
+//   - Node selectors (fromNodes/toNodes, nodeSelector host policies) and the
+//     host firewall are not modeled; reserved entities other than host/world/
+//     cluster select nothing in the universe.
+//   - Authentication (mutual auth) requirements are ignored: the verdict is
+//     the policy verdict before authentication.
+//   - The policy.cilium.io/audit-mode annotation has no effect in Cilium OSS
+//     (audit mode is a per-endpoint/agent setting): such policies enforce.
+type CiliumEngine struct {
+	mu    sync.Mutex
+	u     *universe
+	repo  *policy.Repository
+	idMgr identitymanager.IDManager
+
+	pods      map[string]*identity.Identity // key namespace/name
+	externals map[netip.Addr]*identity.Identity
+	host      *identity.Identity
+	nextLocal identity.NumericIdentity
+
+	// subjects of policies whose verdict this engine cannot compute.
+	fqdnSubjects    policytypes.Selectors
+	serviceSubjects policytypes.Selectors
+}
+
+type namedPortsGetter struct{ m ciliumtypes.NamedPortMultiMap }
+
+func (g namedPortsGetter) GetNamedPorts() ciliumtypes.NamedPortMultiMap { return g.m }
+
+func ciliumProto(p string) u8proto.U8proto {
+	switch p {
+	case "UDP":
+		return u8proto.UDP
+	case "SCTP":
+		return u8proto.SCTP
+	}
+	return u8proto.TCP
+}
+
+func (e *CiliumEngine) podLabels(p *Pod) labels.Labels {
+	lbls := labels.Labels{}
+	add := func(k, v string) {
+		l := labels.NewLabel(k, v, labels.LabelSourceK8s)
+		lbls[l.Key] = l
+	}
+	for k, v := range p.Labels {
+		add(k, v)
+	}
+	add(k8sConst.PodNamespaceLabel, p.Namespace)
+	for k, v := range e.u.namespaces[p.Namespace].Labels {
+		add(k8sConst.PodNamespaceMetaLabelsPrefix+k, v)
+	}
+	add(k8sConst.PolicyLabelCluster, p.Cluster)
+	add(k8sConst.PolicyLabelServiceAccount, p.ServiceAccount)
+	idLabels, _ := labelsfilter.Filter(lbls)
+	return idLabels
+}
+
+func externalLabels(ip netip.Addr) labels.Labels {
+	return labels.GetCIDRLabels(netip.PrefixFrom(ip, ip.BitLen()))
+}
+
+// NewCiliumEngine validates objs (each a *ciliumv2.CiliumNetworkPolicy or
+// *ciliumv2.CiliumClusterwideNetworkPolicy) and loads them into a policy
+// repository over u.
+func NewCiliumEngine(objs []runtime.Object, u Universe) (*CiliumEngine, error) {
+	cu, err := u.compile()
+	if err != nil {
+		return nil, err
+	}
+	if err := labelsFilterInit(); err != nil {
+		return nil, fmt.Errorf("cilium label filter: %w", err)
+	}
+	v, err := npValidator()
+	if err != nil {
+		return nil, fmt.Errorf("cilium validator: %w", err)
+	}
+	e := &CiliumEngine{
+		u:         cu,
+		pods:      map[string]*identity.Identity{},
+		externals: map[netip.Addr]*identity.Identity{},
+		host:      identity.LookupReservedIdentity(identity.ReservedIdentityHost),
+		nextLocal: identity.IdentityScopeLocal,
+	}
+	if e.host == nil {
+		return nil, fmt.Errorf("cilium: reserved host identity missing")
+	}
+	idMap := identity.IdentityMap{e.host.ID: e.host.LabelArray}
+	npm := ciliumtypes.NewNamedPortMultiMap()
+	for i, p := range cu.podOrder {
+		id := identity.NewIdentity(identity.NumericIdentity(10000+i), e.podLabels(p))
+		e.pods[podKey(p.Namespace, p.Name)] = id
+		idMap[id.ID] = id.LabelArray
+		ports := ciliumtypes.NamedPortMap{}
+		for name, np := range p.NamedPorts {
+			ports[name] = ciliumtypes.PortProto{Proto: ciliumProto(np.Protocol), Port: uint16(np.Port)}
+		}
+		npm.Update(id.ID, nil, ports)
+	}
+	for _, ip := range cu.externals {
+		if _, dup := e.externals[ip]; dup {
+			continue
+		}
+		e.nextLocal++
+		id := identity.NewIdentity(e.nextLocal, externalLabels(ip))
+		e.externals[ip] = id
+		idMap[id.ID] = id.LabelArray
+	}
+
+	e.idMgr = identitymanager.NewIDManager(quietLogger)
+	e.repo = policy.NewPolicyRepository(quietLogger, idMap, &testcertificatemanager.Fake{},
+		envoypolicy.NewEnvoyL7RulesTranslator(quietLogger, certificatemanager.NewMockSecretManagerInline()),
+		e.idMgr, testpolicy.NewPolicyMetricsNoop())
+	e.repo.GetSelectorCache().SetLocalIdentityNotifier(testidentity.NewDummyIdentityNotifier())
+	e.repo.SetNamedPortsGetter(namedPortsGetter{npm})
+	e.idMgr.Subscribe(testpolicy.SelectorCacheObserver{Cache: e.repo.GetSubjectSelectorCache()})
+	// Keep every identity known to the subject selector cache for the engine's
+	// lifetime (LookupFlow adds and removes its two ends around each lookup).
+	e.idMgr.Add(e.host)
+	for _, id := range e.pods {
+		e.idMgr.Add(id)
+	}
+	for _, id := range e.externals {
+		e.idMgr.Add(id)
+	}
+
+	ciliumGlobalMu.Lock()
+	defer ciliumGlobalMu.Unlock()
+	api.InitEntities(cu.cluster)
+	for _, obj := range objs {
+		rules, err := parseCilium(v, obj, cu.cluster)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rules {
+			subject := policytypes.NewLabelSelector(r.EndpointSelector)
+			for _, eg := range r.Egress {
+				if len(eg.ToFQDNs) > 0 {
+					e.fqdnSubjects = append(e.fqdnSubjects, subject)
+				}
+				if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
+					e.serviceSubjects = append(e.serviceSubjects, subject)
+				}
+			}
+			for _, eg := range r.EgressDeny {
+				if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
+					e.serviceSubjects = append(e.serviceSubjects, subject)
+				}
+			}
+			for _, in := range r.Ingress {
+				if len(in.FromGroups) > 0 {
+					return nil, cannotJudge("%s uses fromGroups (cloud provider state)", describe(obj))
+				}
+			}
+			for _, in := range r.IngressDeny {
+				if len(in.FromGroups) > 0 {
+					return nil, cannotJudge("%s uses fromGroups (cloud provider state)", describe(obj))
+				}
+			}
+		}
+		e.repo.MustAddPolicyEntries(policyutils.RulesToPolicyEntries(rules))
+	}
+	return e, nil
+}
+
+// identityOf returns the identity of an endpoint, creating CIDR identities for
+// addresses not pre-registered in the universe. It reports whether the end is
+// a local pod (the only ends whose decision counts).
+func (e *CiliumEngine) identityOf(ep Endpoint) (*identity.Identity, bool, error) {
+	switch {
+	case ep.Host:
+		return e.host, false, nil
+	case ep.IsPod():
+		p, err := e.u.pod(ep)
+		if err != nil {
+			return nil, false, err
+		}
+		return e.pods[podKey(p.Namespace, p.Name)], p.Cluster == e.u.cluster, nil
+	}
+	if id, ok := e.externals[ep.IP]; ok {
+		return id, false, nil
+	}
+	e.nextLocal++
+	id := identity.NewIdentity(e.nextLocal, externalLabels(ep.IP))
+	wg := &sync.WaitGroup{}
+	e.repo.GetSelectorCache().UpdateIdentities(identity.IdentityMap{id.ID: id.LabelArray}, nil, wg)
+	wg.Wait()
+	e.idMgr.Add(id)
+	e.externals[ep.IP] = id
+	return id, false, nil
+}
+
+// Decide returns the verdict on f with the per-direction results.
+func (e *CiliumEngine) Decide(f Flow) (Decision, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	proto, err := e.u.checkFlow(f)
+	if err != nil {
+		return Decision{}, err
+	}
+	from, fromLocal, err := e.identityOf(f.From)
+	if err != nil {
+		return Decision{}, err
+	}
+	to, toLocal, err := e.identityOf(f.To)
+	if err != nil {
+		return Decision{}, err
+	}
+	if fromLocal {
+		if e.serviceSubjects.Matches(from.LabelArray) {
+			return Decision{}, cannotJudge("source %s is selected by a policy with toServices/toGroups (needs agent service state)", f.From)
+		}
+		if !f.To.IsPod() && !f.To.Host && e.fqdnSubjects.Matches(from.LabelArray) {
+			return Decision{}, cannotJudge("source %s is selected by a policy with toFQDNs; whether %s is allowed depends on DNS answers seen by the proxy", f.From, f.To)
+		}
+	}
+	flow := policytypes.Flow{From: from, To: to, Proto: ciliumProto(proto), Dport: uint16(f.Port)}
+	if f.To.IsPod() {
+		p, _ := e.u.pod(f.To)
+		flow.NamedPortsTCP = map[string]uint16{}
+		flow.NamedPortsUDP = map[string]uint16{}
+		for name, np := range p.NamedPorts {
+			switch np.Protocol {
+			case "TCP":
+				flow.NamedPortsTCP[name] = uint16(np.Port)
+			case "UDP":
+				flow.NamedPortsUDP[name] = uint16(np.Port)
+			}
+		}
+	}
+	verdict, egressMeta, ingressMeta, err := policy.LookupFlow(quietLogger, e.repo, e.idMgr, flow)
+	if err != nil {
+		return Decision{}, fmt.Errorf("cilium LookupFlow %v: %w", f, err)
+	}
+	d := Decision{
+		EgressAllowed:  !fromLocal || verdict.Egress != policytypes.DecisionDenied,
+		IngressAllowed: !toLocal || verdict.Ingress != policytypes.DecisionDenied,
+	}
+	d.Allowed = d.EgressAllowed && d.IngressAllowed
+	d.Reason = fmt.Sprintf("egress %s by %v; ingress %s by %v", verdict.Egress, ruleNames(egressMeta), verdict.Ingress, ruleNames(ingressMeta))
+	return d, nil
+}
+
+func ruleNames(m policy.RuleMeta) []string {
+	var out []string
+	for _, la := range m.LabelArray() {
+		out = append(out, la.String())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Verdict reports whether f is allowed.
+func (e *CiliumEngine) Verdict(f Flow) (bool, error) {
+	d, err := e.Decide(f)
+	return d.Allowed, err
+}
+
+// CiliumVerdict reports whether the Cilium policies objs allow f in u. See
+// CiliumEngine for the semantics and limits; build an engine once when judging
+// many flows.
+func CiliumVerdict(objs []runtime.Object, u Universe, f Flow) (bool, error) {
+	e, err := NewCiliumEngine(objs, u)
+	if err != nil {
+		return false, err
+	}
+	return e.Verdict(f)
+}

@@ -1,0 +1,241 @@
+package oracle
+
+import (
+	"testing"
+
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+func ciliumEngine(t *testing.T, objs []runtime.Object, u Universe) *CiliumEngine {
+	t.Helper()
+	e, err := NewCiliumEngine(objs, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// Seed 05: api-server in production takes TCP 8080 from app=frontend pods of
+// its own namespace, with HTTP rules. The HTTP rules make it an L7 policy; at
+// L4 the port is allowed (the proxy then filters requests).
+func TestCiliumSeed05(t *testing.T) {
+	e := ciliumEngine(t, loadSeed(t, "05-l7-api-policy.yaml"), prodUniverse())
+	api, fe := pod("production", "api"), pod("production", "frontend")
+	checkFlows(t, e, []flowCase{
+		allow(tcp(fe, api, 8080), "fromEndpoints app=frontend, L7 rules count as L4 allow"),
+		deny(tcp(fe, api, 9090), "ingress default-deny, only 8080"),
+		deny(udp(fe, api, 8080), "TCP only"),
+		deny(tcp(pod("production", "other"), api, 8080), "not app=frontend"),
+		deny(tcp(pod("staging", "frontend"), api, 8080), "a CNP scopes fromEndpoints to its namespace"),
+		deny(tcp(ext("192.0.2.1"), api, 8080), "world is not app=frontend"),
+		allow(tcp(HostEndpoint(), api, 9090), "the node may always reach local pods (allow-localhost in k8s mode)"),
+		allow(tcp(api, fe, 80), "api's egress has no policy"),
+	})
+}
+
+// Seed 06: payment-service may only send DNS (port 53, any protocol) to
+// kube-dns, and HTTPS to names the DNS proxy resolves.
+func TestCiliumSeed06(t *testing.T) {
+	e := ciliumEngine(t, loadSeed(t, "06-dns-based-egress.yaml"), prodUniverse())
+	pay, dns := pod("production", "payment"), pod("kube-system", "coredns")
+	checkFlows(t, e, []flowCase{
+		allow(udp(pay, dns, 53), "toEndpoints kube-dns port 53 ANY"),
+		allow(tcp(pay, dns, 53), "protocol ANY covers TCP"),
+		deny(udp(pay, dns, 5353), "only 53"),
+		deny(tcp(pay, pod("production", "other"), 443), "egress default-deny; toFQDNs never selects a pod"),
+		allow(tcp(pod("production", "other"), ext("1.2.3.4"), 443), "other pods are not selected"),
+	})
+	checkCannotJudge(t, e, tcp(pay, ext("1.2.3.4"), 443))
+}
+
+// Seed 07, as written, has an egressDeny rule and no enableDefaultDeny: in
+// Cilium any rule in a direction, deny rules included, switches the selected
+// endpoints to default-deny for that direction. So this CCNP, meant as a
+// guardrail, blocks all egress of every pod. With enableDefaultDeny.egress:
+// false it is the guardrail it means to be: only 169.254.169.254:80/TCP is
+// denied.
+func TestCiliumSeed07(t *testing.T) {
+	u := prodUniverse()
+	api, other := pod("production", "api"), pod("staging", "worker")
+	imds := ext("169.254.169.254")
+
+	e := ciliumEngine(t, loadSeed(t, "07-block-metadata-access.yaml"), u)
+	checkFlows(t, e, []flowCase{
+		deny(tcp(api, imds, 80), "egressDeny"),
+		deny(tcp(api, imds, 443), "not denied by the rule, but the deny rule made egress default-deny"),
+		deny(tcp(api, ext("192.0.2.1"), 80), "default-deny egress"),
+		deny(tcp(api, other, 80), "default-deny egress"),
+		allow(tcp(ext("192.0.2.1"), api, 80), "ingress untouched"),
+	})
+
+	guard := loadSeed(t, "07-block-metadata-access.yaml")[0].(*ciliumv2.CiliumClusterwideNetworkPolicy).DeepCopy()
+	no := false
+	guard.Spec.EnableDefaultDeny.Egress = &no
+	if err := ValidateCilium(guard); err != nil {
+		t.Fatal(err)
+	}
+	g := ciliumEngine(t, []runtime.Object{guard}, u)
+	checkFlows(t, g, []flowCase{
+		deny(tcp(api, imds, 80), "egressDeny always wins"),
+		allow(tcp(api, imds, 443), "only port 80 is denied"),
+		allow(udp(api, imds, 80), "only TCP is denied"),
+		allow(tcp(api, ext("169.254.169.253"), 80), "only the /32"),
+		allow(tcp(api, other, 80), "enableDefaultDeny.egress=false keeps other egress open"),
+	})
+	// Deny wins over an explicit allow of the same traffic.
+	allowIMDS := decodeOne[*ciliumv2.CiliumNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: allow-imds, namespace: production}
+spec:
+  endpointSelector: {matchLabels: {app: api-server}}
+  egress:
+  - toCIDR: [169.254.169.254/32]
+`)
+	both := ciliumEngine(t, []runtime.Object{guard, allowIMDS}, u)
+	checkFlows(t, both, []flowCase{
+		deny(tcp(api, imds, 80), "deny wins over allow"),
+		allow(tcp(api, imds, 443), "allowed by toCIDR"),
+		deny(tcp(api, ext("192.0.2.1"), 80), "allow-imds made api's egress default-deny"),
+		allow(tcp(pod("production", "other"), ext("192.0.2.1"), 80), "other is only under the guardrail"),
+	})
+}
+
+// Seed 10: every pod in staging may only talk to and from the host. The
+// audit-mode annotation is not a Cilium OSS feature: the policy enforces.
+func TestCiliumSeed10(t *testing.T) {
+	e := ciliumEngine(t, loadSeed(t, "10-audit-default-deny.yaml"), prodUniverse())
+	w, f := pod("staging", "worker"), pod("staging", "frontend")
+	checkFlows(t, e, []flowCase{
+		deny(tcp(w, f, 80), "egress and ingress default-deny"),
+		deny(tcp(pod("production", "api"), w, 80), "ingress only from reserved:host"),
+		deny(tcp(w, ext("192.0.2.1"), 443), "egress only to reserved:host"),
+		allow(tcp(HostEndpoint(), w, 8080), "fromEndpoints reserved:host"),
+		allow(tcp(w, HostEndpoint(), 10250), "toEndpoints reserved:host"),
+		allow(tcp(pod("production", "api"), pod("production", "db"), 5432), "production not selected"),
+	})
+}
+
+// Seed 11: order-service takes POST/GET on 8080 from api-gateway (L7) and may
+// reach inventory and payment on 8080 and kube-dns on 53.
+func TestCiliumSeed11(t *testing.T) {
+	u := Universe{
+		Namespaces: []Namespace{{Name: "ecommerce"}, {Name: "shop"}, {Name: "kube-system"}},
+		Pods: []Pod{
+			{Namespace: "ecommerce", Name: "order", Labels: lbl("app", "order-service")},
+			{Namespace: "ecommerce", Name: "gw", Labels: lbl("app", "api-gateway")},
+			{Namespace: "ecommerce", Name: "inventory", Labels: lbl("app", "inventory-service")},
+			{Namespace: "ecommerce", Name: "payment", Labels: lbl("app", "payment-service")},
+			{Namespace: "shop", Name: "inventory", Labels: lbl("app", "inventory-service")},
+			{Namespace: "shop", Name: "gw", Labels: lbl("app", "api-gateway")},
+			{Namespace: "kube-system", Name: "coredns", Labels: lbl("k8s-app", "kube-dns")},
+		},
+	}
+	e := ciliumEngine(t, loadSeed(t, "11-microservice-pattern.yaml"), u)
+	order := pod("ecommerce", "order")
+	checkFlows(t, e, []flowCase{
+		allow(tcp(pod("ecommerce", "gw"), order, 8080), "L7 HTTP rule, L4 allow"),
+		deny(tcp(pod("ecommerce", "gw"), order, 9090), "only 8080"),
+		deny(tcp(pod("shop", "gw"), order, 8080), "namespace-scoped fromEndpoints"),
+		deny(tcp(pod("ecommerce", "inventory"), order, 8080), "not api-gateway"),
+		allow(tcp(order, pod("ecommerce", "inventory"), 8080), "egress rule 1"),
+		allow(tcp(order, pod("ecommerce", "payment"), 8080), "egress rule 2"),
+		deny(tcp(order, pod("ecommerce", "payment"), 8443), "only 8080"),
+		deny(tcp(order, pod("shop", "inventory"), 8080), "namespace-scoped toEndpoints"),
+		allow(udp(order, pod("kube-system", "coredns"), 53), "explicit namespace label reaches kube-system"),
+		allow(tcp(order, pod("kube-system", "coredns"), 53), "ANY"),
+		deny(tcp(order, ext("1.1.1.1"), 443), "egress default-deny"),
+		deny(tcp(order, pod("ecommerce", "gw"), 8080), "egress default-deny"),
+	})
+}
+
+// Seed 13: shared-database takes 5432 from app=backend of shared-services in
+// cluster-east or cluster-west. The local cluster is cluster-east.
+func TestCiliumSeed13(t *testing.T) {
+	u := Universe{
+		ClusterName: "cluster-east",
+		Namespaces:  []Namespace{{Name: "shared-services"}, {Name: "other"}},
+		Pods: []Pod{
+			{Namespace: "shared-services", Name: "db", Labels: lbl("app", "shared-database")},
+			{Namespace: "shared-services", Name: "backend-east", Labels: lbl("app", "backend")},
+			{Namespace: "shared-services", Name: "backend-west", Labels: lbl("app", "backend"), Cluster: "cluster-west"},
+			{Namespace: "shared-services", Name: "backend-north", Labels: lbl("app", "backend"), Cluster: "cluster-north"},
+			{Namespace: "other", Name: "backend", Labels: lbl("app", "backend")},
+		},
+	}
+	e := ciliumEngine(t, loadSeed(t, "13-cross-cluster-policy.yaml"), u)
+	db := pod("shared-services", "db")
+	checkFlows(t, e, []flowCase{
+		allow(tcp(pod("shared-services", "backend-east"), db, 5432), "rule 1"),
+		allow(tcp(pod("shared-services", "backend-west"), db, 5432), "rule 2 (remote source: only db's ingress is judged)"),
+		deny(tcp(pod("shared-services", "backend-north"), db, 5432), "cluster-north not listed"),
+		deny(tcp(pod("shared-services", "backend-east"), db, 5433), "only 5432"),
+		deny(tcp(pod("other", "backend"), db, 5432), "namespace-scoped"),
+	})
+	// Without a cluster label in the peer, Parse scopes it to the local cluster
+	// (policy-default-local-cluster).
+	local := decodeOne[*ciliumv2.CiliumNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: local, namespace: shared-services}
+spec:
+  endpointSelector: {matchLabels: {app: shared-database}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: backend}}]
+`)
+	e2 := ciliumEngine(t, []runtime.Object{local}, u)
+	checkFlows(t, e2, []flowCase{
+		allow(tcp(pod("shared-services", "backend-east"), db, 5432), "local cluster"),
+		deny(tcp(pod("shared-services", "backend-west"), db, 5432), "remote cluster, no cluster label"),
+	})
+}
+
+// Named ports, port ranges, entities, namespace-label selectors, identity
+// label filtering and the toServices limit.
+func TestCiliumConstructs(t *testing.T) {
+	u := prodUniverse()
+	u.Pods = append(u.Pods, Pod{Namespace: "staging", Name: "templated",
+		Labels: lbl("app", "worker", "pod-template-hash", "abc123")})
+	doc := `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: db, namespace: production}
+spec:
+  endpointSelector: {matchLabels: {app: database}}
+  ingress:
+  - fromEndpoints:
+    - matchLabels: {io.kubernetes.pod.namespace: staging}
+    toPorts: [{ports: [{port: postgres, protocol: TCP}]}]
+  - fromEndpoints:
+    - matchLabels: {io.cilium.k8s.namespace.labels.environment: production}
+    toPorts: [{ports: [{port: "6000", endPort: 6010, protocol: UDP}]}]
+  - fromEntities: [world]
+    toPorts: [{ports: [{port: "443", protocol: TCP}]}]
+  - fromEndpoints:
+    - matchLabels: {pod-template-hash: abc123}
+    toPorts: [{ports: [{port: "7000", protocol: TCP}]}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: svc, namespace: production}
+spec:
+  endpointSelector: {matchLabels: {app: payment-service}}
+  egress:
+  - toServices: [{k8sService: {serviceName: api, namespace: production}}]
+`
+	objs, err := DecodeYAML([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := ciliumEngine(t, objs, u)
+	db := pod("production", "db")
+	checkFlows(t, e, []flowCase{
+		allow(tcp(pod("staging", "worker"), db, 5432), "named port postgres on the destination"),
+		deny(tcp(pod("staging", "worker"), db, 5433), "postgres is 5432"),
+		deny(tcp(pod("production", "api"), db, 5432), "production pods only get 6000-6010/UDP"),
+		allow(udp(pod("production", "api"), db, 6005), "namespace label selector, port range"),
+		deny(udp(pod("production", "api"), db, 6011), "past endPort"),
+		allow(tcp(ext("203.0.113.7"), db, 443), "world entity matches a CIDR identity"),
+		deny(tcp(pod("staging", "worker"), db, 443), "world does not match pods"),
+		deny(tcp(pod("staging", "templated"), db, 7000), "pod-template-hash is filtered out of identities"),
+	})
+	checkCannotJudge(t, e, tcp(pod("production", "payment"), pod("production", "api"), 80))
+}

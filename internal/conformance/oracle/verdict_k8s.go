@@ -1,0 +1,180 @@
+package oracle
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/mattfenwick/cyclonus/pkg/matcher"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// NetworkPolicyEngine answers what Kubernetes NetworkPolicy allows, using
+// cyclonus's matcher (github.com/mattfenwick/cyclonus/pkg/matcher v0.5.6), the
+// model the upstream network-policy conformance tooling uses.
+//
+// Wiring and limits:
+//   - Each policy is first judged by ValidateNetworkPolicy and then defaulted as
+//     the API server stores it (policyTypes, protocol TCP), because cyclonus
+//     expects defaulted objects (and panics on invalid ones).
+//   - Named ports are resolved here: the flow's port is given the name of the
+//     destination pod's named port with that protocol and number (Kubernetes
+//     resolves named ports on the destination pod for ingress and egress). A
+//     pod with two names for one port/protocol is refused (ErrCannotJudge).
+//   - ipBlock: cyclonus matches ipBlocks against pod IPs too, which the
+//     Kubernetes API leaves implementation-defined ("ipBlock is meant for
+//     cluster-external addresses"). A flow whose pod end has an IP inside any
+//     ipBlock cidr of the policies is refused with ErrCannotJudge, so pod IPs
+//     never decide a verdict. Pods without IP get one from 100.64.0.0/10, which
+//     the tests' ipBlocks avoid.
+//   - Traffic to/from an external address is judged on the in-cluster end only
+//     (cyclonus allows the external side, as every implementation must).
+//   - The host endpoint and pods of a remote cluster are refused
+//     (ErrCannotJudge): NetworkPolicy leaves node traffic implementation-defined
+//     and has no cluster mesh.
+//   - L3/L4 only: NetworkPolicy has nothing above L4.
+type NetworkPolicyEngine struct {
+	u        *universe
+	policy   *matcher.Policy
+	ipBlocks []netip.Prefix
+}
+
+// NewNetworkPolicyEngine validates and compiles nps over u.
+func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *NetworkPolicyEngine, err error) {
+	cu, err := u.compile()
+	if err != nil {
+		return nil, err
+	}
+	e := &NetworkPolicyEngine{u: cu}
+	var defaulted []*networkingv1.NetworkPolicy
+	for _, np := range nps {
+		if fe := ValidateNetworkPolicy(np); len(fe) > 0 {
+			return nil, fmt.Errorf("%s: %w", describe(np), fe.ToAggregate())
+		}
+		d, err := defaultedNetworkPolicy(np)
+		if err != nil {
+			return nil, err
+		}
+		defaulted = append(defaulted, d)
+		add := func(peers []networkingv1.NetworkPolicyPeer) error {
+			for _, p := range peers {
+				if p.IPBlock == nil {
+					continue
+				}
+				pfx, err := netip.ParsePrefix(p.IPBlock.CIDR)
+				if err != nil {
+					return fmt.Errorf("%s: ipBlock %q: %w", describe(np), p.IPBlock.CIDR, err)
+				}
+				e.ipBlocks = append(e.ipBlocks, pfx.Masked())
+			}
+			return nil
+		}
+		for _, r := range d.Spec.Ingress {
+			if err := add(r.From); err != nil {
+				return nil, err
+			}
+		}
+		for _, r := range d.Spec.Egress {
+			if err := add(r.To); err != nil {
+				return nil, err
+			}
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cyclonus: %v", r)
+		}
+	}()
+	e.policy = matcher.BuildNetworkPolicies(false, defaulted)
+	return e, nil
+}
+
+func (e *NetworkPolicyEngine) peer(ep Endpoint) (*matcher.TrafficPeer, error) {
+	if ep.Host {
+		return nil, cannotJudge("NetworkPolicy leaves traffic of the node (host) implementation-defined")
+	}
+	if !ep.IsPod() {
+		return &matcher.TrafficPeer{IP: ep.IP.String()}, nil
+	}
+	p, err := e.u.pod(ep)
+	if err != nil {
+		return nil, err
+	}
+	if p.Cluster != e.u.cluster {
+		return nil, cannotJudge("pod %s is in remote cluster %q: NetworkPolicy has no cluster mesh", ep, p.Cluster)
+	}
+	for _, b := range e.ipBlocks {
+		if b.Contains(p.IP) {
+			return nil, cannotJudge("pod %s IP %s lies in ipBlock %s: whether ipBlocks match pod IPs is implementation-defined; choose pod IPs outside every ipBlock", ep, p.IP, b)
+		}
+	}
+	return &matcher.TrafficPeer{
+		IP: p.IP.String(),
+		Internal: &matcher.InternalPeer{
+			PodLabels:       copyLabels(p.Labels),
+			NamespaceLabels: copyLabels(e.u.namespaces[p.Namespace].Labels),
+			Namespace:       p.Namespace,
+		},
+	}, nil
+}
+
+// Decide returns the verdict on f with the per-direction results.
+func (e *NetworkPolicyEngine) Decide(f Flow) (_ Decision, err error) {
+	proto, err := e.u.checkFlow(f)
+	if err != nil {
+		return Decision{}, err
+	}
+	src, err := e.peer(f.From)
+	if err != nil {
+		return Decision{}, err
+	}
+	dst, err := e.peer(f.To)
+	if err != nil {
+		return Decision{}, err
+	}
+	portName := ""
+	if f.To.IsPod() {
+		p, _ := e.u.pod(f.To)
+		if portName, err = namedPortAt(p, proto, f.Port); err != nil {
+			return Decision{}, err
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cyclonus: %v", r)
+		}
+	}()
+	res := e.policy.IsTrafficAllowed(&matcher.Traffic{
+		Source:           src,
+		Destination:      dst,
+		ResolvedPort:     int(f.Port),
+		ResolvedPortName: portName,
+		Protocol:         corev1.Protocol(proto),
+	})
+	d := Decision{
+		EgressAllowed:  res.Egress.IsAllowed(),
+		IngressAllowed: res.Ingress.IsAllowed(),
+	}
+	d.Allowed = d.EgressAllowed && d.IngressAllowed
+	d.Reason = fmt.Sprintf("egress: %d allowing / %d isolating targets; ingress: %d allowing / %d isolating targets",
+		len(res.Egress.AllowingTargets), len(res.Egress.AllowingTargets)+len(res.Egress.DenyingTargets),
+		len(res.Ingress.AllowingTargets), len(res.Ingress.AllowingTargets)+len(res.Ingress.DenyingTargets))
+	return d, nil
+}
+
+// Verdict reports whether f is allowed.
+func (e *NetworkPolicyEngine) Verdict(f Flow) (bool, error) {
+	d, err := e.Decide(f)
+	return d.Allowed, err
+}
+
+// NetworkPolicyVerdict reports whether nps allow f in u. See
+// NetworkPolicyEngine for the semantics and limits; build an engine once when
+// judging many flows.
+func NetworkPolicyVerdict(nps []*networkingv1.NetworkPolicy, u Universe, f Flow) (bool, error) {
+	e, err := NewNetworkPolicyEngine(nps, u)
+	if err != nil {
+		return false, err
+	}
+	return e.Verdict(f)
+}

@@ -1,0 +1,579 @@
+package policy
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Change is what changing one Set into another does to traffic, for review: the policies
+// that change, in the order to roll them out, and the flows of the two Sets' merged
+// Universe whose verdict changes.
+type Change struct {
+	// Policies are the policies added, removed or changed (labels and annotations
+	// included), in rollout order: additions and changes by ascending Stage, then removals
+	// by descending Stage. A backend maps each to the objects it creates, updates or
+	// deletes, and keeps the order.
+	Policies []PolicyChange
+	// Opened are flows denied before and allowed after; Closed the reverse.
+	Opened, Closed []FlowChange
+	// Audit are flows whose enforced verdict stays but whose audit verdict changes: an
+	// audit-mode policy now would (or would no longer) deny them.
+	Audit []FlowChange
+	// Endpoints and Probes give the size of the merged Universe the flows were drawn from.
+	Endpoints, Probes int
+}
+
+// PolicyChange is one policy that the change adds, removes or modifies.
+type PolicyChange struct {
+	// Name is "namespace/name", or "name" for cluster and host policies.
+	Name string
+	// Old is nil for an added policy, New for a removed one.
+	Old, New *Policy
+	// Stage is New's rollout stage, or Old's for a removal.
+	Stage RolloutStage
+}
+
+// Kind is "added", "removed" or "changed".
+func (c PolicyChange) Kind() string {
+	switch {
+	case c.Old == nil:
+		return "added"
+	case c.New == nil:
+		return "removed"
+	default:
+		return "changed"
+	}
+}
+
+// FlowChange is one flow whose verdict changes.
+type FlowChange struct {
+	// From and To are the names of Universe samples ("pod:shop/app=web", "ip:8.8.8.8").
+	From, To string
+	// Probe is the traffic ("TCP/8080", "ICMPv4/8").
+	Probe string
+	// Before and After are the verdicts of the old and the new Set.
+	Before, After Verdict
+}
+
+// Diff validates both Sets and compares them; see DiffModels. The error wraps the
+// *ValidationError of the Set that is invalid, the old one first.
+func Diff(old, new *Set) (*Change, error) {
+	om, err := old.Model()
+	if err != nil {
+		return nil, fmt.Errorf("old set: %w", err)
+	}
+	nm, err := new.Model()
+	if err != nil {
+		return nil, fmt.Errorf("new set: %w", err)
+	}
+	return DiffModels(om, nm), nil
+}
+
+// DiffModels compares two models over their merged Universe: the Universe of a model
+// holding both models' policies and DNS services, so that every sample and probe either
+// model needs is present once, with one set of pod addresses and named ports. A pod's
+// namespace labels are those its namespace has in the model judging it, when that model
+// declares the namespace, and otherwise those the other model declares: each Set judges
+// the cluster as it describes it.
+//
+// Not every flow is judged. An end of a flow is judged only by the policies selecting it,
+// so a flow can change only at an end that a changed policy selects (in either model), or
+// whose namespace labels changed. At such an end, when its isolation and DNS allowance
+// stay the same and no tiered policy of it changed, only flows that a rule of a changed
+// policy matches can change, and only those are judged; otherwise every flow with that
+// end is. A change of the DNS service or of the tiers makes every flow a candidate. The
+// cost is about (changed rules × the samples they match × probes), and (affected samples ×
+// samples × probes) where isolation changes.
+func DiffModels(old, new *Model) *Change {
+	u := mergedUniverse(old, new)
+	d := &differ{u: u, old: old, new: new, ov: modelView(u.Endpoints, old), nv: modelView(u.Endpoints, new),
+		oj: newJudge(old), nj: newJudge(new), seen: map[[3]int]bool{}}
+	d.oi, d.ni = newSampleIndex(d.ov, old.ServiceLabel), newSampleIndex(d.nv, new.ServiceLabel)
+	c := &Change{Endpoints: len(u.Endpoints), Probes: len(u.Probes), Policies: policyChanges(old, new)}
+	d.changed = map[string]bool{}
+	for _, pc := range c.Policies {
+		d.changed[pc.Name] = true
+	}
+	global := !reflect.DeepEqual(old.DNS, new.DNS) || !reflect.DeepEqual(old.DNSPorts, new.DNSPorts) ||
+		!reflect.DeepEqual(old.Tiers, new.Tiers)
+	for _, a := range d.affected(c.Policies, global) {
+		relabelled := !reflect.DeepEqual(d.ov[a].NamespaceLabels, d.nv[a].NamespaceLabels)
+		for _, dir := range []Direction{Egress, Ingress} {
+			d.end(c, a, dir, global || relabelled)
+		}
+	}
+	for _, fs := range [][]FlowChange{c.Opened, c.Closed, c.Audit} {
+		sort.Slice(fs, func(i, j int) bool {
+			a, b := fs[i], fs[j]
+			if a.From != b.From {
+				return a.From < b.From
+			}
+			if a.To != b.To {
+				return a.To < b.To
+			}
+			return a.Probe < b.Probe
+		})
+	}
+	return c
+}
+
+// differ holds what DiffModels needs: the merged Universe seen by each model (ov, nv),
+// a judge and a sample index per model, the names of changed policies, and the flows
+// judged so far (by sample, sample and probe index).
+type differ struct {
+	u        *Universe
+	old, new *Model
+	ov, nv   []Sample
+	oj, nj   *judge
+	oi, ni   *sampleIndex
+	changed  map[string]bool
+	seen     map[[3]int]bool
+}
+
+// affected returns every sample if global is set, else the samples that a changed policy
+// selects in either model, or whose namespace labels differ between the models.
+func (d *differ) affected(changes []PolicyChange, global bool) []int {
+	has := map[int]bool{}
+	for i := range d.ov {
+		if global || !reflect.DeepEqual(d.ov[i].NamespaceLabels, d.nv[i].NamespaceLabels) {
+			has[i] = true
+		}
+	}
+	for _, c := range changes {
+		if c.Old != nil {
+			for _, i := range d.oi.subjectSamples(c.Old.Subject) {
+				has[i] = true
+			}
+		}
+		if c.New != nil {
+			for _, i := range d.ni.subjectSamples(c.New.Subject) {
+				has[i] = true
+			}
+		}
+	}
+	out := make([]int, 0, len(has))
+	for i := range has {
+		out = append(out, i)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// end judges, before and after, the flows whose verdict at sample a, for direction dir,
+// may change: all of them when all is set or a's isolation, DNS allowance or tiered
+// policies change; else those a rule of a changed policy selecting a matches.
+func (d *differ) end(c *Change, a int, dir Direction, all bool) {
+	before, after := d.oj.policies(d.ov[a]), d.nj.policies(d.nv[a])
+	all = all || endSignature(before, dir) != endSignature(after, dir)
+	type version struct {
+		p   *Policy
+		idx *sampleIndex
+	}
+	var rules []version
+	for _, v := range []struct {
+		ps  []*Policy
+		idx *sampleIndex
+	}{{before, d.oi}, {after, d.ni}} {
+		for _, p := range v.ps {
+			if d.changed[policyName(p)] {
+				all = all || p.Tier != ""
+				rules = append(rules, version{p, v.idx})
+			}
+		}
+	}
+	if all {
+		for e := range d.u.Endpoints {
+			for pi := range d.u.Probes {
+				d.judge(c, a, e, pi, dir)
+			}
+		}
+		return
+	}
+	for _, v := range rules {
+		for _, r := range v.p.Rules(dir) {
+			for _, e := range d.peers(v.idx, r) {
+				for pi, pr := range d.u.Probes {
+					from, to := v.idx.all[a], v.idx.all[e]
+					if dir == Ingress {
+						from, to = to, from
+					}
+					if r.trafficMatches(pr.flow(from.Endpoint, to.Endpoint)) {
+						d.judge(c, a, e, pi, dir)
+					}
+				}
+			}
+		}
+	}
+}
+
+// peers returns the samples that a peer of r matches.
+func (d *differ) peers(idx *sampleIndex, r Rule) []int {
+	var out []int
+	for _, peer := range r.Peers {
+		for _, i := range idx.peerCandidates(peer) {
+			if idx.matches(peer, i) {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
+}
+
+// endSignature summarizes what decides an end's flows besides its rules: whether its
+// untiered policies isolate direction dir and keep DNS open, enforced and with audit
+// policies.
+func endSignature(ps []*Policy, dir Direction) [4]bool {
+	var sig [4]bool
+	for _, p := range ps {
+		if p.Tier != "" {
+			continue
+		}
+		for k, counts := range []bool{p.Mode == Enforce, true} {
+			if counts {
+				sig[k] = sig[k] || p.Isolates(dir)
+				sig[k+2] = sig[k+2] || dir == Egress && p.DNS
+			}
+		}
+	}
+	return sig
+}
+
+// judge records the flow between samples a and e (a is the source for egress) on probe
+// pi if its verdict changes.
+func (d *differ) judge(c *Change, a, e, pi int, dir Direction) {
+	from, to := a, e
+	if dir == Ingress {
+		from, to = e, a
+	}
+	k := [3]int{from, to, pi}
+	if from == to || d.seen[k] || !judged(d.u.Endpoints[from].Endpoint) && !judged(d.u.Endpoints[to].Endpoint) {
+		return
+	}
+	d.seen[k] = true
+	pr := d.u.Probes[pi]
+	before := d.oj.verdict(d.ov[from], d.ov[to], pr.flow(d.ov[from].Endpoint, d.ov[to].Endpoint))
+	after := d.nj.verdict(d.nv[from], d.nv[to], pr.flow(d.nv[from].Endpoint, d.nv[to].Endpoint))
+	fc := FlowChange{From: d.u.Endpoints[from].Name, To: d.u.Endpoints[to].Name, Probe: pr.String(), Before: before, After: after}
+	switch {
+	case !before.Allowed && after.Allowed:
+		c.Opened = append(c.Opened, fc)
+	case before.Allowed && !after.Allowed:
+		c.Closed = append(c.Closed, fc)
+	case before.Allowed && before.AuditDenied != after.AuditDenied:
+		c.Audit = append(c.Audit, fc)
+	}
+}
+
+// mergedUniverse samples both models at once.
+func mergedUniverse(old, new *Model) *Universe {
+	m := &Model{ServiceLabel: new.ServiceLabel, DNS: new.DNS, DNSPorts: new.DNSPorts}
+	labels := map[string]map[string]string{}
+	for _, ns := range append(append([]NamespaceInfo(nil), old.Namespaces...), new.Namespaces...) {
+		if labels[ns.Name] == nil {
+			labels[ns.Name] = map[string]string{}
+		}
+		for k, v := range ns.Labels {
+			labels[ns.Name][k] = v
+		}
+	}
+	for name, l := range labels {
+		m.Namespaces = append(m.Namespaces, NamespaceInfo{Name: name, Labels: l})
+	}
+	sort.Slice(m.Namespaces, func(i, j int) bool { return m.Namespaces[i].Name < m.Namespaces[j].Name })
+	m.Policies = append(append([]*Policy(nil), old.Policies...), new.Policies...)
+	if !reflect.DeepEqual(old.DNS, new.DNS) || !reflect.DeepEqual(old.DNSPorts, new.DNSPorts) {
+		// The old DNS service and ports, as a rule the Universe samples.
+		m.Policies = append(m.Policies, &Policy{Subject: Subject{Scope: ScopeHost},
+			Egress: []Rule{{Action: Allow, Peers: []Peer{old.DNS}, Ports: old.DNSPorts}}})
+	}
+	return m.Universe()
+}
+
+// modelView returns the samples with the namespace labels m declares, or else those other
+// declares (the Universe's).
+func modelView(samples []Sample, m *Model) []Sample {
+	declared := map[string]map[string]string{}
+	for _, ns := range m.Namespaces {
+		declared[ns.Name] = ns.Labels
+	}
+	out := make([]Sample, len(samples))
+	for i, s := range samples {
+		if l, ok := declared[s.Namespace]; ok && s.Kind == EndpointPod && s.Cluster == "" {
+			s.NamespaceLabels = l
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// policyChanges lists the policies that differ, in rollout order.
+func policyChanges(old, new *Model) []PolicyChange {
+	before := map[string]*Policy{}
+	for _, p := range old.Policies {
+		before[policyName(p)] = p
+	}
+	var applies, removals []PolicyChange
+	after := map[string]bool{}
+	for _, p := range new.Policies {
+		name := policyName(p)
+		after[name] = true
+		o := before[name]
+		if o != nil && reflect.DeepEqual(o, p) {
+			continue
+		}
+		applies = append(applies, PolicyChange{Name: name, Old: o, New: p, Stage: new.RolloutStage(p)})
+	}
+	for _, p := range old.Policies {
+		if name := policyName(p); !after[name] {
+			removals = append(removals, PolicyChange{Name: name, Old: p, Stage: old.RolloutStage(p)})
+		}
+	}
+	sort.SliceStable(applies, func(i, j int) bool {
+		return rolloutLess(applies[i].Stage, applies[i].New, applies[j].Stage, applies[j].New)
+	})
+	sort.SliceStable(removals, func(i, j int) bool {
+		return rolloutLess(removals[i].Stage, removals[i].Old, removals[j].Stage, removals[j].Old)
+	})
+	slices.Reverse(removals)
+	return append(applies, removals...)
+}
+
+// RolloutStage is the step of a rollout in which a policy's objects are applied. Applying
+// an object that isolates pods before the objects carrying their allows drops the traffic
+// in between (the guide's case 1: default-deny before the DNS and service allows), so:
+//
+//   - StageAudit: audit-mode policies (staged policies where the backend has them). They
+//     drop nothing and report what enforcing would drop, so they go first.
+//   - StageGuardrail: policies that isolate nothing, only deny (or pass) what they name.
+//     They cut only intended traffic and must be in place before an allow could open it.
+//   - StageAllow: policies that isolate a direction only together with allow rules for
+//     it, for a subset of a namespace's pods (a service, a pod group, the mirrored side of
+//     an edge). Each opens what it names; where its pods are not isolated yet, it isolates
+//     few pods, and the broader policies that also select them come later.
+//   - StageBroadAllow: the same for all pods of a namespace, cluster-wide pod sets and
+//     nodes: isolating many pods, they follow the narrow allows that select some of them.
+//   - StageDefaultDeny: policies that isolate a direction without any allow rule for it
+//     (explicit default-deny; a tiered policy whose tier drops what its rules leave
+//     undecided). The DNS allowance of an egress default-deny travels in the same object,
+//     so DNS never lags behind. They go last, when every allow is in place.
+//
+// Tier objects, which backends emit for tiered policies, precede all of them.
+type RolloutStage int
+
+// The rollout stages, in order.
+const (
+	StageAudit RolloutStage = iota
+	StageGuardrail
+	StageAllow
+	StageBroadAllow
+	StageDefaultDeny
+)
+
+// String names the stage.
+func (s RolloutStage) String() string {
+	switch s {
+	case StageAudit:
+		return "audit"
+	case StageGuardrail:
+		return "guardrail"
+	case StageAllow:
+		return "allow"
+	case StageBroadAllow:
+		return "broad-allow"
+	default:
+		return "default-deny"
+	}
+}
+
+// RolloutStage returns the stage in which p, a policy of m, is applied.
+func (m *Model) RolloutStage(p *Policy) RolloutStage {
+	if p.Mode == Audit {
+		return StageAudit
+	}
+	isolates, bare := false, false
+	for _, d := range []Direction{Ingress, Egress} {
+		if !p.Isolates(d) && !tierDrops(m, p, d) {
+			continue
+		}
+		isolates = true
+		allows := false
+		for _, r := range p.Rules(d) {
+			allows = allows || r.Action == Allow
+		}
+		bare = bare || !allows
+	}
+	switch {
+	case !isolates:
+		return StageGuardrail
+	case bare:
+		return StageDefaultDeny
+	case p.Subject.Scope == ScopeNamespace && !isEmptySelector(&p.Subject.Pods):
+		return StageAllow
+	default:
+		return StageBroadAllow
+	}
+}
+
+// RolloutOrder returns m's policies in the order to apply them: by RolloutStage, then
+// namespaced before cluster-wide before host policies (narrower first), then in model
+// order.
+func (m *Model) RolloutOrder() []*Policy {
+	out := append([]*Policy(nil), m.Policies...)
+	stages := map[*Policy]RolloutStage{}
+	for _, p := range out {
+		stages[p] = m.RolloutStage(p)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rolloutLess(stages[out[i]], out[i], stages[out[j]], out[j]) })
+	return out
+}
+
+func rolloutLess(sa RolloutStage, a *Policy, sb RolloutStage, b *Policy) bool {
+	if sa != sb {
+		return sa < sb
+	}
+	return breadth(a.Subject.Scope) < breadth(b.Subject.Scope)
+}
+
+func breadth(s Scope) int {
+	switch s {
+	case ScopeNamespace:
+		return 0
+	case ScopeCluster:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// hasCatchAll reports whether a rule matches all traffic from or to anything.
+func hasCatchAll(rules []Rule) bool {
+	for _, r := range rules {
+		for _, peer := range r.Peers {
+			if peer.Kind == PeerAny && r.AllTraffic() && !r.HasL7() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tierDefaultAction returns the default action of the named tier of m.
+func tierDefaultAction(m *Model, name string) Action {
+	for _, t := range m.Tiers {
+		if t.Name == name {
+			return t.DefaultAction
+		}
+	}
+	return Deny
+}
+
+// String renders the change as plain text.
+func (c *Change) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s opened, %d closed, %d %s changed (over %d sampled endpoints × %d probes); %d %s changed\n",
+		len(c.Opened), noun(len(c.Opened), "flow"), len(c.Closed), len(c.Audit), noun(len(c.Audit), "audit verdict"),
+		c.Endpoints, c.Probes, len(c.Policies), noun(len(c.Policies), "policy"))
+	if len(c.Policies) > 0 {
+		b.WriteString("rollout:\n")
+		for i, p := range c.Policies {
+			fmt.Fprintf(&b, "  %d. %s %s (%s)\n", i+1, p.Kind(), p.Name, p.Stage)
+		}
+	}
+	for _, sec := range c.sections() {
+		if len(sec.rows) == 0 {
+			continue
+		}
+		b.WriteString(sec.title + ":\n")
+		for _, r := range sec.rows {
+			fmt.Fprintf(&b, "  %s → %s %s: %s\n", r.from, r.to, strings.Join(r.probes, ", "), r.now)
+		}
+	}
+	return b.String()
+}
+
+// Markdown renders the change for a review comment. At most maxRows rows are listed per
+// section (all when maxRows <= 0); a count says how many were left out.
+func (c *Change) Markdown(maxRows int) string {
+	var b strings.Builder
+	b.WriteString("### Network policy change\n\n")
+	fmt.Fprintf(&b, "**%d** %s opened, **%d** closed, **%d** %s changed (over %d sampled endpoints × %d probes).\n",
+		len(c.Opened), noun(len(c.Opened), "flow"), len(c.Closed), len(c.Audit), noun(len(c.Audit), "audit verdict"), c.Endpoints, c.Probes)
+	if len(c.Policies) > 0 {
+		b.WriteString("\n| Rollout step | Policy | Change | Stage |\n|---|---|---|---|\n")
+		for i, p := range c.Policies {
+			fmt.Fprintf(&b, "| %d | `%s` | %s | %s |\n", i+1, p.Name, p.Kind(), p.Stage)
+		}
+	}
+	for _, sec := range c.sections() {
+		if len(sec.rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n#### %s\n\n| From | To | Probes | %s |\n|---|---|---|---|\n", sec.title, sec.column)
+		for i, r := range sec.rows {
+			if maxRows > 0 && i == maxRows {
+				fmt.Fprintf(&b, "\n… and %d more rows.\n", len(sec.rows)-maxRows)
+				break
+			}
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", r.from, r.to, strings.Join(r.probes, ", "), markdownCell(r.now))
+		}
+	}
+	return b.String()
+}
+
+// noun returns the singular for one, else the plural ("flows", "policies").
+func noun(n int, singular string) string {
+	switch {
+	case n == 1:
+		return singular
+	case strings.HasSuffix(singular, "y"):
+		return strings.TrimSuffix(singular, "y") + "ies"
+	default:
+		return singular + "s"
+	}
+}
+
+func markdownCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+type changeSection struct {
+	title, column string
+	rows          []changeRow
+}
+
+type changeRow struct {
+	from, to string
+	probes   []string
+	now      string
+}
+
+// sections groups each list's flows by ends and new verdict.
+func (c *Change) sections() []changeSection {
+	group := func(fs []FlowChange, now func(FlowChange) string) []changeRow {
+		var rows []changeRow
+		for _, f := range fs {
+			n := now(f)
+			if k := len(rows) - 1; k >= 0 && rows[k].from == f.From && rows[k].to == f.To && rows[k].now == n {
+				rows[k].probes = append(rows[k].probes, f.Probe)
+				continue
+			}
+			rows = append(rows, changeRow{from: f.From, to: f.To, probes: []string{f.Probe}, now: n})
+		}
+		return rows
+	}
+	verdict := func(f FlowChange) string { return f.After.String() }
+	audit := func(f FlowChange) string {
+		if f.After.AuditDenied {
+			return "audit: " + f.After.Audit
+		}
+		return "no longer audit-denied (was: " + f.Before.Audit + ")"
+	}
+	return []changeSection{
+		{title: "Opened", column: "Now", rows: group(c.Opened, verdict)},
+		{title: "Closed", column: "Now", rows: group(c.Closed, verdict)},
+		{title: "Audit", column: "Audit verdict", rows: group(c.Audit, audit)},
+	}
+}
