@@ -1,0 +1,436 @@
+package k8snp
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/netintent/netintent/policy"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// A NetworkPolicy rule admits the product of its peers and its ports, and a direction admits
+// the union of its rules. So two rules with the same ports are one rule with the union of
+// their peers, and two rules with the same peers one rule with the union of their ports:
+// compact applies both until nothing changes, which also drops duplicates. Peers and ports
+// are sets (any one matches), so sorting them by a canonical key changes nothing but makes
+// the output independent of the order in which the intent was written.
+
+// peerEntry is a translated peer with its canonical key.
+type peerEntry struct {
+	key  string
+	peer networkingv1.NetworkPolicyPeer
+}
+
+// portEntry is a translated port with its canonical key; proto and all let normalize drop
+// ports that an all-ports entry of their protocol already covers.
+type portEntry struct {
+	key   string
+	proto corev1.Protocol
+	all   bool
+	port  networkingv1.NetworkPolicyPort
+}
+
+// rule is a rule of one direction before emission.
+type rule struct {
+	// anyPeer: the rule has no from/to and matches every peer; peers is then empty.
+	anyPeer bool
+	peers   []peerEntry
+	// allPorts: the rule has no ports and matches all traffic; ports is then empty.
+	allPorts bool
+	ports    []portEntry
+	// peersKey and portsKey identify the peer and port sets, for merging.
+	peersKey, portsKey string
+}
+
+// normalize sorts and deduplicates peers and ports, applies absorption (any peer covers
+// every peer, all ports covers every port, all ports of a protocol cover its other ports)
+// and computes the keys.
+func (r *rule) normalize() *rule {
+	if r.anyPeer {
+		r.peers = nil
+		r.peersKey = "*"
+	} else {
+		sort.Slice(r.peers, func(i, j int) bool { return r.peers[i].key < r.peers[j].key })
+		peers := r.peers[:0]
+		for i, p := range r.peers {
+			if i == 0 || p.key != r.peers[i-1].key {
+				peers = append(peers, p)
+			}
+		}
+		r.peers = peers
+		keys := make([]string, len(peers))
+		for i, p := range peers {
+			keys[i] = p.key
+		}
+		r.peersKey = strings.Join(keys, "\n")
+	}
+	if r.allPorts {
+		r.ports = nil
+		r.portsKey = "*"
+		return r
+	}
+	var allOf []corev1.Protocol
+	for _, p := range r.ports {
+		if p.all {
+			allOf = append(allOf, p.proto)
+		}
+	}
+	sort.Slice(r.ports, func(i, j int) bool { return r.ports[i].key < r.ports[j].key })
+	ports := r.ports[:0]
+	for i, p := range r.ports {
+		if (i == 0 || p.key != r.ports[i-1].key) && (p.all || !slices.Contains(allOf, p.proto)) {
+			ports = append(ports, p)
+		}
+	}
+	r.ports = ports
+	keys := make([]string, len(ports))
+	for i, p := range ports {
+		keys[i] = p.key
+	}
+	r.portsKey = strings.Join(keys, "\n")
+	return r
+}
+
+// compact merges the rules of one direction (see the comment at the top of this file),
+// drops what the rule for every peer or the rule for all ports already admits, and returns
+// the rules in canonical order: by peers, the rule for every peer last.
+func compact(rules []*rule) []*rule {
+	for {
+		n := len(rules)
+		// Peers first: intent is mostly written per peer, and a peer's all-ports rule then
+		// absorbs its narrower ones before they are spread over other peers' rules.
+		rules = mergeBy(rules, func(r *rule) string { return r.peersKey }, func(into, from *rule) {
+			into.allPorts = into.allPorts || from.allPorts
+			into.ports = append(into.ports, from.ports...)
+		})
+		rules = mergeBy(rules, func(r *rule) string { return r.portsKey }, func(into, from *rule) {
+			into.anyPeer = into.anyPeer || from.anyPeer
+			into.peers = append(into.peers, from.peers...)
+		})
+		var pruned bool
+		rules, pruned = prune(rules)
+		if len(rules) == n && !pruned {
+			break
+		}
+	}
+	sort.Slice(rules, func(i, j int) bool {
+		a, b := rules[i], rules[j]
+		if a.anyPeer != b.anyPeer {
+			return b.anyPeer
+		}
+		if a.peersKey != b.peersKey {
+			return a.peersKey < b.peersKey
+		}
+		return a.portsKey < b.portsKey
+	})
+	return rules
+}
+
+// prune removes from each rule the ports that the rule for every peer admits and the peers
+// that the rule for all ports admits (after merging there is at most one of each), and
+// drops rules left with nothing. It reports whether it changed anything.
+func prune(rules []*rule) ([]*rule, bool) {
+	var anyPeer, allPorts *rule
+	for _, r := range rules {
+		if r.anyPeer {
+			anyPeer = r
+		}
+		if r.allPorts {
+			allPorts = r
+		}
+	}
+	if anyPeer == nil && allPorts == nil {
+		return rules, false
+	}
+	changed := false
+	out := rules[:0]
+	for _, r := range rules {
+		if r == anyPeer || r == allPorts {
+			out = append(out, r)
+			continue
+		}
+		if anyPeer != nil && !r.allPorts {
+			ports := r.ports[:0]
+			for _, p := range r.ports {
+				if !anyPeer.admitsPort(p) {
+					ports = append(ports, p)
+				}
+			}
+			changed = changed || len(ports) < len(r.ports)
+			r.ports = ports
+		}
+		if allPorts != nil && !r.anyPeer {
+			peers := r.peers[:0]
+			for _, p := range r.peers {
+				if !allPorts.admitsPeer(p) {
+					peers = append(peers, p)
+				}
+			}
+			changed = changed || len(peers) < len(r.peers)
+			r.peers = peers
+		}
+		if !r.allPorts && len(r.ports) == 0 || !r.anyPeer && len(r.peers) == 0 ||
+			anyPeer != nil && anyPeer.allPorts || allPorts != nil && allPorts.anyPeer {
+			changed = true
+			continue
+		}
+		out = append(out, r.normalize())
+	}
+	return out, changed
+}
+
+func (r *rule) admitsPort(p portEntry) bool {
+	if r.allPorts {
+		return true
+	}
+	for _, have := range r.ports {
+		if have.key == p.key || have.all && have.proto == p.proto {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *rule) admitsPeer(p peerEntry) bool {
+	if r.anyPeer {
+		return true
+	}
+	for _, have := range r.peers {
+		if have.key == p.key {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeBy merges rules with equal keys. The result, as a set, does not depend on the order
+// of rules.
+func mergeBy(rules []*rule, key func(*rule) string, merge func(into, from *rule)) []*rule {
+	// Policies have few rules per direction: a linear search beats a map until many.
+	const linear = 16
+	var first map[string]*rule
+	if len(rules) > linear {
+		first = make(map[string]*rule, len(rules))
+	}
+	find := func(out []*rule, k string) *rule {
+		if first != nil {
+			return first[k]
+		}
+		for _, r := range out {
+			if key(r) == k {
+				return r
+			}
+		}
+		return nil
+	}
+	out := rules[:0:0]
+	var merged []*rule
+	for _, r := range rules {
+		k := key(r)
+		if into := find(out, k); into != nil {
+			merge(into, r)
+			merged = append(merged, into)
+			continue
+		}
+		if first != nil {
+			first[k] = r
+		}
+		out = append(out, r)
+	}
+	for _, r := range merged {
+		r.normalize()
+	}
+	return out
+}
+
+// emitPeers and emitPorts return the rule's peers and ports. Every entry was built for
+// this rule alone (translation copies what it takes from the Model, and merging moves
+// entries rather than sharing them), so the emitted objects share no memory.
+func (r *rule) emitPeers() []networkingv1.NetworkPolicyPeer {
+	if r.anyPeer {
+		return nil
+	}
+	out := make([]networkingv1.NetworkPolicyPeer, len(r.peers))
+	for i, p := range r.peers {
+		out[i] = p.peer
+	}
+	return out
+}
+
+func (r *rule) emitPorts() []networkingv1.NetworkPolicyPort {
+	if r.allPorts {
+		return nil
+	}
+	out := make([]networkingv1.NetworkPolicyPort, len(r.ports))
+	for i, p := range r.ports {
+		out[i] = p.port
+	}
+	return out
+}
+
+// Peer keys sort pods of the policy's namespace first, then pods of namespaces named,
+// then of namespaces selected by labels, then IPv4 and IPv6 blocks by address. Their parts
+// are separated by \x01, which sorts before every character of a label, so that a shorter
+// selector sorts before a longer one it is a prefix of.
+
+func podsPeer(ns, pods *metav1.LabelSelector) peerEntry {
+	var b strings.Builder
+	switch {
+	case ns == nil:
+		b.WriteString("0\x01")
+	case len(ns.MatchLabels) == 1 && len(ns.MatchExpressions) == 0 && ns.MatchLabels[policy.NamespaceNameLabel] != "":
+		b.WriteString("1\x01")
+		b.WriteString(ns.MatchLabels[policy.NamespaceNameLabel])
+		b.WriteByte('\x01')
+	default:
+		b.WriteString("2\x01")
+		writeSelectorKey(&b, ns)
+		b.WriteByte('\x01')
+	}
+	writeSelectorKey(&b, pods)
+	return peerEntry{key: b.String(), peer: networkingv1.NetworkPolicyPeer{NamespaceSelector: ns, PodSelector: pods}}
+}
+
+func ipBlockPeer(cidr netip.Prefix, except []netip.Prefix) peerEntry {
+	family := "6"
+	if cidr.Addr().Is4() {
+		family = "4"
+	}
+	addr := cidr.Addr().As16()
+	ex := prefixStrings(except)
+	key := fmt.Sprintf("3\x01%s\x01%s\x01%03d\x01%s", family, hex.EncodeToString(addr[:]), cidr.Bits(), strings.Join(ex, ","))
+	return peerEntry{key: key, peer: networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: cidr.String(), Except: ex}}}
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// portOf translates a port. Keys sort by protocol, then all ports, numbers and ranges by
+// number, named ports by name.
+func portOf(pt policy.Port) portEntry {
+	proto := corev1.Protocol(pt.Protocol)
+	e := portEntry{proto: proto, port: networkingv1.NetworkPolicyPort{Protocol: &proto}}
+	switch {
+	case pt.Name != "":
+		v := intstr.FromString(pt.Name)
+		e.port.Port = &v
+		e.key = string(proto) + "|2|" + pt.Name
+	case pt.Port == 0:
+		e.all = true
+		e.key = string(proto) + "|0"
+	default:
+		v := intstr.FromInt32(pt.Port)
+		e.port.Port = &v
+		if pt.EndPort != 0 {
+			end := pt.EndPort
+			e.port.EndPort = &end
+		}
+		var buf [24]byte
+		k := append(buf[:0], proto...)
+		k = append(k, "|1|"...)
+		k = appendPort(k, pt.Port)
+		k = append(k, '|')
+		e.key = string(appendPort(k, pt.EndPort))
+	}
+	return e
+}
+
+// appendPort appends a port number in five digits, so that keys sort numerically.
+func appendPort(b []byte, n int32) []byte {
+	for d := int32(10000); d > 0; d /= 10 {
+		b = append(b, byte('0'+n/d%10))
+	}
+	return b
+}
+
+func emptySelector(s *metav1.LabelSelector) bool {
+	return s == nil || len(s.MatchLabels) == 0 && len(s.MatchExpressions) == 0
+}
+
+// canonicalSelector copies s with its expressions sorted and their values sorted and
+// deduplicated; a selector's requirements and an expression's values are sets.
+func canonicalSelector(s *metav1.LabelSelector) *metav1.LabelSelector {
+	out := &metav1.LabelSelector{}
+	if len(s.MatchLabels) > 0 {
+		out.MatchLabels = make(map[string]string, len(s.MatchLabels))
+		for k, v := range s.MatchLabels {
+			out.MatchLabels[k] = v
+		}
+	}
+	for _, e := range s.MatchExpressions {
+		c := metav1.LabelSelectorRequirement{Key: e.Key, Operator: e.Operator}
+		if len(e.Values) > 0 {
+			c.Values = append([]string(nil), e.Values...)
+			sort.Strings(c.Values)
+			c.Values = dedupeSorted(c.Values)
+		}
+		out.MatchExpressions = append(out.MatchExpressions, c)
+	}
+	sort.Slice(out.MatchExpressions, func(i, j int) bool {
+		return requirementKey(out.MatchExpressions[i]) < requirementKey(out.MatchExpressions[j])
+	})
+	exprs := out.MatchExpressions[:0]
+	for i, e := range out.MatchExpressions {
+		if i == 0 || requirementKey(e) != requirementKey(out.MatchExpressions[i-1]) {
+			exprs = append(exprs, e)
+		}
+	}
+	if len(exprs) > 0 {
+		out.MatchExpressions = exprs
+	} else {
+		out.MatchExpressions = nil
+	}
+	return out
+}
+
+// writeSelectorKey renders a canonical selector as a key; label keys and values cannot
+// contain the separators used.
+func writeSelectorKey(b *strings.Builder, s *metav1.LabelSelector) {
+	if s == nil {
+		return
+	}
+	if len(s.MatchLabels) == 1 {
+		for k, v := range s.MatchLabels {
+			b.WriteString(k)
+			b.WriteByte('=')
+			b.WriteString(v)
+		}
+	} else {
+		keys := make([]string, 0, len(s.MatchLabels))
+		for k := range s.MatchLabels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			b.WriteString(s.MatchLabels[k])
+		}
+	}
+	for _, e := range s.MatchExpressions {
+		b.WriteByte(';')
+		b.WriteString(requirementKey(e))
+	}
+}
+
+func requirementKey(e metav1.LabelSelectorRequirement) string {
+	return e.Key + " " + string(e.Operator) + " " + strings.Join(e.Values, ",")
+}

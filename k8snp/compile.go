@@ -1,0 +1,453 @@
+package k8snp
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/netintent/netintent/policy"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+const (
+	// Backend is the name this backend uses in errors and warnings.
+	Backend = "k8snp"
+	// WarningsAnnotation is the annotation that lists, one per line, the lossy
+	// translations made in an object (see WidenL7 and WorldAsIPBlock).
+	WarningsAnnotation = "netintent.io/warnings"
+	// ManagedByLabel and ManagedByValue mark every emitted object as generated, so that
+	// tooling can find (and prune) what netintent owns.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	ManagedByValue = "netintent"
+)
+
+// The options that translate refused intent lossily, as named in policy.Unsupported.
+const (
+	optWidenL7        = "k8snp.WidenL7()"
+	optWorldAsIPBlock = "k8snp.WorldAsIPBlock()"
+)
+
+// Compile translates the Set into one NetworkPolicy per namespaced subject that isolates
+// something. It returns the Set's *policy.ValidationError unchanged when the Set is
+// invalid, and a *policy.CompileError listing every intent NetworkPolicy cannot express
+// exactly (unless an Option allows a lossy translation, which is then reported in
+// Result.Warnings and on the object).
+func Compile(set *policy.Set, opts ...Option) (*Result, error) {
+	m, err := set.Model()
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{model: m, seen: map[string]bool{}}
+	for _, o := range opts {
+		o(&c.opts)
+	}
+	res := &Result{}
+	for _, p := range m.Policies {
+		if np := c.policy(p); np != nil {
+			res.NetworkPolicies = append(res.NetworkPolicies, np)
+		}
+	}
+	if len(c.problems) > 0 {
+		return nil, &policy.CompileError{Backend: Backend, Problems: c.problems}
+	}
+	res.Warnings = c.warnings
+	return res, nil
+}
+
+type compiler struct {
+	model    *policy.Model
+	opts     options
+	problems []policy.Unsupported
+	// seen holds path and construct of every problem: a mirrored rule carries the path of
+	// the rule it mirrors, so the same refusal would otherwise be reported twice.
+	seen     map[string]bool
+	warnings []policy.Warning
+}
+
+func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
+	key := path.String() + "\x00" + construct
+	if c.seen[key] {
+		return
+	}
+	c.seen[key] = true
+	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
+}
+
+// policy translates one Policy, or returns nil when it isolates nothing (NetworkPolicy
+// only ever restricts what it selects, so a policy without isolation has nothing to say)
+// or cannot be translated.
+func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
+	switch p.Subject.Scope {
+	case policy.ScopeCluster:
+		c.refuse(p.Path, "cluster scope",
+			"NetworkPolicy is namespaced and cannot select pods in every namespace; AdminNetworkPolicy "+
+				"(sigs.k8s.io/network-policy-api) is the upstream answer, not emitted by this backend yet", "")
+		return nil
+	case policy.ScopeHost:
+		c.refuse(p.Path, "host scope",
+			"NetworkPolicy selects pods, never nodes; no upstream Kubernetes API selects nodes as subjects "+
+				"(AdminNetworkPolicy, the upstream answer for cluster scope and not emitted yet, names nodes only as egress peers)", "")
+		return nil
+	}
+	if p.Tier != "" {
+		c.refuse(p.Path.Child("tier"), "tiers",
+			"NetworkPolicy has no tiers or priorities: all policies selecting a pod are unioned", "")
+	}
+	if p.Mode == policy.Audit && !onlyMirrored(p) {
+		c.refuse(p.Path, "audit mode", "NetworkPolicy is always enforced; it has no audit or staged mode", "")
+	}
+	object := p.Subject.Namespace + "/" + p.Name
+	t := &translation{object: object}
+	ingress := c.rules(p, policy.Ingress, t)
+	egress := c.rules(p, policy.Egress, t)
+	if p.DNS {
+		if r, ok := c.dnsRule(p.Subject.Namespace); ok {
+			egress = append(egress, r)
+		}
+	}
+	if len(p.Isolate) == 0 || len(c.problems) > 0 {
+		return nil
+	}
+	np := &networkingv1.NetworkPolicy{
+		TypeMeta: metav1.TypeMeta{APIVersion: networkingv1.SchemeGroupVersion.String(), Kind: "NetworkPolicy"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        p.Name,
+			Namespace:   p.Subject.Namespace,
+			Labels:      labels(p.Labels),
+			Annotations: annotations(p.Annotations, t.messages),
+		},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: *canonicalSelector(&p.Subject.Pods)},
+	}
+	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+		if !p.Isolates(d) {
+			continue
+		}
+		np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyType(d))
+		if d == policy.Ingress {
+			for _, r := range compact(ingress) {
+				np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: r.emitPeers(), Ports: r.emitPorts()})
+			}
+		} else {
+			for _, r := range compact(egress) {
+				np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{To: r.emitPeers(), Ports: r.emitPorts()})
+			}
+		}
+	}
+	c.warnings = append(c.warnings, t.warnings...)
+	return np
+}
+
+// onlyMirrored reports whether every rule of p was mirrored from another policy. An audited
+// policy of that kind exists only because an audited rule elsewhere was mirrored, and that
+// rule's own policy is reported already.
+func onlyMirrored(p *policy.Policy) bool {
+	n := 0
+	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+		for _, r := range p.Rules(d) {
+			if !r.Mirrored {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+func labels(in map[string]string) map[string]string {
+	out := make(map[string]string, len(in)+1)
+	for k, v := range in {
+		out[k] = v
+	}
+	out[ManagedByLabel] = ManagedByValue
+	return out
+}
+
+func annotations(in map[string]string, warnings []string) map[string]string {
+	if len(in) == 0 && len(warnings) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(in)+1)
+	for k, v := range in {
+		out[k] = v
+	}
+	if len(warnings) > 0 {
+		ws := append([]string(nil), warnings...)
+		sort.Strings(ws)
+		ws = dedupeSorted(ws)
+		out[WarningsAnnotation] = strings.Join(ws, "\n")
+	}
+	return out
+}
+
+func dedupeSorted(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// translation collects the lossy translations made for one object.
+type translation struct {
+	object   string
+	messages []string
+	warnings []policy.Warning
+}
+
+func (t *translation) warn(path *field.Path, msg string) {
+	t.messages = append(t.messages, msg)
+	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: t.object, Message: msg})
+}
+
+// rules translates the rules of direction d, reporting what cannot be expressed.
+func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation) []*rule {
+	var out []*rule
+	ns := p.Subject.Namespace
+	for _, r := range p.Rules(d) {
+		switch r.Action {
+		case policy.Deny:
+			c.refuse(r.Path, "deny rules",
+				"NetworkPolicy is allow-only; AdminNetworkPolicy is the upstream answer for deny, not emitted by this backend yet", "")
+			continue
+		case policy.Pass:
+			c.refuse(r.Path, "pass rules", "NetworkPolicy has no tiers, so nothing to pass to", "")
+			continue
+		}
+		nr := &rule{}
+		ok := true
+		var widened []string
+		for i := range r.Peers {
+			x := &r.Peers[i]
+			pp := func() *field.Path { return r.Path.Child("peers").Index(i) }
+			switch x.Kind {
+			case policy.PeerAny:
+				nr.anyPeer = true
+			case policy.PeerPods:
+				if e, good := c.podPeer(ns, x, pp); good {
+					nr.peers = append(nr.peers, e)
+				} else {
+					ok = false
+				}
+			case policy.PeerCIDR:
+				nr.peers = append(nr.peers, ipBlockPeer(x.CIDR, x.Except))
+			case policy.PeerFQDN:
+				c.refuse(pp(), "FQDN peers", fmt.Sprintf("NetworkPolicy has no DNS-name peers, only ipBlock CIDRs; %q cannot be expressed", x.FQDN), "")
+				ok = false
+			case policy.PeerEntity:
+				if x.Entity == policy.EntityWorld && c.opts.worldAsIPBlock {
+					nr.peers = append(nr.peers, worldPeers()...)
+					widened = append(widened, "world is emitted as ipBlock 0.0.0.0/0 and ::/0; implementations may also match pod and node IPs against an ipBlock, so this can admit in-cluster traffic as well")
+					continue
+				}
+				c.refuseEntity(pp(), x.Entity)
+				ok = false
+			default:
+				c.refuse(pp(), string(x.Kind)+" peers", "unknown peer kind", "")
+				ok = false
+			}
+		}
+		for _, pt := range r.Ports {
+			nr.ports = append(nr.ports, portOf(pt))
+		}
+		if len(r.ICMP) > 0 {
+			c.refuse(r.Path.Child("icmp"), "ICMP",
+				"NetworkPolicy ports are TCP, UDP or SCTP; ICMP cannot be matched (a rule without ports would admit every protocol)", "")
+			ok = false
+		}
+		nr.allPorts = len(r.Ports) == 0
+		if len(r.HTTP) > 0 {
+			if c.opts.widenL7 {
+				widened = append(widened, "the HTTP match is dropped, so every request is admitted, not only "+describeHTTP(r.HTTP))
+			} else {
+				c.refuse(r.Path.Child("http"), "L7 HTTP rules",
+					"NetworkPolicy is L3/L4 only and cannot match HTTP requests", optWidenL7)
+				ok = false
+			}
+		}
+		if len(r.DNS) > 0 {
+			if c.opts.widenL7 {
+				widened = append(widened, "the DNS lookup match is dropped, so lookups of every name are admitted, not only "+strings.Join(r.DNS, ", "))
+			} else {
+				c.refuse(r.Path.Child("dns"), "L7 DNS rules",
+					"NetworkPolicy is L3/L4 only and cannot match DNS lookups", optWidenL7)
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		for _, w := range widened {
+			t.warn(r.Path, describeRule(d, r)+": "+w)
+		}
+		out = append(out, nr.normalize())
+	}
+	return out
+}
+
+func (c *compiler) refuseEntity(path *field.Path, e policy.Entity) {
+	switch e {
+	case policy.EntityWorld:
+		c.refuse(path, "world entity",
+			"NetworkPolicy has no peer for every address outside the cluster; ipBlock 0.0.0.0/0 and ::/0 approximate it but may also match pod and node IPs",
+			optWorldAsIPBlock)
+	case policy.EntityCluster:
+		c.refuse(path, "cluster entity",
+			"NetworkPolicy can select every pod (namespaceSelector: {}) but not the nodes and the API server that the cluster entity includes", "")
+	default:
+		c.refuse(path, string(e)+" entity",
+			"NetworkPolicy selects pods by labels and other addresses by ipBlock; it has no portable way to name nodes or the API server", "")
+	}
+}
+
+// dnsRule is the egress allowance to the Model's DNS service that an egress-isolated
+// subject keeps (design section 4.5).
+func (c *compiler) dnsRule(ns string) (*rule, bool) {
+	e, ok := c.podPeer(ns, &c.model.DNS, func() *field.Path { return field.NewPath("options", "dns", "peer") })
+	if !ok {
+		return nil, false
+	}
+	r := &rule{peers: []peerEntry{e}}
+	for _, pt := range c.model.DNSPorts {
+		r.ports = append(r.ports, portOf(pt))
+	}
+	r.allPorts = len(r.ports) == 0
+	return r.normalize(), true
+}
+
+// podPeer translates a pod peer as seen from a policy in namespace ns; path gives the
+// peer's path for messages (built only when needed: most peers translate).
+func (c *compiler) podPeer(ns string, x *policy.Peer, path func() *field.Path) (peerEntry, bool) {
+	ok := true
+	if x.ServiceAccount != "" {
+		c.refuse(path().Child("serviceAccount"), "service account peers",
+			"NetworkPolicy selects peers by pod and namespace labels only, not by service account", "")
+		ok = false
+	}
+	if x.Cluster != "" {
+		c.refuse(path().Child("cluster"), "cluster-mesh peers", "NetworkPolicy selects pods of the local cluster only", "")
+		ok = false
+	}
+	if !ok {
+		return peerEntry{}, false
+	}
+	var pods *metav1.LabelSelector
+	if !emptySelector(x.PodSelector) {
+		pods = canonicalSelector(x.PodSelector)
+	}
+	switch {
+	case x.AllNamespaces:
+		return podsPeer(&metav1.LabelSelector{}, pods), true
+	case x.NamespaceSelector != nil:
+		return podsPeer(canonicalSelector(x.NamespaceSelector), pods), true
+	case x.Namespace == ns:
+		if pods == nil {
+			pods = &metav1.LabelSelector{}
+		}
+		return podsPeer(nil, pods), true
+	default:
+		return podsPeer(&metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: x.Namespace}}, pods), true
+	}
+}
+
+var worldPrefixes = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+
+func worldPeers() []peerEntry {
+	return []peerEntry{ipBlockPeer(worldPrefixes[0], nil), ipBlockPeer(worldPrefixes[1], nil)}
+}
+
+// describeRule names a rule's direction, peers and ports for warning messages.
+func describeRule(d policy.Direction, r policy.Rule) string {
+	var peers []string
+	for _, x := range r.Peers {
+		peers = append(peers, describePeer(x))
+	}
+	word := "ingress from "
+	if d == policy.Egress {
+		word = "egress to "
+	}
+	ports := "all ports"
+	if len(r.Ports) > 0 {
+		var ps []string
+		for _, pt := range r.Ports {
+			ps = append(ps, describePort(pt))
+		}
+		ports = strings.Join(ps, ", ")
+	}
+	return word + strings.Join(peers, ", ") + " on " + ports
+}
+
+func describePeer(x policy.Peer) string {
+	switch x.Kind {
+	case policy.PeerAny:
+		return "any peer"
+	case policy.PeerCIDR:
+		s := x.CIDR.String()
+		if len(x.Except) > 0 {
+			s += " except " + strings.Join(prefixStrings(x.Except), ", ")
+		}
+		return s
+	case policy.PeerFQDN:
+		return x.FQDN
+	case policy.PeerEntity:
+		return string(x.Entity)
+	}
+	pods := "all pods"
+	if !emptySelector(x.PodSelector) {
+		pods = "pods " + metav1.FormatLabelSelector(x.PodSelector)
+	}
+	switch {
+	case x.AllNamespaces:
+		return pods + " in all namespaces"
+	case x.NamespaceSelector != nil:
+		return pods + " in namespaces " + metav1.FormatLabelSelector(x.NamespaceSelector)
+	default:
+		return pods + " in namespace " + x.Namespace
+	}
+}
+
+func describePort(pt policy.Port) string {
+	switch {
+	case pt.Name != "":
+		return fmt.Sprintf("%s/%s", pt.Protocol, pt.Name)
+	case pt.Port == 0:
+		return fmt.Sprintf("all %s ports", pt.Protocol)
+	case pt.EndPort != 0:
+		return fmt.Sprintf("%s/%d-%d", pt.Protocol, pt.Port, pt.EndPort)
+	default:
+		return fmt.Sprintf("%s/%d", pt.Protocol, pt.Port)
+	}
+}
+
+func describeHTTP(ms []policy.HTTPMatch) string {
+	var out []string
+	for _, m := range ms {
+		var parts []string
+		if m.Method != "" {
+			parts = append(parts, m.Method)
+		} else {
+			parts = append(parts, "any method")
+		}
+		switch {
+		case m.Path == "":
+		case m.PathKind == policy.PathPrefix:
+			parts = append(parts, "prefix "+m.Path)
+		case m.PathKind == policy.PathRegex:
+			parts = append(parts, "regex "+m.Path)
+		default:
+			parts = append(parts, m.Path)
+		}
+		if m.Host != "" {
+			parts = append(parts, "host "+m.Host)
+		}
+		for _, h := range m.Headers {
+			parts = append(parts, fmt.Sprintf("header %s: %s", h.Name, h.Value))
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+	return strings.Join(out, "; ")
+}

@@ -1,0 +1,86 @@
+package k8snp_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/netintent/netintent/examples/scenarios"
+	"github.com/netintent/netintent/internal/golden"
+	"github.com/netintent/netintent/internal/render"
+	"github.com/netintent/netintent/k8snp"
+	"github.com/netintent/netintent/policy"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// TestGolden compiles every scenario and compares the YAML with testdata/<scenario>.yaml,
+// or, where k8snp refuses the intent, the error with testdata/<scenario>.error.txt. Every
+// emitted manifest must also survive a strict round trip through the upstream type.
+func TestGolden(t *testing.T) {
+	want := map[string]bool{}
+	for _, s := range scenarios.All() {
+		t.Run(s.Name, func(t *testing.T) {
+			res, err := k8snp.Compile(s.Build())
+			if err != nil {
+				var ce *policy.CompileError
+				if !errors.As(err, &ce) {
+					t.Fatalf("not a CompileError: %v", err)
+				}
+				name := s.Name + ".error.txt"
+				want[name] = true
+				golden.Assert(t, filepath.Join("testdata", name), []byte(err.Error()+"\n"))
+				return
+			}
+			y, err := res.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := s.Name + ".yaml"
+			want[name] = true
+			golden.Assert(t, filepath.Join("testdata", name), y)
+			golden.RoundTrip(t, y, newObject)
+		})
+	}
+	// A golden file of a renamed or removed scenario, or the other outcome's file, would
+	// otherwise linger unreviewed.
+	entries, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || want[e.Name()] {
+			continue
+		}
+		if golden.Updating() {
+			if err := os.Remove(filepath.Join("testdata", e.Name())); err != nil {
+				t.Error(err)
+			}
+			continue
+		}
+		t.Errorf("testdata/%s belongs to no scenario outcome; remove it with `go test ./... -update`", e.Name())
+	}
+}
+
+func newObject(apiVersion, kind string) (render.Object, bool) {
+	if apiVersion == "networking.k8s.io/v1" && kind == "NetworkPolicy" {
+		return &networkingv1.NetworkPolicy{}, true
+	}
+	return nil, false
+}
+
+// TestRoundTrip checks the strict round trip on the corpus and on widened output, whose
+// annotations hold multi-line text.
+func TestRoundTrip(t *testing.T) {
+	for _, c := range corpus {
+		golden.RoundTrip(t, compileYAML(t, c.build()), newObject)
+	}
+	set := policy.NewSet(policy.DefaultNamespace("shop"))
+	set.Service("web").AllowFrom("a").TCP(80).HTTP("GET", "/").HTTP("POST", "/x").AllowTo(policy.World()).TCP(443)
+	y := compileYAML(t, set, k8snp.WidenL7(), k8snp.WorldAsIPBlock())
+	if !strings.Contains(string(y), k8snp.WarningsAnnotation) {
+		t.Fatalf("no warnings annotation in\n%s", y)
+	}
+	golden.RoundTrip(t, y, newObject)
+}
