@@ -143,9 +143,6 @@ func (c *compiler) httpMatches(e *emitted, d policy.Direction, r *policy.Rule) [
 			if len(h.Headers) > 0 {
 				issues = append(issues, issue{hp.Child("headers"), "HTTP header matches", "Calico matches HTTP methods and paths only"})
 			}
-			if h.Method == "*" {
-				issues = append(issues, issue{hp.Child("method"), "HTTP method *", "Calico reads the method * as every method"})
-			}
 		}
 	}
 	if len(issues) > 0 {

@@ -122,7 +122,7 @@ func TestDOTGraphviz(t *testing.T) {
 // as written.
 func TestEscaping(t *testing.T) {
 	m := model(t, nastySet())
-	want := "G|#`%& ~" + nastyPath + " [X-Tenant: " + strings.ReplaceAll(nastyValue, "\t", " ") + "]"
+	want := "GET ~" + nastyPath + " [X-Tenant: " + strings.ReplaceAll(nastyValue, "\t", " ") + "]"
 
 	mmd := Mermaid(m)
 	labels := regexp.MustCompile(`\|"([^"]*)"\|`).FindAllStringSubmatch(mmd, -1)

@@ -78,7 +78,7 @@ const (
 func nastySet() *policy.Set {
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("web").AllowFrom("client").TCP(8080).
-		HTTPRequest(policy.HTTPMatch{Method: "G|#`%&", Path: nastyPath, PathKind: policy.PathRegex,
+		HTTPRequest(policy.HTTPMatch{Method: "GET", Path: nastyPath, PathKind: policy.PathRegex,
 			Headers: []policy.Header{{Name: "X-Tenant", Value: nastyValue}}})
 	return set
 }

@@ -221,7 +221,14 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation) [
 		nr := &rule{}
 		ok := true
 		var widened []string
+		onlyNode := true
 		for i := range r.Peers {
+			if nodeToPod(d, r.Peers[i]) {
+				// The reference semantics let a pod's own node always reach it, as
+				// NetworkPolicy does: the peer needs no rule.
+				continue
+			}
+			onlyNode = false
 			x := &r.Peers[i]
 			pp := func() *field.Path { return r.Path.Child("peers").Index(i) }
 			switch x.Kind {
@@ -278,7 +285,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation) [
 				ok = false
 			}
 		}
-		if !ok {
+		if !ok || onlyNode {
 			continue
 		}
 		for _, w := range widened {
@@ -287,6 +294,12 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation) [
 		out = append(out, nr.normalize())
 	}
 	return out
+}
+
+// nodeToPod reports whether x stands for the pod's own node on ingress, which every engine
+// admits without a rule.
+func nodeToPod(d policy.Direction, x policy.Peer) bool {
+	return d == policy.Ingress && x.Kind == policy.PeerEntity && x.Entity == policy.EntityHost
 }
 
 func (c *compiler) refuseEntity(path *field.Path, e policy.Entity) {

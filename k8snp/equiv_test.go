@@ -16,12 +16,8 @@ import (
 // universe.
 type equivalence struct {
 	flows int
-	// mismatches describes flows where a side's decision differs, beyond the documented
-	// host divergence.
+	// mismatches describes flows where a side's decision differs.
 	mismatches []string
-	// hostDivergent counts flows from a pod's node that the reference denies at the pod's
-	// ingress and NetworkPolicy cannot block.
-	hostDivergent int
 }
 
 // compare judges every flow of u with the engine and with the reference evaluator, side by
@@ -34,10 +30,6 @@ func compare(m *policy.Model, e *engine, u *universe) equivalence {
 		refEgress := !ref.Source.Judged || ref.Source.Allowed
 		refIngress := !ref.Destination.Judged || ref.Destination.Allowed
 		egress, ingress, _ := e.verdict(f)
-		if hostDivergence(f) && ingress && !refIngress {
-			out.hostDivergent++
-			refIngress = true
-		}
 		if egress != refEgress || ingress != refIngress {
 			out.mismatches = append(out.mismatches, fmt.Sprintf("%s: NetworkPolicy egress=%v ingress=%v; reference %s", describeFlow(f), egress, ingress, ref))
 		}
@@ -211,11 +203,12 @@ func TestEquivalenceRandom(t *testing.T) {
 	}
 }
 
-// TestHostDivergence pins the one documented difference between NetworkPolicy and the
-// reference: traffic from a pod's own node reaches the pod even when it is isolated.
-func TestHostDivergence(t *testing.T) {
+// TestNodeReachesPods checks that a pod's own node reaches it although the pod is
+// isolated, in NetworkPolicy and in the reference alike, and that AllowFrom(Host()) needs
+// no rule.
+func TestNodeReachesPods(t *testing.T) {
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
-	set.Service("web").AllowFrom("gateway").TCP(80)
+	set.Service("web").AllowFrom("gateway", policy.Host()).TCP(80)
 	m, err := set.Model()
 	if err != nil {
 		t.Fatal(err)
@@ -224,10 +217,13 @@ func TestHostDivergence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eq := compare(m, newEngine(res.NetworkPolicies), buildUniverse(t, m, res.NetworkPolicies))
+	e := newEngine(res.NetworkPolicies)
+	eq := compare(m, e, buildUniverse(t, m, res.NetworkPolicies))
 	reportMismatches(t, eq)
-	if eq.hostDivergent == 0 {
-		t.Error("no flow from the node diverged; the documented difference no longer holds, update the engine and the package documentation")
+	web := policy.Endpoint{Kind: policy.EndpointPod, Namespace: "shop", Labels: map[string]string{"app": "web"}}
+	f := policy.Flow{From: policy.Endpoint{Kind: policy.EndpointHost}, To: web, Protocol: policy.TCP, Port: 10250}
+	if _, ingress, _ := e.verdict(f); !ingress || !m.Evaluate(f).Allowed {
+		t.Errorf("node → isolated pod: NetworkPolicy %v, reference %s; both must allow", ingress, m.Evaluate(f))
 	}
 }
 
@@ -297,7 +293,7 @@ func TestWorldAsIPBlockEquivalence(t *testing.T) {
 		egress, ingress, _ := e.verdict(f)
 		ref := m.Evaluate(f)
 		differs := egress != (!ref.Source.Judged || ref.Source.Allowed) ||
-			ingress != (!ref.Destination.Judged || ref.Destination.Allowed) && !hostDivergence(f)
+			ingress != (!ref.Destination.Judged || ref.Destination.Allowed)
 		if differs && (f.From.Kind == policy.EndpointExternal || f.To.Kind == policy.EndpointExternal) {
 			t.Errorf("%s differs although its peer is outside the cluster", describeFlow(f))
 		}

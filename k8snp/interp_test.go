@@ -35,8 +35,7 @@ import (
 //     (checkCIDRs enforces it), so the two readings differ only for /0 blocks.
 //   - Traffic from a pod's own node always reaches it: NetworkPolicy cannot block it (the
 //     concept page lists "incoming host traffic ... from their resident node" among what
-//     network policies cannot do). The reference evaluator denies it when the pod is
-//     ingress-isolated; see hostDivergence.
+//     network policies cannot do); the reference semantics say the same.
 type engine struct {
 	policies              []*networkingv1.NetworkPolicy
 	ipBlockMatchesCluster bool
@@ -187,10 +186,4 @@ func portsMatch(ports []networkingv1.NetworkPolicyPort, f policy.Flow) bool {
 		}
 	}
 	return false
-}
-
-// hostDivergence reports whether the flow is traffic from the destination pod's node, which
-// NetworkPolicy always admits and the reference evaluator judges like any other peer.
-func hostDivergence(f policy.Flow) bool {
-	return f.From.Kind == policy.EndpointHost && f.To.Kind == policy.EndpointPod
 }

@@ -52,7 +52,8 @@ func (e *ValidationError) Unwrap() []error {
 // Model validates the Set and returns its normalized form. Every problem is reported at
 // once in a *ValidationError.
 func (s *Set) Model() (*Model, error) {
-	b := &modelBuilder{set: s, errs: append(field.ErrorList(nil), s.errs...), nsLabels: map[string]map[string]string{}}
+	b := &modelBuilder{set: s, errs: append(field.ErrorList(nil), s.errs...), nsLabels: map[string]map[string]string{},
+		validLabels: map[string]bool{}, validSelectors: map[string]bool{}}
 	m := &Model{ServiceLabel: s.serviceLabel}
 	b.options(m)
 	m.Tiers = b.tiers()
@@ -75,7 +76,10 @@ type modelBuilder struct {
 	dns      Peer
 	dnsPorts []Port
 	errs     field.ErrorList
-	nsLabels map[string]map[string]string // every namespace declared or referred to
+	// validLabels and validSelectors remember values already found valid.
+	validLabels    map[string]bool
+	validSelectors map[string]bool
+	nsLabels       map[string]map[string]string // every namespace declared or referred to
 }
 
 func (b *modelBuilder) add(errs ...*field.Error) { b.errs = append(b.errs, errs...) }
@@ -138,34 +142,51 @@ func (b *modelBuilder) namespaceName(name string, path *field.Path) bool {
 		b.add(field.Required(path, "a namespace is required (set one or use policy.DefaultNamespace)"))
 		return false
 	}
-	msgs := validation.IsDNS1123Label(name)
-	for _, msg := range msgs {
-		b.add(field.Invalid(path, name, msg))
+	if _, known := b.nsLabels[name]; known {
+		return true
 	}
-	if len(msgs) == 0 {
-		if _, ok := b.nsLabels[name]; !ok {
-			b.nsLabels[name] = nil
-		}
+	if !b.dnsLabel(name, path) {
+		return false
 	}
-	return len(msgs) == 0
+	b.nsLabels[name] = nil
+	return true
 }
 
-func (b *modelBuilder) dnsLabel(value string, path *field.Path) {
-	for _, msg := range validation.IsDNS1123Label(value) {
+// dnsLabel reports whether value is a DNS-1123 label, recording the problem if not. Valid
+// values are remembered: a large Set names the same services and namespaces many times.
+func (b *modelBuilder) dnsLabel(value string, path *field.Path) bool {
+	if b.validLabels[value] {
+		return true
+	}
+	msgs := validation.IsDNS1123Label(value)
+	for _, msg := range msgs {
 		b.add(field.Invalid(path, value, msg))
 	}
+	if len(msgs) == 0 {
+		b.validLabels[value] = true
+	}
+	return len(msgs) == 0
 }
 
 func (b *modelBuilder) selector(sel *metav1.LabelSelector, path *field.Path) {
 	if sel == nil {
 		return
 	}
+	var key strings.Builder
+	writeSelectorKey(&key, sel)
+	if b.validSelectors[key.String()] {
+		return
+	}
 	errs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, path)
 	b.addSorted(errs)
-	if len(errs) == 0 {
+	if len(errs) == 0 && len(sel.MatchExpressions) > 0 {
 		if _, err := metav1.LabelSelectorAsSelector(sel); err != nil {
 			b.add(field.Invalid(path, sel, err.Error()))
+			return
 		}
+	}
+	if len(errs) == 0 {
+		b.validSelectors[key.String()] = true
 	}
 }
 
@@ -342,6 +363,10 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 		b.add(field.Required(path.Child("peers"), "name at least one peer (policy.Any() for every peer)"))
 	}
 	for i, peer := range rb.peers {
+		if rb.dir == Ingress && rb.action != Allow && peer.Kind == PeerEntity && peer.Entity == EntityHost {
+			b.add(field.Forbidden(path.Child("peers").Index(i), "a pod's own node always reaches it (kubelet probes): no engine polices that traffic, so it cannot be denied or passed"))
+			continue
+		}
 		if np, ok := b.peer(p, rb.dir, peer, path.Child("peers").Index(i)); ok {
 			r.Peers = append(r.Peers, np)
 		}
@@ -631,10 +656,12 @@ func (b *modelBuilder) icmp(m ICMP, path *field.Path) {
 	}
 }
 
-var httpToken = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
+// httpMethod accepts method names (RFC 9110 tokens in practice: letters, digits, '-' and
+// '_'); a '*' would mean "every method" to Calico and a regex to Cilium.
+var httpMethod = regexp.MustCompile(`^[A-Za-z][-_0-9A-Za-z]*$`)
 
 func (b *modelBuilder) http(h HTTPMatch, path *field.Path) {
-	if h.Method != "" && !httpToken.MatchString(h.Method) {
+	if h.Method != "" && !httpMethod.MatchString(h.Method) {
 		b.add(field.Invalid(path.Child("method"), h.Method, "an HTTP method is a token such as GET or POST"))
 	}
 	switch h.PathKind {

@@ -140,11 +140,11 @@ func TestDiffSmallEdits(t *testing.T) {
 			name: "add default-deny",
 			edit: func(s *policy.Set) { s.Namespace("shop").DefaultDeny() },
 			// Everything into and out of shop's pods, except web → api (mirrored into the
-			// isolated api) and DNS (kept by the default-deny); web's egress was already
-			// isolated.
+			// isolated api), DNS (kept by the default-deny) and the pods' own node; web's
+			// egress was already isolated.
 			closed: func(u *policy.Universe) []string {
 				return diffExpected(u, func(from, to policy.Sample, probe string) bool {
-					return (inShop(from) || inShop(to)) && from.Name != diffWeb &&
+					return (inShop(from) || inShop(to)) && from.Name != diffWeb && from.Kind != policy.EndpointHost &&
 						!(inShop(from) && to.Name == diffKubeDNS && (probe == "UDP/53" || probe == "TCP/53"))
 				})
 			},
@@ -162,11 +162,11 @@ func TestDiffSmallEdits(t *testing.T) {
 			name: "add default-deny in audit mode",
 			edit: func(s *policy.Set) { s.Namespace("shop").DefaultDenyIngress().Audit() },
 			// Nothing changes; what enforcing would drop is reported: everything into
-			// shop's pods except web → api, and except from web, whose egress was
-			// already isolated.
+			// shop's pods except web → api, from web, whose egress was already isolated,
+			// and from the pods' own node.
 			audit: func(u *policy.Universe) []string {
 				return diffExpected(u, func(from, to policy.Sample, probe string) bool {
-					return inShop(to) && from.Name != diffWeb
+					return inShop(to) && from.Name != diffWeb && from.Kind != policy.EndpointHost
 				})
 			},
 			policies: []string{"added shop/api (audit)", "added shop/namespace-defaults (audit)"},

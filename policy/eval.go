@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // EndpointKind says what an end of a flow is.
@@ -201,6 +202,11 @@ func (m *Model) judge(dir Direction, self, peer Endpoint, f Flow, withAudit bool
 	}
 	if (self.Kind == EndpointHost || self.Kind == EndpointRemoteNode) && len(selecting) == 0 {
 		return Decision{}
+	}
+	if dir == Ingress && self.Kind == EndpointPod && peer.Kind == EndpointHost {
+		// Kubelet probes: NetworkPolicy, Cilium (allow-localhost) and Calico (Felix never
+		// polices host-to-local-workload traffic) all let a pod's own node reach it.
+		return Decision{Judged: true, Allowed: true, Why: "the pod's own node always reaches it"}
 	}
 	d := Decision{Judged: true}
 
@@ -480,7 +486,7 @@ func MatchFQDN(pattern, name string) bool {
 	if fqdnMatchAll.MatchString(pattern) {
 		return fqdnAnyName.MatchString(name)
 	}
-	re, err := regexp.Compile(fqdnRegexp(fullyQualified(pattern)))
+	re, err := compileCached(fqdnRegexp(fullyQualified(pattern)))
 	return err == nil && re.MatchString(name)
 }
 
@@ -538,4 +544,20 @@ func (e Endpoint) Describe() string {
 	default:
 		return string(e.Kind)
 	}
+}
+
+// regexpCache holds compiled regular expressions by source: the evaluator meets the same
+// few patterns for every flow it judges.
+var regexpCache sync.Map
+
+func compileCached(expr string) (*regexp.Regexp, error) {
+	if re, ok := regexpCache.Load(expr); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	regexpCache.Store(expr, re)
+	return re, nil
 }

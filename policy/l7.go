@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -52,7 +51,7 @@ func (m HTTPMatch) Matches(r HTTPRequest) bool {
 				return false
 			}
 		case PathRegex:
-			re, err := regexp.Compile(`^(?:` + m.Path + `)$`)
+			re, err := compileCached(`^(?:` + m.Path + `)$`)
 			if err != nil || !re.MatchString(r.Path) {
 				return false
 			}

@@ -3,8 +3,9 @@ package policy
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"fmt"
 	"sort"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -32,6 +33,7 @@ func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 		names[p.Subject.Namespace+"/"+p.Name] = true
 	}
 	var derived []*Policy
+	seen := map[string]bool{}
 	for _, p := range policies {
 		if p.Subject.Scope == ScopeHost {
 			continue
@@ -65,6 +67,7 @@ func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 								Mode:    mode,
 								Labels:  copyMap(q.Labels),
 								Path:    q.Path,
+								Derived: true,
 							}
 							bySubject[key] = target
 							derived = append(derived, target)
@@ -73,10 +76,16 @@ func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 							target.Isolate = append(target.Isolate, other)
 							sortDirections(target.Isolate)
 						}
+						// One edge declared from several places needs one rule.
+						ruleKey := key + "|" + string(other) + "|" + mirrorKey(p.Subject, "", "") + "|" + trafficKey(r.Ports, r.ICMP)
+						if seen[ruleKey] {
+							continue
+						}
+						seen[ruleKey] = true
 						if other == Ingress {
-							target.Ingress = appendRule(target.Ingress, mr)
+							target.Ingress = append(target.Ingress, mr)
 						} else {
-							target.Egress = appendRule(target.Egress, mr)
+							target.Egress = append(target.Egress, mr)
 						}
 					}
 				}
@@ -95,23 +104,6 @@ func opposite(d Direction) Direction {
 
 func sortDirections(ds []Direction) {
 	sort.Slice(ds, func(i, j int) bool { return ds[i] == Ingress && ds[j] == Egress })
-}
-
-// appendRule appends r unless an identical mirrored rule is already there: one edge
-// declared from several places needs one rule.
-func appendRule(rules []Rule, r Rule) []Rule {
-	for _, have := range rules {
-		if have.Mirrored && equalJSON(have.Peers, r.Peers) && equalJSON(have.Ports, r.Ports) && equalJSON(have.ICMP, r.ICMP) {
-			return rules
-		}
-	}
-	return append(rules, r)
-}
-
-func equalJSON(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return string(x) == string(y)
 }
 
 // peerOf is the pod peer standing for a subject's pods.
@@ -177,16 +169,65 @@ func (b *modelBuilder) intersect(q Subject, x Peer) (Subject, bool) {
 // mirrorKey identifies a subject (with mode and tier) so that rules for the same pods
 // share one policy.
 func mirrorKey(s Subject, m Mode, tier string) string {
-	k, _ := json.Marshal(struct {
-		Scope     Scope
-		Namespace string
-		NS        *metav1.LabelSelector
-		Pods      metav1.LabelSelector
-		Nodes     metav1.LabelSelector
-		Mode      Mode
-		Tier      string
-	}{s.Scope, s.Namespace, s.NamespaceSelector, s.Pods, s.Nodes, m, tier})
-	return string(k)
+	var b strings.Builder
+	b.WriteString(string(s.Scope))
+	b.WriteByte('|')
+	b.WriteString(s.Namespace)
+	b.WriteByte('|')
+	writeSelectorKey(&b, s.NamespaceSelector)
+	b.WriteByte('|')
+	writeSelectorKey(&b, &s.Pods)
+	b.WriteByte('|')
+	writeSelectorKey(&b, &s.Nodes)
+	b.WriteByte('|')
+	b.WriteString(string(m))
+	b.WriteByte('|')
+	b.WriteString(tier)
+	return b.String()
+}
+
+// writeSelectorKey writes a canonical text of sel: equal selectors give equal text.
+func writeSelectorKey(b *strings.Builder, sel *metav1.LabelSelector) {
+	if sel == nil {
+		b.WriteString("nil")
+		return
+	}
+	keys := make([]string, 0, len(sel.MatchLabels))
+	for k := range sel.MatchLabels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(sel.MatchLabels[k])
+		b.WriteByte(',')
+	}
+	exprs := make([]string, len(sel.MatchExpressions))
+	for i, r := range sel.MatchExpressions {
+		exprs[i] = requirementKey(r)
+	}
+	sort.Strings(exprs)
+	for _, e := range exprs {
+		b.WriteByte(';')
+		b.WriteString(e)
+	}
+}
+
+// trafficKey is a canonical text of a rule's ports and ICMP matches.
+func trafficKey(ports []Port, icmp []ICMP) string {
+	var b strings.Builder
+	for _, p := range ports {
+		fmt.Fprintf(&b, "%s/%d-%d/%s,", p.Protocol, p.Port, p.EndPort, p.Name)
+	}
+	for _, m := range icmp {
+		fmt.Fprintf(&b, "%s/%d", m.Family, m.Type)
+		if m.Code != nil {
+			fmt.Fprintf(&b, "/%d", *m.Code)
+		}
+		b.WriteByte(',')
+	}
+	return b.String()
 }
 
 // derivedName names a policy that exists only for mirrored rules: after the service when

@@ -137,6 +137,9 @@ type Policy struct {
 	Annotations map[string]string
 	// Path is where the policy was declared in the Set, for messages.
 	Path *field.Path
+	// Derived is true for a policy that exists only to carry mirrored rules: the Set never
+	// declared its subject, an isolating policy of the other end called for it.
+	Derived bool
 }
 
 // Isolates reports whether p isolates its subject in direction d.

@@ -397,6 +397,7 @@ func TestMirrorIntoDerivedPolicyForNamespaceDefaultDeny(t *testing.T) {
 		Mode:    policy.Enforce,
 		Labels:  map[string]string{"owner": "platform"},
 		Path:    policyNamed(t, m, "shop/namespace-defaults").Path,
+		Derived: true,
 	}
 	if !reflect.DeepEqual(gw, want) {
 		t.Errorf("derived gw = %+v\nwant %+v", gw, want)

@@ -64,7 +64,15 @@ func selectorMatches(s *metav1.LabelSelector, set map[string]string) bool {
 	if isEmptySelector(s) {
 		return true
 	}
-	sel, err := metav1.LabelSelectorAsSelector(s)
+	for k, v := range s.MatchLabels {
+		if have, ok := set[k]; !ok || have != v {
+			return false
+		}
+	}
+	if len(s.MatchExpressions) == 0 {
+		return true
+	}
+	sel, err := metav1.LabelSelectorAsSelector(&metav1.LabelSelector{MatchExpressions: s.MatchExpressions})
 	if err != nil {
 		return false
 	}

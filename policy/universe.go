@@ -43,10 +43,13 @@ type Probe struct {
 	ICMP     *ICMP
 }
 
-// String renders the probe as "TCP/8080" or "ICMPv4/8".
+// String renders the probe as "TCP/8080", "ICMP/8" or "ICMPv6/128".
 func (p Probe) String() string {
 	if p.ICMP != nil {
-		s := fmt.Sprintf("ICMP%s/%d", strings.ToLower(string(p.ICMP.Family)), p.ICMP.Type)
+		s := fmt.Sprintf("ICMP/%d", p.ICMP.Type)
+		if p.ICMP.Family == IPv6 {
+			s = fmt.Sprintf("ICMPv6/%d", p.ICMP.Type)
+		}
 		if p.ICMP.Code != nil {
 			s += fmt.Sprintf("/%d", *p.ICMP.Code)
 		}

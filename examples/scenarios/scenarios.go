@@ -59,7 +59,9 @@ func Ecommerce() *policy.Set {
 //
 // The seed opens UDP 53 to every pod of every namespace, not only to kube-dns, and no TCP
 // 53 (large answers fall back to TCP). The intent keeps the seed's rule and opts out of
-// the automatic kube-dns allowance so that the output admits exactly what the seed admits.
+// the automatic kube-dns allowance. One difference remains, by design: an edge is written
+// once, so api-server's egress to every pod on UDP 53 also opens api-server's own
+// (isolated) ingress to that traffic from other api-server pods, which the seed drops.
 func APIServer() *policy.Set {
 	set := policy.NewSet(policy.DefaultNamespace("production"))
 	set.Service("api-server").Named("api-server-policy").WithoutDNS().
@@ -165,17 +167,18 @@ func Tiers() *policy.Set {
 	return set
 }
 
-// AuditRollout is seed 10: staging becomes default-deny, except traffic with the node
-// (kubelet probes), first in audit mode so that would-be drops are reported, not dropped.
+// AuditRollout is seed 10: staging becomes default-deny (DNS stays open), first in audit
+// mode so that would-be drops are reported, not dropped.
 //
 // Cilium 1.20 has no per-policy audit mode: the seed's policy.cilium.io/audit-mode
 // annotation is read by nothing, so the seed enforces default-deny at once. The Cilium
-// backend refuses audit intent; Calico emits a staged policy.
+// backend refuses audit intent; Calico emits a staged policy. The seed also allows the
+// node in both directions: from the node needs no rule (a pod's own node always reaches
+// it, kubelet probes included), and egress to host-network services is better named by
+// their ports once the audit shows which are used.
 func AuditRollout() *policy.Set {
 	set := policy.NewSet()
-	set.Namespace("staging").Named("audit-default-deny").DefaultDeny().Audit().
-		AllowFrom(policy.Host()).
-		AllowTo(policy.Host())
+	set.Namespace("staging").Named("audit-default-deny").DefaultDeny().Audit()
 	return set
 }
 

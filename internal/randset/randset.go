@@ -126,7 +126,7 @@ func (g *gen) rule(w *policy.Workload, target, ns string) {
 	var peers []policy.Peer
 	var codes []string
 	for n := g.r.IntN(2) + 1; n > 0; n-- {
-		p, c := g.peer(ns, ingress)
+		p, c := g.peer(ns, ingress, deny)
 		peers = append(peers, p)
 		codes = append(codes, c)
 	}
@@ -182,7 +182,7 @@ func (g *gen) rule(w *policy.Workload, target, ns string) {
 
 // peer returns a random peer and its code; ns is the rule owner's namespace, empty for
 // cluster-wide policies, which cannot use namespace-relative peers.
-func (g *gen) peer(ns string, ingress bool) (policy.Peer, string) {
+func (g *gen) peer(ns string, ingress, deny bool) (policy.Peer, string) {
 	for {
 		switch g.r.IntN(11) {
 		case 0, 1:
@@ -217,7 +217,8 @@ func (g *gen) peer(ns string, ingress bool) (policy.Peer, string) {
 			if !g.f.Entities {
 				continue
 			}
-			if g.r.IntN(2) == 0 {
+			// A pod's own node always reaches it: denying it on ingress is invalid.
+			if g.r.IntN(2) == 0 || (ingress && deny) {
 				return policy.World(), "policy.World()"
 			}
 			return policy.Host(), "policy.Host()"

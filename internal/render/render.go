@@ -14,6 +14,12 @@
 //   - a null metadata.creationTimestamp. Typed objects do not emit it (the pinned
 //     apimachinery marks it omitzero), but *unstructured.Unstructured values converted by
 //     older code still carry `creationTimestamp: null`.
+//
+// YAML and JSON do not go through sigs.k8s.io/yaml and map[string]any, which spend most of
+// their time allocating: a fast path (tree.go, yaml.go, yamlemit.go, json.go) writes the same bytes from
+// the object's JSON directly. Objects outside what it reproduces with certainty (strings
+// with characters that sigs.k8s.io/yaml rejects or rewrites, map keys that it orders
+// differently from run to run) are rendered the reference way, so output never differs.
 package render
 
 import (
@@ -102,6 +108,39 @@ func Sort(objs []Object, rank Rank) {
 
 // Marshal renders one object as a single YAML document, without header or separator.
 func Marshal(obj Object) ([]byte, error) {
+	c := yamlConverters.Get().(*yamlConverter)
+	defer yamlConverters.Put(c)
+	return c.appendObject(nil, obj)
+}
+
+// appendObject appends the YAML document of obj to dst, rendered by appendFast when obj is
+// within what the fast path reproduces exactly, and by marshalReference otherwise; the bytes
+// are the same.
+func (c *yamlConverter) appendObject(dst []byte, obj Object) ([]byte, error) {
+	if out, ok := c.appendFast(dst, obj); ok {
+		return out, nil
+	}
+	doc, err := marshalReference(obj)
+	return append(dst, doc...), err
+}
+
+// appendFast appends the YAML document of obj to dst with the fast path (yaml.go), or
+// reports false, leaving dst as it is, if obj is outside what that path reproduces exactly.
+func (c *yamlConverter) appendFast(dst []byte, obj Object) ([]byte, bool) {
+	if checkTypeMeta(obj) != nil {
+		return dst, false
+	}
+	j, ok := c.encode(obj)
+	if !ok || !c.parse(j) || c.t.nodes[0].kind != kindObject {
+		return dst, false
+	}
+	c.t.stripNoise(0)
+	return c.emit(slices.Grow(dst, len(j))), true
+}
+
+// marshalReference is the reference renderer of Marshal: sigs.k8s.io/yaml's conversion of
+// the object's JSON, noise stripped, to YAML. The fast path must render the same bytes.
+func marshalReference(obj Object) ([]byte, error) {
 	m, err := toMap(obj)
 	if err != nil {
 		return nil, err
@@ -123,19 +162,19 @@ func Marshal(obj Object) ([]byte, error) {
 // "# ", and an empty header writes none. Nothing is written if any object fails to render,
 // so a failed run never leaves a truncated manifest behind.
 func YAML(w io.Writer, header string, objs []Object) error {
-	var buf bytes.Buffer
-	buf.WriteString(comment(header))
+	c := yamlConverters.Get().(*yamlConverter)
+	defer yamlConverters.Put(c)
+	buf := []byte(comment(header))
 	for i, obj := range objs {
-		doc, err := Marshal(obj)
-		if err != nil {
+		if i > 0 {
+			buf = append(buf, "---\n"...)
+		}
+		var err error
+		if buf, err = c.appendObject(buf, obj); err != nil {
 			return err
 		}
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		buf.Write(doc)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(buf)
 	return err
 }
 
@@ -161,6 +200,32 @@ func comment(text string) string {
 // json use for several objects. Object keys are sorted; HTML characters are not escaped, so
 // Calico selectors read `&&` rather than `\u0026\u0026`.
 func JSON(w io.Writer, objs []Object) error {
+	var c jsonConverter
+	buf := []byte("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [")
+	for i, obj := range objs {
+		if err := checkTypeMeta(obj); err != nil {
+			return err
+		}
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendNewline(buf, 2)
+		var ok bool
+		if buf, ok = c.appendItem(buf, obj); !ok {
+			return jsonReference(w, objs)
+		}
+	}
+	if len(objs) > 0 {
+		buf = appendNewline(buf, 1)
+	}
+	buf = append(buf, "]\n}\n"...)
+	_, err := w.Write(buf)
+	return err
+}
+
+// jsonReference is the reference renderer of JSON, through map[string]any. JSON uses it when
+// an object is outside what its fast path reproduces exactly; the bytes are the same.
+func jsonReference(w io.Writer, objs []Object) error {
 	list := struct {
 		APIVersion string           `json:"apiVersion"`
 		Kind       string           `json:"kind"`
@@ -193,6 +258,8 @@ func JSON(w io.Writer, objs []Object) error {
 // nothing is written. Existing files are overwritten; nothing is deleted.
 func WriteDir(dir string, objs []Object, header string) ([]string, error) {
 	prefix := comment(header)
+	c := yamlConverters.Get().(*yamlConverter)
+	defer yamlConverters.Put(c)
 	paths := make([]string, len(objs))
 	contents := make([][]byte, len(objs))
 	owner := make(map[string]Object, len(objs))
@@ -205,12 +272,10 @@ func WriteDir(dir string, objs []Object, header string) ([]string, error) {
 			return nil, fmt.Errorf("render: %s and %s would both be written to %s", describe(prev), describe(obj), name)
 		}
 		owner[name] = obj
-		doc, err := Marshal(obj)
-		if err != nil {
+		if contents[i], err = c.appendObject([]byte(prefix), obj); err != nil {
 			return nil, err
 		}
 		paths[i] = filepath.Join(dir, name)
-		contents[i] = append([]byte(prefix), doc...)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("render: %w", err)

@@ -1,0 +1,50 @@
+package render
+
+import "io"
+
+// Hooks for the external tests, which compare the fast paths with the reference renderers.
+var (
+	MarshalReference = marshalReference
+	JSONReference    = jsonReference
+	LineWidth        = yamlLineWidth
+)
+
+// YAMLReference is YAML with every object rendered by marshalReference.
+func YAMLReference(w io.Writer, header string, objs []Object) error {
+	buf := []byte(comment(header))
+	for i, obj := range objs {
+		doc, err := marshalReference(obj)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			buf = append(buf, "---\n"...)
+		}
+		buf = append(buf, doc...)
+	}
+	_, err := w.Write(buf)
+	return err
+}
+
+// MarshalFast is Marshal by the fast path alone; false means Marshal falls back to the
+// reference for obj.
+func MarshalFast(obj Object) ([]byte, bool) {
+	return new(yamlConverter).appendFast(nil, obj)
+}
+
+// JSONToYAMLFast converts the JSON text j (which it modifies) as sigs.k8s.io/yaml.JSONToYAML
+// does; false means the fast path does not accept j.
+func JSONToYAMLFast(j []byte) ([]byte, bool) {
+	var c yamlConverter
+	if !c.parse(j) {
+		return nil, false
+	}
+	return c.emit(nil), true
+}
+
+// JSONItemFast is obj as JSON renders it in a List (at depth 2); false means JSON falls back
+// to the reference.
+func JSONItemFast(obj Object) ([]byte, bool) {
+	var c jsonConverter
+	return c.appendItem(nil, obj)
+}
