@@ -1,0 +1,111 @@
+// Package capability holds a probe Set for every policy.Feature and renders the capability
+// table of the README, so that what each backend declares is checked against what it does.
+package capability
+
+import (
+	"strings"
+
+	"github.com/netintent/netintent/policy"
+)
+
+// Probe returns a Set that uses the feature and otherwise only plain namespaced allows,
+// which every backend expresses; nil for a feature it does not know.
+func Probe(f policy.Feature) *policy.Set {
+	set := policy.NewSet(policy.DefaultNamespace("shop"))
+	svc := set.Service("api")
+	switch f {
+	case policy.FeatureNamespaced:
+		svc.AllowFrom("web").TCP(8080).AllowTo("db").TCP(5432)
+		set.Namespace("shop").AllowSameNamespace().DefaultDeny()
+	case policy.FeatureClusterScope:
+		set.Cluster("frontends").Select(policy.MatchLabels{"app": "frontend"}).
+			AllowTo(policy.AllNamespaces().Pods(policy.MatchLabels{"app": "gateway"})).TCP(443)
+	case policy.FeatureHostScope:
+		set.Host("bastion-ssh").Select(policy.MatchLabels{"role": "bastion"}).
+			AllowFrom(policy.CIDR("192.0.2.0/24")).TCP(22)
+	case policy.FeatureDeny:
+		svc.DenyTo(policy.CIDR("169.254.169.254/32")).TCP(80)
+	case policy.FeatureTiers:
+		set.Tier("security", 100)
+		set.Cluster("threats").InTier("security", 10).
+			DenyFrom(policy.CIDR("198.51.100.0/24")).PassFrom(policy.Any())
+	case policy.FeatureAudit:
+		set.Namespace("shop").DefaultDeny().Audit()
+	case policy.FeaturePodPeers:
+		svc.AllowFrom("web", policy.ServiceIn("edge", "gateway"),
+			policy.Namespaces(policy.MatchLabels{"team": "ops"}).Pods(policy.MatchLabels{"role": "probe"}),
+			policy.AllNamespaces().Pods(policy.MatchLabels{"app": "monitor"}),
+			policy.Namespace("tools")).TCP(8080)
+	case policy.FeatureServiceAccount:
+		svc.AllowFrom(policy.ServiceAccount("shop", "robot")).TCP(8080)
+	case policy.FeatureClusterMesh:
+		svc.AllowFrom(policy.Service("web").InCluster("east")).TCP(8080)
+	case policy.FeatureCIDR:
+		svc.AllowFrom(policy.CIDR("203.0.113.0/24", "203.0.113.128/25"), policy.CIDR("2001:db8::/32")).TCP(8080)
+	case policy.FeatureFQDN:
+		svc.AllowTo(policy.FQDN("api.stripe.com"), policy.FQDN("*.example.org")).TCP(443)
+	case policy.FeatureWorld:
+		svc.AllowTo(policy.World()).TCP(443)
+	case policy.FeatureEntities:
+		svc.AllowTo(policy.WholeCluster(), policy.RemoteNodes(), policy.KubeAPIServer()).TCP(443)
+	case policy.FeatureNodeIngress:
+		svc.AllowFrom(policy.Host()).TCP(8080)
+	case policy.FeaturePorts:
+		svc.AllowFrom("web").TCP(8080).UDP(53).SCTP(3868).PortRange(policy.TCP, 9000, 9100).NamedPort("metrics")
+	case policy.FeatureICMP:
+		svc.AllowFrom("web").ICMP(8).ICMPv6(128)
+	case policy.FeatureHTTP:
+		svc.AllowFrom("web").TCP(8080).HTTP("GET", "/healthz").HTTPPrefix("POST", "/orders/")
+	case policy.FeatureHTTPMore:
+		svc.AllowFrom("web").TCP(8080).HTTPRegex("GET", "/orders/[0-9]+").
+			HTTPRequest(policy.HTTPMatch{Method: "POST", Path: "/orders", Host: "shop.example.com",
+				Headers: []policy.Header{{Name: "Content-Type", Value: "application/json"}}})
+	case policy.FeatureDNSLookups:
+		svc.AllowTo(policy.KubeDNS()).UDP(53).TCP(53).DNS("*.example.org")
+	default:
+		return nil
+	}
+	return set
+}
+
+// Table renders a Markdown table: one row per feature, one column per backend.
+func Table(backends []string, caps map[string][]policy.Capability) string {
+	var b strings.Builder
+	b.WriteString("| intent |")
+	for _, name := range backends {
+		b.WriteString(" " + name + " |")
+	}
+	b.WriteString("\n|---|")
+	for range backends {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, f := range policy.Features() {
+		b.WriteString("| " + string(f) + " |")
+		for _, name := range backends {
+			b.WriteString(" " + cell(find(caps[name], f)) + " |")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func find(caps []policy.Capability, f policy.Feature) policy.Capability {
+	for _, c := range caps {
+		if c.Feature == f {
+			return c
+		}
+	}
+	return policy.Capability{Feature: f, Support: "undeclared"}
+}
+
+func cell(c policy.Capability) string {
+	s := string(c.Support)
+	if c.Option != "" {
+		s += " `" + c.Option + "`"
+	}
+	if c.Note != "" {
+		s += ": " + c.Note
+	}
+	return s
+}
