@@ -3,8 +3,8 @@ package capability_test
 import (
 	"testing"
 
-	_ "github.com/netintent/netintent/internal/golden"
 	"github.com/netintent/netintent/internal/capability"
+	_ "github.com/netintent/netintent/internal/golden"
 	"github.com/netintent/netintent/policy"
 )
 
