@@ -364,7 +364,7 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 	}
 	for i, peer := range rb.peers {
 		if rb.dir == Ingress && rb.action != Allow && peer.Kind == PeerEntity && peer.Entity == EntityHost {
-			b.add(field.Forbidden(path.Child("peers").Index(i), "a pod's own node always reaches it (kubelet probes): no engine polices that traffic, so it cannot be denied or passed"))
+			b.add(field.Forbidden(path.Child("peers").Index(i), "a pod's own node always reaches it (kubelet probes): NetworkPolicy and Calico never police that traffic and Cilium admits it by default, so a deny or pass of it cannot be expressed"))
 			continue
 		}
 		if np, ok := b.peer(p, rb.dir, peer, path.Child("peers").Index(i)); ok {

@@ -72,7 +72,9 @@ func (m HTTPMatch) Matches(r HTTPRequest) bool {
 	return true
 }
 
-// HTTPRequest is the L7 part of a flow: one HTTP request.
+// HTTPRequest is the L7 part of a flow: one HTTP request. Path is the request target as
+// sent (HTTP/2 :path), query string included: an exact path "/orders" does not admit
+// "/orders?page=2", as in Cilium's proxy.
 type HTTPRequest struct {
 	Method  string
 	Path    string

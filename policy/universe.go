@@ -59,12 +59,13 @@ func (p Probe) String() string {
 }
 
 // Flows returns every flow between two different endpoints of which at least one is
-// subject to policy (a pod or a node), for every probe, in a stable order.
+// subject to policy (a pod or a node) and at most one is a node, for every probe, in a
+// stable order.
 func (u *Universe) Flows() []Flow {
 	var out []Flow
 	for _, src := range u.Endpoints {
 		for _, dst := range u.Endpoints {
-			if src.Name == dst.Name || (!judged(src.Endpoint) && !judged(dst.Endpoint)) {
+			if src.Name == dst.Name || (!judged(src.Endpoint) && !judged(dst.Endpoint)) || (isNode(src.Endpoint) && isNode(dst.Endpoint)) {
 				continue
 			}
 			for _, p := range u.Probes {
@@ -74,6 +75,10 @@ func (u *Universe) Flows() []Flow {
 	}
 	return out
 }
+
+// isNode reports whether e is a node. Flows between two nodes are left out: each node sees
+// the other as a remote node, which EndpointHost (the node of the other end) cannot say.
+func isNode(e Endpoint) bool { return e.Kind == EndpointHost || e.Kind == EndpointRemoteNode }
 
 func judged(e Endpoint) bool {
 	return e.Kind == EndpointPod || e.Kind == EndpointHost || e.Kind == EndpointRemoteNode

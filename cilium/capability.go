@@ -1,0 +1,29 @@
+package cilium
+
+import "github.com/netintent/netintent/policy"
+
+// Capabilities says how this backend expresses each intent feature. A test compiles a probe
+// Set per feature and checks every declaration.
+func Capabilities() []policy.Capability {
+	return []policy.Capability{
+		{Feature: policy.FeatureNamespaced, Support: policy.Exact},
+		{Feature: policy.FeatureClusterScope, Support: policy.Exact, Note: "CiliumClusterwideNetworkPolicy"},
+		{Feature: policy.FeatureHostScope, Support: policy.Exact, Note: "nodeSelector; needs the host firewall"},
+		{Feature: policy.FeatureDeny, Support: policy.Exact, Note: "enableDefaultDeny set explicitly"},
+		{Feature: policy.FeatureTiers, Support: policy.Refused, Note: "Cilium has no tiers"},
+		{Feature: policy.FeatureAudit, Support: policy.WithOption, Option: "cilium.OmitAudit()", Note: "no per-policy audit in 1.20; the option leaves audited policies out, with a warning"},
+		{Feature: policy.FeaturePodPeers, Support: policy.Exact},
+		{Feature: policy.FeatureServiceAccount, Support: policy.Exact},
+		{Feature: policy.FeatureClusterMesh, Support: policy.Exact},
+		{Feature: policy.FeatureCIDR, Support: policy.Exact},
+		{Feature: policy.FeatureFQDN, Support: policy.Exact, Note: "with the DNS proxy rule it needs"},
+		{Feature: policy.FeatureWorld, Support: policy.Exact},
+		{Feature: policy.FeatureEntities, Support: policy.Exact},
+		{Feature: policy.FeatureNodeIngress, Support: policy.Exact},
+		{Feature: policy.FeaturePorts, Support: policy.Exact},
+		{Feature: policy.FeatureICMP, Support: policy.Exact, Note: "types; codes only with cilium.WidenICMPCodes()"},
+		{Feature: policy.FeatureHTTP, Support: policy.Exact, Note: "anchored, quoted regexes"},
+		{Feature: policy.FeatureHTTPMore, Support: policy.Exact},
+		{Feature: policy.FeatureDNSLookups, Support: policy.Exact},
+	}
+}

@@ -1,0 +1,285 @@
+package cilium
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/cilium/cilium/pkg/policy/api"
+)
+
+// A Cilium rule admits (or denies) the product of its peers and its traffic, and the rules
+// of a direction and action are a union: allows are unordered, and so are denies. So two
+// groups with the same traffic are one group with the union of their peers, and two groups
+// with the same peers one group with the union of their traffic; compact applies both until
+// nothing changes, which also drops duplicates. A group matching all traffic absorbs every
+// narrower traffic of the same peers. Peers, ports and rules are then sorted by canonical
+// keys, which changes nothing but makes the output independent of the order in which the
+// intent was written.
+
+// Limits that Sanitize enforces.
+const (
+	maxPorts      = 40
+	maxICMPFields = 40
+)
+
+func (g *group) keys() {
+	if g.ordered {
+		return
+	}
+	g.peers = uniqueBy(g.peers, func(p peerItem) string { return p.key })
+	g.pkey = joinKeys(g.peers, func(p peerItem) string { return p.key })
+	if g.all {
+		g.atoms = nil
+		g.tkey = "*"
+	} else {
+		g.atoms = uniqueBy(g.atoms, func(a atom) string { return a.key })
+		g.tkey = joinKeys(g.atoms, func(a atom) string { return a.key })
+	}
+	g.ordered = true
+}
+
+// joinKeys joins the keys of items, one per line.
+func joinKeys[T any](items []T, key func(T) string) string {
+	if len(items) == 1 {
+		return key(items[0])
+	}
+	var b strings.Builder
+	for _, it := range items {
+		b.WriteString(key(it))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// uniqueBy sorts in by key and drops duplicates; the result may share in's memory.
+func uniqueBy[T any](in []T, key func(T) string) []T {
+	if len(in) <= 1 {
+		return in
+	}
+	out := append([]T(nil), in...)
+	sort.Slice(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	n := 0
+	for i, v := range out {
+		if i > 0 && key(v) == key(out[n-1]) {
+			continue
+		}
+		out[n] = v
+		n++
+	}
+	return out[:n]
+}
+
+// compact merges groups as described above and returns them in canonical order.
+func compact(gs []*group) []*group {
+	if len(gs) == 1 {
+		gs[0].keys()
+		return gs
+	}
+	for {
+		n := len(gs)
+		gs = mergeBy(gs, func(g *group) string { return g.tkey }, func(into, g *group) {
+			into.peers = append(into.peers, g.peers...)
+		})
+		gs = mergeBy(gs, func(g *group) string { return g.pkey }, func(into, g *group) {
+			into.all = into.all || g.all
+			into.atoms = append(into.atoms, g.atoms...)
+		})
+		if len(gs) == n {
+			break
+		}
+	}
+	sort.Slice(gs, func(i, j int) bool {
+		a, b := gs[i], gs[j]
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		if a.pkey != b.pkey {
+			return a.pkey < b.pkey
+		}
+		return a.tkey < b.tkey
+	})
+	return gs
+}
+
+// mergeBy merges groups of the same kind whose key is equal, keeping the first one's place.
+func mergeBy(gs []*group, key func(*group) string, merge func(into, g *group)) []*group {
+	out := gs[:0]
+	first := map[string]*group{}
+	for _, g := range gs {
+		g.keys()
+		k := string(rune('0'+g.kind)) + key(g)
+		if into, ok := first[k]; ok {
+			merge(into, g)
+			into.ordered = false
+			continue
+		}
+		first[k] = g
+		out = append(out, g)
+	}
+	for _, g := range out {
+		g.keys()
+	}
+	return out
+}
+
+// emitted is the traffic of one Cilium rule of a group: all traffic (both empty), port
+// rules, or ICMP rules (Sanitize rejects toPorts and icmps in one rule).
+type emitted struct {
+	ports api.PortRules
+	icmps api.ICMPRules
+}
+
+// emit splits a compacted group into the Cilium rules that express it.
+func (g *group) emit() []emitted {
+	if g.all {
+		return []emitted{{}}
+	}
+	var plain []api.PortProtocol
+	var l7Order []string
+	byL7 := map[string][]api.PortProtocol{}
+	l7s := map[string]*l7Spec{}
+	var fields []api.ICMPField
+	for _, a := range g.atoms {
+		switch {
+		case a.icmp != nil:
+			fields = append(fields, *a.icmp.DeepCopy())
+		case a.l7 != nil:
+			if _, ok := byL7[a.l7.key]; !ok {
+				l7Order = append(l7Order, a.l7.key)
+				l7s[a.l7.key] = a.l7
+			}
+			byL7[a.l7.key] = append(byL7[a.l7.key], *a.port)
+		default:
+			plain = append(plain, *a.port)
+		}
+	}
+	sort.Strings(l7Order)
+	var out []emitted
+	var ports api.PortRules
+	for _, chunk := range chunks(plain, maxPorts) {
+		ports = append(ports, api.PortRule{Ports: chunk})
+	}
+	for _, k := range l7Order {
+		for _, chunk := range chunks(byL7[k], maxPorts) {
+			ports = append(ports, api.PortRule{Ports: chunk, Rules: l7s[k].rules.DeepCopy()})
+		}
+	}
+	if len(ports) > 0 {
+		out = append(out, emitted{ports: ports})
+	}
+	if len(fields) > 0 {
+		var icmps api.ICMPRules
+		for _, chunk := range chunks(fields, maxICMPFields) {
+			icmps = append(icmps, api.ICMPRule{Fields: chunk})
+		}
+		out = append(out, emitted{icmps: icmps})
+	}
+	return out
+}
+
+func chunks[T any](in []T, n int) [][]T {
+	var out [][]T
+	for len(in) > 0 {
+		k := min(n, len(in))
+		out = append(out, in[:k:k])
+		in = in[k:]
+	}
+	return out
+}
+
+// The peers of emitted rules are copies: a peer's translation is shared by every group
+// and rule that holds it.
+
+func (g *group) ingressCommon() api.IngressCommonRule {
+	var r api.IngressCommonRule
+	for _, p := range g.peers {
+		switch p.kind {
+		case kindEndpoints:
+			r.FromEndpoints = append(r.FromEndpoints, *p.endpoint.DeepCopy())
+		case kindEntities:
+			r.FromEntities = append(r.FromEntities, p.entity)
+		case kindCIDR:
+			r.FromCIDRSet = append(r.FromCIDRSet, *p.cidr.DeepCopy())
+		}
+	}
+	return r
+}
+
+func (g *group) egressCommon() (api.EgressCommonRule, []api.FQDNSelector) {
+	var r api.EgressCommonRule
+	var fqdns []api.FQDNSelector
+	for _, p := range g.peers {
+		switch p.kind {
+		case kindEndpoints:
+			r.ToEndpoints = append(r.ToEndpoints, *p.endpoint.DeepCopy())
+		case kindEntities:
+			r.ToEntities = append(r.ToEntities, p.entity)
+		case kindCIDR:
+			r.ToCIDRSet = append(r.ToCIDRSet, *p.cidr.DeepCopy())
+		case kindFQDN:
+			fqdns = append(fqdns, p.fqdn)
+		}
+	}
+	return r, fqdns
+}
+
+func denyPorts(ports api.PortRules) api.PortDenyRules {
+	var out api.PortDenyRules
+	for _, p := range ports {
+		out = append(out, api.PortDenyRule{Ports: p.Ports})
+	}
+	return out
+}
+
+// ingress emits the ingress rules. An isolated direction needs at least one rule: Cilium
+// derives default-deny from the rules that select an endpoint, and a rule without peers
+// ({}) admits nothing.
+func (dr *directionRules) ingress(isolated bool) ([]api.IngressRule, []api.IngressDenyRule) {
+	allows, denies := compact(dr.allow), compact(dr.deny)
+	allow := make([]api.IngressRule, 0, len(allows))
+	deny := make([]api.IngressDenyRule, 0, len(denies))
+	for _, g := range allows {
+		for _, e := range g.emit() {
+			allow = append(allow, api.IngressRule{IngressCommonRule: g.ingressCommon(), ToPorts: e.ports, ICMPs: e.icmps})
+		}
+	}
+	for _, g := range denies {
+		for _, e := range g.emit() {
+			deny = append(deny, api.IngressDenyRule{IngressCommonRule: g.ingressCommon(), ToPorts: denyPorts(e.ports), ICMPs: e.icmps})
+		}
+	}
+	if isolated && len(allow) == 0 && len(deny) == 0 {
+		allow = []api.IngressRule{{}}
+	}
+	return nilIfEmpty(allow), nilIfEmpty(deny)
+}
+
+// egress emits the egress rules (see ingress).
+func (dr *directionRules) egress(isolated bool) ([]api.EgressRule, []api.EgressDenyRule) {
+	allows, denies := compact(dr.allow), compact(dr.deny)
+	allow := make([]api.EgressRule, 0, len(allows))
+	deny := make([]api.EgressDenyRule, 0, len(denies))
+	for _, g := range allows {
+		for _, e := range g.emit() {
+			common, fqdns := g.egressCommon()
+			allow = append(allow, api.EgressRule{EgressCommonRule: common, ToFQDNs: fqdns, ToPorts: e.ports, ICMPs: e.icmps})
+		}
+	}
+	for _, g := range denies {
+		for _, e := range g.emit() {
+			common, _ := g.egressCommon()
+			deny = append(deny, api.EgressDenyRule{EgressCommonRule: common, ToPorts: denyPorts(e.ports), ICMPs: e.icmps})
+		}
+	}
+	if isolated && len(allow) == 0 && len(deny) == 0 {
+		allow = []api.EgressRule{{}}
+	}
+	return nilIfEmpty(allow), nilIfEmpty(deny)
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,328 @@
+package cilium
+
+import (
+	"errors"
+	"sort"
+
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	"github.com/cilium/cilium/pkg/policy/api"
+	"github.com/netintent/netintent/policy"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+const (
+	// Backend is the name this backend uses in errors and warnings.
+	Backend = "cilium"
+	// WarningsAnnotation is the annotation that lists, one per line, the lossy
+	// translations made in an object (see WidenL7 and WidenICMPCodes).
+	WarningsAnnotation = "netintent.io/warnings"
+	// ManagedByLabel and ManagedByValue mark every emitted object as generated, so that
+	// tooling can find (and prune) what netintent owns.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	ManagedByValue = "netintent"
+)
+
+// The options that translate refused intent lossily, as named in policy.Unsupported.
+const (
+	optWidenL7   = "cilium.WidenL7()"
+	optWidenICMP = "cilium.WidenICMPCodes()"
+	optOmitAudit = "cilium.OmitAudit()"
+)
+
+// apiVersion is the API version of both kinds this backend emits.
+var apiVersion = ciliumv2.SchemeGroupVersion.String()
+
+// Compile translates the Set into one CiliumNetworkPolicy per namespaced policy and one
+// CiliumClusterwideNetworkPolicy per cluster-wide or host policy. It returns the Set's
+// *policy.ValidationError unchanged when the Set is invalid, and a *policy.CompileError
+// listing every intent Cilium cannot express exactly (unless an Option allows a lossy
+// translation, which is then reported in Result.Warnings and on the object).
+func Compile(set *policy.Set, opts ...Option) (*Result, error) {
+	if set == nil {
+		return nil, errors.New("cilium: Compile needs a policy.Set, got nil")
+	}
+	m, err := set.Model()
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{model: m, seen: map[string]bool{}, auditRules: auditRules(m),
+		keyChecks: map[string]string{}, portAtoms: map[policy.Port]atom{}, podPeers: map[string]peerItem{}}
+	for _, o := range opts {
+		o(&c.opts)
+	}
+	res := &Result{}
+	for _, p := range m.Policies {
+		spec, meta := c.policy(p)
+		if spec == nil {
+			continue
+		}
+		if p.Subject.Scope == policy.ScopeNamespace {
+			res.CiliumNetworkPolicies = append(res.CiliumNetworkPolicies, &ciliumv2.CiliumNetworkPolicy{
+				TypeMeta:   metav1.TypeMeta{APIVersion: apiVersion, Kind: "CiliumNetworkPolicy"},
+				ObjectMeta: meta,
+				Spec:       spec,
+			})
+		} else {
+			res.CiliumClusterwideNetworkPolicies = append(res.CiliumClusterwideNetworkPolicies, &ciliumv2.CiliumClusterwideNetworkPolicy{
+				TypeMeta:   metav1.TypeMeta{APIVersion: apiVersion, Kind: "CiliumClusterwideNetworkPolicy"},
+				ObjectMeta: meta,
+				Spec:       spec,
+			})
+		}
+	}
+	if len(c.problems) > 0 {
+		return nil, &policy.CompileError{Backend: Backend, Problems: c.problems}
+	}
+	// Cluster-wide policies come before host policies in the Model; both are objects of one
+	// kind and scope, ordered by name like the namespaced ones.
+	sort.SliceStable(res.CiliumClusterwideNetworkPolicies, func(i, j int) bool {
+		return res.CiliumClusterwideNetworkPolicies[i].Name < res.CiliumClusterwideNetworkPolicies[j].Name
+	})
+	res.Warnings = c.warnings
+	return res, nil
+}
+
+type compiler struct {
+	model    *policy.Model
+	opts     options
+	problems []policy.Unsupported
+	// seen holds path, construct and detail of every problem: a mirrored rule carries the
+	// path of the rule it mirrors, so the same refusal would otherwise be reported twice.
+	seen     map[string]bool
+	warnings []policy.Warning
+	// auditRules holds the paths of the rules written in audit-mode policies.
+	auditRules map[string]bool
+	// keyChecks caches unmatchableKey: every service's label key is checked many times.
+	keyChecks map[string]string
+	// portAtoms caches the translation of ports without L7 rules, which repeat across the
+	// Set; atoms are never modified once built.
+	portAtoms map[policy.Port]atom
+	// podPeers caches the translation of pod peers by podPeerKey.
+	podPeers map[string]peerItem
+}
+
+func auditRules(m *policy.Model) map[string]bool {
+	out := map[string]bool{}
+	for _, p := range m.Policies {
+		if p.Mode != policy.Audit {
+			continue
+		}
+		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+			for _, r := range p.Rules(d) {
+				if !r.Mirrored && r.Path != nil {
+					out[r.Path.String()] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// auditOrigin reports whether p is where audit mode was asked for: a policy written in
+// audit mode, or one that only holds rules mirrored from enforced policies into an audited
+// isolation. Policies that only hold rules mirrored from audited rules are not: those rules'
+// own policies are.
+func (c *compiler) auditOrigin(p *policy.Policy) bool {
+	n := 0
+	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+		for _, r := range p.Rules(d) {
+			if !r.Mirrored || r.Path == nil || !c.auditRules[r.Path.String()] {
+				return true
+			}
+			n++
+		}
+	}
+	return n == 0
+}
+
+func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
+	key := path.String() + "\x00" + construct + "\x00" + detail
+	if c.seen[key] {
+		return
+	}
+	c.seen[key] = true
+	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
+}
+
+// translation is the state of one object being built.
+type translation struct {
+	// namespace is the namespace of a CiliumNetworkPolicy, whose pod selectors Cilium
+	// scopes to it; empty for clusterwide objects.
+	namespace string
+	// host is true for host (node) policies.
+	host bool
+	// fqdn is true when the policy allows egress to FQDN peers, which Cilium can only do
+	// if the endpoint's DNS lookups go through its DNS proxy.
+	fqdn     bool
+	object   string
+	messages []string
+	warnings []policy.Warning
+	warned   map[string]bool
+}
+
+// warn records a lossy translation once per path and message (mirrored rules share the
+// path of the rule they mirror).
+func (t *translation) warn(path *field.Path, msg string) {
+	key := path.String() + "\x00" + msg
+	if t.warned[key] {
+		return
+	}
+	t.warned[key] = true
+	t.messages = append(t.messages, path.String()+": "+msg)
+	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: t.object, Message: msg})
+}
+
+// policy translates one Policy into a rule and the object's metadata. It returns a nil
+// rule when the policy says nothing (no rules, no isolation: Cilium rejects an empty rule),
+// when OmitAudit leaves it out, or when something was refused.
+func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
+	t := &translation{object: p.Name, host: p.Subject.Scope == policy.ScopeHost, warned: map[string]bool{}}
+	if p.Subject.Scope == policy.ScopeNamespace {
+		t.namespace = p.Subject.Namespace
+		t.object = p.Subject.Namespace + "/" + p.Name
+	}
+	if len(p.Ingress) == 0 && len(p.Egress) == 0 && len(p.Isolate) == 0 {
+		return nil, metav1.ObjectMeta{}
+	}
+	if p.Tier != "" {
+		c.refuse(p.Path.Child("tier"), "tiers",
+			"Cilium 1.20 has no tiers or policy order: allows are unioned and a deny always wins", "")
+	}
+	if p.Mode == policy.Audit {
+		switch {
+		case c.opts.omitAudit:
+			if c.auditOrigin(p) {
+				t.warn(p.Path, "audit-mode policy not emitted: Cilium 1.20 has no per-policy audit mode; "+
+					"enforcement is unchanged, but what the policy would drop is not reported")
+				c.warnings = append(c.warnings, t.warnings...)
+			}
+			return nil, metav1.ObjectMeta{}
+		case c.auditOrigin(p):
+			c.refuse(p.Path, "audit mode",
+				"Cilium 1.20 has no per-policy audit mode: policy-audit-mode is an agent-wide (or per-endpoint) "+
+					"setting, and annotations such as policy.cilium.io/audit-mode are read by nothing", optOmitAudit)
+		}
+	}
+	for _, r := range p.Egress {
+		if r.Action == policy.Allow && hasFQDN(r) {
+			t.fqdn = true
+		}
+	}
+
+	rule := &api.Rule{}
+	switch p.Subject.Scope {
+	case policy.ScopeHost:
+		c.checkKeys(&p.Subject.Nodes, func() *field.Path { return p.Path.Child("selector") }, "node")
+		var b selectorBuilder
+		b.add(&p.Subject.Nodes, sameKey)
+		rule.NodeSelector = b.build()
+	case policy.ScopeCluster:
+		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, "pod")
+		var b selectorBuilder
+		b.add(&p.Subject.Pods, sameKey)
+		// Also keeps the policy off endpoints without a namespace (cilium-health, the
+		// ingress proxy), which an empty selector in a clusterwide policy would select.
+		b.namespaces(p.Subject.NamespaceSelector)
+		rule.EndpointSelector = b.build()
+	default:
+		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, "pod")
+		var b selectorBuilder
+		b.add(&p.Subject.Pods, sameKey)
+		rule.EndpointSelector = b.build()
+	}
+
+	var in, out directionRules
+	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+		dr := &in
+		if d == policy.Egress {
+			dr = &out
+		}
+		for _, r := range p.Rules(d) {
+			c.rule(t, d, r, dr)
+		}
+	}
+	if p.DNS {
+		out.allow = append(out.allow, c.dnsAllowance(t))
+	}
+	isoIn, isoOut := p.Isolates(policy.Ingress), p.Isolates(policy.Egress)
+	rule.EnableDefaultDeny = api.DefaultDenyConfig{Ingress: &isoIn, Egress: &isoOut}
+	rule.Ingress, rule.IngressDeny = in.ingress(isoIn)
+	rule.Egress, rule.EgressDeny = out.egress(isoOut)
+	if len(c.problems) > 0 {
+		return nil, metav1.ObjectMeta{}
+	}
+	c.warnings = append(c.warnings, t.warnings...)
+	meta := metav1.ObjectMeta{
+		Name:        p.Name,
+		Namespace:   t.namespace,
+		Labels:      labels(p.Labels),
+		Annotations: annotations(p.Annotations, t.messages),
+	}
+	return rule, meta
+}
+
+func hasFQDN(r policy.Rule) bool {
+	for _, x := range r.Peers {
+		if x.Kind == policy.PeerFQDN {
+			return true
+		}
+	}
+	return false
+}
+
+// checkKeys refuses selector keys that Cilium cannot match as pod or node labels.
+func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path, what string) {
+	if sel == nil {
+		return
+	}
+	check := func(k string) {
+		why, ok := c.keyChecks[k]
+		if !ok {
+			why = unmatchableKey(k)
+			c.keyChecks[k] = why
+		}
+		if why != "" {
+			c.refuse(path(), what+" label key "+k, why, "")
+		}
+	}
+	if len(sel.MatchLabels) == 1 && len(sel.MatchExpressions) == 0 {
+		for k := range sel.MatchLabels {
+			check(k)
+		}
+		return
+	}
+	for _, k := range selectorKeys(sel) {
+		check(k)
+	}
+}
+
+func labels(in map[string]string) map[string]string {
+	out := make(map[string]string, len(in)+1)
+	for k, v := range in {
+		out[k] = v
+	}
+	out[ManagedByLabel] = ManagedByValue
+	return out
+}
+
+func annotations(in map[string]string, warnings []string) map[string]string {
+	if len(in) == 0 && len(warnings) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(in)+1)
+	for k, v := range in {
+		out[k] = v
+	}
+	if len(warnings) > 0 {
+		msg := ""
+		for i, w := range warnings {
+			if i > 0 {
+				msg += "\n"
+			}
+			msg += w
+		}
+		out[WarningsAnnotation] = msg
+	}
+	return out
+}

@@ -1,0 +1,486 @@
+package cilium
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
+	"github.com/cilium/cilium/pkg/policy/api"
+	"github.com/netintent/netintent/policy"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// peerKind is the kind of peer selector a Cilium rule holds: one kind per rule, since
+// Sanitize rejects rules that combine fromEndpoints, fromCIDRSet, fromEntities, toFQDNs, ...
+type peerKind int
+
+// The kinds, in the order their rules are emitted.
+const (
+	kindEndpoints peerKind = iota
+	kindEntities
+	kindCIDR
+	kindFQDN
+)
+
+// peerItem is one translated peer with its canonical key.
+type peerItem struct {
+	kind     peerKind
+	key      string
+	endpoint api.EndpointSelector
+	entity   api.Entity
+	cidr     api.CIDRRule
+	fqdn     api.FQDNSelector
+}
+
+// atom is one element of the traffic a rule matches: a port (with the L7 constraint that
+// narrows it, if any) or an ICMP type.
+type atom struct {
+	key  string
+	port *api.PortProtocol
+	l7   *l7Spec
+	icmp *api.ICMPField
+}
+
+// l7Spec is the L7 part of an allow on a port, with its canonical key.
+type l7Spec struct {
+	key   string
+	rules api.L7Rules
+}
+
+// group is rules of one action and direction, before emission: every peer of peers, on
+// every atom of traffic (or on all traffic). Peers and atoms are sets, kept as slices that
+// keys sorts and deduplicates.
+type group struct {
+	kind    peerKind
+	peers   []peerItem
+	all     bool
+	atoms   []atom
+	pkey    string
+	tkey    string
+	ordered bool // peers and atoms are sorted and unique, and the keys up to date
+}
+
+// directionRules holds a direction's groups by action.
+type directionRules struct {
+	allow, deny []*group
+}
+
+// rule translates one rule of direction d into groups, reporting what Cilium cannot
+// express.
+func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *directionRules) {
+	if r.Action == policy.Pass {
+		c.refuse(r.Path.Child("action"), "pass rules",
+			"Cilium 1.20 has no tiers, so nothing can hand traffic to a next tier", "")
+		return
+	}
+	deny := r.Action == policy.Deny
+	var byKind [kindFQDN + 1][]peerItem
+	for i, x := range r.Peers {
+		if deny && x.Kind == policy.PeerFQDN {
+			c.refuse(r.Path.Child("peers").Index(i), "FQDN peers in deny rules",
+				"Cilium has no toFQDNs in egressDeny: DNS names can only be allowed", "")
+			continue
+		}
+		if deny && d == policy.Ingress && !t.host && coversHost(x) {
+			for _, it := range withoutHost(x) {
+				byKind[it.kind] = append(byKind[it.kind], it)
+			}
+			continue
+		}
+		it := c.peer(t, x, func() *field.Path { return r.Path.Child("peers").Index(i) })
+		byKind[it.kind] = append(byKind[it.kind], it)
+	}
+	all, atoms := c.traffic(t, r)
+	for k, peers := range byKind {
+		if len(peers) == 0 {
+			continue
+		}
+		g := &group{kind: peerKind(k), peers: peers, all: all, atoms: slices.Clone(atoms)}
+		if deny {
+			dr.deny = append(dr.deny, g)
+		} else {
+			dr.allow = append(dr.allow, g)
+		}
+	}
+}
+
+// peer translates a peer; path gives its field path, only needed for refusals.
+func (c *compiler) peer(t *translation, x policy.Peer, path func() *field.Path) peerItem {
+	switch x.Kind {
+	case policy.PeerAny:
+		return entityItem(api.EntityAll)
+	case policy.PeerEntity:
+		return entityItem(api.Entity(x.Entity))
+	case policy.PeerCIDR:
+		r := api.CIDRRule{Cidr: api.CIDR(x.CIDR.String())}
+		for _, e := range x.Except {
+			r.ExceptCIDRs = append(r.ExceptCIDRs, api.CIDR(e.String()))
+		}
+		return peerItem{kind: kindCIDR, key: keyOf(r), cidr: r}
+	case policy.PeerFQDN:
+		var f api.FQDNSelector
+		if strings.Contains(x.FQDN, "*") {
+			f.MatchPattern = x.FQDN
+		} else {
+			f.MatchName = x.FQDN
+		}
+		return peerItem{kind: kindFQDN, key: keyOf(f), fqdn: f}
+	default:
+		c.checkKeys(x.PodSelector, func() *field.Path { return path().Child("pods") }, "pod")
+		// The same peers recur across the Set's rules and mirrors: translate each once per
+		// namespace context (emission copies what it emits).
+		ck := podPeerKey(x.Namespace != "" && x.Namespace == t.namespace, x)
+		if it, ok := c.podPeers[ck]; ok {
+			return it
+		}
+		es := c.podSelector(t, x)
+		it := peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es}
+		c.podPeers[ck] = it
+		return it
+	}
+}
+
+// podPeerKey identifies a pod peer's translation: two peers with equal keys translate to
+// equal selectors. own says whether the peer's namespace is the policy's own, which
+// podSelector leaves implicit.
+func podPeerKey(own bool, x policy.Peer) string {
+	var b strings.Builder
+	if own {
+		b.WriteByte('=')
+	}
+	if x.AllNamespaces {
+		b.WriteByte('*')
+	}
+	for _, s := range []string{x.Namespace, x.ServiceAccount, x.Cluster} {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	writeSelector(&b, x.NamespaceSelector)
+	b.WriteByte(0)
+	writeSelector(&b, x.PodSelector)
+	return b.String()
+}
+
+// writeSelector writes a selector's requirements (labels sorted; nil and empty differ).
+func writeSelector(b *strings.Builder, sel *metav1.LabelSelector) {
+	if sel == nil {
+		b.WriteString("nil")
+		return
+	}
+	keys := make([]string, 0, len(sel.MatchLabels))
+	for k := range sel.MatchLabels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(sel.MatchLabels[k])
+		b.WriteByte(1)
+	}
+	for _, r := range sel.MatchExpressions {
+		b.WriteString(r.Key)
+		b.WriteByte(2)
+		b.WriteString(string(r.Operator))
+		for _, v := range r.Values {
+			b.WriteByte(2)
+			b.WriteString(v)
+		}
+		b.WriteByte(1)
+	}
+}
+
+// A pod's own node always reaches it (the intent's rule for kubelet probes, which the
+// agent's allow-localhost implements as an allow of the host entity). Cilium's denies win
+// over that allow, so an ingress deny of a pod policy must not name the host: the host
+// entity is left out, and the entities that include it become the rest of what they
+// cover.
+
+// coversHost reports whether a peer includes the local node.
+func coversHost(x policy.Peer) bool {
+	return x.Kind == policy.PeerAny ||
+		x.Kind == policy.PeerEntity && (x.Entity == policy.EntityHost || x.Entity == policy.EntityCluster)
+}
+
+// withoutHost returns the peers that cover what x covers except the local node: for the
+// cluster, the other nodes, the API server and the local cluster's pods; for any peer,
+// also every address outside the cluster and pods of every cluster-mesh cluster.
+func withoutHost(x policy.Peer) []peerItem {
+	if x.Kind == policy.PeerEntity && x.Entity == policy.EntityHost {
+		return nil
+	}
+	var pods selectorBuilder
+	pods.namespaces(nil)
+	out := []peerItem{entityItem(api.EntityRemoteNode), entityItem(api.EntityKubeAPIServer)}
+	if x.Kind == policy.PeerAny {
+		out = append(out, entityItem(api.EntityWorld))
+		pods.expr(labelCluster, slimv1.LabelSelectorOpExists)
+	}
+	es := pods.build()
+	return append(out, peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es})
+}
+
+func entityItem(e api.Entity) peerItem {
+	return peerItem{kind: kindEntities, key: string(e), entity: e}
+}
+
+// podSelector translates a pod peer into an endpoint selector that says its namespace,
+// service account and cluster explicitly, except the namespace of a CiliumNetworkPolicy
+// itself, which Cilium adds to selectors that name no namespace.
+func (c *compiler) podSelector(t *translation, x policy.Peer) api.EndpointSelector {
+	var b selectorBuilder
+	b.add(x.PodSelector, sameKey)
+	switch {
+	case x.AllNamespaces:
+		b.namespaces(nil)
+	case x.Namespace != "":
+		if x.Namespace != t.namespace {
+			b.match(labelNamespace, x.Namespace)
+		}
+	default:
+		b.namespaces(x.NamespaceSelector)
+	}
+	if x.ServiceAccount != "" {
+		b.match(labelServiceAccount, x.ServiceAccount)
+	}
+	switch {
+	case x.Cluster != "":
+		b.match(labelCluster, x.Cluster)
+	case c.opts.localCluster != "":
+		b.match(labelCluster, c.opts.localCluster)
+	}
+	return b.build()
+}
+
+// traffic translates a rule's ports, L7 matches and ICMP matches into atoms; all is true
+// when the rule matches all traffic.
+func (c *compiler) traffic(t *translation, r policy.Rule) (all bool, atoms []atom) {
+	if r.AllTraffic() {
+		return true, nil
+	}
+	l7 := c.l7(t, r)
+	for _, pt := range r.Ports {
+		a, ok := c.portAtoms[pt]
+		if !ok {
+			pp := portProtocol(pt)
+			a = atom{port: &pp, key: "p|" + string(pp.Protocol) + "|" + sortablePort(pt) + "|" + strconv.Itoa(int(pp.EndPort))}
+			c.portAtoms[pt] = a
+		}
+		if l7 != nil {
+			a.l7 = l7
+			a.key += "|" + l7.key
+		}
+		atoms = append(atoms, a)
+	}
+	for i, m := range r.ICMP {
+		if m.Code != nil {
+			path := r.Path.Child("icmp").Index(i).Child("code")
+			if !c.opts.widenICMP {
+				c.refuse(path, "ICMP codes", "Cilium matches ICMP types only, not codes", optWidenICMP)
+			} else {
+				t.warn(path, "ICMP code "+strconv.Itoa(int(*m.Code))+" dropped: Cilium matches every code of ICMP type "+
+					strconv.Itoa(int(m.Type)))
+			}
+		}
+		f := api.ICMPField{Family: string(m.Family), Type: ptr(intstr.FromInt32(m.Type))}
+		atoms = append(atoms, atom{key: fmt.Sprintf("i|%s|%03d", f.Family, m.Type), icmp: &f})
+	}
+	return false, atoms
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// sortablePort orders numbered ports numerically, before named ports.
+func sortablePort(pt policy.Port) string {
+	if pt.Name != "" {
+		return "~" + pt.Name
+	}
+	n := strconv.Itoa(int(pt.Port))
+	return strings.Repeat("0", max(0, 5-len(n))) + n
+}
+
+// portProtocol translates a port: the number (0 for every port of the protocol) or the
+// name as a string, a range's end, and the protocol in upper case.
+func portProtocol(pt policy.Port) api.PortProtocol {
+	pp := api.PortProtocol{Protocol: api.L4Proto(pt.Protocol), EndPort: pt.EndPort}
+	if pt.Name != "" {
+		pp.Port = pt.Name
+	} else {
+		pp.Port = strconv.Itoa(int(pt.Port))
+	}
+	return pp
+}
+
+// l7 translates the HTTP or DNS-lookup matches of a rule, or returns nil when it has none
+// or when WidenL7 dropped them.
+func (c *compiler) l7(t *translation, r policy.Rule) *l7Spec {
+	if !r.HasL7() {
+		return nil
+	}
+	what := "HTTP"
+	if len(r.DNS) > 0 {
+		what = "DNS-lookup"
+	}
+	var gaps []string
+	if len(r.HTTP) > 0 && t.host {
+		gaps = append(gaps, "Cilium 1.20 enforces no HTTP rules on host policies")
+	}
+	for _, pt := range r.Ports {
+		switch {
+		case pt.Port == 0 && pt.Name == "":
+			gaps = append(gaps, "Cilium attaches L7 rules to ports and rejects them on all ports of a protocol (port 0)")
+		case pt.EndPort != 0 && len(r.DNS) > 0:
+			gaps = append(gaps, "Cilium rejects DNS-lookup rules on port ranges")
+		}
+	}
+	for _, h := range r.HTTP {
+		seen := map[string]bool{}
+		for _, hd := range h.Headers {
+			if strings.TrimSpace(hd.Value) != hd.Value {
+				gaps = append(gaps, "the proxy strips surrounding whitespace from header values, so the value "+
+					strconv.Quote(hd.Value)+" never matches")
+			}
+			if name := strings.ToLower(hd.Name); seen[name] {
+				gaps = append(gaps, "the proxy matches a header once, against all its values joined, so two values "+
+					"required of header "+hd.Name+" never both match")
+			} else {
+				seen[name] = true
+			}
+		}
+	}
+	if len(gaps) > 0 {
+		gaps = dedupe(gaps)
+		if t.fqdn && len(r.DNS) > 0 {
+			// Widening would not help: without the DNS proxy, toFQDNs learns no address.
+			c.refuse(r.Path.Child("dns"), "DNS lookups for FQDN peers", strings.Join(gaps, "; ")+
+				"; and toFQDNs needs those lookups to go through Cilium's DNS proxy", "")
+			return nil
+		}
+		if !c.opts.widenL7 {
+			c.refuse(r.Path.Child(strings.ToLower(strings.TrimSuffix(what, "-lookup"))), what+" rules", strings.Join(gaps, "; "), optWidenL7)
+			return nil
+		}
+		t.warn(r.Path, what+" matches dropped ("+strings.Join(gaps, "; ")+"): the rule admits every request on its ports")
+		return nil
+	}
+	var rules api.L7Rules
+	for _, h := range r.HTTP {
+		rules.HTTP = append(rules.HTTP, httpRule(h))
+	}
+	for _, n := range r.DNS {
+		rules.DNS = append(rules.DNS, dnsRule(n))
+	}
+	return newL7(rules)
+}
+
+func dedupe(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// newL7 sorts and deduplicates the rules (each list is a set: any one admits a request)
+// and keys them.
+func newL7(rules api.L7Rules) *l7Spec {
+	rules.HTTP = sortedUnique(rules.HTTP)
+	rules.DNS = sortedUnique(rules.DNS)
+	return &l7Spec{key: keyOf(rules), rules: rules}
+}
+
+func sortedUnique[T any](in []T) []T {
+	if len(in) == 0 {
+		return in
+	}
+	keys := make([]string, len(in))
+	idx := make([]int, len(in))
+	for i, v := range in {
+		keys[i] = keyOf(v)
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	out := make([]T, 0, len(in))
+	for n, i := range idx {
+		if n > 0 && keys[i] == keys[idx[n-1]] {
+			continue
+		}
+		out = append(out, in[i])
+	}
+	return out
+}
+
+// httpRule translates an HTTP match. The proxy (Envoy) matches method, path and host as
+// RE2 regular expressions against the whole value, so literals are quoted, a prefix is
+// followed by ".*", and a regex is kept as written (the intent's regexes are matched in
+// full too). Headers are "Name: value" strings, which the proxy matches exactly.
+func httpRule(h policy.HTTPMatch) api.PortRuleHTTP {
+	var r api.PortRuleHTTP
+	if h.Method != "" {
+		r.Method = regexp.QuoteMeta(h.Method)
+	}
+	if h.Path != "" {
+		switch h.PathKind {
+		case policy.PathRegex:
+			r.Path = h.Path
+		case policy.PathPrefix:
+			r.Path = regexp.QuoteMeta(h.Path) + ".*"
+		default:
+			r.Path = regexp.QuoteMeta(h.Path)
+		}
+	}
+	if h.Host != "" {
+		r.Host = regexp.QuoteMeta(h.Host)
+	}
+	for _, hd := range h.Headers {
+		r.Headers = append(r.Headers, hd.Name+": "+hd.Value)
+	}
+	sort.Strings(r.Headers)
+	return r
+}
+
+// dnsRule translates a DNS-lookup pattern: exact names as matchName, "*" patterns as
+// matchPattern (Cilium's wildcard syntax is the intent's).
+func dnsRule(name string) api.PortRuleDNS {
+	if strings.Contains(name, "*") {
+		return api.PortRuleDNS{MatchPattern: name}
+	}
+	return api.PortRuleDNS{MatchName: name}
+}
+
+// dnsAllowance is the egress allow to the Set's DNS service that an egress-isolating
+// policy keeps (Policy.DNS). When the policy reaches FQDN peers, the lookups must go
+// through Cilium's DNS proxy for toFQDNs to learn addresses, so the allowance carries a
+// DNS rule admitting every name; otherwise it is plain L3/L4, which admits the same.
+func (c *compiler) dnsAllowance(t *translation) *group {
+	// The rule's path is the Set's options, so that a refusal of its DNS rule names
+	// options.dns (see l7).
+	r := policy.Rule{Action: policy.Allow, Peers: []policy.Peer{c.model.DNS}, Ports: c.model.DNSPorts, Path: field.NewPath("options")}
+	if t.fqdn {
+		r.DNS = []string{"*"}
+	}
+	it := c.peer(t, c.model.DNS, func() *field.Path { return field.NewPath("options", "dns", "peer") })
+	_, atoms := c.traffic(t, r)
+	return &group{kind: kindEndpoints, peers: []peerItem{it}, atoms: atoms}
+}
+
+// keyOf is the canonical key of a value: its JSON (map keys sorted).
+func keyOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only values of the API types above reach here, and they always marshal.
+		panic("cilium: " + err.Error())
+	}
+	return string(b)
+}

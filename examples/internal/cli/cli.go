@@ -1,0 +1,107 @@
+// Package cli is the command line shared by the example programs: each builds a Set and
+// prints (or writes) the manifests of one backend.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/netintent/netintent/calico"
+	"github.com/netintent/netintent/cilium"
+	"github.com/netintent/netintent/k8snp"
+	"github.com/netintent/netintent/policy"
+)
+
+// Backends lists the backend names the -backend flag accepts.
+var Backends = []string{"k8snp", "cilium", "calico"}
+
+// result is what every backend's Result offers for printing.
+type result interface {
+	WriteYAML(w io.Writer) error
+	JSON() ([]byte, error)
+	WriteDir(dir string) ([]string, error)
+}
+
+// Compile compiles set with the named backend.
+func Compile(backend string, set *policy.Set) (result, []policy.Warning, error) {
+	switch backend {
+	case "k8snp":
+		r, err := k8snp.Compile(set)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, r.Warnings, nil
+	case "cilium":
+		r, err := cilium.Compile(set)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, r.Warnings, nil
+	case "calico":
+		r, err := calico.Compile(set)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, r.Warnings, nil
+	}
+	return nil, nil, fmt.Errorf("unknown backend %q (want one of %v)", backend, Backends)
+}
+
+// Main parses the flags, builds the Set and prints or writes the backend's manifests. It
+// exits with status 1 when the backend refuses part of the intent, printing why.
+func Main(build func() *policy.Set) {
+	os.Exit(run(os.Args[1:], build, os.Stdout, os.Stderr))
+}
+
+func run(args []string, build func() *policy.Set, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("example", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	backend := fs.String("backend", "k8snp", "backend to compile for: k8snp, cilium or calico")
+	format := fs.String("format", "yaml", "output format: yaml or json")
+	out := fs.String("out", "", "write one file per object into this directory instead of printing")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	res, warnings, err := Compile(*backend, build())
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		var ce *policy.CompileError
+		if errors.As(err, &ce) {
+			fmt.Fprintln(stderr, "try another backend with -backend")
+		}
+		return 1
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	switch {
+	case *out != "":
+		files, err := res.WriteDir(*out)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		for _, f := range files {
+			fmt.Fprintln(stdout, f)
+		}
+	case *format == "json":
+		b, err := res.JSON()
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		stdout.Write(b)
+	case *format == "yaml":
+		if err := res.WriteYAML(stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	default:
+		fmt.Fprintf(stderr, "unknown format %q (want yaml or json)\n", *format)
+		return 2
+	}
+	return 0
+}
