@@ -1,7 +1,6 @@
 package calico_test
 
 import (
-	"errors"
 	"net/netip"
 	"testing"
 
@@ -10,56 +9,19 @@ import (
 	"github.com/netintent/netintent/policy"
 )
 
-// TestCapabilities compiles the probe Set of every feature and checks that the outcome is
-// what Capabilities declares: exact without options or warnings, refused, or accepted only
-// with the named option.
+// TestCapabilities checks every declaration of Capabilities against the outcome of
+// compiling the feature's probe Set.
 func TestCapabilities(t *testing.T) {
-	options := capabilityOptions
-	declared := map[policy.Feature]bool{}
-	for _, c := range calico.Capabilities() {
-		declared[c.Feature] = true
-		set := capability.Probe(c.Feature)
-		res, err := calico.Compile(set)
-		var ce *policy.CompileError
-		switch c.Support {
-		case policy.Exact:
-			if err != nil || len(res.Warnings) > 0 {
-				t.Errorf("%s: declared exact, got error %v, warnings %v", c.Feature, err, warningsOf(res))
-			}
-		case policy.Refused, policy.WithOption:
-			if !errors.As(err, &ce) {
-				t.Errorf("%s: declared %s, got %v; want a *policy.CompileError", c.Feature, c.Support, err)
-			}
+	compile := func(set *policy.Set, opts ...calico.Option) ([]policy.Warning, error) {
+		res, err := calico.Compile(set, opts...)
+		if err != nil {
+			return nil, err
 		}
-		if c.Support != policy.WithOption {
-			continue
-		}
-		opt, ok := options[c.Option]
-		if !ok {
-			t.Errorf("%s: option %s is not known to the test", c.Feature, c.Option)
-			continue
-		}
-		if _, err := calico.Compile(set, opt); err != nil {
-			t.Errorf("%s: with %s: %v", c.Feature, c.Option, err)
-		}
+		return res.Warnings, nil
 	}
-	for _, f := range policy.Features() {
-		if !declared[f] {
-			t.Errorf("feature %q is not declared", f)
-		}
-	}
-}
-
-func warningsOf(res *calico.Result) []policy.Warning {
-	if res == nil {
-		return nil
-	}
-	return res.Warnings
-}
-
-// capabilityOptions maps the options Capabilities names to their values.
-var capabilityOptions = map[string]calico.Option{
-	"calico.ClusterCIDRs(...)":        calico.ClusterCIDRs(netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")),
-	"calico.ApplicationLayerPolicy()": calico.ApplicationLayerPolicy(),
-	"calico.WidenL7()":                calico.WidenL7(),
+	capability.Check(t, calico.Capabilities(), compile, map[string]calico.Option{
+		"calico.ClusterCIDRs(...)":        calico.ClusterCIDRs(netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")),
+		"calico.ApplicationLayerPolicy()": calico.ApplicationLayerPolicy(),
+		"calico.WidenL7()":                calico.WidenL7(),
+	})
 }

@@ -1,7 +1,6 @@
 package k8snp_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/netintent/netintent/internal/capability"
@@ -9,55 +8,18 @@ import (
 	"github.com/netintent/netintent/policy"
 )
 
-// TestCapabilities compiles the probe Set of every feature and checks that the outcome is
-// what Capabilities declares: exact without options or warnings, refused, or accepted only
-// with the named option.
+// TestCapabilities checks every declaration of Capabilities against the outcome of
+// compiling the feature's probe Set.
 func TestCapabilities(t *testing.T) {
-	options := capabilityOptions
-	declared := map[policy.Feature]bool{}
-	for _, c := range k8snp.Capabilities() {
-		declared[c.Feature] = true
-		set := capability.Probe(c.Feature)
-		res, err := k8snp.Compile(set)
-		var ce *policy.CompileError
-		switch c.Support {
-		case policy.Exact:
-			if err != nil || len(res.Warnings) > 0 {
-				t.Errorf("%s: declared exact, got error %v, warnings %v", c.Feature, err, warningsOf(res))
-			}
-		case policy.Refused, policy.WithOption:
-			if !errors.As(err, &ce) {
-				t.Errorf("%s: declared %s, got %v; want a *policy.CompileError", c.Feature, c.Support, err)
-			}
+	compile := func(set *policy.Set, opts ...k8snp.Option) ([]policy.Warning, error) {
+		res, err := k8snp.Compile(set, opts...)
+		if err != nil {
+			return nil, err
 		}
-		if c.Support != policy.WithOption {
-			continue
-		}
-		opt, ok := options[c.Option]
-		if !ok {
-			t.Errorf("%s: option %s is not known to the test", c.Feature, c.Option)
-			continue
-		}
-		if _, err := k8snp.Compile(set, opt); err != nil {
-			t.Errorf("%s: with %s: %v", c.Feature, c.Option, err)
-		}
+		return res.Warnings, nil
 	}
-	for _, f := range policy.Features() {
-		if !declared[f] {
-			t.Errorf("feature %q is not declared", f)
-		}
-	}
-}
-
-func warningsOf(res *k8snp.Result) []policy.Warning {
-	if res == nil {
-		return nil
-	}
-	return res.Warnings
-}
-
-// capabilityOptions maps the options Capabilities names to their values.
-var capabilityOptions = map[string]k8snp.Option{
-	"k8snp.WidenL7()":        k8snp.WidenL7(),
-	"k8snp.WorldAsIPBlock()": k8snp.WorldAsIPBlock(),
+	capability.Check(t, k8snp.Capabilities(), compile, map[string]k8snp.Option{
+		"k8snp.WidenL7()":        k8snp.WidenL7(),
+		"k8snp.WorldAsIPBlock()": k8snp.WorldAsIPBlock(),
+	})
 }

@@ -1,9 +1,11 @@
-// Package capability holds a probe Set for every policy.Feature and renders the capability
-// table of the README, so that what each backend declares is checked against what it does.
+// Package capability holds a probe Set for every policy.Feature, checks a backend's declared
+// capabilities against what it does, and renders the README's capability table.
 package capability
 
 import (
+	"errors"
 	"strings"
+	"testing"
 
 	"github.com/netintent/netintent/policy"
 )
@@ -108,4 +110,56 @@ func cell(c policy.Capability) string {
 		s += ": " + c.Note
 	}
 	return s
+}
+
+// Compiler compiles a Set with a backend's options and returns the warnings, or the
+// backend's error.
+type Compiler[O any] func(set *policy.Set, opts ...O) ([]policy.Warning, error)
+
+// Check compiles the probe of every declared capability and reports, through t, each
+// declaration the outcome contradicts: an exact feature must compile without options or
+// warnings, a refused one must return a *policy.CompileError, and one that needs an option
+// must be refused without it and compile with it (options maps the declared option, as Go
+// code, to its value). Every feature must be declared.
+func Check[O any](t *testing.T, caps []policy.Capability, compile Compiler[O], options map[string]O) {
+	t.Helper()
+	declared := map[policy.Feature]bool{}
+	for _, c := range caps {
+		declared[c.Feature] = true
+		set := Probe(c.Feature)
+		if set == nil {
+			t.Errorf("%s: no probe", c.Feature)
+			continue
+		}
+		warnings, err := compile(set)
+		var ce *policy.CompileError
+		switch c.Support {
+		case policy.Exact:
+			if err != nil || len(warnings) > 0 {
+				t.Errorf("%s: declared exact, got error %v, warnings %v", c.Feature, err, warnings)
+			}
+		case policy.Refused, policy.WithOption:
+			if !errors.As(err, &ce) {
+				t.Errorf("%s: declared %s, got %v; want a *policy.CompileError", c.Feature, c.Support, err)
+			}
+		default:
+			t.Errorf("%s: unknown support %q", c.Feature, c.Support)
+		}
+		if c.Support != policy.WithOption {
+			continue
+		}
+		opt, ok := options[c.Option]
+		if !ok {
+			t.Errorf("%s: option %s is not known to the test", c.Feature, c.Option)
+			continue
+		}
+		if _, err := compile(set, opt); err != nil {
+			t.Errorf("%s: with %s: %v", c.Feature, c.Option, err)
+		}
+	}
+	for _, f := range policy.Features() {
+		if !declared[f] {
+			t.Errorf("feature %q is not declared", f)
+		}
+	}
 }
