@@ -19,8 +19,18 @@
 //	res, err := k8snp.Compile(set)  // networking.k8s.io/v1 NetworkPolicy
 //
 // Each backend's Result holds typed upstream objects (Objects returns them as Object, the
-// shape of controller-runtime's client.Object) and renders them as YAML, JSON or one file
-// per object.
+// shape of controller-runtime's client.Object, for controller-runtime and client-go) and
+// renders them as YAML, JSON, one file per object, or *unstructured.Unstructured values
+// (Unstructured) whose maps Pulumi and cdk8s programs take.
+//
+// Around the backends:
+//
+//   - package gitops keeps a directory of manifests, with its kustomization.yaml, in step
+//     with the objects, for `go generate` and GitOps tools; SyncAll does it for every
+//     backend at once, one directory each;
+//   - package explain says why a flow is allowed or denied, naming the intent rule that
+//     decides and the object and rule each backend emits for it;
+//   - package diagram draws a Set as a Mermaid or DOT graph, or tabulates what it allows.
 //
 // # What the intent means
 //

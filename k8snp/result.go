@@ -8,6 +8,7 @@ import (
 	"github.com/netintent/netintent/internal/render"
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Header is the comment that starts every file this backend renders.
@@ -70,6 +71,23 @@ func (r *Result) JSON() ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// Unstructured returns the objects in the order of Objects, converted to
+// *unstructured.Unstructured with the fields the YAML and JSON renderings have: for dynamic
+// clients and server-side apply configurations, and, through each value's Object map, for
+// Pulumi or cdk8s resource constructors. The maps are fresh copies.
+func (r *Result) Unstructured() ([]*unstructured.Unstructured, error) {
+	objs := r.renderObjects()
+	out := make([]*unstructured.Unstructured, len(objs))
+	for i, o := range objs {
+		u, err := render.Unstructured(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = u
+	}
+	return out, nil
 }
 
 // WriteDir writes each object to its own YAML file in dir (created if missing), named

@@ -249,19 +249,26 @@ func jsonReference(w io.Writer, objs []Object) error {
 	return err
 }
 
-// WriteDir writes each object to its own file in dir (created if missing), as the YAML
-// document Marshal gives preceded by header (formatted as in YAML), and returns the paths in the
-// order of objs. File names are <kind>_<namespace>_<name>.yaml, or <kind>_<name>.yaml for
-// cluster-scoped objects, with kind lower-cased; "_" cannot occur in Kubernetes names, so
-// distinct objects never share a file. Objects whose names are not lower-case DNS names, or
-// two objects mapping to one file (the same kind in two API groups), are an error, and then
-// nothing is written. Existing files are overwritten; nothing is deleted.
-func WriteDir(dir string, objs []Object, header string) ([]string, error) {
+// File is one object rendered for a directory of manifests: its file name and contents.
+type File struct {
+	// Name is <kind>_<namespace>_<name>.yaml, or <kind>_<name>.yaml for a cluster-scoped
+	// object, with kind lower-cased (see WriteDir).
+	Name string
+	// Data is the YAML document Marshal gives, preceded by the header as in YAML.
+	Data []byte
+}
+
+// Files renders each object as the file WriteDir writes for it, in the order of objs,
+// without touching the file system. File names are <kind>_<namespace>_<name>.yaml, or
+// <kind>_<name>.yaml for cluster-scoped objects, with kind lower-cased; "_" cannot occur in
+// Kubernetes names, so distinct objects never share a file. Objects whose names are not
+// lower-case DNS names, or two objects mapping to one file (the same kind in two API
+// groups), are an error.
+func Files(objs []Object, header string) ([]File, error) {
 	prefix := comment(header)
 	c := yamlConverters.Get().(*yamlConverter)
 	defer yamlConverters.Put(c)
-	paths := make([]string, len(objs))
-	contents := make([][]byte, len(objs))
+	files := make([]File, len(objs))
 	owner := make(map[string]Object, len(objs))
 	for i, obj := range objs {
 		name, err := fileName(obj)
@@ -272,16 +279,30 @@ func WriteDir(dir string, objs []Object, header string) ([]string, error) {
 			return nil, fmt.Errorf("render: %s and %s would both be written to %s", describe(prev), describe(obj), name)
 		}
 		owner[name] = obj
-		if contents[i], err = c.appendObject([]byte(prefix), obj); err != nil {
+		data, err := c.appendObject([]byte(prefix), obj)
+		if err != nil {
 			return nil, err
 		}
-		paths[i] = filepath.Join(dir, name)
+		files[i] = File{Name: name, Data: data}
+	}
+	return files, nil
+}
+
+// WriteDir writes each object to its own file in dir (created if missing), as Files renders
+// it, and returns the paths in the order of objs. If Files fails, nothing is written.
+// Existing files are overwritten; nothing is deleted.
+func WriteDir(dir string, objs []Object, header string) ([]string, error) {
+	files, err := Files(objs, header)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	for i, path := range paths {
-		if err := os.WriteFile(path, contents[i], 0o644); err != nil {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = filepath.Join(dir, f.Name)
+		if err := os.WriteFile(paths[i], f.Data, 0o644); err != nil {
 			return nil, fmt.Errorf("render: %w", err)
 		}
 	}

@@ -429,6 +429,38 @@ func TestWriteDir(t *testing.T) {
 	}
 }
 
+// TestFiles checks that Files renders what WriteDir writes, in the order of objs.
+func TestFiles(t *testing.T) {
+	objs := sorted(t)
+	files, err := render.Files(objs, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	paths, err := render.WriteDir(dir, objs, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(paths) {
+		t.Fatalf("%d files, %d paths", len(files), len(paths))
+	}
+	for i, f := range files {
+		if want := filepath.Base(paths[i]); f.Name != want {
+			t.Errorf("file %d is %s, WriteDir wrote %s", i, f.Name, want)
+		}
+		got, err := os.ReadFile(paths[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(f.Data, got) {
+			t.Errorf("%s: Files gives\n%s\nWriteDir wrote\n%s", f.Name, f.Data, got)
+		}
+	}
+	if _, err := render.Files([]render.Object{objs[0], objs[0]}, header); err == nil {
+		t.Error("Files accepts two objects for one file")
+	}
+}
+
 func TestWriteDirErrors(t *testing.T) {
 	np := func(apiVersion, ns, name string) render.Object {
 		return &networkingv1.NetworkPolicy{

@@ -1,0 +1,485 @@
+package explain
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	"github.com/cilium/cilium/pkg/policy/api"
+	"github.com/netintent/netintent"
+	"github.com/netintent/netintent/calico"
+	"github.com/netintent/netintent/cilium"
+	"github.com/netintent/netintent/k8snp"
+	"github.com/netintent/netintent/policy"
+	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// Backend is a backend whose emitted objects Flow names. K8sNP, Cilium and Calico make
+// them.
+type Backend struct {
+	name    string
+	compile func(*policy.Set) (locator, error)
+}
+
+// K8sNP is the Kubernetes NetworkPolicy backend, compiling with opts.
+func K8sNP(opts ...k8snp.Option) Backend {
+	return Backend{name: k8snp.Backend, compile: func(set *policy.Set) (locator, error) {
+		res, err := k8snp.Compile(set, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return k8snpLocator{index(res.Objects())}, nil
+	}}
+}
+
+// Cilium is the Cilium backend, compiling with opts.
+func Cilium(opts ...cilium.Option) Backend {
+	return Backend{name: cilium.Backend, compile: func(set *policy.Set) (locator, error) {
+		res, err := cilium.Compile(set, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return ciliumLocator{index(res.Objects())}, nil
+	}}
+}
+
+// Calico is the Calico backend, compiling with opts.
+func Calico(opts ...calico.Option) Backend {
+	return Backend{name: calico.Backend, compile: func(set *policy.Set) (locator, error) {
+		res, err := calico.Compile(set, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return calicoLocator{index(res.Objects())}, nil
+	}}
+}
+
+// locator finds, in what one backend emitted, the objects and rules that implement the
+// intent.
+type locator interface {
+	// object returns the object that carries the rules of p with action a, or nil.
+	object(p *policy.Policy, a policy.Action) netintent.Object
+	// rules returns the field path of obj's rules of direction d, and those of its rules
+	// there that have action a.
+	rules(obj netintent.Object, d policy.Direction, a policy.Action) (string, []rule)
+	// tier returns the object of the named tier, or nil.
+	tier(name string) netintent.Object
+}
+
+// rule is one rule of an emitted object.
+type rule struct {
+	// index is the rule's position in its list.
+	index int
+	// mayMatch reports whether the rule's traffic and kind of peer can match the flow f
+	// whose other end is peer. It errs on the side of true: a rule it rules out cannot
+	// match.
+	mayMatch func(peer policy.Endpoint, f policy.Flow) bool
+}
+
+// objects indexes emitted objects by kind, namespace and name.
+type objects map[string]netintent.Object
+
+func index(objs []netintent.Object) objects {
+	out := make(objects, len(objs))
+	for _, o := range objs {
+		out[o.GetObjectKind().GroupVersionKind().Kind+"/"+o.GetNamespace()+"/"+o.GetName()] = o
+	}
+	return out
+}
+
+func (o objects) get(kind, namespace, name string) netintent.Object {
+	return o[kind+"/"+namespace+"/"+name]
+}
+
+// section is the field path of the rules of direction d, with suffix for denies.
+func section(d policy.Direction, deny bool) string {
+	s := "spec." + strings.ToLower(string(d))
+	if deny {
+		s += "Deny"
+	}
+	return s
+}
+
+type k8snpLocator struct{ objs objects }
+
+func (l k8snpLocator) object(p *policy.Policy, a policy.Action) netintent.Object {
+	if a != policy.Allow {
+		return nil
+	}
+	return l.objs.get("NetworkPolicy", p.Subject.Namespace, p.Name)
+}
+
+func (l k8snpLocator) rules(obj netintent.Object, d policy.Direction, _ policy.Action) (string, []rule) {
+	np := obj.(*networkingv1.NetworkPolicy)
+	var out []rule
+	if d == policy.Ingress {
+		for i, r := range np.Spec.Ingress {
+			out = append(out, rule{i, func(peer policy.Endpoint, f policy.Flow) bool {
+				return k8sPorts(r.Ports, f) && k8sPeers(r.From, np.Namespace, peer)
+			}})
+		}
+	} else {
+		for i, r := range np.Spec.Egress {
+			out = append(out, rule{i, func(peer policy.Endpoint, f policy.Flow) bool {
+				return k8sPorts(r.Ports, f) && k8sPeers(r.To, np.Namespace, peer)
+			}})
+		}
+	}
+	return section(d, false), out
+}
+
+func (k8snpLocator) tier(string) netintent.Object { return nil }
+
+// k8sPorts reports whether NetworkPolicy ports admit the flow's traffic.
+func k8sPorts(ports []networkingv1.NetworkPolicyPort, f policy.Flow) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	if f.ICMP != nil {
+		return false
+	}
+	for _, p := range ports {
+		proto := "TCP"
+		if p.Protocol != nil {
+			proto = string(*p.Protocol)
+		}
+		if proto != string(f.Protocol) {
+			continue
+		}
+		switch {
+		case p.Port == nil:
+			return true
+		case p.Port.Type == intstr.String:
+			if namedPort(p.Port.StrVal, f) {
+				return true
+			}
+		case p.EndPort != nil:
+			if p.Port.IntVal <= f.Port && f.Port <= *p.EndPort {
+				return true
+			}
+		case p.Port.IntVal == f.Port:
+			return true
+		}
+	}
+	return false
+}
+
+// k8sPeers reports whether NetworkPolicy peers, in namespace ns, match the endpoint.
+func k8sPeers(peers []networkingv1.NetworkPolicyPeer, ns string, e policy.Endpoint) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, p := range peers {
+		if p.IPBlock != nil {
+			if e.Kind == policy.EndpointExternal && inNets(e.IP, []string{p.IPBlock.CIDR}, p.IPBlock.Except) {
+				return true
+			}
+			continue
+		}
+		if e.Kind != policy.EndpointPod || e.Cluster != "" {
+			continue
+		}
+		inNamespace := e.Namespace == ns
+		if p.NamespaceSelector != nil {
+			inNamespace = matches(p.NamespaceSelector, e.NamespaceLabels)
+		}
+		if inNamespace && matches(p.PodSelector, e.Labels) {
+			return true
+		}
+	}
+	return false
+}
+
+type ciliumLocator struct{ objs objects }
+
+func (l ciliumLocator) object(p *policy.Policy, _ policy.Action) netintent.Object {
+	if p.Subject.Scope == policy.ScopeNamespace {
+		return l.objs.get("CiliumNetworkPolicy", p.Subject.Namespace, p.Name)
+	}
+	return l.objs.get("CiliumClusterwideNetworkPolicy", "", p.Name)
+}
+
+func (l ciliumLocator) rules(obj netintent.Object, d policy.Direction, a policy.Action) (string, []rule) {
+	var spec *api.Rule
+	switch o := obj.(type) {
+	case *ciliumv2.CiliumNetworkPolicy:
+		spec = o.Spec
+	case *ciliumv2.CiliumClusterwideNetworkPolicy:
+		spec = o.Spec
+	}
+	deny := a == policy.Deny
+	var out []rule
+	add := func(i int, ports []api.PortProtocol, hasPorts bool, icmps api.ICMPRules, ps ciliumPeers) {
+		out = append(out, rule{i, func(peer policy.Endpoint, f policy.Flow) bool {
+			return ciliumTraffic(ports, hasPorts, icmps, f) && ps.mayMatch(peer)
+		}})
+	}
+	switch {
+	case spec == nil:
+	case d == policy.Ingress && !deny:
+		for i, r := range spec.Ingress {
+			ports, has := portRules(r.ToPorts)
+			add(i, ports, has, r.ICMPs, ciliumPeers{len(r.FromEndpoints) > 0, len(r.FromEntities) > 0, r.FromCIDRSet, nil})
+		}
+	case d == policy.Ingress:
+		for i, r := range spec.IngressDeny {
+			ports, has := portDenyRules(r.ToPorts)
+			add(i, ports, has, r.ICMPs, ciliumPeers{len(r.FromEndpoints) > 0, len(r.FromEntities) > 0, r.FromCIDRSet, nil})
+		}
+	case !deny:
+		for i, r := range spec.Egress {
+			ports, has := portRules(r.ToPorts)
+			add(i, ports, has, r.ICMPs, ciliumPeers{len(r.ToEndpoints) > 0, len(r.ToEntities) > 0, r.ToCIDRSet, r.ToFQDNs})
+		}
+	default:
+		for i, r := range spec.EgressDeny {
+			ports, has := portDenyRules(r.ToPorts)
+			add(i, ports, has, r.ICMPs, ciliumPeers{len(r.ToEndpoints) > 0, len(r.ToEntities) > 0, r.ToCIDRSet, nil})
+		}
+	}
+	return section(d, deny), out
+}
+
+func (ciliumLocator) tier(string) netintent.Object { return nil }
+
+func portRules(rs api.PortRules) ([]api.PortProtocol, bool) {
+	var out []api.PortProtocol
+	for _, r := range rs {
+		out = append(out, r.Ports...)
+	}
+	return out, len(rs) > 0
+}
+
+func portDenyRules(rs api.PortDenyRules) ([]api.PortProtocol, bool) {
+	var out []api.PortProtocol
+	for _, r := range rs {
+		out = append(out, r.Ports...)
+	}
+	return out, len(rs) > 0
+}
+
+// ciliumTraffic reports whether a Cilium rule's toPorts (hasPorts) or icmps can admit the
+// flow's traffic; a rule with neither admits all traffic.
+func ciliumTraffic(ports []api.PortProtocol, hasPorts bool, icmps api.ICMPRules, f policy.Flow) bool {
+	if !hasPorts && len(icmps) == 0 {
+		return true
+	}
+	if f.ICMP != nil {
+		for _, r := range icmps {
+			for _, field := range r.Fields {
+				family := field.Family
+				if family == "" {
+					family = api.IPv4Family
+				}
+				if family != string(f.ICMP.Family) || field.Type == nil {
+					continue
+				}
+				// A type given by name is not resolved here: it may match.
+				if field.Type.Type == intstr.String || field.Type.IntVal == f.ICMP.Type {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, p := range ports {
+		if p.Protocol != "" && p.Protocol != api.ProtoAny && string(p.Protocol) != string(f.Protocol) {
+			continue
+		}
+		if p.Port == "" || p.Port == "0" {
+			return true
+		}
+		n, err := strconv.ParseInt(p.Port, 10, 32)
+		switch {
+		case err != nil:
+			if namedPort(p.Port, f) {
+				return true
+			}
+		case p.EndPort > 0:
+			if int32(n) <= f.Port && f.Port <= p.EndPort {
+				return true
+			}
+		case int32(n) == f.Port:
+			return true
+		}
+	}
+	return false
+}
+
+// ciliumPeers is the peer side of a Cilium rule: whether it has endpoint selectors and
+// entities, and its CIDR sets and FQDN selectors.
+type ciliumPeers struct {
+	endpoints, entities bool
+	cidrs               api.CIDRRuleSlice
+	fqdns               api.FQDNSelectorSlice
+}
+
+// mayMatch reports whether the peers can match the endpoint, by kind: endpoint selectors
+// only pods, CIDR sets and FQDNs only addresses outside the cluster (the API server and
+// nodes are left possible), entities anything.
+func (c ciliumPeers) mayMatch(e policy.Endpoint) bool {
+	switch e.Kind {
+	case policy.EndpointPod:
+		return c.endpoints || c.entities
+	case policy.EndpointExternal:
+		if c.entities {
+			return true
+		}
+		for _, r := range c.cidrs {
+			if r.Cidr == "" {
+				return true // a CIDR group is not resolved here
+			}
+			var except []string
+			for _, x := range r.ExceptCIDRs {
+				except = append(except, string(x))
+			}
+			if inNets(e.IP, []string{string(r.Cidr)}, except) {
+				return true
+			}
+		}
+		for _, s := range c.fqdns {
+			pattern := s.MatchPattern
+			if pattern == "" {
+				pattern = s.MatchName
+			}
+			if e.DNSName != "" && policy.MatchFQDN(pattern, e.DNSName) {
+				return true
+			}
+		}
+		return false
+	default:
+		return c.entities || len(c.cidrs) > 0
+	}
+}
+
+type calicoLocator struct{ objs objects }
+
+func (l calicoLocator) object(p *policy.Policy, a policy.Action) netintent.Object {
+	name := p.Name
+	switch {
+	case p.Tier != "":
+		name = p.Tier + "." + p.Name
+	case a == policy.Deny:
+		name = calico.DenyTier + "." + p.Name
+	}
+	kind := "NetworkPolicy"
+	if p.Subject.Scope != policy.ScopeNamespace {
+		kind = "GlobalNetworkPolicy"
+	}
+	if p.Mode == policy.Audit {
+		kind = "Staged" + kind
+	}
+	return l.objs.get(kind, p.Subject.Namespace, name)
+}
+
+func (l calicoLocator) rules(obj netintent.Object, d policy.Direction, a policy.Action) (string, []rule) {
+	var ingress, egress []calicov3.Rule
+	switch o := obj.(type) {
+	case *calicov3.NetworkPolicy:
+		ingress, egress = o.Spec.Ingress, o.Spec.Egress
+	case *calicov3.GlobalNetworkPolicy:
+		ingress, egress = o.Spec.Ingress, o.Spec.Egress
+	case *calicov3.StagedNetworkPolicy:
+		ingress, egress = o.Spec.Ingress, o.Spec.Egress
+	case *calicov3.StagedGlobalNetworkPolicy:
+		ingress, egress = o.Spec.Ingress, o.Spec.Egress
+	}
+	rs := ingress
+	if d == policy.Egress {
+		rs = egress
+	}
+	var out []rule
+	for i, r := range rs {
+		if r.Action != calicov3.Action(a) {
+			continue
+		}
+		peer := r.Source
+		if d == policy.Egress {
+			peer = r.Destination
+		}
+		out = append(out, rule{i, func(e policy.Endpoint, f policy.Flow) bool {
+			return calicoTraffic(r, f) && calicoPeer(peer, e)
+		}})
+	}
+	return section(d, false), out
+}
+
+func (l calicoLocator) tier(name string) netintent.Object { return l.objs.get("Tier", "", name) }
+
+// calicoTraffic reports whether a Calico rule's protocol, ports and ICMP match can admit
+// the flow's traffic.
+func calicoTraffic(r calicov3.Rule, f policy.Flow) bool {
+	if r.Protocol == nil {
+		return true
+	}
+	switch proto := r.Protocol.String(); proto {
+	case "ICMP", "ICMPv6":
+		if f.ICMP == nil || (proto == "ICMP") != (f.ICMP.Family == policy.IPv4) {
+			return false
+		}
+		m := r.ICMP
+		return m == nil || (m.Type == nil || int32(*m.Type) == f.ICMP.Type) &&
+			(m.Code == nil || f.ICMP.Code != nil && int32(*m.Code) == *f.ICMP.Code)
+	default:
+		if f.ICMP != nil || !strings.EqualFold(proto, string(f.Protocol)) {
+			return false
+		}
+		if len(r.Destination.Ports) == 0 {
+			return true
+		}
+		for _, p := range r.Destination.Ports {
+			if p.PortName != "" {
+				if namedPort(p.PortName, f) {
+					return true
+				}
+				continue
+			}
+			if int32(p.MinPort) <= f.Port && f.Port <= max(int32(p.MaxPort), int32(p.MinPort)) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// calicoPeer reports whether a Calico entity rule can match the endpoint: selectors never
+// match addresses outside the cluster, nets match only their addresses; anything else may
+// match (nets also match pod and node addresses).
+func calicoPeer(er calicov3.EntityRule, e policy.Endpoint) bool {
+	if e.Kind != policy.EndpointExternal {
+		return true
+	}
+	if er.Selector != "" || er.NamespaceSelector != "" || er.ServiceAccounts != nil {
+		return false
+	}
+	if len(er.Nets) > 0 {
+		return inNets(e.IP, er.Nets, er.NotNets)
+	}
+	return len(er.NotNets) == 0 || inNets(e.IP, []string{"0.0.0.0/0", "::/0"}, er.NotNets)
+}
+
+// namedPort reports whether the flow's destination has a container port of that name on
+// the flow's protocol and port.
+func namedPort(name string, f policy.Flow) bool {
+	p, ok := f.To.NamedPorts[name]
+	return ok && p.Protocol == f.Protocol && p.Port == f.Port
+}
+
+// inNets reports whether ip is in one of nets and in none of except.
+func inNets(ip netip.Addr, nets, except []string) bool {
+	if !ip.IsValid() {
+		return false
+	}
+	contains := func(cidrs []string) bool {
+		for _, c := range cidrs {
+			if p, err := netip.ParsePrefix(c); err == nil && p.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	return contains(nets) && !contains(except)
+}
