@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/cilium/cilium v1.20.2
 	github.com/mattfenwick/cyclonus v0.5.6
+	github.com/netintent/netintent v0.0.0-00010101000000-000000000000
 	github.com/projectcalico/api v0.0.0-20251022175904-f2ab03771208
 	github.com/projectcalico/calico v0.0.0-20251021213802-b1f3c43f8437
 	k8s.io/api v0.36.4

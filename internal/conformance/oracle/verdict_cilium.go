@@ -2,11 +2,13 @@ package oracle
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"sort"
 	"sync"
 
 	"github.com/cilium/cilium/pkg/crypto/certificatemanager"
+	"github.com/cilium/cilium/pkg/endpoint/regeneration"
 	envoypolicy "github.com/cilium/cilium/pkg/envoy/policy"
 	"github.com/cilium/cilium/pkg/identity"
 	"github.com/cilium/cilium/pkg/identity/identitymanager"
@@ -48,9 +50,10 @@ var labelsFilterInit = sync.OnceValue(func() error {
 // CiliumEngine answers what Cilium v1.20 allows, with the agent's own policy
 // engine: the CNPs/CCNPs are validated and parsed (ValidateCilium), turned into
 // policy entries (policyutils.RulesToPolicyEntries), added to a
-// policy.Repository, and each flow is resolved with policy.LookupFlow, the
-// function behind `cilium-dbg policy` simulation (wiring as in
-// pkg/k8s/network_policy_test.go and pkg/policy/rule_test.go checkFlow).
+// policy.Repository, and each flow is resolved as policy.LookupFlow resolves it,
+// the function behind `cilium-dbg policy` simulation (wiring as in
+// pkg/k8s/network_policy_test.go and pkg/policy/rule_test.go checkFlow), with each
+// endpoint's distilled policy computed once per engine rather than once per flow.
 //
 // Identities: each pod gets its own identity from k8s:-source labels: the pod
 // labels, io.kubernetes.pod.namespace, io.cilium.k8s.namespace.labels.<key>
@@ -105,6 +108,10 @@ type CiliumEngine struct {
 	// subjects of policies whose verdict this engine cannot compute.
 	fqdnSubjects    policytypes.Selectors
 	serviceSubjects policytypes.Selectors
+
+	// policies caches distilled endpoint policies (see lookupFlow), by identity and
+	// named ports; cleared whenever an identity is added.
+	policies map[string]*policy.EndpointPolicy
 }
 
 type namedPortsGetter struct{ m ciliumtypes.NamedPortMultiMap }
@@ -271,31 +278,143 @@ func (e *CiliumEngine) identityOf(ep Endpoint) (*identity.Identity, bool, error)
 	wg.Wait()
 	e.idMgr.Add(id)
 	e.externals[ep.IP] = id
+	// Cached policies were distilled without the new identity in their selections.
+	clear(e.policies)
 	return id, false, nil
+}
+
+// lookupOwner is the policy.PolicyOwner that policy.LookupFlow distills policies for
+// (its unexported endpointInfo): an endpoint with an ID and named ports, no previous
+// state, not the host.
+type lookupOwner struct {
+	id       uint64
+	tcp, udp map[string]uint16
+}
+
+func (o *lookupOwner) GetID() uint64 { return o.id }
+
+func (o *lookupOwner) GetIngressNamedPort(name string, proto u8proto.U8proto) uint16 {
+	switch proto {
+	case u8proto.TCP:
+		return o.tcp[name]
+	case u8proto.UDP:
+		return o.udp[name]
+	}
+	return 0
+}
+
+func (o *lookupOwner) PolicyDebug(string, ...any) {}
+
+func (o *lookupOwner) IsHost() bool { return false }
+
+func (o *lookupOwner) PreviousMapStateSizes() policy.MapStateSizes { return policy.MapStateSizes{} }
+
+func (o *lookupOwner) RegenerateIfAlive(*regeneration.ExternalRegenerationMetadata) <-chan bool {
+	ch := make(chan bool)
+	close(ch)
+	return ch
+}
+
+// endpointPolicy returns id's policy as policy.LookupFlow computes it for a flow whose
+// destination pod has the given named ports: ComputeSelectorPolicy, DistillPolicy with
+// the fallback redirect, Ready, Detach, Supersede. The result only depends on those
+// inputs and the repository, so it is cached.
+func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string]uint16) (*policy.EndpointPolicy, error) {
+	key := fmt.Sprintf("%d %v %v", id.ID, tcp, udp) // fmt prints maps sorted by key
+	if epp, ok := e.policies[key]; ok {
+		return epp, nil
+	}
+	sp, _, err := e.repo.ComputeSelectorPolicy(id)
+	if err != nil {
+		return nil, fmt.Errorf("resolve policy of identity %d: %w", id.ID, err)
+	}
+	epp := sp.DistillPolicy(quietLogger, &lookupOwner{id: uint64(id.ID), tcp: tcp, udp: udp},
+		map[string]uint16{policy.FallbackRedirectID: math.MaxUint16})
+	epp.Ready()
+	epp.Detach(quietLogger)
+	sp.Supersede()
+	if e.policies == nil {
+		e.policies = map[string]*policy.EndpointPolicy{}
+	}
+	e.policies[key] = epp
+	return epp, nil
+}
+
+// lookupFlow is policy.LookupFlow (pkg/policy/lookup.go, Cilium v1.20.2) with each
+// endpoint's distilled policy computed once per engine instead of once per flow: the
+// source's egress entry for the destination identity and port, the destination's
+// ingress entry for the source identity and port. Every identity of the engine is
+// already in the subject selector cache (NewCiliumEngine, identityOf).
+// TestCiliumLookupMatchesLookupFlow checks it against policy.LookupFlow.
+func (e *CiliumEngine) lookupFlow(flow policytypes.Flow) (policytypes.LookupResult, policy.RuleMeta, policy.RuleMeta, error) {
+	var verdict policytypes.LookupResult
+	var egress, ingress policy.RuleMeta
+	if flow.From.ID == 0 || flow.To.ID == 0 || flow.Dport == 0 || flow.Proto == 0 {
+		return verdict, egress, ingress, fmt.Errorf("cannot lookup flow %+v: identity, port or protocol missing", flow)
+	}
+	src, err := e.endpointPolicy(flow.From, flow.NamedPortsTCP, flow.NamedPortsUDP)
+	if err != nil {
+		return verdict, egress, ingress, err
+	}
+	entry, egress, _ := src.Lookup(policy.EgressKey().WithIdentity(flow.To.ID).WithPortProto(flow.Proto, flow.Dport))
+	verdict.Egress = policytypes.DecisionAllowed
+	if entry.IsDeny() {
+		verdict.Egress = policytypes.DecisionDenied
+	}
+	dst, err := e.endpointPolicy(flow.To, flow.NamedPortsTCP, flow.NamedPortsUDP)
+	if err != nil {
+		return verdict, egress, ingress, err
+	}
+	entry, ingress, _ = dst.Lookup(policy.IngressKey().WithIdentity(flow.From.ID).WithPortProto(flow.Proto, flow.Dport))
+	verdict.Ingress = policytypes.DecisionAllowed
+	if entry.IsDeny() {
+		verdict.Ingress = policytypes.DecisionDenied
+	}
+	return verdict, egress, ingress, nil
 }
 
 // Decide returns the verdict on f with the per-direction results.
 func (e *CiliumEngine) Decide(f Flow) (Decision, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	proto, err := e.u.checkFlow(f)
+	flow, fromLocal, toLocal, err := e.ciliumFlow(f)
 	if err != nil {
 		return Decision{}, err
+	}
+	verdict, egressMeta, ingressMeta, err := e.lookupFlow(flow)
+	if err != nil {
+		return Decision{}, fmt.Errorf("cilium lookup %v: %w", f, err)
+	}
+	d := Decision{
+		EgressAllowed:  !fromLocal || verdict.Egress != policytypes.DecisionDenied,
+		IngressAllowed: !toLocal || verdict.Ingress != policytypes.DecisionDenied,
+	}
+	d.Allowed = d.EgressAllowed && d.IngressAllowed
+	d.Reason = fmt.Sprintf("egress %s by %v; ingress %s by %v", verdict.Egress, ruleNames(egressMeta), verdict.Ingress, ruleNames(ingressMeta))
+	return d, nil
+}
+
+// ciliumFlow translates f into the flow LookupFlow takes and reports which ends are
+// local pods. It refuses (ErrCannotJudge) flows whose verdict needs agent state.
+func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, fromLocal, toLocal bool, _ error) {
+	proto, err := e.u.checkFlow(f)
+	if err != nil {
+		return policytypes.Flow{}, false, false, err
 	}
 	from, fromLocal, err := e.identityOf(f.From)
 	if err != nil {
-		return Decision{}, err
+		return policytypes.Flow{}, false, false, err
 	}
 	to, toLocal, err := e.identityOf(f.To)
 	if err != nil {
-		return Decision{}, err
+		return policytypes.Flow{}, false, false, err
 	}
 	if fromLocal {
 		if e.serviceSubjects.Matches(from.LabelArray) {
-			return Decision{}, cannotJudge("source %s is selected by a policy with toServices/toGroups (needs agent service state)", f.From)
+			return policytypes.Flow{}, false, false, cannotJudge("source %s is selected by a policy with toServices/toGroups (needs agent service state)", f.From)
 		}
 		if !f.To.IsPod() && !f.To.Host && e.fqdnSubjects.Matches(from.LabelArray) {
-			return Decision{}, cannotJudge("source %s is selected by a policy with toFQDNs; whether %s is allowed depends on DNS answers seen by the proxy", f.From, f.To)
+			return policytypes.Flow{}, false, false, cannotJudge("source %s is selected by a policy with toFQDNs; whether %s is allowed depends on DNS answers seen by the proxy", f.From, f.To)
 		}
 	}
 	flow := policytypes.Flow{From: from, To: to, Proto: ciliumProto(proto), Dport: uint16(f.Port)}
@@ -312,17 +431,7 @@ func (e *CiliumEngine) Decide(f Flow) (Decision, error) {
 			}
 		}
 	}
-	verdict, egressMeta, ingressMeta, err := policy.LookupFlow(quietLogger, e.repo, e.idMgr, flow)
-	if err != nil {
-		return Decision{}, fmt.Errorf("cilium LookupFlow %v: %w", f, err)
-	}
-	d := Decision{
-		EgressAllowed:  !fromLocal || verdict.Egress != policytypes.DecisionDenied,
-		IngressAllowed: !toLocal || verdict.Ingress != policytypes.DecisionDenied,
-	}
-	d.Allowed = d.EgressAllowed && d.IngressAllowed
-	d.Reason = fmt.Sprintf("egress %s by %v; ingress %s by %v", verdict.Egress, ruleNames(egressMeta), verdict.Ingress, ruleNames(ingressMeta))
-	return d, nil
+	return flow, fromLocal, toLocal, nil
 }
 
 func ruleNames(m policy.RuleMeta) []string {

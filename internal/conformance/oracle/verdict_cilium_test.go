@@ -1,9 +1,11 @@
 package oracle
 
 import (
+	"slices"
 	"testing"
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	"github.com/cilium/cilium/pkg/policy"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -238,4 +240,56 @@ spec:
 		deny(tcp(pod("staging", "templated"), db, 7000), "pod-template-hash is filtered out of identities"),
 	})
 	checkCannotJudge(t, e, tcp(pod("production", "payment"), pod("production", "api"), 80))
+}
+
+// The engine caches each endpoint's distilled policy (lookupFlow); policy.LookupFlow
+// recomputes it for every flow. Both must give the same verdict and deciding rules on
+// every flow between the pods, the host and a few external addresses of a universe,
+// for every Cilium seed manifest together and for TestCiliumConstructs' policies.
+func TestCiliumLookupMatchesLookupFlow(t *testing.T) {
+	u := prodUniverse()
+	u.Externals = []External{{IP: ip("192.0.2.1")}, {IP: ip("169.254.169.254")}, {IP: ip("2001:db8::1")}}
+	var objs []runtime.Object
+	for _, n := range []string{"05-l7-api-policy.yaml", "07-block-metadata-access.yaml", "10-audit-default-deny.yaml",
+		"11-microservice-pattern.yaml"} {
+		objs = append(objs, loadSeed(t, n)...)
+	}
+	e := ciliumEngine(t, objs, u)
+	ends := []Endpoint{HostEndpoint(), ext("192.0.2.1"), ext("169.254.169.254"), ext("2001:db8::1"), ext("198.51.100.9")}
+	for _, p := range u.Pods {
+		ends = append(ends, pod(p.Namespace, p.Name))
+	}
+	n := 0
+	for _, from := range ends {
+		for _, to := range ends {
+			if from == to || (!from.IsPod() && !to.IsPod()) {
+				continue
+			}
+			for _, proto := range []string{"TCP", "UDP"} {
+				for _, port := range []int32{53, 80, 443, 5432, 8080, 9090} {
+					f := Flow{From: from, To: to, Protocol: proto, Port: port}
+					flow, _, _, err := e.ciliumFlow(f)
+					if err != nil {
+						t.Fatalf("%v: %v", f, err)
+					}
+					got, gotE, gotI, err := e.lookupFlow(flow)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, wantE, wantI, err := policy.LookupFlow(quietLogger, e.repo, e.idMgr, flow)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got != want || !slices.Equal(ruleNames(gotE), ruleNames(wantE)) || !slices.Equal(ruleNames(gotI), ruleNames(wantI)) {
+						t.Errorf("%v: cached lookup %+v (%v, %v), LookupFlow %+v (%v, %v)", f, got, ruleNames(gotE), ruleNames(gotI),
+							want, ruleNames(wantE), ruleNames(wantI))
+					}
+					n++
+				}
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d flows compared", n)
+	}
 }

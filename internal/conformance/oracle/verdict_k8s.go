@@ -7,6 +7,7 @@ import (
 	"github.com/mattfenwick/cyclonus/pkg/matcher"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // NetworkPolicyEngine answers what Kubernetes NetworkPolicy allows, using
@@ -33,10 +34,34 @@ import (
 //     (ErrCannotJudge): NetworkPolicy leaves node traffic implementation-defined
 //     and has no cluster mesh.
 //   - L3/L4 only: NetworkPolicy has nothing above L4.
+//   - NotIn: cyclonus v0.5.6 (pkg/kube/labelselector.go
+//     IsMatchExpressionMatchForLabels) evaluates "key NotIn (values)" as false when
+//     the labels lack the key; Kubernetes (apimachinery labels.Requirement.Matches,
+//     and the label-selector documentation) evaluates it as true. A flow is refused
+//     with ErrCannotJudge when one of its pods lacks the key of a NotIn requirement
+//     that could be evaluated against it: of a policy's podSelector (either end), of
+//     an ingress peer's podSelector or namespaceSelector (the source, its namespace),
+//     of an egress peer's (the destination, its namespace).
 type NetworkPolicyEngine struct {
 	u        *universe
 	policy   *matcher.Policy
 	ipBlocks []netip.Prefix
+	// notIn holds the keys of NotIn requirements by where they are evaluated.
+	notIn struct {
+		subject, srcPod, srcNamespace, dstPod, dstNamespace map[string]bool
+	}
+}
+
+// addNotIn records the keys of sel's NotIn requirements in keys.
+func addNotIn(keys map[string]bool, sel *metav1.LabelSelector) {
+	if sel == nil {
+		return
+	}
+	for _, r := range sel.MatchExpressions {
+		if r.Operator == metav1.LabelSelectorOpNotIn {
+			keys[r.Key] = true
+		}
+	}
 }
 
 // NewNetworkPolicyEngine validates and compiles nps over u.
@@ -46,6 +71,8 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 		return nil, err
 	}
 	e := &NetworkPolicyEngine{u: cu}
+	e.notIn.subject, e.notIn.srcPod, e.notIn.srcNamespace = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	e.notIn.dstPod, e.notIn.dstNamespace = map[string]bool{}, map[string]bool{}
 	var defaulted []*networkingv1.NetworkPolicy
 	for _, np := range nps {
 		if fe := ValidateNetworkPolicy(np); len(fe) > 0 {
@@ -56,8 +83,11 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 			return nil, err
 		}
 		defaulted = append(defaulted, d)
-		add := func(peers []networkingv1.NetworkPolicyPeer) error {
+		addNotIn(e.notIn.subject, &d.Spec.PodSelector)
+		add := func(peers []networkingv1.NetworkPolicyPeer, pods, namespaces map[string]bool) error {
 			for _, p := range peers {
+				addNotIn(pods, p.PodSelector)
+				addNotIn(namespaces, p.NamespaceSelector)
 				if p.IPBlock == nil {
 					continue
 				}
@@ -70,12 +100,12 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 			return nil
 		}
 		for _, r := range d.Spec.Ingress {
-			if err := add(r.From); err != nil {
+			if err := add(r.From, e.notIn.srcPod, e.notIn.srcNamespace); err != nil {
 				return nil, err
 			}
 		}
 		for _, r := range d.Spec.Egress {
-			if err := add(r.To); err != nil {
+			if err := add(r.To, e.notIn.dstPod, e.notIn.dstNamespace); err != nil {
 				return nil, err
 			}
 		}
@@ -89,7 +119,8 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 	return e, nil
 }
 
-func (e *NetworkPolicyEngine) peer(ep Endpoint) (*matcher.TrafficPeer, error) {
+// peer translates one end of a flow; source says which.
+func (e *NetworkPolicyEngine) peer(ep Endpoint, source bool) (*matcher.TrafficPeer, error) {
 	if ep.Host {
 		return nil, cannotJudge("NetworkPolicy leaves traffic of the node (host) implementation-defined")
 	}
@@ -108,6 +139,22 @@ func (e *NetworkPolicyEngine) peer(ep Endpoint) (*matcher.TrafficPeer, error) {
 			return nil, cannotJudge("pod %s IP %s lies in ipBlock %s: whether ipBlocks match pod IPs is implementation-defined; choose pod IPs outside every ipBlock", ep, p.IP, b)
 		}
 	}
+	podKeys, nsKeys := e.notIn.dstPod, e.notIn.dstNamespace
+	if source {
+		podKeys, nsKeys = e.notIn.srcPod, e.notIn.srcNamespace
+	}
+	for _, keys := range []map[string]bool{e.notIn.subject, podKeys} {
+		for k := range keys {
+			if _, ok := p.Labels[k]; !ok {
+				return nil, cannotJudge("pod %s lacks label %q of a NotIn requirement, which cyclonus evaluates as false (Kubernetes: true)", ep, k)
+			}
+		}
+	}
+	for k := range nsKeys {
+		if _, ok := e.u.namespaces[p.Namespace].Labels[k]; !ok {
+			return nil, cannotJudge("namespace %s lacks label %q of a NotIn requirement, which cyclonus evaluates as false (Kubernetes: true)", p.Namespace, k)
+		}
+	}
 	return &matcher.TrafficPeer{
 		IP: p.IP.String(),
 		Internal: &matcher.InternalPeer{
@@ -124,11 +171,11 @@ func (e *NetworkPolicyEngine) Decide(f Flow) (_ Decision, err error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	src, err := e.peer(f.From)
+	src, err := e.peer(f.From, true)
 	if err != nil {
 		return Decision{}, err
 	}
-	dst, err := e.peer(f.To)
+	dst, err := e.peer(f.To, false)
 	if err != nil {
 		return Decision{}, err
 	}

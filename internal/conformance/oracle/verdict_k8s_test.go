@@ -140,3 +140,35 @@ spec:
 		t.Errorf("no policies: got %v, %v", ok, err)
 	}
 }
+
+// cyclonus evaluates "key NotIn (values)" as false for labels without the key, where
+// Kubernetes matches them: flows whose pod or namespace lacks such a key are refused,
+// the others judged.
+func TestNetworkPolicyNotIn(t *testing.T) {
+	doc := `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: production}
+spec:
+  podSelector: {matchLabels: {app: database}}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector:
+        matchExpressions: [{key: environment, operator: NotIn, values: [staging]}]
+      podSelector:
+        matchExpressions: [{key: role, operator: NotIn, values: [frontend]}]
+`
+	u := prodUniverse()
+	u.Pods = append(u.Pods, Pod{Namespace: "production", Name: "worker", Labels: lbl("app", "worker", "role", "batch")},
+		Pod{Namespace: "staging", Name: "batch", Labels: lbl("app", "batch", "role", "batch")})
+	e := npEngine(t, []*networkingv1.NetworkPolicy{decodeOne[*networkingv1.NetworkPolicy](t, doc)}, u)
+	db := pod("production", "db")
+	checkFlows(t, e, []flowCase{
+		allow(tcp(pod("production", "worker"), db, 5432), "role batch NotIn (frontend), environment production NotIn (staging)"),
+		deny(tcp(pod("production", "frontend"), db, 5432), "role frontend"),
+		deny(tcp(pod("staging", "batch"), db, 5432), "environment staging"),
+	})
+	checkCannotJudge(t, e, tcp(pod("production", "api"), db, 5432))    // no role label
+	checkCannotJudge(t, e, tcp(pod("kube-system", "coredns"), db, 53)) // no environment label
+	checkCannotJudge(t, e, tcp(db, pod("production", "worker"), 80))   // db has no role label
+}

@@ -1,0 +1,195 @@
+package equivalence
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/netintent/netintent/calico"
+	"github.com/netintent/netintent/cilium"
+	"github.com/netintent/netintent/internal/conformance/oracle"
+	"github.com/netintent/netintent/internal/randset"
+	"github.com/netintent/netintent/k8snp"
+	"github.com/netintent/netintent/policy"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// result is what the three backends' Results have in common.
+type result interface {
+	YAML() ([]byte, error)
+}
+
+// toCompiled renders a backend's Result.
+func toCompiled(res result, objects int, warnings []policy.Warning, err error) (*compiled, error) {
+	if err != nil {
+		return nil, err
+	}
+	y, err := res.YAML()
+	if err != nil {
+		return nil, fmt.Errorf("YAML: %w", err)
+	}
+	return &compiled{yaml: y, objects: objects, warnings: warnings}, nil
+}
+
+// k8snpBackend: Kubernetes NetworkPolicy judged by cyclonus. Its randset features are
+// none: NetworkPolicy has no deny, cluster scope, L7, FQDN, entity, ICMP or
+// service-account peers (k8snp refuses them all).
+var k8snpBackend = backend{
+	name:     "k8snp",
+	features: randset.Features{},
+	compile: func(set *policy.Set, _ []netip.Prefix) (*compiled, error) {
+		res, err := k8snp.Compile(set)
+		if err != nil {
+			return nil, err
+		}
+		return toCompiled(res, len(res.Objects()), res.Warnings, nil)
+	},
+	newEngine: func(objs []runtime.Object, u oracle.Universe) (engine, error) {
+		nps := make([]*networkingv1.NetworkPolicy, 0, len(objs))
+		for _, o := range objs {
+			np, ok := o.(*networkingv1.NetworkPolicy)
+			if !ok {
+				return nil, fmt.Errorf("k8snp emitted %T", o)
+			}
+			nps = append(nps, np)
+		}
+		e, err := oracle.NewNetworkPolicyEngine(nps, u)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	},
+	coverage:    AvoidRanges,
+	unjudgeable: notInSelectors,
+}
+
+// notInSelectors reports NotIn requirements in m's selectors: the NetworkPolicy engine
+// refuses flows whose pods lack their keys (cyclonus evaluates them as false there,
+// Kubernetes as true; see oracle.NetworkPolicyEngine).
+func notInSelectors(m *policy.Model) []string {
+	has := func(sel *metav1.LabelSelector) bool {
+		return sel != nil && slices.ContainsFunc(sel.MatchExpressions, func(r metav1.LabelSelectorRequirement) bool {
+			return r.Operator == metav1.LabelSelectorOpNotIn
+		})
+	}
+	for _, p := range m.Policies {
+		if has(&p.Subject.Pods) || has(p.Subject.NamespaceSelector) {
+			return []string{"NotIn selector"}
+		}
+		for _, d := range directions {
+			for _, r := range p.Rules(d) {
+				for _, x := range r.Peers {
+					if has(x.PodSelector) || has(x.NamespaceSelector) {
+						return []string{"NotIn selector"}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// ciliumBackend: Cilium 1.20 judged by its own policy repository. Pod addresses do not
+// matter to it (CIDR rules never match pods), but a range is picked the same way.
+var ciliumBackend = backend{
+	name: "cilium",
+	features: randset.Features{Deny: true, Cluster: true, L7: true, FQDN: true, Entities: true,
+		ICMP: true, ServiceAccounts: true},
+	compile: func(set *policy.Set, _ []netip.Prefix) (*compiled, error) {
+		res, err := cilium.Compile(set)
+		if err != nil {
+			return nil, err
+		}
+		return toCompiled(res, len(res.Objects()), res.Warnings, nil)
+	},
+	newEngine: func(objs []runtime.Object, u oracle.Universe) (engine, error) {
+		e, err := oracle.NewCiliumEngine(objs, u)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	},
+	coverage:   AvoidPeers,
+	modelsHost: true,
+	structural: ciliumStructure,
+}
+
+// calicoBackend: Calico 3.31 judged by its selector library under Felix's tier order,
+// with default options (CIDR peers as plain nets: pod addresses avoid them).
+var calicoBackend = backend{
+	name:     "calico",
+	features: randset.Features{Deny: true, Cluster: true, ICMP: true, ServiceAccounts: true},
+	compile: func(set *policy.Set, _ []netip.Prefix) (*compiled, error) {
+		res, err := calico.Compile(set)
+		if err != nil {
+			return nil, err
+		}
+		return toCompiled(res, len(res.Objects()), res.Warnings, nil)
+	},
+	newEngine:  newCalicoEngine,
+	coverage:   AvoidPeers,
+	perFamily:  true,
+	structural: calicoStructure,
+}
+
+// calicoClusterBackend: Calico told the cluster's ranges (ClusterCIDRs: the universes'
+// pod ranges) and running application layer policy, which makes the world entity and
+// HTTP rules exact; random Sets also use entities.
+var calicoClusterBackend = backend{
+	name:     "calico+ClusterCIDRs+ALP",
+	features: randset.Features{Deny: true, Cluster: true, Entities: true, ICMP: true, ServiceAccounts: true},
+	compile: func(set *policy.Set, pools []netip.Prefix) (*compiled, error) {
+		res, err := calico.Compile(set, calico.ClusterCIDRs(pools...), calico.ApplicationLayerPolicy())
+		if err != nil {
+			return nil, err
+		}
+		return toCompiled(res, len(res.Objects()), res.Warnings, nil)
+	},
+	newEngine:  newCalicoEngine,
+	coverage:   Declared,
+	perFamily:  true,
+	structural: calicoStructure,
+}
+
+// newCalicoEngine builds the Calico engine (shared by both Calico variants).
+func newCalicoEngine(objs []runtime.Object, u oracle.Universe) (engine, error) {
+	e, err := oracle.NewCalicoEngine(objs, u)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// TestKubernetesNetworkPolicy checks k8snp's output for every scenario and random Set:
+// valid for the API server, and, flow by flow, what cyclonus computes equals the
+// reference evaluator.
+func TestKubernetesNetworkPolicy(t *testing.T) {
+	t.Parallel()
+	runCorpus(t, k8snpBackend)
+}
+
+// TestCilium checks the cilium backend's output: valid for the CRD schema and the
+// agent's parser, L7/FQDN rules structurally, and flow by flow what Cilium's policy
+// engine computes equals the reference evaluator. Not parallel: the Cilium engine sets
+// process-global Cilium options.
+func TestCilium(t *testing.T) {
+	runCorpus(t, ciliumBackend)
+}
+
+// TestCalico checks the calico backend's output with default options: valid for
+// Calico's validator, HTTP rules structurally, and flow by flow what Felix's evaluation
+// order over Calico's selectors computes equals the reference evaluator.
+func TestCalico(t *testing.T) {
+	t.Parallel()
+	runCorpus(t, calicoBackend)
+}
+
+// TestCalicoClusterCIDRs is TestCalico with the cluster's ranges declared and
+// application layer policy on.
+func TestCalicoClusterCIDRs(t *testing.T) {
+	t.Parallel()
+	runCorpus(t, calicoClusterBackend)
+}

@@ -1,0 +1,107 @@
+package equivalence
+
+import (
+	"github.com/netintent/netintent/policy"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// expr is a selector with one expression.
+func expr(key string, op metav1.LabelSelectorOperator, values ...string) policy.LabelSelector {
+	return policy.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: key, Operator: op, Values: values}}}
+}
+
+// handSets are Sets written for this test, beyond the scenarios and randset: the L7 and
+// ICMP forms that the structural checks compare (exact, prefix and regex paths with regex
+// metacharacters, any method, hosts, headers, gRPC, DNS lookups next to FQDN peers),
+// tiers with Pass and audit mode, and selector expressions. Backends that refuse them
+// count a refusal.
+var handSets = []struct {
+	name  string
+	code  string
+	build func() *policy.Set
+}{
+	{"l7-methods-and-paths", `set := policy.NewSet(policy.DefaultNamespace("shop"))
+set.Namespace("shop").DefaultDeny()
+set.Service("api").
+	AllowFrom("web").TCP(8080).HTTP("GET", "/v1.0/items").HTTPPrefix("POST", "/v1.0/orders/").HTTP("", "/health").HTTP("DELETE", "").
+	AllowFrom("admin").TCP(8080, 9090).HTTPPrefix("", "/admin/").
+	AllowFrom("probe").ICMP(8).ICMPv6(128)
+set.Service("web").AllowTo("api").TCP(8080)`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("shop"))
+		set.Namespace("shop").DefaultDeny()
+		set.Service("api").
+			AllowFrom("web").TCP(8080).HTTP("GET", "/v1.0/items").HTTPPrefix("POST", "/v1.0/orders/").HTTP("", "/health").HTTP("DELETE", "").
+			AllowFrom("admin").TCP(8080, 9090).HTTPPrefix("", "/admin/").
+			AllowFrom("probe").ICMP(8).ICMPv6(128)
+		set.Service("web").AllowTo("api").TCP(8080)
+		return set
+	}},
+	{"l7-hosts-headers-grpc-dns", `set := policy.NewSet(policy.DefaultNamespace("shop"))
+set.Service("gw").DefaultDenyEgress().
+	AllowTo(policy.ServiceIn("pay", "billing")).TCP(443).
+	HTTPRequest(policy.HTTPMatch{Method: "PUT", Path: "/a+b", Host: "billing.pay.svc", Headers: []policy.Header{{Name: "X-Env", Value: "prod"}}}).
+	GRPC("shop.v1.Orders", "Get").
+	AllowTo(policy.FQDN("api.stripe.com"), policy.FQDN("**.example.com")).TCP(443).
+	AllowTo(policy.KubeDNS()).UDP(53).DNS("*.example.com", "api.stripe.com")
+set.ServiceIn("pay", "billing").AllowFrom(policy.AllNamespaces().Pods(policy.MatchLabels{"app": "gw"})).TCP(443).HTTPRegex("GET", "/invoices/[0-9]+")
+set.ServiceIn("pay", "billing").DenyFrom(policy.Namespace("ops")).ICMP(8)`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("shop"))
+		set.Service("gw").DefaultDenyEgress().
+			AllowTo(policy.ServiceIn("pay", "billing")).TCP(443).
+			HTTPRequest(policy.HTTPMatch{Method: "PUT", Path: "/a+b", Host: "billing.pay.svc", Headers: []policy.Header{{Name: "X-Env", Value: "prod"}}}).
+			GRPC("shop.v1.Orders", "Get").
+			AllowTo(policy.FQDN("api.stripe.com"), policy.FQDN("**.example.com")).TCP(443).
+			AllowTo(policy.KubeDNS()).UDP(53).DNS("*.example.com", "api.stripe.com")
+		set.ServiceIn("pay", "billing").AllowFrom(policy.AllNamespaces().Pods(policy.MatchLabels{"app": "gw"})).TCP(443).HTTPRegex("GET", "/invoices/[0-9]+")
+		set.ServiceIn("pay", "billing").DenyFrom(policy.Namespace("ops")).ICMP(8)
+		return set
+	}},
+	{"tiers-pass-audit", `set := policy.NewSet(policy.DefaultNamespace("shop"))
+set.Tier("security", 100)
+set.Tier("platform", 200).DefaultPass()
+set.Namespace("shop").Labels(map[string]string{"env": "prod"}).DefaultDeny()
+set.Namespace("lab").Labels(map[string]string{"env": "dev"})
+set.Cluster("quarantine").InTier("security", 10).Select(policy.MatchLabels{"quarantine": "true"}).
+	DenyFrom(policy.AllNamespaces()).DenyTo(policy.AllNamespaces())
+set.Cluster("dev-only-dev").InTier("security", 20).InNamespaces(policy.MatchLabels{"env": "dev"}).
+	PassFrom(policy.Namespaces(policy.MatchLabels{"env": "dev"})).DenyFrom(policy.AllNamespaces()).TCP(22)
+set.Cluster("platform-baseline").InTier("platform", 10).
+	AllowTo(policy.KubeDNS()).UDP(53).PassTo(policy.Any())
+set.Service("web").AllowFrom(policy.Namespaces(policy.MatchLabels{"env": "dev"})).TCP(80).AllowTo("api").TCP(8080)
+set.ServiceIn("lab", "probe").Audit().DefaultDeny()
+set.ServiceIn("lab", "probe").AllowTo(policy.ServiceIn("shop", "web")).TCP(80)`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("shop"))
+		set.Tier("security", 100)
+		set.Tier("platform", 200).DefaultPass()
+		set.Namespace("shop").Labels(map[string]string{"env": "prod"}).DefaultDeny()
+		set.Namespace("lab").Labels(map[string]string{"env": "dev"})
+		set.Cluster("quarantine").InTier("security", 10).Select(policy.MatchLabels{"quarantine": "true"}).
+			DenyFrom(policy.AllNamespaces()).DenyTo(policy.AllNamespaces())
+		set.Cluster("dev-only-dev").InTier("security", 20).InNamespaces(policy.MatchLabels{"env": "dev"}).
+			PassFrom(policy.Namespaces(policy.MatchLabels{"env": "dev"})).DenyFrom(policy.AllNamespaces()).TCP(22)
+		set.Cluster("platform-baseline").InTier("platform", 10).
+			AllowTo(policy.KubeDNS()).UDP(53).PassTo(policy.Any())
+		set.Service("web").AllowFrom(policy.Namespaces(policy.MatchLabels{"env": "dev"})).TCP(80).AllowTo("api").TCP(8080)
+		set.ServiceIn("lab", "probe").Audit().DefaultDeny()
+		set.ServiceIn("lab", "probe").AllowTo(policy.ServiceIn("shop", "web")).TCP(80)
+		return set
+	}},
+	{"selector-expressions", `set := policy.NewSet()
+set.Namespace("shop").Labels(map[string]string{"env": "prod", "team": "web"})
+set.Namespace("ops").Labels(map[string]string{"env": "dev"})
+set.Pods("shop", "frontends", expr("tier", metav1.LabelSelectorOpIn, "web", "edge")).
+	AllowFrom(policy.Namespaces(expr("env", metav1.LabelSelectorOpNotIn, "prod"))).TCP(443).
+	AllowFrom(policy.AllNamespaces().Pods(expr("app", metav1.LabelSelectorOpDoesNotExist))).UDP(5353).
+	AllowTo(policy.PodsIn("ops", expr("monitoring", metav1.LabelSelectorOpExists))).PortRange(policy.TCP, 9000, 9100)
+set.ServiceIn("ops", "db").DefaultDenyIngress().AllowFrom(policy.Namespace("shop").Pods(expr("tier", metav1.LabelSelectorOpExists))).NamedPort("pg")`, func() *policy.Set {
+		set := policy.NewSet()
+		set.Namespace("shop").Labels(map[string]string{"env": "prod", "team": "web"})
+		set.Namespace("ops").Labels(map[string]string{"env": "dev"})
+		set.Pods("shop", "frontends", expr("tier", metav1.LabelSelectorOpIn, "web", "edge")).
+			AllowFrom(policy.Namespaces(expr("env", metav1.LabelSelectorOpNotIn, "prod"))).TCP(443).
+			AllowFrom(policy.AllNamespaces().Pods(expr("app", metav1.LabelSelectorOpDoesNotExist))).UDP(5353).
+			AllowTo(policy.PodsIn("ops", expr("monitoring", metav1.LabelSelectorOpExists))).PortRange(policy.TCP, 9000, 9100)
+		set.ServiceIn("ops", "db").DefaultDenyIngress().AllowFrom(policy.Namespace("shop").Pods(expr("tier", metav1.LabelSelectorOpExists))).NamedPort("pg")
+		return set
+	}},
+}

@@ -1,0 +1,458 @@
+package equivalence
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/netintent/netintent/examples/scenarios"
+	"github.com/netintent/netintent/internal/conformance/oracle"
+	"github.com/netintent/netintent/internal/randset"
+	"github.com/netintent/netintent/policy"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// engine is what the three oracle engines have in common.
+type engine interface {
+	Decide(oracle.Flow) (oracle.Decision, error)
+}
+
+// compiled is a backend's output for one Set.
+type compiled struct {
+	// yaml is Result.YAML(): what a user applies.
+	yaml []byte
+	// objects is len(Result.Objects()).
+	objects int
+	// warnings is Result.Warnings.
+	warnings []policy.Warning
+}
+
+// backend says how to compile for, judge and check one backend.
+type backend struct {
+	name string
+	// features are the randset features the backend supports.
+	features randset.Features
+	// compile compiles set. pools are the pod ranges of the universes the output is
+	// judged in, for backends told about the cluster's ranges (calico.ClusterCIDRs).
+	compile func(set *policy.Set, pools []netip.Prefix) (*compiled, error)
+	// newEngine builds the backend's engine over the decoded objects.
+	newEngine func(objs []runtime.Object, u oracle.Universe) (engine, error)
+	// coverage says how pod addresses avoid CIDR peers for this engine.
+	coverage Coverage
+	// perFamily builds a universe per IP family and judges each flow with an external end
+	// in the one of its family (Calico refuses flows that mix families; pods of a
+	// dual-stack cluster talk to IPv6 addresses from their IPv6 address).
+	perFamily bool
+	// modelsHost is true when the engine judges the local node as a flow end (Cilium's
+	// reserved:host); other engines refuse it (it is implementation-defined for
+	// NetworkPolicy, and Calico host endpoints are not modeled).
+	modelsHost bool
+	// unjudgeable lists constructs of m, beyond FQDN peers and host policies, for which
+	// the engine refuses flows by design (the judged-share check is then waived).
+	unjudgeable func(m *policy.Model) []string
+	// structural checks what the engine only judges at L4 (L7 and FQDN rules) against
+	// the Model; it returns one line per problem.
+	structural func(m *policy.Model, objs []runtime.Object) *structReport
+}
+
+// item is one Set of a corpus.
+type item struct {
+	// name names the subtest: "scenario=ecommerce", "seed=12".
+	name string
+	// repro says how to rebuild the Set: its Go code.
+	repro string
+	// build returns a fresh Set.
+	build func() *policy.Set
+	// random marks randset Sets.
+	random bool
+}
+
+// randomSets is the number of random Sets per backend (-short: fewer).
+func randomSets() int {
+	if testing.Short() {
+		return 40
+	}
+	return 200
+}
+
+// randomSize is the number of services of the random Set of seed: 3 to 8.
+func randomSize(seed uint64) int { return 3 + int(seed%6) }
+
+// corpus returns every scenario, the hand-written Sets and the random Sets of b's
+// features, seeds 0..n-1.
+func corpus(b backend, n int) []item {
+	var out []item
+	for _, sc := range scenarios.All() {
+		out = append(out, item{
+			name:  "scenario=" + sc.Name,
+			repro: fmt.Sprintf("scenarios.All(): %q (examples/scenarios)", sc.Name),
+			build: sc.Build,
+		})
+	}
+	for _, h := range handSets {
+		out = append(out, item{name: "hand=" + h.name, build: h.build,
+			repro: fmt.Sprintf("handSets %q (handsets_test.go):\n%s", h.name, h.code)})
+	}
+	for seed := range uint64(n) {
+		size := randomSize(seed)
+		c := randset.New(seed, size, b.features)
+		out = append(out, item{
+			name:   fmt.Sprintf("seed=%d", seed),
+			repro:  fmt.Sprintf("randset.New(%d, %d, %#v), whose code is:\n%s", seed, size, b.features, c.Code),
+			build:  func() *policy.Set { return randset.New(seed, size, b.features).Set },
+			random: true,
+		})
+	}
+	return out
+}
+
+// stats counts what a corpus run did.
+type stats struct {
+	mu sync.Mutex
+	// Sets: all, refused with a CompileError, compiled with warnings, compared flow by flow.
+	sets, refused, warned, compared, randomRefused int
+	// objects is the number of objects validated.
+	objects int
+	// structural counts the items checked structurally, by kind.
+	structural map[string]int
+	// refusals counts the constructs of CompileErrors.
+	refusals map[string]int
+	// flows is every flow of the compared Sets' universes; judged the ones an engine
+	// decided; mismatched the judged ones where it disagreed with the reference.
+	flows, judged, mismatched int
+	// skipped counts skipped flows per reason.
+	skipped map[string]int
+}
+
+// add adds one Set's flow counts.
+func (s *stats) add(o *setStats) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flows += o.flows
+	s.judged += o.judged
+	s.mismatched += o.mismatched
+	for k, v := range o.skipped {
+		s.skipped[k] += v
+	}
+}
+
+// String renders the counts for the test log.
+func (s *stats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d Sets: %d refused (CompileError; %d of them random), %d with warnings, %d compared; %d objects validated\n",
+		s.sets, s.refused, s.randomRefused, s.warned, s.compared, s.objects)
+	for _, k := range SortedReasons(s.refusals) {
+		fmt.Fprintf(&b, "  refused %4d Sets for: %s\n", s.refusals[k], k)
+	}
+	fmt.Fprintf(&b, "structural checks: %v\n", s.structural)
+	pct := func(n int) float64 {
+		if s.flows == 0 {
+			return 0
+		}
+		return 100 * float64(n) / float64(s.flows)
+	}
+	fmt.Fprintf(&b, "%d flows: %d judged (%.1f%%), %d mismatched\n", s.flows, s.judged, pct(s.judged), s.mismatched)
+	for _, k := range SortedReasons(s.skipped) {
+		fmt.Fprintf(&b, "  skipped %7d (%.1f%%): %s\n", s.skipped[k], pct(s.skipped[k]), k)
+	}
+	return b.String()
+}
+
+// setStats counts the flows of one Set.
+type setStats struct {
+	flows, judged, mismatched int
+	skipped                   map[string]int
+}
+
+// Reasons for skipping flows that the harness (not the engine) decides.
+const (
+	skipHostNotModeled = "host end: not modeled by this engine"
+	skipHostFirewall   = "node end judged by a host policy: the Cilium engine models no host firewall"
+	skipNoPool         = "no pod range of the flow's IP family clear of the CIDR peers"
+)
+
+// outOfDomain lists the skip reasons that say a flow is outside what an engine can be
+// asked at all, whatever the Set: they do not count against the judged share.
+var outOfDomain = map[string]bool{
+	SkipICMP: true, SkipRemoteNode: true, SkipAPIServer: true, SkipNoPod: true, skipHostNotModeled: true,
+}
+
+// minJudged is the share of a Set's flows inside the engine's domain that must be judged
+// when the Set uses no construct an engine cannot judge (FQDN peers, host policies).
+const minJudged = 0.8
+
+// minJudgedOverall is the share of all flows of a corpus, skips of every kind included,
+// that must be judged (about 80% are: ICMP probes, remote nodes, the API server and, for
+// engines without it, the host make up most of the rest).
+const minJudgedOverall = 0.75
+
+// runCorpus checks every corpus item of b (valid output, and equivalence where it
+// compiled without warnings) and logs the counts.
+func runCorpus(t *testing.T, b backend) {
+	st := &stats{skipped: map[string]int{}, structural: map[string]int{}, refusals: map[string]int{}}
+	items := corpus(b, randomSets())
+	for _, it := range items {
+		t.Run(it.name, func(t *testing.T) { checkSet(t, b, it, st) })
+	}
+	t.Logf("%s: %s", b.name, st)
+	if st.compared == 0 || st.judged == 0 {
+		t.Fatalf("%s: nothing compared", b.name)
+	}
+	if float64(st.judged) < minJudgedOverall*float64(st.flows) {
+		t.Errorf("%s: only %d of %d flows judged", b.name, st.judged, st.flows)
+	}
+	if random := len(items) - len(scenarios.All()) - len(handSets); st.randomRefused > random/2 {
+		t.Errorf("%s: %d of %d random Sets refused: the corpus barely exercises the backend", b.name, st.randomRefused, random)
+	}
+}
+
+// compileSafely calls b.compile, turning a panic into an error.
+func compileSafely(b backend, set *policy.Set, pools []netip.Prefix) (c *compiled, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return b.compile(set, pools)
+}
+
+// universes builds the oracle universes for b: one per family when b.perFamily, else
+// one, of the first family with a clear pod range.
+func universes(b backend, m *policy.Model, pu *policy.Universe) (map[int]*Universe, error) {
+	out := map[int]*Universe{}
+	for _, fam := range []int{4, 6} {
+		u, err := NewUniverse(m, pu, fam, b.coverage)
+		if errors.Is(err, ErrNoPool) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[fam] = u
+		if !b.perFamily {
+			break
+		}
+	}
+	return out, nil
+}
+
+// usesUnjudgeable lists the constructs of m that make engines skip flows by design.
+func usesUnjudgeable(m *policy.Model) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, p := range m.Policies {
+		if p.Subject.Scope == policy.ScopeHost {
+			add("host policy")
+		}
+		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+			for _, r := range p.Rules(d) {
+				for _, x := range r.Peers {
+					if x.Kind == policy.PeerFQDN {
+						add("FQDN peer")
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// checkSet compiles one corpus item, validates the output and, when it compiled without
+// warnings, compares the engine with the reference evaluator on every flow of the
+// Model's Universe.
+func checkSet(t *testing.T, b backend, it item, st *stats) {
+	set := it.build()
+	m, err := set.Model()
+	if err != nil {
+		t.Fatalf("invalid Set: %v\n%s", err, it.repro)
+	}
+	pu := Normalize(m.Universe())
+	us, err := universes(b, m, pu)
+	if err != nil {
+		t.Fatalf("universe: %v\n%s", err, it.repro)
+	}
+	var pools []netip.Prefix
+	for _, fam := range []int{4, 6} {
+		if u := us[fam]; u != nil {
+			pools = append(pools, u.Pool)
+		}
+	}
+
+	st.mu.Lock()
+	st.sets++
+	st.mu.Unlock()
+	out, err := compileSafely(b, set, pools)
+	var ce *policy.CompileError
+	if errors.As(err, &ce) {
+		t.Logf("refused: %v", err)
+		st.mu.Lock()
+		st.refused++
+		if it.random {
+			st.randomRefused++
+		}
+		seen := map[string]bool{}
+		for _, p := range ce.Problems {
+			if !seen[p.Construct] {
+				seen[p.Construct] = true
+				st.refusals[p.Construct]++
+			}
+		}
+		st.mu.Unlock()
+		return
+	}
+	if err != nil {
+		t.Fatalf("%s.Compile: %v\n%s", b.name, err, it.repro)
+	}
+
+	// Validity: what the API servers accept.
+	objs, err := oracle.DecodeYAML(out.yaml)
+	if err != nil {
+		t.Fatalf("decode: %v\n%s\n%s", err, it.repro, out.yaml)
+	}
+	if len(objs) != out.objects {
+		t.Errorf("YAML holds %d objects, Result.Objects() %d", len(objs), out.objects)
+	}
+	if err := oracle.Validate(objs); err != nil {
+		t.Errorf("invalid output: %v\n%s\n%s", err, it.repro, out.yaml)
+	}
+	st.mu.Lock()
+	st.objects += len(objs)
+	if len(out.warnings) > 0 {
+		st.warned++
+	} else {
+		st.compared++
+	}
+	st.mu.Unlock()
+	if len(out.warnings) > 0 || t.Failed() {
+		return
+	}
+
+	// Meaning, part 1: what the engines judge at L4 only.
+	if b.structural != nil {
+		rep := b.structural(m, objs)
+		if len(rep.problems) > 0 {
+			t.Errorf("L7/FQDN rules differ from the intent:\n  %s\n%s\n%s", strings.Join(rep.problems, "\n  "), it.repro, out.yaml)
+		}
+		st.mu.Lock()
+		for k, v := range rep.checked {
+			st.structural[k] += v
+		}
+		st.mu.Unlock()
+	}
+
+	// Meaning, part 2: every flow.
+	ss, mismatches, err := compareFlows(b, m, pu, us, objs)
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, it.repro, out.yaml)
+	}
+	st.add(ss)
+
+	if n := len(mismatches); n > 0 {
+		const show = 8
+		t.Errorf("%s: %d of %d judged flows differ from the reference evaluator (first %d below).\n"+
+			"Rerun: go test ./equivalence/ -run '^%s$' (in internal/conformance)\nReproduce: %s\nFlows:\n%s\nObjects:\n%s",
+			b.name, n, ss.judged, min(n, show), t.Name(), it.repro, strings.Join(mismatches[:min(n, show)], "\n"), out.yaml)
+	}
+	inDomain := ss.flows
+	for k, v := range ss.skipped {
+		if outOfDomain[k] {
+			inDomain -= v
+		}
+	}
+	constructs := usesUnjudgeable(m)
+	if b.unjudgeable != nil {
+		constructs = append(constructs, b.unjudgeable(m)...)
+	}
+	if b.perFamily && len(us) < 2 {
+		constructs = append(constructs, "CIDR peers cover every candidate pod range of an IP family")
+	}
+	if len(constructs) == 0 && float64(ss.judged) < minJudged*float64(inDomain) {
+		t.Errorf("only %d of %d flows in the engine's domain judged (skips: %v)\n%s", ss.judged, inDomain, ss.skipped, it.repro)
+	}
+}
+
+// compareFlows builds b's engines over objs and judges every flow of pu with them and
+// with the reference evaluator. It returns the counts and a description of each
+// mismatch; an error means an engine could not be built or failed on a flow.
+func compareFlows(b backend, m *policy.Model, pu *policy.Universe, us map[int]*Universe, objs []runtime.Object) (*setStats, []string, error) {
+	engines := map[int]engine{}
+	for fam, u := range us {
+		e, err := b.newEngine(objs, u.Oracle)
+		if err != nil {
+			return nil, nil, fmt.Errorf("engine (IPv%d pods): %w", fam, err)
+		}
+		engines[fam] = e
+	}
+	ss := &setStats{skipped: map[string]int{}}
+	var mismatches []string
+	for _, c := range Cases(pu) {
+		ss.flows++
+		why, ok, err := judge(b, m, us, engines, c, &mismatches)
+		if err != nil {
+			return nil, nil, err
+		}
+		if why != "" {
+			ss.skipped[why]++
+			continue
+		}
+		ss.judged++
+		if !ok {
+			ss.mismatched++
+		}
+	}
+	return ss, mismatches, nil
+}
+
+// judge compares the engine with the reference evaluator on c: the verdicts, and each
+// end's decision (the source's egress and the destination's ingress; an end the
+// reference does not judge counts as allowing). It returns a skip reason, or "" and
+// whether they agree (appending a description to mismatches when not).
+func judge(b backend, m *policy.Model, us map[int]*Universe, engines map[int]engine, c Case, mismatches *[]string) (string, bool, error) {
+	if !b.modelsHost && (c.From.Kind == policy.EndpointHost || c.To.Kind == policy.EndpointHost) {
+		return skipHostNotModeled, false, nil
+	}
+	fam := c.ExternalFamily()
+	if fam == 0 || !b.perFamily {
+		fam = 4
+		if us[4] == nil {
+			fam = 6
+		}
+	}
+	u := us[fam]
+	if u == nil {
+		return skipNoPool, false, nil
+	}
+	of, why := u.Flow(c)
+	if why != "" {
+		return why, false, nil
+	}
+	ref := m.Evaluate(c.Flow())
+	if (ref.Source.Judged && c.From.Kind == policy.EndpointHost) || (ref.Destination.Judged && c.To.Kind == policy.EndpointHost) {
+		return skipHostFirewall, false, nil
+	}
+	d, err := engines[fam].Decide(of)
+	if errors.Is(err, oracle.ErrCannotJudge) {
+		return Reason(err), false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("%s: engine error: %w", c, err)
+	}
+	refEgress := !ref.Source.Judged || ref.Source.Allowed
+	refIngress := !ref.Destination.Judged || ref.Destination.Allowed
+	if d.Allowed == ref.Allowed && d.EgressAllowed == refEgress && d.IngressAllowed == refIngress {
+		return "", true, nil
+	}
+	*mismatches = append(*mismatches, fmt.Sprintf("  %s  (oracle flow %s)\n    %s: allowed=%v (egress=%v ingress=%v): %s\n    reference: %s",
+		c, of, b.name, d.Allowed, d.EgressAllowed, d.IngressAllowed, d.Reason, ref))
+	return "", false, nil
+}
