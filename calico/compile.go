@@ -65,7 +65,7 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{model: m, seen: map[string]bool{}}
+	c := &compiler{model: m, seen: map[string]bool{}, nsExprs: map[string]string{}}
 	for _, o := range opts {
 		o(&c.opts)
 	}
@@ -98,6 +98,8 @@ type compiler struct {
 	// seen holds path and construct of every problem: a mirrored rule carries the path of
 	// the rule it mirrors, so the same refusal would otherwise be reported twice.
 	seen map[string]bool
+	// nsExprs holds the selectors of namespaces by name (see namespaceExpr).
+	nsExprs map[string]string
 }
 
 func (c *compiler) refuse(path *field.Path, construct, detail, option string) {

@@ -48,7 +48,7 @@ func (e entity) class() string {
 // key identifies the entity.
 func (e entity) key() string {
 	if e.pods {
-		return e.class() + "\x00" + e.sel
+		return "pods\x00" + e.nsSel + "\x00" + e.sa + "\x00" + e.sel // class() + "\x00" + sel
 	}
 	return e.class() + "\x00" + strings.Join(e.nets, ",")
 }
@@ -100,7 +100,7 @@ func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only 
 	if extra != nil {
 		sel = append(sel, extra)
 	}
-	var pairs []rulePair
+	pairs := make([]rulePair, 0, len(sel))
 	for i := 0; i < len(sel); {
 		j := i
 		for j < len(sel) && sel[j].Action == sel[i].Action {
@@ -172,12 +172,49 @@ func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*p
 			entsByTr[tk] = append(entsByTr[tk], ents[ek])
 		}
 	}
+	start := len(pairs)
 	for _, tk := range trOrder {
 		for _, en := range mergeEntities(entsByTr[tk]) {
 			pairs = append(pairs, rulePair{action, en, trs[tk]})
 		}
 	}
-	return pairs
+	return append(pairs[:start], absorbAny(pairs[start:])...)
+}
+
+// absorbAny drops from the pairs of one run (a union) those that a pair for every peer
+// admits already: with the same traffic, all ports of the protocol, or every protocol.
+// Pairs with HTTP matches are left alone.
+func absorbAny(pairs []rulePair) []rulePair {
+	var anyTraffic []traffic
+	for _, p := range pairs {
+		if p.entity.any {
+			anyTraffic = append(anyTraffic, p.traffic)
+		}
+	}
+	if len(anyTraffic) == 0 {
+		return pairs
+	}
+	out := pairs[:0]
+	for _, p := range pairs {
+		if !p.entity.any && slices.ContainsFunc(anyTraffic, func(t traffic) bool { return t.covers(p.traffic) }) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// covers reports whether t admits all that u does.
+func (t traffic) covers(u traffic) bool {
+	switch {
+	case t.http != nil || u.http != nil:
+		return false
+	case t.proto == "":
+		return true
+	case t.proto != u.proto || t.icmp != nil:
+		return t.key() == u.key()
+	}
+	return t.ports == nil && u.icmp == nil
 }
 
 func calicoRule(action calicov3.Action, d policy.Direction, en entity, t traffic) calicov3.Rule {
@@ -381,7 +418,7 @@ func sortedPrefixes(cidrs []string) []string {
 // entities translates the peers of r; peers that can match nothing, or that need no rule,
 // yield none.
 func (c *compiler) entities(e *emitted, d policy.Direction, r *policy.Rule) []entity {
-	var out []entity
+	out := make([]entity, 0, len(r.Peers))
 	for i, x := range r.Peers {
 		path := func() *field.Path { return r.Path.Child("peers").Index(i) }
 		switch x.Kind {
@@ -402,7 +439,7 @@ func (c *compiler) entities(e *emitted, d policy.Direction, r *policy.Rule) []en
 				en.nsSel, err = selectorExpr(x.NamespaceSelector)
 			case e.namespace != "" && x.Namespace == e.namespace:
 			default:
-				en.nsSel, err = namespaceNameExpr(x.Namespace)
+				en.nsSel, err = c.namespaceExpr(x.Namespace)
 			}
 			if err == nil {
 				en.sel, err = selectorExpr(x.PodSelector)
@@ -424,6 +461,18 @@ func (c *compiler) entities(e *emitted, d policy.Direction, r *policy.Rule) []en
 		}
 	}
 	return out
+}
+
+// namespaceExpr is namespaceNameExpr(name), made once per namespace.
+func (c *compiler) namespaceExpr(name string) (string, error) {
+	if expr, ok := c.nsExprs[name]; ok {
+		return expr, nil
+	}
+	expr, err := namespaceNameExpr(name)
+	if err == nil {
+		c.nsExprs[name] = expr
+	}
+	return expr, err
 }
 
 // cidrEntity is the addresses of cidr outside the cluster, minus except. Without

@@ -31,6 +31,9 @@ func selectorExpr(sel *metav1.LabelSelector) (string, error) {
 	if len(sel.MatchLabels) == 1 && len(sel.MatchExpressions) == 0 {
 		// The common case (a service), without sorting.
 		for k, v := range sel.MatchLabels {
+			if !strings.Contains(v, "'") {
+				return k + " == '" + v + "'", nil // quote(v), in one allocation
+			}
 			q, err := quote(v)
 			return k + " == " + q, err
 		}
@@ -129,6 +132,9 @@ func quotedSet(values []string) (string, error) {
 // namespaceNameExpr selects the namespaces with the given names.
 func namespaceNameExpr(names ...string) (string, error) {
 	if len(names) == 1 {
+		if !strings.Contains(names[0], "'") {
+			return namespaceNameLabel + " == '" + names[0] + "'", nil // quote, in one allocation
+		}
 		q, err := quote(names[0])
 		return namespaceNameLabel + " == " + q, err
 	}

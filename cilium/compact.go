@@ -1,6 +1,7 @@
 package cilium
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -69,10 +70,12 @@ func uniqueBy[T any](in []T, key func(T) string) []T {
 	return out[:n]
 }
 
-// compact merges groups as described above and returns them in canonical order.
+// compact merges groups as described above, drops what other groups admit already (see
+// absorb), and returns them in canonical order.
 func compact(gs []*group) []*group {
 	if len(gs) == 1 {
 		gs[0].keys()
+		gs, _ = absorb(gs)
 		return gs
 	}
 	for {
@@ -84,7 +87,9 @@ func compact(gs []*group) []*group {
 			into.all = into.all || g.all
 			into.atoms = append(into.atoms, g.atoms...)
 		})
-		if len(gs) == n {
+		var absorbed bool
+		gs, absorbed = absorb(gs)
+		if len(gs) == n && !absorbed {
 			break
 		}
 	}
@@ -101,19 +106,105 @@ func compact(gs []*group) []*group {
 	return gs
 }
 
+// entityAll is the key of the peer for every endpoint (policy.Any).
+var entityAll = entityItem(api.EntityAll).key
+
+// absorb drops what the group for every peer (the all entity) admits already from the
+// other groups of its list, which form a union (allows are unordered, and so are denies),
+// so that nothing they admit changes: the other entities of its group, and its traffic
+// from every other group (all of them when it is all traffic). Atoms with L7 rules stay
+// unless equal to one of its atoms, and so does the DNS allowance (an implicit group).
+// absorb reports whether it changed anything; groups it changed have their keys up to
+// date, and may now merge with others.
+func absorb(gs []*group) ([]*group, bool) {
+	changed := false
+	var anyG *group
+	for _, g := range gs {
+		if g.kind != kindEntities || !slices.ContainsFunc(g.peers, func(p peerItem) bool { return p.key == entityAll }) {
+			continue
+		}
+		if len(g.peers) > 1 {
+			g.peers = slices.DeleteFunc(g.peers, func(p peerItem) bool { return p.key != entityAll })
+			g.ordered = false
+			g.keys()
+			changed = true
+		}
+		anyG = g
+	}
+	if changed {
+		// Groups for every peer may now merge: absorb again once they have.
+		return gs, true
+	}
+	if anyG == nil {
+		return gs, false
+	}
+	out := gs[:0]
+	for _, g := range gs {
+		if g == anyG || g.implicit {
+			out = append(out, g)
+			continue
+		}
+		n, m := len(g.peers), len(g.atoms)
+		if !g.all {
+			// Traffic the group for every peer admits, from every peer.
+			g.atoms = slices.DeleteFunc(g.atoms, func(a atom) bool {
+				if anyG.all {
+					return a.l7 == nil
+				}
+				return anyG.admits(a)
+			})
+		} else if anyG.all {
+			g.peers = nil // all traffic from every peer: nothing of g remains
+		}
+		if len(g.peers) == 0 || !g.all && len(g.atoms) == 0 {
+			changed = true
+			continue
+		}
+		if len(g.peers) != n || len(g.atoms) != m {
+			g.ordered = false
+			g.keys()
+			changed = true
+		}
+		out = append(out, g)
+	}
+	return out, changed
+}
+
+// admits reports whether the group admits atom a (with an equal key).
+func (g *group) admits(a atom) bool {
+	return g.all || slices.ContainsFunc(g.atoms, func(b atom) bool { return b.key == a.key })
+}
+
 // mergeBy merges groups of the same kind whose key is equal, keeping the first one's place.
 func mergeBy(gs []*group, key func(*group) string, merge func(into, g *group)) []*group {
 	out := gs[:0]
-	first := map[string]*group{}
+	// Directions have few groups: a linear search beats a map until many.
+	const linear = 16
+	var first map[string]*group
+	if len(gs) > linear {
+		first = make(map[string]*group, len(gs))
+	}
+	find := func(g *group) *group {
+		if first != nil {
+			return first[string(rune('0'+g.kind))+key(g)]
+		}
+		for _, o := range out {
+			if o.kind == g.kind && key(o) == key(g) {
+				return o
+			}
+		}
+		return nil
+	}
 	for _, g := range gs {
 		g.keys()
-		k := string(rune('0'+g.kind)) + key(g)
-		if into, ok := first[k]; ok {
+		if into := find(g); into != nil {
 			merge(into, g)
 			into.ordered = false
 			continue
 		}
-		first[k] = g
+		if first != nil {
+			first[string(rune('0'+g.kind))+key(g)] = g
+		}
 		out = append(out, g)
 	}
 	for _, g := range out {
@@ -136,20 +227,26 @@ func (g *group) emit() []emitted {
 	}
 	var plain []api.PortProtocol
 	var l7Order []string
-	byL7 := map[string][]api.PortProtocol{}
-	l7s := map[string]*l7Spec{}
+	var byL7 map[string][]api.PortProtocol
+	var l7s map[string]*l7Spec
 	var fields []api.ICMPField
 	for _, a := range g.atoms {
 		switch {
 		case a.icmp != nil:
 			fields = append(fields, *a.icmp.DeepCopy())
 		case a.l7 != nil:
+			if byL7 == nil {
+				byL7, l7s = map[string][]api.PortProtocol{}, map[string]*l7Spec{}
+			}
 			if _, ok := byL7[a.l7.key]; !ok {
 				l7Order = append(l7Order, a.l7.key)
 				l7s[a.l7.key] = a.l7
 			}
 			byL7[a.l7.key] = append(byL7[a.l7.key], *a.port)
 		default:
+			if plain == nil {
+				plain = make([]api.PortProtocol, 0, len(g.atoms))
+			}
 			plain = append(plain, *a.port)
 		}
 	}
@@ -192,10 +289,14 @@ func chunks[T any](in []T, n int) [][]T {
 
 func (g *group) ingressCommon() api.IngressCommonRule {
 	var r api.IngressCommonRule
+	if g.kind == kindEndpoints {
+		r.FromEndpoints = make([]api.EndpointSelector, 0, len(g.peers))
+	}
 	for _, p := range g.peers {
 		switch p.kind {
 		case kindEndpoints:
-			r.FromEndpoints = append(r.FromEndpoints, *p.endpoint.DeepCopy())
+			r.FromEndpoints = append(r.FromEndpoints, api.EndpointSelector{})
+			p.endpoint.DeepCopyInto(&r.FromEndpoints[len(r.FromEndpoints)-1])
 		case kindEntities:
 			r.FromEntities = append(r.FromEntities, p.entity)
 		case kindCIDR:
@@ -208,10 +309,14 @@ func (g *group) ingressCommon() api.IngressCommonRule {
 func (g *group) egressCommon() (api.EgressCommonRule, []api.FQDNSelector) {
 	var r api.EgressCommonRule
 	var fqdns []api.FQDNSelector
+	if g.kind == kindEndpoints {
+		r.ToEndpoints = make([]api.EndpointSelector, 0, len(g.peers))
+	}
 	for _, p := range g.peers {
 		switch p.kind {
 		case kindEndpoints:
-			r.ToEndpoints = append(r.ToEndpoints, *p.endpoint.DeepCopy())
+			r.ToEndpoints = append(r.ToEndpoints, api.EndpointSelector{})
+			p.endpoint.DeepCopyInto(&r.ToEndpoints[len(r.ToEndpoints)-1])
 		case kindEntities:
 			r.ToEntities = append(r.ToEntities, p.entity)
 		case kindCIDR:

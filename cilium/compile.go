@@ -47,7 +47,8 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 		return nil, err
 	}
 	c := &compiler{model: m, seen: map[string]bool{}, auditRules: auditRules(m),
-		keyChecks: map[string]string{}, portAtoms: map[policy.Port]atom{}, podPeers: map[string]peerItem{}}
+		keyChecks: map[string]string{}, portAtoms: map[policy.Port]atom{}, podPeers: map[string]peerItem{},
+		servicePeers: map[serviceKey]servicePeer{}}
 	for _, o := range opts {
 		o(&c.opts)
 	}
@@ -98,8 +99,10 @@ type compiler struct {
 	// portAtoms caches the translation of ports without L7 rules, which repeat across the
 	// Set; atoms are never modified once built.
 	portAtoms map[policy.Port]atom
-	// podPeers caches the translation of pod peers by podPeerKey.
-	podPeers map[string]peerItem
+	// podPeers caches the translation of pod peers by podPeerKey, and servicePeers that
+	// of the peers servicePeerKey identifies.
+	podPeers     map[string]peerItem
+	servicePeers map[serviceKey]servicePeer
 }
 
 func auditRules(m *policy.Model) map[string]bool {

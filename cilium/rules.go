@@ -65,6 +65,8 @@ type group struct {
 	pkey    string
 	tkey    string
 	ordered bool // peers and atoms are sorted and unique, and the keys up to date
+	// implicit marks the DNS allowance, which absorb leaves alone.
+	implicit bool
 }
 
 // directionRules holds a direction's groups by action.
@@ -98,11 +100,17 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 		byKind[it.kind] = append(byKind[it.kind], it)
 	}
 	all, atoms := c.traffic(t, r)
+	first := true
 	for k, peers := range byKind {
 		if len(peers) == 0 {
 			continue
 		}
-		g := &group{kind: peerKind(k), peers: peers, all: all, atoms: slices.Clone(atoms)}
+		g := &group{kind: peerKind(k), peers: peers, all: all, atoms: atoms}
+		if !first {
+			// Merging appends to a group's atoms: each group has its own.
+			g.atoms = slices.Clone(atoms)
+		}
+		first = false
 		if deny {
 			dr.deny = append(dr.deny, g)
 		} else {
@@ -133,18 +141,59 @@ func (c *compiler) peer(t *translation, x policy.Peer, path func() *field.Path) 
 		}
 		return peerItem{kind: kindFQDN, key: keyOf(f), fqdn: f}
 	default:
-		c.checkKeys(x.PodSelector, func() *field.Path { return path().Child("pods") }, "pod")
 		// The same peers recur across the Set's rules and mirrors: translate each once per
 		// namespace context (emission copies what it emits).
-		ck := podPeerKey(x.Namespace != "" && x.Namespace == t.namespace, x)
-		if it, ok := c.podPeers[ck]; ok {
+		own := x.Namespace != "" && x.Namespace == t.namespace
+		if k, ok := servicePeerKey(own, x, c.model.ServiceLabel); ok {
+			// The common case, a service, keyed without building a string.
+			if it, ok := c.servicePeers[k]; ok {
+				if !it.keysOK {
+					c.checkKeys(x.PodSelector, func() *field.Path { return path().Child("pods") }, "pod")
+				}
+				return it.peerItem
+			}
+			it := c.podPeer(t, x, own, path)
+			c.servicePeers[k] = servicePeer{peerItem: it, keysOK: c.keyChecks[c.model.ServiceLabel] == ""} // checked by podPeer
 			return it
 		}
-		es := c.podSelector(t, x)
-		it := peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es}
-		c.podPeers[ck] = it
+		return c.podPeer(t, x, own, path)
+	}
+}
+
+// podPeer translates a pod peer, caching the translation by podPeerKey.
+func (c *compiler) podPeer(t *translation, x policy.Peer, own bool, path func() *field.Path) peerItem {
+	c.checkKeys(x.PodSelector, func() *field.Path { return path().Child("pods") }, "pod")
+	ck := podPeerKey(own, x)
+	if it, ok := c.podPeers[ck]; ok {
 		return it
 	}
+	es := c.podSelector(t, x)
+	it := peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es}
+	c.podPeers[ck] = it
+	return it
+}
+
+// serviceKey identifies the translation of a service's pods in one namespace, as
+// podPeerKey does.
+type serviceKey struct {
+	own                                      bool
+	namespace, serviceAccount, cluster, name string
+}
+
+// servicePeer is the translation of such a peer, and whether Cilium matches its label key.
+type servicePeer struct {
+	peerItem
+	keysOK bool
+}
+
+// servicePeerKey returns the serviceKey of x, if x is a service's pods in one namespace:
+// pods selected by the service label alone.
+func servicePeerKey(own bool, x policy.Peer, label string) (serviceKey, bool) {
+	if x.Service == "" || x.Namespace == "" || x.AllNamespaces || x.NamespaceSelector != nil || x.PodSelector == nil ||
+		len(x.PodSelector.MatchLabels) != 1 || len(x.PodSelector.MatchExpressions) != 0 || x.PodSelector.MatchLabels[label] != x.Service {
+		return serviceKey{}, false
+	}
+	return serviceKey{own: own, namespace: x.Namespace, serviceAccount: x.ServiceAccount, cluster: x.Cluster, name: x.Service}, true
 }
 
 // podPeerKey identifies a pod peer's translation: two peers with equal keys translate to
@@ -472,7 +521,7 @@ func (c *compiler) dnsAllowance(t *translation) *group {
 	}
 	it := c.peer(t, c.model.DNS, func() *field.Path { return field.NewPath("options", "dns", "peer") })
 	_, atoms := c.traffic(t, r)
-	return &group{kind: kindEndpoints, peers: []peerItem{it}, atoms: atoms}
+	return &group{kind: kindEndpoints, peers: []peerItem{it}, atoms: atoms, implicit: true}
 }
 
 // keyOf is the canonical key of a value: its JSON (map keys sorted).

@@ -1,54 +1,298 @@
 package k8snp_test
 
 import (
-	"fmt"
+	"bytes"
 	"testing"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
+
+	"github.com/netintent/netintent/internal/benchset"
 	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/policy"
 )
 
-// benchSet is a large cluster: 5,000 services in 50 namespaces, each accepting TCP from 5
-// services of other namespaces (25,000 edges); every other namespace is default-deny, so
-// its services' egress is isolated and receives the mirrored rules.
-func benchSet() *policy.Set {
-	const services, namespaces, edges = 5000, 50, 5
-	ns := func(i int) string { return fmt.Sprintf("ns-%02d", i%namespaces) }
-	name := func(i int) string { return fmt.Sprintf("svc-%04d", i) }
-	set := policy.NewSet()
-	for i := 0; i < namespaces; i += 2 {
-		set.Namespace(ns(i)).DefaultDeny()
+// The benchmarks of issue 7 (docs/performance.md): compile and render measured apart, on
+// the shared Sets of internal/benchset, 1,000 to 20,000 services with 5 edges each.
+
+func compileSet(tb testing.TB, set *policy.Set) *k8snp.Result {
+	res, err := k8snp.Compile(set)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	for i := range services {
-		w := set.ServiceIn(ns(i), name(i))
-		for k := 1; k <= edges; k++ {
-			j := (i + k*97) % services
-			w.AllowFrom(policy.ServiceIn(ns(j), name(j))).TCP(8000 + k)
-		}
-	}
-	return set
+	return res
 }
 
 func BenchmarkCompile(b *testing.B) {
-	set := benchSet()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := k8snp.Compile(set); err != nil {
-			b.Fatal(err)
-		}
+	for _, n := range benchset.Sizes {
+		set := benchset.New(n, benchset.Edges)
+		b.Run(benchset.Name(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchset.CPU(b)()
+			for b.Loop() {
+				compileSet(b, set)
+			}
+		})
 	}
 }
 
-func BenchmarkCompileAndRender(b *testing.B) {
-	set := benchSet()
-	b.ReportAllocs()
-	for b.Loop() {
-		res, err := k8snp.Compile(set)
-		if err != nil {
-			b.Fatal(err)
+// BenchmarkRender renders a compiled Result as YAML.
+func BenchmarkRender(b *testing.B) {
+	for _, n := range benchset.Sizes {
+		res := compileSet(b, benchset.New(n, benchset.Edges))
+		b.Run(benchset.Name(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchset.CPU(b)()
+			var out []byte
+			for b.Loop() {
+				var err error
+				if out, err = res.YAML(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(out)), "bytes/out")
+		})
+	}
+}
+
+// BenchmarkRenderJSON renders a compiled Result as JSON.
+func BenchmarkRenderJSON(b *testing.B) {
+	for _, n := range benchset.Sizes {
+		res := compileSet(b, benchset.New(n, benchset.Edges))
+		b.Run(benchset.Name(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchset.CPU(b)()
+			var out []byte
+			for b.Loop() {
+				var err error
+				if out, err = res.JSON(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(out)), "bytes/out")
+		})
+	}
+}
+
+// BenchmarkRenderSigsYAML renders the same objects with sigs.k8s.io/yaml.Marshal, one
+// document each, for comparison with BenchmarkRender.
+func BenchmarkRenderSigsYAML(b *testing.B) {
+	res := compileSet(b, benchset.New(20000, benchset.Edges))
+	b.Run(benchset.Name(20000), func(b *testing.B) {
+		b.ReportAllocs()
+		defer benchset.CPU(b)()
+		for b.Loop() {
+			var out bytes.Buffer
+			for i, np := range res.NetworkPolicies {
+				y, err := yaml.Marshal(np)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if i > 0 {
+					out.WriteString("---\n")
+				}
+				out.Write(y)
+			}
 		}
-		if _, err := res.YAML(); err != nil {
-			b.Fatal(err)
+	})
+}
+
+// BenchmarkCompileAndRender is the whole run, Set to YAML, with the peak heap it needs.
+func BenchmarkCompileAndRender(b *testing.B) {
+	for _, n := range benchset.Sizes {
+		set := benchset.New(n, benchset.Edges)
+		b.Run(benchset.Name(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchset.CPU(b)()
+			var heap benchset.Heap
+			for b.Loop() {
+				h := benchset.HeapPeak(func() {
+					if _, err := compileSet(b, set).YAML(); err != nil {
+						b.Fatal(err)
+					}
+				})
+				heap.Peak, heap.Live = max(heap.Peak, h.Peak), max(heap.Live, h.Live)
+			}
+			b.ReportMetric(benchset.MiB(heap.Peak), "peak-heap-MiB")
+			b.ReportMetric(benchset.MiB(heap.Live), "peak-live-MiB")
+		})
+	}
+}
+
+// handwritten is what a user would write without netintent for the Sets of benchset.New:
+// one NetworkPolicy per service, with an ingress rule per edge and, in default-deny
+// namespaces, an egress rule per edge the service sends on; and per default-deny
+// namespace, a policy isolating both directions that keeps DNS open. Each object is
+// marshalled with sigs.k8s.io/yaml. It is the same policy as netintent's output: the same
+// objects, with the same rules in another order.
+func handwritten(services int) ([]byte, error) {
+	tcp, udp := corev1.ProtocolTCP, corev1.ProtocolUDP
+	port := func(proto *corev1.Protocol, n int) []networkingv1.NetworkPolicyPort {
+		p := intstr.FromInt32(int32(n))
+		return []networkingv1.NetworkPolicyPort{{Protocol: proto, Port: &p}}
+	}
+	peer := func(j int) []networkingv1.NetworkPolicyPeer {
+		return []networkingv1.NetworkPolicyPeer{{
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": benchset.Namespace(j)}},
+			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"app": benchset.Service(j)}},
+		}}
+	}
+	meta := func(ns, name string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{"app.kubernetes.io/managed-by": "netintent"}}
+	}
+	typeMeta := metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}
+	var out bytes.Buffer
+	write := func(np *networkingv1.NetworkPolicy) error {
+		y, err := yaml.Marshal(np)
+		if err != nil {
+			return err
+		}
+		if out.Len() > 0 {
+			out.WriteString("---\n")
+		}
+		out.Write(y)
+		return nil
+	}
+	for n := range benchset.Namespaces {
+		if !benchset.DefaultDeny(n) {
+			continue
+		}
+		dns53 := append(port(&tcp, 53), port(&udp, 53)...)
+		np := &networkingv1.NetworkPolicy{TypeMeta: typeMeta, ObjectMeta: meta(benchset.Namespace(n), "namespace-defaults"),
+			Spec: networkingv1.NetworkPolicySpec{
+				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+				Egress: []networkingv1.NetworkPolicyEgressRule{{Ports: dns53, To: []networkingv1.NetworkPolicyPeer{{
+					NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "kube-system"}},
+					PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}},
+				}}}},
+			}}
+		if err := write(np); err != nil {
+			return nil, err
+		}
+	}
+	for i := range services {
+		np := &networkingv1.NetworkPolicy{TypeMeta: typeMeta, ObjectMeta: meta(benchset.Namespace(i), benchset.Service(i)),
+			Spec: networkingv1.NetworkPolicySpec{
+				PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": benchset.Service(i)}},
+				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			}}
+		for k := 1; k <= benchset.Edges; k++ {
+			np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{
+				From: peer(benchset.Peer(i, k, services)), Ports: port(&tcp, benchset.Port(k))})
+		}
+		if benchset.DefaultDeny(i % benchset.Namespaces) {
+			np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
+			// Service i sends to m on port k when Peer(m, k) == i.
+			for k := 1; k <= benchset.Edges; k++ {
+				m := ((i-benchset.Peer(0, k, services))%services + services) % services
+				np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{
+					To: peer(m), Ports: port(&tcp, benchset.Port(k))})
+			}
+		}
+		if err := write(np); err != nil {
+			return nil, err
+		}
+	}
+	return out.Bytes(), nil
+}
+
+// BenchmarkBaseline compares netintent (Compile and YAML) with handwritten, on 20,000
+// services: each iteration runs both, and the metrics give each one's time and netintent's
+// as a multiple of the handwritten code's (below 1: netintent is faster).
+func BenchmarkBaseline(b *testing.B) {
+	const services = 20000
+	set := benchset.New(services, benchset.Edges)
+	b.Run(benchset.Name(services), func(b *testing.B) {
+		b.ReportAllocs()
+		defer benchset.CPU(b)()
+		var ours, theirs time.Duration
+		for b.Loop() {
+			start := time.Now()
+			if _, err := handwritten(services); err != nil {
+				b.Fatal(err)
+			}
+			mid := time.Now()
+			if _, err := compileSet(b, set).YAML(); err != nil {
+				b.Fatal(err)
+			}
+			theirs += mid.Sub(start)
+			ours += time.Since(mid)
+		}
+		b.ReportMetric(float64(theirs.Milliseconds())/float64(b.N), "handwritten-ms/op")
+		b.ReportMetric(float64(ours.Milliseconds())/float64(b.N), "netintent-ms/op")
+		b.ReportMetric(float64(ours)/float64(theirs), "netintent/handwritten")
+	})
+}
+
+// TestBaselineSameWork checks that handwritten describes the same objects and rules as
+// netintent's output, so that BenchmarkBaseline compares like with like.
+func TestBaselineSameWork(t *testing.T) {
+	const services = 200
+	res := compileSet(t, benchset.New(services, benchset.Edges))
+	y, err := handwritten(services)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := bytes.Split(y, []byte("---\n"))
+	if len(docs) != len(res.NetworkPolicies) {
+		t.Fatalf("handwritten has %d objects, netintent %d", len(docs), len(res.NetworkPolicies))
+	}
+	byName := map[string]*networkingv1.NetworkPolicy{}
+	for _, doc := range docs {
+		var np networkingv1.NetworkPolicy
+		if err := yaml.Unmarshal(doc, &np); err != nil {
+			t.Fatal(err)
+		}
+		byName[np.Namespace+"/"+np.Name] = &np
+	}
+	key := func(v any) string {
+		j, err := yaml.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(j)
+	}
+	sameSet := func(a, b []string) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		count := map[string]int{}
+		for _, s := range a {
+			count[s]++
+		}
+		for _, s := range b {
+			count[s]--
+			if count[s] < 0 {
+				return false
+			}
+		}
+		return true
+	}
+	for _, np := range res.NetworkPolicies {
+		hw := byName[np.Namespace+"/"+np.Name]
+		if hw == nil {
+			t.Fatalf("%s/%s: not handwritten", np.Namespace, np.Name)
+		}
+		var ours, theirs []string
+		for _, r := range np.Spec.Ingress {
+			ours = append(ours, key(r))
+		}
+		for _, r := range hw.Spec.Ingress {
+			theirs = append(theirs, key(r))
+		}
+		for _, r := range np.Spec.Egress {
+			ours = append(ours, "egress "+key(r))
+		}
+		for _, r := range hw.Spec.Egress {
+			theirs = append(theirs, "egress "+key(r))
+		}
+		if !sameSet(ours, theirs) || key(np.Spec.PolicyTypes) != key(hw.Spec.PolicyTypes) ||
+			key(np.Spec.PodSelector) != key(hw.Spec.PodSelector) {
+			t.Fatalf("%s/%s differs:\nnetintent:   %v\nhandwritten: %v", np.Namespace, np.Name, ours, theirs)
 		}
 	}
 }
@@ -59,11 +303,8 @@ func TestBenchSet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large")
 	}
-	res, err := k8snp.Compile(benchSet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := len(res.NetworkPolicies), 5000+25; got != want {
+	res := compileSet(t, benchset.New(5000, benchset.Edges))
+	if got, want := len(res.NetworkPolicies), 5000+benchset.Namespaces/2; got != want {
 		t.Fatalf("%d objects, want %d", got, want)
 	}
 	egress := 0

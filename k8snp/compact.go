@@ -1,6 +1,7 @@
 package k8snp
 
 import (
+	"cmp"
 	"encoding/hex"
 	"fmt"
 	"net/netip"
@@ -57,19 +58,12 @@ func (r *rule) normalize() *rule {
 		r.peers = nil
 		r.peersKey = "*"
 	} else {
-		sort.Slice(r.peers, func(i, j int) bool { return r.peers[i].key < r.peers[j].key })
-		peers := r.peers[:0]
-		for i, p := range r.peers {
-			if i == 0 || p.key != r.peers[i-1].key {
-				peers = append(peers, p)
-			}
+		if len(r.peers) > 1 {
+			// Entries with equal keys are equal: which one stays does not matter.
+			slices.SortFunc(r.peers, func(a, b peerEntry) int { return strings.Compare(a.key, b.key) })
+			r.peers = slices.CompactFunc(r.peers, func(a, b peerEntry) bool { return a.key == b.key })
 		}
-		r.peers = peers
-		keys := make([]string, len(peers))
-		for i, p := range peers {
-			keys[i] = p.key
-		}
-		r.peersKey = strings.Join(keys, "\n")
+		r.peersKey = joinKeys(r.peers, func(p peerEntry) string { return p.key })
 	}
 	if r.allPorts {
 		r.ports = nil
@@ -82,7 +76,9 @@ func (r *rule) normalize() *rule {
 			allOf = append(allOf, p.proto)
 		}
 	}
-	sort.Slice(r.ports, func(i, j int) bool { return r.ports[i].key < r.ports[j].key })
+	if len(r.ports) > 1 {
+		slices.SortFunc(r.ports, func(a, b portEntry) int { return strings.Compare(a.key, b.key) })
+	}
 	ports := r.ports[:0]
 	for i, p := range r.ports {
 		if (i == 0 || p.key != r.ports[i-1].key) && (p.all || !slices.Contains(allOf, p.proto)) {
@@ -90,12 +86,32 @@ func (r *rule) normalize() *rule {
 		}
 	}
 	r.ports = ports
-	keys := make([]string, len(ports))
-	for i, p := range ports {
-		keys[i] = p.key
-	}
-	r.portsKey = strings.Join(keys, "\n")
+	r.portsKey = joinKeys(r.ports, func(p portEntry) string { return p.key })
 	return r
+}
+
+// joinKeys joins the keys of items with newlines, as strings.Join would, without a slice
+// of the keys.
+func joinKeys[T any](items []T, key func(T) string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return key(items[0])
+	}
+	n := len(items) - 1
+	for _, it := range items {
+		n += len(key(it))
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(key(it))
+	}
+	return b.String()
 }
 
 // compact merges the rules of one direction (see the comment at the top of this file),
@@ -120,15 +136,14 @@ func compact(rules []*rule) []*rule {
 			break
 		}
 	}
-	sort.Slice(rules, func(i, j int) bool {
-		a, b := rules[i], rules[j]
+	slices.SortFunc(rules, func(a, b *rule) int {
 		if a.anyPeer != b.anyPeer {
-			return b.anyPeer
+			if b.anyPeer {
+				return -1
+			}
+			return 1
 		}
-		if a.peersKey != b.peersKey {
-			return a.peersKey < b.peersKey
-		}
-		return a.portsKey < b.portsKey
+		return cmp.Or(strings.Compare(a.peersKey, b.peersKey), strings.Compare(a.portsKey, b.portsKey))
 	})
 	return rules
 }
@@ -230,7 +245,7 @@ func mergeBy(rules []*rule, key func(*rule) string, merge func(into, from *rule)
 		}
 		return nil
 	}
-	out := rules[:0:0]
+	out := make([]*rule, 0, len(rules))
 	var merged []*rule
 	for _, r := range rules {
 		k := key(r)
@@ -282,6 +297,7 @@ func (r *rule) emitPorts() []networkingv1.NetworkPolicyPort {
 
 func podsPeer(ns, pods *metav1.LabelSelector) peerEntry {
 	var b strings.Builder
+	b.Grow(64)
 	switch {
 	case ns == nil:
 		b.WriteString("0\x01")
@@ -322,30 +338,42 @@ func prefixStrings(ps []netip.Prefix) []string {
 
 // portOf translates a port. Keys sort by protocol, then all ports, numbers and ranges by
 // number, named ports by name.
-func portOf(pt policy.Port) portEntry {
-	proto := corev1.Protocol(pt.Protocol)
-	e := portEntry{proto: proto, port: networkingv1.NetworkPolicyPort{Protocol: &proto}}
+func (c *compiler) portOf(pt policy.Port) portEntry {
+	// The values the port points to, in one allocation.
+	v := new(struct {
+		proto corev1.Protocol
+		port  intstr.IntOrString
+		end   int32
+	})
+	v.proto = corev1.Protocol(pt.Protocol)
+	e := portEntry{proto: v.proto, port: networkingv1.NetworkPolicyPort{Protocol: &v.proto}}
 	switch {
 	case pt.Name != "":
-		v := intstr.FromString(pt.Name)
-		e.port.Port = &v
-		e.key = string(proto) + "|2|" + pt.Name
+		v.port = intstr.FromString(pt.Name)
+		e.port.Port = &v.port
+		e.key = string(v.proto) + "|2|" + pt.Name
 	case pt.Port == 0:
 		e.all = true
-		e.key = string(proto) + "|0"
+		e.key = string(v.proto) + "|0"
 	default:
-		v := intstr.FromInt32(pt.Port)
-		e.port.Port = &v
+		v.port = intstr.FromInt32(pt.Port)
+		e.port.Port = &v.port
 		if pt.EndPort != 0 {
-			end := pt.EndPort
-			e.port.EndPort = &end
+			v.end = pt.EndPort
+			e.port.EndPort = &v.end
 		}
-		var buf [24]byte
-		k := append(buf[:0], proto...)
-		k = append(k, "|1|"...)
-		k = appendPort(k, pt.Port)
-		k = append(k, '|')
-		e.key = string(appendPort(k, pt.EndPort))
+		// The same ports recur across the Set: their keys are made once.
+		key, ok := c.portKeys[pt]
+		if !ok {
+			var buf [24]byte
+			k := append(buf[:0], v.proto...)
+			k = append(k, "|1|"...)
+			k = appendPort(k, pt.Port)
+			k = append(k, '|')
+			key = string(appendPort(k, pt.EndPort))
+			c.portKeys[pt] = key
+		}
+		e.key = key
 	}
 	return e
 }
@@ -371,6 +399,9 @@ func canonicalSelector(s *metav1.LabelSelector) *metav1.LabelSelector {
 		for k, v := range s.MatchLabels {
 			out.MatchLabels[k] = v
 		}
+	}
+	if len(s.MatchExpressions) == 0 {
+		return out
 	}
 	for _, e := range s.MatchExpressions {
 		c := metav1.LabelSelectorRequirement{Key: e.Key, Operator: e.Operator}

@@ -40,7 +40,7 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{model: m, seen: map[string]bool{}}
+	c := &compiler{model: m, seen: map[string]bool{}, portKeys: map[policy.Port]string{}}
 	for _, o := range opts {
 		o(&c.opts)
 	}
@@ -65,6 +65,8 @@ type compiler struct {
 	// the rule it mirrors, so the same refusal would otherwise be reported twice.
 	seen     map[string]bool
 	warnings []policy.Warning
+	// portKeys holds the keys of numbered ports, made once (see portOf).
+	portKeys map[policy.Port]string
 }
 
 func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
@@ -99,8 +101,7 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	if p.Mode == policy.Audit && !onlyMirrored(p) {
 		c.refuse(p.Path, "audit mode", "NetworkPolicy is always enforced; it has no audit or staged mode", "")
 	}
-	object := p.Subject.Namespace + "/" + p.Name
-	t := &translation{object: object}
+	t := &translation{policy: p}
 	ingress := c.rules(p, policy.Ingress, t)
 	egress := c.rules(p, policy.Egress, t)
 	if p.DNS {
@@ -194,14 +195,15 @@ func dedupeSorted(s []string) []string {
 
 // translation collects the lossy translations made for one object.
 type translation struct {
-	object   string
+	policy   *policy.Policy
 	messages []string
 	warnings []policy.Warning
 }
 
 func (t *translation) warn(path *field.Path, msg string) {
 	t.messages = append(t.messages, msg)
-	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: t.object, Message: msg})
+	object := t.policy.Subject.Namespace + "/" + t.policy.Name
+	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: object, Message: msg})
 }
 
 // rules translates the rules of direction d, reporting what cannot be expressed.
@@ -218,7 +220,10 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation) [
 			c.refuse(r.Path, "pass rules", "NetworkPolicy has no tiers, so nothing to pass to", "")
 			continue
 		}
-		nr := &rule{}
+		nr := &rule{peers: make([]peerEntry, 0, len(r.Peers))}
+		if len(r.Ports) > 0 {
+			nr.ports = make([]portEntry, 0, len(r.Ports))
+		}
 		ok := true
 		var widened []string
 		onlyNode := true
@@ -259,7 +264,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation) [
 			}
 		}
 		for _, pt := range r.Ports {
-			nr.ports = append(nr.ports, portOf(pt))
+			nr.ports = append(nr.ports, c.portOf(pt))
 		}
 		if len(r.ICMP) > 0 {
 			c.refuse(r.Path.Child("icmp"), "ICMP",
@@ -326,7 +331,7 @@ func (c *compiler) dnsRule(ns string) (*rule, bool) {
 	}
 	r := &rule{peers: []peerEntry{e}}
 	for _, pt := range c.model.DNSPorts {
-		r.ports = append(r.ports, portOf(pt))
+		r.ports = append(r.ports, c.portOf(pt))
 	}
 	r.allPorts = len(r.ports) == 0
 	return r.normalize(), true
@@ -347,6 +352,19 @@ func (c *compiler) podPeer(ns string, x *policy.Peer, path func() *field.Path) (
 	}
 	if !ok {
 		return peerEntry{}, false
+	}
+	if x.Namespace != "" && !x.AllNamespaces && x.NamespaceSelector == nil && x.PodSelector != nil &&
+		len(x.PodSelector.MatchLabels) == 1 && len(x.PodSelector.MatchExpressions) == 0 {
+		// The common case, a service: as below, with the key written at once.
+		for k, v := range x.PodSelector.MatchLabels {
+			pods := &metav1.LabelSelector{MatchLabels: map[string]string{k: v}}
+			if x.Namespace == ns {
+				return peerEntry{key: "0\x01" + k + "=" + v, peer: networkingv1.NetworkPolicyPeer{PodSelector: pods}}, true
+			}
+			nsSel := &metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: x.Namespace}}
+			return peerEntry{key: "1\x01" + x.Namespace + "\x01" + k + "=" + v,
+				peer: networkingv1.NetworkPolicyPeer{NamespaceSelector: nsSel, PodSelector: pods}}, true
+		}
 	}
 	var pods *metav1.LabelSelector
 	if !emptySelector(x.PodSelector) {

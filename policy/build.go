@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +54,8 @@ func (e *ValidationError) Unwrap() []error {
 // once in a *ValidationError.
 func (s *Set) Model() (*Model, error) {
 	b := &modelBuilder{set: s, errs: append(field.ErrorList(nil), s.errs...), nsLabels: map[string]map[string]string{},
-		validLabels: map[string]bool{}, validSelectors: map[string]bool{}}
+		validLabels: map[string]bool{}, validSelectors: map[string]bool{}, validKeys: map[string]bool{},
+		validValues: map[string]bool{}, singlePorts: map[Port][]Port{}}
 	m := &Model{ServiceLabel: s.serviceLabel}
 	b.options(m)
 	m.Tiers = b.tiers()
@@ -80,7 +82,23 @@ type modelBuilder struct {
 	validLabels    map[string]bool
 	validSelectors map[string]bool
 	nsLabels       map[string]map[string]string // every namespace declared or referred to
+	// validKeys and validValues remember label keys and values already found valid.
+	validKeys, validValues map[string]bool
+	// keyBuf is scratch space for map keys, which Go looks up without copying them.
+	keyBuf []byte
+	// peers is where rule allocates the peers of a policy's rules, at once.
+	peers []Peer
+	// singlePorts holds the port lists of one port, shared by the rules that have them
+	// (with no capacity to spare, so that appending to one copies it).
+	singlePorts map[Port][]Port
 }
+
+// pathFn returns a field path. Validators call it only to report a problem: almost every
+// value is valid, and building the paths of all of them would cost more than checking them.
+type pathFn func() *field.Path
+
+// at is the pathFn of a path built already.
+func at(p *field.Path) pathFn { return func() *field.Path { return p } }
 
 func (b *modelBuilder) add(errs ...*field.Error) { b.errs = append(b.errs, errs...) }
 
@@ -95,15 +113,15 @@ func (b *modelBuilder) options(m *Model) {
 	opts := field.NewPath("options")
 	b.add(metav1validation.ValidateLabelName(b.set.serviceLabel, opts.Child("serviceLabel"))...)
 	if b.set.defaultNamespace != "" {
-		b.namespaceName(b.set.defaultNamespace, opts.Child("defaultNamespace"))
+		b.namespaceName(b.set.defaultNamespace, at(opts.Child("defaultNamespace")))
 	}
 	dnsPath := opts.Child("dns")
-	dns, ok := b.peer(nil, Egress, b.set.dns, dnsPath.Child("peer"))
+	dns, ok := b.peer(nil, Egress, b.set.dns, at(dnsPath.Child("peer")))
 	if ok && dns.Kind != PeerPods {
 		b.add(field.Invalid(dnsPath.Child("peer"), dns.Kind, "the DNS service must be a pod peer"))
 	}
 	m.DNS = dns
-	m.DNSPorts = b.ports(b.set.dnsPorts, dnsPath.Child("ports"))
+	m.DNSPorts = b.ports(b.set.dnsPorts, at(dnsPath.Child("ports")))
 	b.dns, b.dnsPorts = m.DNS, m.DNSPorts
 	if len(m.DNSPorts) == 0 {
 		b.add(field.Required(dnsPath.Child("ports"), "the DNS service needs at least one port"))
@@ -137,9 +155,9 @@ func (b *modelBuilder) tiers() []Tier {
 	return out
 }
 
-func (b *modelBuilder) namespaceName(name string, path *field.Path) bool {
+func (b *modelBuilder) namespaceName(name string, path pathFn) bool {
 	if name == "" {
-		b.add(field.Required(path, "a namespace is required (set one or use policy.DefaultNamespace)"))
+		b.add(field.Required(path(), "a namespace is required (set one or use policy.DefaultNamespace)"))
 		return false
 	}
 	if _, known := b.nsLabels[name]; known {
@@ -154,13 +172,13 @@ func (b *modelBuilder) namespaceName(name string, path *field.Path) bool {
 
 // dnsLabel reports whether value is a DNS-1123 label, recording the problem if not. Valid
 // values are remembered: a large Set names the same services and namespaces many times.
-func (b *modelBuilder) dnsLabel(value string, path *field.Path) bool {
-	if b.validLabels[value] {
+func (b *modelBuilder) dnsLabel(value string, path pathFn) bool {
+	if isDNS1123Label(value) || b.validLabels[value] {
 		return true
 	}
 	msgs := validation.IsDNS1123Label(value)
 	for _, msg := range msgs {
-		b.add(field.Invalid(path, value, msg))
+		b.add(field.Invalid(path(), value, msg))
 	}
 	if len(msgs) == 0 {
 		b.validLabels[value] = true
@@ -168,26 +186,81 @@ func (b *modelBuilder) dnsLabel(value string, path *field.Path) bool {
 	return len(msgs) == 0
 }
 
-func (b *modelBuilder) selector(sel *metav1.LabelSelector, path *field.Path) {
-	if sel == nil {
+func (b *modelBuilder) selector(sel *metav1.LabelSelector, path pathFn) {
+	if isEmptySelector(sel) {
+		return // selects everything, and is valid
+	}
+	if len(sel.MatchExpressions) == 0 && b.validLabelSet(sel.MatchLabels) {
 		return
 	}
-	var key strings.Builder
-	writeSelectorKey(&key, sel)
-	if b.validSelectors[key.String()] {
+	b.keyBuf = appendSelectorKey(b.keyBuf[:0], sel)
+	if b.validSelectors[string(b.keyBuf)] {
 		return
 	}
-	errs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, path)
+	key := string(b.keyBuf)
+	errs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, path())
 	b.addSorted(errs)
 	if len(errs) == 0 && len(sel.MatchExpressions) > 0 {
 		if _, err := metav1.LabelSelectorAsSelector(sel); err != nil {
-			b.add(field.Invalid(path, sel, err.Error()))
+			b.add(field.Invalid(path(), sel, err.Error()))
 			return
 		}
 	}
 	if len(errs) == 0 {
-		b.validSelectors[key.String()] = true
+		b.validSelectors[key] = true
 	}
+}
+
+// validLabelSet reports whether every key and value of labels is valid, which is what
+// metav1validation.ValidateLabelSelector checks of a selector without expressions.
+func (b *modelBuilder) validLabelSet(labels map[string]string) bool {
+	for k, v := range labels {
+		if !b.validKeys[k] {
+			if len(validation.IsQualifiedName(k)) > 0 {
+				return false
+			}
+			b.validKeys[k] = true
+		}
+		if !isLabelValue(v) && !b.validValues[v] {
+			if len(validation.IsValidLabelValue(v)) > 0 {
+				return false
+			}
+			b.validValues[v] = true
+		}
+	}
+	return true
+}
+
+// isDNS1123Label and isLabelValue accept values that validation.IsDNS1123Label and
+// validation.IsValidLabelValue accept, faster than their regular expressions, and without
+// a cache whose lookups cost as much on a large Set. They may reject valid values, which
+// then go to the validation package.
+
+func isDNS1123Label(s string) bool {
+	if len(s) == 0 || len(s) > validation.DNS1123LabelMaxLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' && i > 0 && i < len(s)-1) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLabelValue(s string) bool {
+	if len(s) > validation.LabelValueMaxLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && !((c == '-' || c == '_' || c == '.') && i > 0 && i < len(s)-1) {
+			return false
+		}
+	}
+	return true
 }
 
 // subject computes the subject of a workload without reporting problems; policy reports them.
@@ -242,37 +315,42 @@ func (b *modelBuilder) policy(w *Workload) *Policy {
 	if b.set.audit {
 		p.Mode = Audit
 	}
+	child := func(name string) pathFn { return func() *field.Path { return w.path.Child(name) } }
 	switch w.kind {
 	case kindService:
-		b.namespaceName(w.namespace, w.path.Child("namespace"))
-		b.dnsLabel(w.name, w.path.Child("name"))
+		b.namespaceName(w.namespace, child("namespace"))
+		b.dnsLabel(w.name, child("name"))
 		p.Name = w.name
 	case kindPods:
-		b.namespaceName(w.namespace, w.path.Child("namespace"))
-		b.dnsLabel(w.name, w.path.Child("name"))
+		b.namespaceName(w.namespace, child("namespace"))
+		b.dnsLabel(w.name, child("name"))
 		if w.selector == nil {
 			b.add(field.Required(w.path.Child("selector"), "a pod group needs a selector"))
 		}
 		p.Name = w.name
 	case kindNamespace:
-		b.namespaceName(w.namespace, w.path.Child("name"))
+		b.namespaceName(w.namespace, child("name"))
 		if w.selector != nil {
 			b.add(field.Forbidden(w.path.Child("selector"), "namespace defaults apply to all pods of the namespace; use Set.Pods for a subset"))
 		}
 		p.Name = "namespace-defaults"
 	default:
-		b.dnsLabel(w.name, w.path.Child("name"))
+		b.dnsLabel(w.name, child("name"))
 		p.Name = w.name
 	}
 	if w.objName != "" {
 		p.Name = w.objName
-		b.dnsLabel(w.objName, w.path.Child("objectName"))
+		b.dnsLabel(w.objName, child("objectName"))
 	}
-	b.selector(&subj.Pods, w.path.Child("selector"))
-	b.selector(subj.NamespaceSelector, w.path.Child("namespaceSelector"))
-	b.selector(&subj.Nodes, w.path.Child("selector"))
-	b.addSorted(metav1validation.ValidateLabels(p.Labels, w.path.Child("labels")))
-	b.addSorted(apivalidation.ValidateAnnotations(p.Annotations, w.path.Child("annotations")))
+	b.selector(&subj.Pods, child("selector"))
+	b.selector(subj.NamespaceSelector, child("namespaceSelector"))
+	b.selector(&subj.Nodes, child("selector"))
+	if len(p.Labels) > 0 {
+		b.addSorted(metav1validation.ValidateLabels(p.Labels, w.path.Child("labels")))
+	}
+	if len(p.Annotations) > 0 {
+		b.addSorted(apivalidation.ValidateAnnotations(p.Annotations, w.path.Child("annotations")))
+	}
 	if w.tier != "" {
 		p.Tier, p.Order = w.tier, w.order
 		if _, ok := b.set.tiers[w.tier]; !ok {
@@ -281,6 +359,17 @@ func (b *modelBuilder) policy(w *Workload) *Policy {
 	}
 
 	isolate := w.isolate
+	if w.ingressN > 0 {
+		p.Ingress = make([]Rule, 0, w.ingressN)
+	}
+	if w.egressN > 0 {
+		p.Egress = make([]Rule, 0, w.egressN)
+	}
+	n := 0
+	for _, rb := range w.rules {
+		n += len(rb.peers)
+	}
+	b.peers = make([]Peer, 0, n)
 	for _, rb := range w.rules {
 		r, ok := b.rule(p, rb)
 		if !ok {
@@ -362,16 +451,21 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 	if len(rb.peers) == 0 {
 		b.add(field.Required(path.Child("peers"), "name at least one peer (policy.Any() for every peer)"))
 	}
+	start := len(b.peers)
 	for i, peer := range rb.peers {
 		if rb.dir == Ingress && rb.action != Allow && peer.Kind == PeerEntity && peer.Entity == EntityHost {
 			b.add(field.Forbidden(path.Child("peers").Index(i), "a pod's own node always reaches it (kubelet probes): NetworkPolicy and Calico never police that traffic and Cilium admits it by default, so a deny or pass of it cannot be expressed"))
 			continue
 		}
-		if np, ok := b.peer(p, rb.dir, peer, path.Child("peers").Index(i)); ok {
-			r.Peers = append(r.Peers, np)
+		if np, ok := b.peer(p, rb.dir, peer, func() *field.Path { return path.Child("peers").Index(i) }); ok {
+			b.peers = append(b.peers, np)
 		}
 	}
-	r.Ports = b.ports(rb.ports, path.Child("ports"))
+	if len(b.peers) > start {
+		// The peers of the policy's rules share one array, each rule's with no room to grow.
+		r.Peers = b.peers[start:len(b.peers):len(b.peers)]
+	}
+	r.Ports = b.ports(rb.ports, func() *field.Path { return path.Child("ports") })
 	for i, m := range rb.icmp {
 		b.icmp(m, path.Child("icmp").Index(i))
 	}
@@ -430,47 +524,58 @@ func (b *modelBuilder) l7Ports(rb *RuleBuilder, ports []Port, path *field.Path, 
 }
 
 // peer validates and resolves a peer. p is nil for the Set's own options.
-func (b *modelBuilder) peer(p *Policy, dir Direction, peer Peer, path *field.Path) (Peer, bool) {
+func (b *modelBuilder) peer(p *Policy, dir Direction, peer Peer, path pathFn) (Peer, bool) {
 	before := len(b.errs)
+	freshPods := false
 	switch peer.Kind {
 	case peerWrongType:
 		return peer, false
 	case PeerAny:
 	case PeerPods:
-		peer = b.podPeer(p, peer, path)
+		peer, freshPods = b.podPeer(p, peer, path)
 	case PeerCIDR:
-		peer = b.cidrPeer(peer, path)
+		peer = b.cidrPeer(peer, path())
 	case PeerFQDN:
 		if dir != Egress {
-			b.add(field.Forbidden(path, "FQDN peers apply to egress: an FQDN names where traffic goes, not where it comes from"))
+			b.add(field.Forbidden(path(), "FQDN peers apply to egress: an FQDN names where traffic goes, not where it comes from"))
 		}
-		if n, ok := b.fqdn(peer.FQDN, path.Child("fqdn")); ok {
+		if n, ok := b.fqdn(peer.FQDN, path().Child("fqdn")); ok {
 			peer.FQDN = n
 		}
 	case PeerEntity:
 		switch peer.Entity {
 		case EntityWorld, EntityCluster, EntityHost, EntityRemoteNode, EntityKubeAPIServer:
 		default:
-			b.add(field.NotSupported(path.Child("entity"), peer.Entity,
+			b.add(field.NotSupported(path().Child("entity"), peer.Entity,
 				[]Entity{EntityWorld, EntityCluster, EntityHost, EntityRemoteNode, EntityKubeAPIServer}))
 		}
 	default:
-		b.add(field.NotSupported(path.Child("kind"), peer.Kind, []PeerKind{PeerAny, PeerPods, PeerCIDR, PeerFQDN, PeerEntity}))
+		b.add(field.NotSupported(path().Child("kind"), peer.Kind, []PeerKind{PeerAny, PeerPods, PeerCIDR, PeerFQDN, PeerEntity}))
 	}
 	peer.rawCIDR, peer.rawExcept, peer.workload, peer.sameNamespace, peer.named = "", nil, nil, false, false
+	if freshPods {
+		// The pod selector is the Model's own already; copy the rest.
+		pods := peer.PodSelector
+		peer.PodSelector = nil
+		peer = peer.deepCopy()
+		peer.PodSelector = pods
+		return peer, len(b.errs) == before
+	}
 	return peer.deepCopy(), len(b.errs) == before
 }
 
-func (b *modelBuilder) podPeer(p *Policy, peer Peer, path *field.Path) Peer {
+// podPeer resolves a pod peer; freshPods reports that it built the peer's pod selector
+// itself, so that it needs no copy.
+func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, freshPods bool) {
 	if w := peer.workload; w != nil {
 		if w.set != b.set {
-			b.add(field.Invalid(path, w.path.String(), "the workload belongs to another Set"))
-			return peer
+			b.add(field.Invalid(path(), w.path.String(), "the workload belongs to another Set"))
+			return peer, false
 		}
 		s := b.subject(w)
 		switch s.Scope {
 		case ScopeHost:
-			b.add(field.Invalid(path, w.path.String(), "a host policy selects nodes, not pods; use policy.Host() or policy.RemoteNodes()"))
+			b.add(field.Invalid(path(), w.path.String(), "a host policy selects nodes, not pods; use policy.Host() or policy.RemoteNodes()"))
 		case ScopeCluster:
 			peer.NamespaceSelector, peer.AllNamespaces = s.NamespaceSelector, s.NamespaceSelector == nil
 		default:
@@ -478,46 +583,48 @@ func (b *modelBuilder) podPeer(p *Policy, peer Peer, path *field.Path) Peer {
 		}
 		pods := s.Pods
 		peer.PodSelector, peer.Service = &pods, s.Service
-		return peer
+		return peer, false
 	}
 	if peer.sameNamespace {
 		if p == nil || p.Subject.Scope != ScopeNamespace {
-			b.add(field.Invalid(path, peer.Service, "this peer is relative to the workload's namespace, which cluster-wide and host policies lack; use ServiceIn, PodsIn, Namespace or AllNamespaces"))
-			return peer
+			b.add(field.Invalid(path(), peer.Service, "this peer is relative to the workload's namespace, which cluster-wide and host policies lack; use ServiceIn, PodsIn, Namespace or AllNamespaces"))
+			return peer, false
 		}
 		peer.Namespace = p.Subject.Namespace
 	}
+	child := func(name string) pathFn { return func() *field.Path { return path().Child(name) } }
 	set := 0
 	if peer.Namespace != "" {
 		set++
-		b.namespaceName(peer.Namespace, path.Child("namespace"))
+		b.namespaceName(peer.Namespace, child("namespace"))
 	}
 	if peer.NamespaceSelector != nil {
 		set++
-		b.selector(peer.NamespaceSelector, path.Child("namespaceSelector"))
+		b.selector(peer.NamespaceSelector, child("namespaceSelector"))
 	}
 	if peer.AllNamespaces {
 		set++
 	}
 	if set != 1 {
-		b.add(field.Invalid(path, set, "a pod peer names exactly one of: a namespace, a namespace selector, all namespaces"))
+		b.add(field.Invalid(path(), set, "a pod peer names exactly one of: a namespace, a namespace selector, all namespaces"))
 	}
 	if peer.Service != "" || peer.named {
-		b.dnsLabel(peer.Service, path.Child("service"))
+		b.dnsLabel(peer.Service, child("service"))
 		if peer.PodSelector == nil {
 			peer.PodSelector = &metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: peer.Service}}
+			freshPods = true
 		}
 	}
-	b.selector(peer.PodSelector, path.Child("pods"))
+	b.selector(peer.PodSelector, child("pods"))
 	if peer.ServiceAccount != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(peer.ServiceAccount) {
-			b.add(field.Invalid(path.Child("serviceAccount"), peer.ServiceAccount, msg))
+			b.add(field.Invalid(path().Child("serviceAccount"), peer.ServiceAccount, msg))
 		}
 	}
 	if peer.Cluster != "" {
-		b.dnsLabel(peer.Cluster, path.Child("cluster"))
+		b.dnsLabel(peer.Cluster, child("cluster"))
 	}
-	return peer
+	return peer, freshPods
 }
 
 func (b *modelBuilder) cidrPeer(peer Peer, path *field.Path) Peer {
@@ -588,45 +695,67 @@ func (b *modelBuilder) fqdn(name string, path *field.Path) (string, bool) {
 	return n, true
 }
 
-func (b *modelBuilder) ports(in []Port, path *field.Path) []Port {
-	var out []Port
-	seen := map[Port]bool{}
+func (b *modelBuilder) ports(in []Port, path pathFn) []Port {
+	if len(in) == 0 {
+		return nil
+	}
+	if len(in) == 1 {
+		if out, ok := b.singlePorts[in[0]]; ok {
+			return out // valid, as checked when it was stored
+		}
+	}
+	out := make([]Port, 0, len(in))
+	// Rules have few ports: a linear search finds duplicates faster than a map, up to many.
+	var set map[Port]bool
+	seen := func(pt Port) bool {
+		if len(in) <= 32 {
+			return slices.Contains(out, pt)
+		}
+		if set == nil {
+			set = make(map[Port]bool, len(in))
+		}
+		if set[pt] {
+			return true
+		}
+		set[pt] = true
+		return false
+	}
 	for i, pt := range in {
-		pp := path.Index(i)
+		pp := func() *field.Path { return path().Index(i) }
 		ok := true
 		switch pt.Protocol {
 		case TCP, UDP, SCTP:
 		default:
-			b.add(field.NotSupported(pp.Child("protocol"), pt.Protocol, []Protocol{TCP, UDP, SCTP}))
+			b.add(field.NotSupported(pp().Child("protocol"), pt.Protocol, []Protocol{TCP, UDP, SCTP}))
 			ok = false
 		}
 		switch {
 		case pt.Name != "":
 			for _, msg := range validation.IsValidPortName(pt.Name) {
-				b.add(field.Invalid(pp.Child("name"), pt.Name, msg))
+				b.add(field.Invalid(pp().Child("name"), pt.Name, msg))
 				ok = false
 			}
 			if pt.Port != 0 || pt.EndPort != 0 {
-				b.add(field.Invalid(pp, pt.Name, "a named port has no number or range"))
+				b.add(field.Invalid(pp(), pt.Name, "a named port has no number or range"))
 				ok = false
 			}
 		case pt.Port == 0:
 			if pt.EndPort != 0 {
-				b.add(field.Invalid(pp.Child("endPort"), pt.EndPort, "a range needs a start port"))
+				b.add(field.Invalid(pp().Child("endPort"), pt.EndPort, "a range needs a start port"))
 				ok = false
 			}
 		default:
 			for _, msg := range validation.IsValidPortNum(int(pt.Port)) {
-				b.add(field.Invalid(pp.Child("port"), pt.Port, msg))
+				b.add(field.Invalid(pp().Child("port"), pt.Port, msg))
 				ok = false
 			}
 			if pt.EndPort != 0 {
 				for _, msg := range validation.IsValidPortNum(int(pt.EndPort)) {
-					b.add(field.Invalid(pp.Child("endPort"), pt.EndPort, msg))
+					b.add(field.Invalid(pp().Child("endPort"), pt.EndPort, msg))
 					ok = false
 				}
 				if ok && pt.EndPort < pt.Port {
-					b.add(field.Invalid(pp.Child("endPort"), pt.EndPort, fmt.Sprintf("must not be less than port %d", pt.Port)))
+					b.add(field.Invalid(pp().Child("endPort"), pt.EndPort, fmt.Sprintf("must not be less than port %d", pt.Port)))
 					ok = false
 				}
 				if pt.EndPort == pt.Port {
@@ -634,10 +763,15 @@ func (b *modelBuilder) ports(in []Port, path *field.Path) []Port {
 				}
 			}
 		}
-		if ok && !seen[pt] {
-			seen[pt] = true
+		if ok && !seen(pt) {
 			out = append(out, pt)
 		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if len(in) == 1 && len(out) == 1 && out[0] == in[0] {
+		b.singlePorts[in[0]] = out[:1:1]
 	}
 	return out
 }
@@ -740,9 +874,9 @@ func (b *modelBuilder) namespaces() []NamespaceInfo {
 // finish checks object names and sorts the policies.
 func (b *modelBuilder) finish(m *Model) {
 	sort.SliceStable(m.Policies, func(i, j int) bool { return policyLess(m.Policies[i], m.Policies[j]) })
-	seen := map[string]*Policy{}
+	seen := make(map[[2]string]*Policy, len(m.Policies))
 	for _, p := range m.Policies {
-		key := p.Subject.Namespace + "/" + p.Name
+		key := [2]string{p.Subject.Namespace, p.Name}
 		if other, dup := seen[key]; dup {
 			b.add(field.Duplicate(p.Path.Child("objectName"), fmt.Sprintf("%s (also used by %s)", p.Name, other.Path)))
 			continue

@@ -3,9 +3,9 @@ package policy
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
+	"slices"
 	"sort"
-	"strings"
+	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -26,73 +26,186 @@ import (
 // no flow is widened.
 func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 	idx := newIsolationIndex(b.set.serviceLabel, policies)
-	bySubject := map[string]*Policy{}
-	names := map[string]bool{}
+	bySubject := make(map[string]*Policy, len(policies))
+	names := make(map[[2]string]bool, len(policies))
+	var key, from, traffic []byte
 	for _, p := range policies {
-		bySubject[mirrorKey(p.Subject, p.Mode, p.Tier)] = p
-		names[p.Subject.Namespace+"/"+p.Name] = true
+		key = appendMirrorKey(key[:0], p.Subject, p.Mode, p.Tier)
+		bySubject[string(key)] = p
+		names[[2]string{p.Subject.Namespace, p.Name}] = true
 	}
 	var derived []*Policy
+	// seen holds the mirrored rules made: one edge declared from several places needs one
+	// rule. Keys are built in key and looked up without copying.
 	seen := map[string]bool{}
+	var candidates []*Policy
+	// The rules are added once all are known, so that each policy's rules take one
+	// allocation rather than a series of growing ones.
+	type pendingRule struct {
+		target, from *Policy
+		rule         *Rule
+		dir          Direction
+	}
+	var pending []pendingRule
+	inter := intersections{}
 	for _, p := range policies {
 		if p.Subject.Scope == ScopeHost {
 			continue
 		}
+		from = appendMirrorKey(from[:0], p.Subject, "", "")
 		for _, d := range []Direction{Ingress, Egress} {
 			other := opposite(d)
-			for _, r := range p.Rules(d) {
+			rules := p.Rules(d)
+			for i := range rules {
+				r := &rules[i]
 				if r.Action != Allow || r.Mirrored {
 					continue
 				}
+				traffic = traffic[:0]
 				for _, x := range r.Peers {
 					if !x.IsInCluster() {
 						continue
 					}
-					for _, q := range idx.candidates(other, x) {
-						subj, ok := b.intersect(q.Subject, x)
-						if !ok {
+					candidates = idx.candidates(candidates[:0], other, x)
+					for _, q := range candidates {
+						in := inter.get(b, q, &x, &key)
+						if !in.ok {
 							continue
 						}
-						mr := Rule{Action: Allow, Peers: []Peer{peerOf(p.Subject)}, Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
 						mode := p.Mode
 						if q.Mode == Audit {
 							mode = Audit
 						}
-						key := mirrorKey(subj, mode, "")
-						target, found := bySubject[key]
+						key = append(key, '|')
+						key = append(key, mode...)
+						key = append(key, '|')
+						target, found := bySubject[string(key)]
 						if !found {
+							k := string(key)
+							subj := in.subject.deepCopy()
 							target = &Policy{
-								Name:    derivedName(subj, q, key, names),
+								Name:    derivedName(subj, q, k, names),
 								Subject: subj,
 								Mode:    mode,
 								Labels:  copyMap(q.Labels),
 								Path:    q.Path,
 								Derived: true,
 							}
-							bySubject[key] = target
+							bySubject[k] = target
 							derived = append(derived, target)
 						}
 						if !target.Isolates(other) {
 							target.Isolate = append(target.Isolate, other)
 							sortDirections(target.Isolate)
 						}
-						// One edge declared from several places needs one rule.
-						ruleKey := key + "|" + string(other) + "|" + mirrorKey(p.Subject, "", "") + "|" + trafficKey(r.Ports, r.ICMP)
-						if seen[ruleKey] {
+						if len(traffic) == 0 {
+							traffic = appendTrafficKey(append(traffic, '|'), r.Ports, r.ICMP)
+						}
+						key = append(key, '|')
+						key = append(key, other...)
+						key = append(key, '|')
+						key = append(key, from...)
+						key = append(key, traffic...)
+						if seen[string(key)] {
 							continue
 						}
-						seen[ruleKey] = true
-						if other == Ingress {
-							target.Ingress = append(target.Ingress, mr)
-						} else {
-							target.Egress = append(target.Egress, mr)
-						}
+						seen[string(key)] = true
+						pending = append(pending, pendingRule{target: target, from: p, rule: r, dir: other})
 					}
 				}
 			}
 		}
 	}
+	counts := make(map[*Policy][2]int, len(pending)/2)
+	for _, pr := range pending {
+		c := counts[pr.target]
+		c[dirIndex(pr.dir)]++
+		counts[pr.target] = c
+	}
+	for t, c := range counts {
+		t.Ingress = slices.Grow(t.Ingress, c[0])
+		t.Egress = slices.Grow(t.Egress, c[1])
+	}
+	peers := make([]Peer, len(pending)) // one allocation for the peers of all the rules
+	for i, pr := range pending {
+		r := pr.rule
+		setPeerOf(&peers[i], pr.from.Subject)
+		mr := Rule{Action: Allow, Peers: peers[i : i+1 : i+1], Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
+		if pr.dir == Ingress {
+			pr.target.Ingress = append(pr.target.Ingress, mr)
+		} else {
+			pr.target.Egress = append(pr.target.Egress, mr)
+		}
+	}
 	return append(policies, derived...)
+}
+
+// intersection is the subject of an isolating policy's pods that a peer selects (see
+// intersect), with the start of its appendMirrorKey key, which lacks the mode and tier.
+type intersection struct {
+	subject Subject
+	key     string
+	ok      bool
+}
+
+// intersections caches intersect by isolating policy and peer: a peer recurs in many
+// rules, and a policy isolates many peers.
+type intersections map[*Policy]map[string]intersection
+
+// get returns the intersection of q's subject and x, and sets buf to the start of its key
+// (see intersection). The subject may share x's selectors.
+func (c intersections) get(b *modelBuilder, q *Policy, x *Peer, buf *[]byte) intersection {
+	if q.Subject.Scope == ScopeNamespace && x.Namespace != "" && x.NamespaceSelector == nil && !x.AllNamespaces &&
+		x.PodSelector != nil && len(x.PodSelector.MatchExpressions) == 0 && isEmptySelector(&q.Subject.Pods) {
+		// The common case, the defaults of a namespace and a peer that names it: the
+		// peer's pods, or nothing.
+		if x.Namespace != q.Subject.Namespace {
+			return intersection{}
+		}
+		in := intersection{subject: Subject{Scope: ScopeNamespace, Namespace: x.Namespace, Pods: *x.PodSelector}, ok: true}
+		if svc, ok := x.PodSelector.MatchLabels[b.set.serviceLabel]; ok && len(x.PodSelector.MatchLabels) == 1 && len(x.PodSelector.MatchExpressions) == 0 {
+			in.subject.Service = svc
+		}
+		key := appendMirrorKey((*buf)[:0], in.subject, "", "")
+		*buf = key[:len(key)-2] // without the separators of mode and tier
+		return in
+	}
+	k := append((*buf)[:0], x.Namespace...)
+	if x.AllNamespaces {
+		k = append(k, "|*|"...)
+	} else {
+		k = append(k, "||"...)
+	}
+	k = appendSelectorKey(k, x.NamespaceSelector)
+	k = append(k, '|')
+	k = appendSelectorKey(k, x.PodSelector)
+	*buf = k
+	byPeer := c[q]
+	if in, ok := byPeer[string(k)]; ok {
+		*buf = append((*buf)[:0], in.key...)
+		return in
+	}
+	if byPeer == nil {
+		byPeer = map[string]intersection{}
+		c[q] = byPeer
+	}
+	var in intersection
+	in.subject, in.ok = b.intersect(q.Subject, *x)
+	if in.ok {
+		key := appendMirrorKey(nil, in.subject, "", "")
+		in.key = string(key[:len(key)-2]) // without the separators of mode and tier
+	}
+	byPeer[string(k)] = in
+	*buf = append((*buf)[:0], in.key...)
+	return in
+}
+
+// deepCopy returns s with its own copies of selectors.
+func (s Subject) deepCopy() Subject {
+	s.NamespaceSelector = s.NamespaceSelector.DeepCopy()
+	s.Pods = *s.Pods.DeepCopy()
+	s.Nodes = *s.Nodes.DeepCopy()
+	return s
 }
 
 func opposite(d Direction) Direction {
@@ -102,14 +215,18 @@ func opposite(d Direction) Direction {
 	return Ingress
 }
 
+// sortDirections puts Ingress before Egress in a list of distinct directions.
 func sortDirections(ds []Direction) {
-	sort.Slice(ds, func(i, j int) bool { return ds[i] == Ingress && ds[j] == Egress })
+	if len(ds) == 2 && ds[0] == Egress {
+		ds[0], ds[1] = ds[1], ds[0]
+	}
 }
 
-// peerOf is the pod peer standing for a subject's pods.
-func peerOf(s Subject) Peer {
-	pods := *s.Pods.DeepCopy()
-	p := Peer{Kind: PeerPods, PodSelector: &pods, Service: s.Service}
+// setPeerOf sets *p, a zero Peer, to the pod peer standing for a subject's pods.
+func setPeerOf(p *Peer, s Subject) {
+	pods := new(metav1.LabelSelector)
+	s.Pods.DeepCopyInto(pods)
+	p.Kind, p.PodSelector, p.Service = PeerPods, pods, s.Service
 	if s.Scope == ScopeNamespace {
 		p.Namespace = s.Namespace
 	} else if s.NamespaceSelector != nil {
@@ -117,7 +234,6 @@ func peerOf(s Subject) Peer {
 	} else {
 		p.AllNamespaces = true
 	}
-	return p
 }
 
 // intersect returns the subject of q's pods that x selects, and false when there are none
@@ -166,42 +282,53 @@ func (b *modelBuilder) intersect(q Subject, x Peer) (Subject, bool) {
 	return out, true
 }
 
-// mirrorKey identifies a subject (with mode and tier) so that rules for the same pods
-// share one policy.
-func mirrorKey(s Subject, m Mode, tier string) string {
-	var b strings.Builder
-	b.WriteString(string(s.Scope))
-	b.WriteByte('|')
-	b.WriteString(s.Namespace)
-	b.WriteByte('|')
-	writeSelectorKey(&b, s.NamespaceSelector)
-	b.WriteByte('|')
-	writeSelectorKey(&b, &s.Pods)
-	b.WriteByte('|')
-	writeSelectorKey(&b, &s.Nodes)
-	b.WriteByte('|')
-	b.WriteString(string(m))
-	b.WriteByte('|')
-	b.WriteString(tier)
-	return b.String()
+// appendMirrorKey appends a key identifying a subject (with mode and tier) to dst, so that
+// rules for the same pods share one policy.
+func appendMirrorKey(dst []byte, s Subject, m Mode, tier string) []byte {
+	dst = append(dst, s.Scope...)
+	dst = append(dst, '|')
+	dst = append(dst, s.Namespace...)
+	dst = append(dst, '|')
+	dst = appendSelectorKey(dst, s.NamespaceSelector)
+	dst = append(dst, '|')
+	dst = appendSelectorKey(dst, &s.Pods)
+	dst = append(dst, '|')
+	dst = appendSelectorKey(dst, &s.Nodes)
+	dst = append(dst, '|')
+	dst = append(dst, m...)
+	dst = append(dst, '|')
+	return append(dst, tier...)
 }
 
-// writeSelectorKey writes a canonical text of sel: equal selectors give equal text.
-func writeSelectorKey(b *strings.Builder, sel *metav1.LabelSelector) {
+// appendSelectorKey appends a canonical text of sel to dst: equal selectors give equal
+// text.
+func appendSelectorKey(dst []byte, sel *metav1.LabelSelector) []byte {
 	if sel == nil {
-		b.WriteString("nil")
-		return
+		return append(dst, "nil"...)
 	}
-	keys := make([]string, 0, len(sel.MatchLabels))
-	for k := range sel.MatchLabels {
-		keys = append(keys, k)
+	if len(sel.MatchLabels) == 1 {
+		// The common case (a service's pods), without sorting.
+		for k, v := range sel.MatchLabels {
+			dst = append(dst, k...)
+			dst = append(dst, '=')
+			dst = append(dst, v...)
+			dst = append(dst, ',')
+		}
+	} else if len(sel.MatchLabels) > 1 {
+		keys := make([]string, 0, len(sel.MatchLabels))
+		for k := range sel.MatchLabels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			dst = append(dst, k...)
+			dst = append(dst, '=')
+			dst = append(dst, sel.MatchLabels[k]...)
+			dst = append(dst, ',')
+		}
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(sel.MatchLabels[k])
-		b.WriteByte(',')
+	if len(sel.MatchExpressions) == 0 {
+		return dst
 	}
 	exprs := make([]string, len(sel.MatchExpressions))
 	for i, r := range sel.MatchExpressions {
@@ -209,33 +336,43 @@ func writeSelectorKey(b *strings.Builder, sel *metav1.LabelSelector) {
 	}
 	sort.Strings(exprs)
 	for _, e := range exprs {
-		b.WriteByte(';')
-		b.WriteString(e)
+		dst = append(dst, ';')
+		dst = append(dst, e...)
 	}
+	return dst
 }
 
-// trafficKey is a canonical text of a rule's ports and ICMP matches.
-func trafficKey(ports []Port, icmp []ICMP) string {
-	var b strings.Builder
+// appendTrafficKey appends a canonical text of a rule's ports and ICMP matches to dst.
+func appendTrafficKey(dst []byte, ports []Port, icmp []ICMP) []byte {
 	for _, p := range ports {
-		fmt.Fprintf(&b, "%s/%d-%d/%s,", p.Protocol, p.Port, p.EndPort, p.Name)
+		dst = append(dst, p.Protocol...)
+		dst = append(dst, '/')
+		dst = strconv.AppendInt(dst, int64(p.Port), 10)
+		dst = append(dst, '-')
+		dst = strconv.AppendInt(dst, int64(p.EndPort), 10)
+		dst = append(dst, '/')
+		dst = append(dst, p.Name...)
+		dst = append(dst, ',')
 	}
 	for _, m := range icmp {
-		fmt.Fprintf(&b, "%s/%d", m.Family, m.Type)
+		dst = append(dst, m.Family...)
+		dst = append(dst, '/')
+		dst = strconv.AppendInt(dst, int64(m.Type), 10)
 		if m.Code != nil {
-			fmt.Fprintf(&b, "/%d", *m.Code)
+			dst = append(dst, '/')
+			dst = strconv.AppendInt(dst, int64(*m.Code), 10)
 		}
-		b.WriteByte(',')
+		dst = append(dst, ',')
 	}
-	return b.String()
+	return dst
 }
 
 // derivedName names a policy that exists only for mirrored rules: after the service when
 // the subject is one service of a namespace and the name is free, else after the isolating
 // policy plus a stable hash of the subject.
-func derivedName(s Subject, q *Policy, key string, used map[string]bool) string {
+func derivedName(s Subject, q *Policy, key string, used map[[2]string]bool) string {
 	name := s.Service
-	if s.Scope != ScopeNamespace || name == "" || used[s.Namespace+"/"+name] {
+	if s.Scope != ScopeNamespace || name == "" || used[[2]string{s.Namespace, name}] {
 		sum := sha256.Sum256([]byte(key))
 		base := q.Name
 		if len(base) > 50 {
@@ -243,7 +380,7 @@ func derivedName(s Subject, q *Policy, key string, used map[string]bool) string 
 		}
 		name = base + "-" + hex.EncodeToString(sum[:])[:8]
 	}
-	used[s.Namespace+"/"+name] = true
+	used[[2]string{s.Namespace, name}] = true
 	return name
 }
 
@@ -292,9 +429,9 @@ func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
 
 // candidates returns the policies isolating direction d that might select x's pods; the
 // caller intersects to decide.
-func (idx *isolationIndex) candidates(d Direction, x Peer) []*Policy {
+func (idx *isolationIndex) candidates(out []*Policy, d Direction, x Peer) []*Policy {
 	i := dirIndex(d)
-	out := append([]*Policy(nil), idx.cluster[i]...)
+	out = append(out, idx.cluster[i]...)
 	add := func(ns string) {
 		out = append(out, idx.byNS[i][ns]...)
 		bySvc := idx.byService[i][ns]
