@@ -24,8 +24,8 @@ func compileSet(tb testing.TB, set *policy.Set) *cilium.Result {
 
 func BenchmarkCompile(b *testing.B) {
 	for _, n := range benchset.Sizes {
-		set := benchset.New(n, benchset.Edges)
 		b.Run(benchset.Name(n), func(b *testing.B) {
+			set := benchset.New(n, benchset.Edges)
 			b.ReportAllocs()
 			defer benchset.CPU(b)()
 			for b.Loop() {
@@ -38,8 +38,8 @@ func BenchmarkCompile(b *testing.B) {
 // BenchmarkRender renders a compiled Result as YAML.
 func BenchmarkRender(b *testing.B) {
 	for _, n := range benchset.Sizes {
-		res := compileSet(b, benchset.New(n, benchset.Edges))
 		b.Run(benchset.Name(n), func(b *testing.B) {
+			res := compileSet(b, benchset.New(n, benchset.Edges))
 			b.ReportAllocs()
 			defer benchset.CPU(b)()
 			var out []byte
@@ -57,8 +57,8 @@ func BenchmarkRender(b *testing.B) {
 // BenchmarkRenderJSON renders a compiled Result as JSON.
 func BenchmarkRenderJSON(b *testing.B) {
 	for _, n := range benchset.Sizes {
-		res := compileSet(b, benchset.New(n, benchset.Edges))
 		b.Run(benchset.Name(n), func(b *testing.B) {
+			res := compileSet(b, benchset.New(n, benchset.Edges))
 			b.ReportAllocs()
 			defer benchset.CPU(b)()
 			var out []byte
@@ -76,8 +76,8 @@ func BenchmarkRenderJSON(b *testing.B) {
 // BenchmarkRenderSigsYAML renders the same objects with sigs.k8s.io/yaml.Marshal, one
 // document each, for comparison with BenchmarkRender.
 func BenchmarkRenderSigsYAML(b *testing.B) {
-	res := compileSet(b, benchset.New(20000, benchset.Edges))
 	b.Run(benchset.Name(20000), func(b *testing.B) {
+		res := compileSet(b, benchset.New(20000, benchset.Edges))
 		b.ReportAllocs()
 		defer benchset.CPU(b)()
 		for b.Loop() {
@@ -99,8 +99,8 @@ func BenchmarkRenderSigsYAML(b *testing.B) {
 // BenchmarkCompileAndRender is the whole run, Set to YAML, with the peak heap it needs.
 func BenchmarkCompileAndRender(b *testing.B) {
 	for _, n := range benchset.Sizes {
-		set := benchset.New(n, benchset.Edges)
 		b.Run(benchset.Name(n), func(b *testing.B) {
+			set := benchset.New(n, benchset.Edges)
 			b.ReportAllocs()
 			defer benchset.CPU(b)()
 			var heap benchset.Heap

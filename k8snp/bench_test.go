@@ -29,8 +29,8 @@ func compileSet(tb testing.TB, set *policy.Set) *k8snp.Result {
 
 func BenchmarkCompile(b *testing.B) {
 	for _, n := range benchset.Sizes {
-		set := benchset.New(n, benchset.Edges)
 		b.Run(benchset.Name(n), func(b *testing.B) {
+			set := benchset.New(n, benchset.Edges)
 			b.ReportAllocs()
 			defer benchset.CPU(b)()
 			for b.Loop() {
@@ -43,8 +43,8 @@ func BenchmarkCompile(b *testing.B) {
 // BenchmarkRender renders a compiled Result as YAML.
 func BenchmarkRender(b *testing.B) {
 	for _, n := range benchset.Sizes {
-		res := compileSet(b, benchset.New(n, benchset.Edges))
 		b.Run(benchset.Name(n), func(b *testing.B) {
+			res := compileSet(b, benchset.New(n, benchset.Edges))
 			b.ReportAllocs()
 			defer benchset.CPU(b)()
 			var out []byte
@@ -62,8 +62,8 @@ func BenchmarkRender(b *testing.B) {
 // BenchmarkRenderJSON renders a compiled Result as JSON.
 func BenchmarkRenderJSON(b *testing.B) {
 	for _, n := range benchset.Sizes {
-		res := compileSet(b, benchset.New(n, benchset.Edges))
 		b.Run(benchset.Name(n), func(b *testing.B) {
+			res := compileSet(b, benchset.New(n, benchset.Edges))
 			b.ReportAllocs()
 			defer benchset.CPU(b)()
 			var out []byte
@@ -81,8 +81,8 @@ func BenchmarkRenderJSON(b *testing.B) {
 // BenchmarkRenderSigsYAML renders the same objects with sigs.k8s.io/yaml.Marshal, one
 // document each, for comparison with BenchmarkRender.
 func BenchmarkRenderSigsYAML(b *testing.B) {
-	res := compileSet(b, benchset.New(20000, benchset.Edges))
 	b.Run(benchset.Name(20000), func(b *testing.B) {
+		res := compileSet(b, benchset.New(20000, benchset.Edges))
 		b.ReportAllocs()
 		defer benchset.CPU(b)()
 		for b.Loop() {
@@ -104,8 +104,8 @@ func BenchmarkRenderSigsYAML(b *testing.B) {
 // BenchmarkCompileAndRender is the whole run, Set to YAML, with the peak heap it needs.
 func BenchmarkCompileAndRender(b *testing.B) {
 	for _, n := range benchset.Sizes {
-		set := benchset.New(n, benchset.Edges)
 		b.Run(benchset.Name(n), func(b *testing.B) {
+			set := benchset.New(n, benchset.Edges)
 			b.ReportAllocs()
 			defer benchset.CPU(b)()
 			var heap benchset.Heap
@@ -205,8 +205,8 @@ func handwritten(services int) ([]byte, error) {
 // as a multiple of the handwritten code's (below 1: netintent is faster).
 func BenchmarkBaseline(b *testing.B) {
 	const services = 20000
-	set := benchset.New(services, benchset.Edges)
 	b.Run(benchset.Name(services), func(b *testing.B) {
+		set := benchset.New(services, benchset.Edges)
 		b.ReportAllocs()
 		defer benchset.CPU(b)()
 		var ours, theirs time.Duration

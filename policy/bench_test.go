@@ -10,8 +10,8 @@ import (
 // every backend's Compile that the policy package owns.
 func BenchmarkModel(b *testing.B) {
 	for _, n := range benchset.Sizes {
-		set := benchset.New(n, benchset.Edges)
 		b.Run(benchset.Name(n), func(b *testing.B) {
+			set := benchset.New(n, benchset.Edges)
 			b.ReportAllocs()
 			defer benchset.CPU(b)()
 			for b.Loop() {

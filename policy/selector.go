@@ -92,16 +92,12 @@ func intersectSelectors(a, b *metav1.LabelSelector) (*metav1.LabelSelector, bool
 				return nil, false
 			}
 			if out.MatchLabels == nil {
-				n := len(s.MatchLabels)
-				if a != nil && b != nil {
-					n = len(a.MatchLabels) + len(b.MatchLabels)
-				}
-				out.MatchLabels = make(map[string]string, n)
+				out.MatchLabels = map[string]string{}
 			}
 			out.MatchLabels[k] = v
 		}
 	}
-	var seen map[string]bool
+	seen := map[string]bool{}
 	for _, s := range []*metav1.LabelSelector{a, b} {
 		if s == nil {
 			continue
@@ -110,9 +106,6 @@ func intersectSelectors(a, b *metav1.LabelSelector) (*metav1.LabelSelector, bool
 			key := requirementKey(r)
 			if seen[key] {
 				continue
-			}
-			if seen == nil {
-				seen = map[string]bool{}
 			}
 			seen[key] = true
 			out.MatchExpressions = append(out.MatchExpressions, *r.DeepCopy())
