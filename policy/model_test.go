@@ -807,3 +807,23 @@ func TestServiceBuilderIsReused(t *testing.T) {
 		t.Errorf("pods selector = %+v", got)
 	}
 }
+
+// TestNamespaceSettingsChain checks that namespace settings chain with Labels and
+// AllowSameNamespace, in any order, and mean the same as separate calls.
+func TestNamespaceSettingsChain(t *testing.T) {
+	a := policy.NewSet()
+	a.Namespace("shop").DefaultDeny().Labels(map[string]string{"env": "prod"}).Named("defaults").AllowSameNamespace()
+	b := policy.NewSet()
+	n := b.Namespace("shop")
+	n.Labels(map[string]string{"env": "prod"})
+	n.AllowSameNamespace()
+	n.Workload.DefaultDeny()
+	n.Workload.Named("defaults")
+	ma, mb := mustModel(t, a), mustModel(t, b)
+	if !reflect.DeepEqual(ma, mb) {
+		t.Errorf("chained and separate calls differ:\n%+v\n%+v", ma.Policies[0], mb.Policies[0])
+	}
+	if p := ma.Policies[0]; p.Name != "defaults" || !p.Isolates(policy.Ingress) || !p.Isolates(policy.Egress) {
+		t.Errorf("policy = %+v", p)
+	}
+}

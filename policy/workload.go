@@ -232,6 +232,59 @@ func (n *NamespaceDefaults) AllowSameNamespace() *NamespaceDefaults {
 	return n
 }
 
+// The Workload methods that configure the subject are repeated here so that namespace
+// settings chain: set.Namespace("shop").DefaultDeny().Labels(...).
+
+// DefaultDeny isolates every pod of the namespace in both directions (DNS stays allowed
+// unless WithoutDNS is set).
+func (n *NamespaceDefaults) DefaultDeny() *NamespaceDefaults {
+	n.Workload.DefaultDeny()
+	return n
+}
+
+// DefaultDenyIngress isolates every pod of the namespace for ingress.
+func (n *NamespaceDefaults) DefaultDenyIngress() *NamespaceDefaults {
+	n.Workload.DefaultDenyIngress()
+	return n
+}
+
+// DefaultDenyEgress isolates every pod of the namespace for egress (DNS stays allowed
+// unless WithoutDNS is set).
+func (n *NamespaceDefaults) DefaultDenyEgress() *NamespaceDefaults {
+	n.Workload.DefaultDenyEgress()
+	return n
+}
+
+// WithoutDNS opts the namespace's defaults out of the automatic DNS allowance.
+func (n *NamespaceDefaults) WithoutDNS() *NamespaceDefaults {
+	n.Workload.WithoutDNS()
+	return n
+}
+
+// Audit puts the namespace's defaults in audit mode.
+func (n *NamespaceDefaults) Audit() *NamespaceDefaults {
+	n.Workload.Audit()
+	return n
+}
+
+// Named sets the name of the object(s) emitted for the namespace's defaults.
+func (n *NamespaceDefaults) Named(name string) *NamespaceDefaults {
+	n.Workload.Named(name)
+	return n
+}
+
+// WithLabels adds labels to the emitted object(s).
+func (n *NamespaceDefaults) WithLabels(labels map[string]string) *NamespaceDefaults {
+	n.Workload.WithLabels(labels)
+	return n
+}
+
+// WithAnnotations adds annotations to the emitted object(s).
+func (n *NamespaceDefaults) WithAnnotations(annotations map[string]string) *NamespaceDefaults {
+	n.Workload.WithAnnotations(annotations)
+	return n
+}
+
 // RuleBuilder builds one rule. Its port and L7 methods narrow the rule; the embedded
 // Workload's methods start the next rule or configure the workload.
 type RuleBuilder struct {
