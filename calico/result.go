@@ -1,7 +1,6 @@
 package calico
 
 import (
-	"bytes"
 	"io"
 
 	"github.com/netintent/netintent"
@@ -69,11 +68,7 @@ func (r *Result) renderObjects() []render.Object {
 
 // YAML renders the objects as one multi-document YAML stream starting with Header.
 func (r *Result) YAML() ([]byte, error) {
-	var b bytes.Buffer
-	if err := r.WriteYAML(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return render.YAMLBytes(Header, r.renderObjects())
 }
 
 // WriteYAML writes the objects to w as YAML (see YAML). Nothing is written if an object
@@ -84,11 +79,7 @@ func (r *Result) WriteYAML(w io.Writer) error {
 
 // JSON renders the objects as an indented v1 List.
 func (r *Result) JSON() ([]byte, error) {
-	var b bytes.Buffer
-	if err := render.JSON(&b, r.renderObjects()); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return render.JSONBytes(r.renderObjects())
 }
 
 // Unstructured returns the objects in the order of Objects, converted to
@@ -96,16 +87,7 @@ func (r *Result) JSON() ([]byte, error) {
 // clients and server-side apply configurations, and, through each value's Object map, for
 // Pulumi or cdk8s resource constructors. The maps are fresh copies.
 func (r *Result) Unstructured() ([]*unstructured.Unstructured, error) {
-	objs := r.renderObjects()
-	out := make([]*unstructured.Unstructured, len(objs))
-	for i, o := range objs {
-		u, err := render.Unstructured(o)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = u
-	}
-	return out, nil
+	return render.UnstructuredAll(r.renderObjects())
 }
 
 // WriteDir writes each object to its own YAML file in dir (created if missing), named

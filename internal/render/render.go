@@ -411,3 +411,34 @@ func describe(obj Object) string {
 	}
 	return fmt.Sprintf("%s %s", kind, obj.GetName())
 }
+
+// YAMLBytes is YAML into a new byte slice.
+func YAMLBytes(header string, objs []Object) ([]byte, error) {
+	var b bytes.Buffer
+	if err := YAML(&b, header, objs); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// JSONBytes is JSON into a new byte slice.
+func JSONBytes(objs []Object) ([]byte, error) {
+	var b bytes.Buffer
+	if err := JSON(&b, objs); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// UnstructuredAll converts every object with Unstructured, keeping their order.
+func UnstructuredAll(objs []Object) ([]*unstructured.Unstructured, error) {
+	out := make([]*unstructured.Unstructured, len(objs))
+	for i, o := range objs {
+		u, err := Unstructured(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = u
+	}
+	return out, nil
+}
