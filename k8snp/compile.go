@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netintent/netintent/internal/parallel"
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,41 +41,57 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{model: m, seen: map[string]bool{}, portKeys: map[policy.Port]string{}}
-	for _, o := range opts {
-		o(&c.opts)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
-	res := &Result{}
-	for _, p := range m.Policies {
-		if np := c.policy(p); np != nil {
-			res.NetworkPolicies = append(res.NetworkPolicies, np)
+	// Policies translate independently: chunks of them are translated on every CPU, each
+	// by its own compiler, and the parts joined in Model order.
+	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
+		c := &compiler{model: m, opts: o, portKeys: map[policy.Port]string{}}
+		for _, p := range m.Policies[lo:hi] {
+			if np := c.policy(p); np != nil {
+				c.nps = append(c.nps, np)
+			}
 		}
+		return c
+	})
+	res := &Result{}
+	var problems []policy.Unsupported
+	// A mirrored rule carries the path of the rule it mirrors, so the same refusal can be
+	// made twice: it is reported once.
+	seen := map[string]bool{}
+	for _, c := range parts {
+		for _, pr := range c.problems {
+			if key := pr.Path + "\x00" + pr.Construct; !seen[key] {
+				seen[key] = true
+				problems = append(problems, pr)
+			}
+		}
+		res.NetworkPolicies = append(res.NetworkPolicies, c.nps...)
+		res.Warnings = append(res.Warnings, c.warnings...)
 	}
-	if len(c.problems) > 0 {
-		return nil, &policy.CompileError{Backend: Backend, Problems: c.problems}
+	if len(problems) > 0 {
+		return nil, &policy.CompileError{Backend: Backend, Problems: problems}
 	}
-	res.Warnings = c.warnings
 	return res, nil
 }
+
+// minChunk is the fewest policies worth a goroutine of their own.
+const minChunk = 64
 
 type compiler struct {
 	model    *policy.Model
 	opts     options
 	problems []policy.Unsupported
-	// seen holds path and construct of every problem: a mirrored rule carries the path of
-	// the rule it mirrors, so the same refusal would otherwise be reported twice.
-	seen     map[string]bool
 	warnings []policy.Warning
 	// portKeys holds the keys of numbered ports, made once (see portOf).
 	portKeys map[policy.Port]string
+	// nps holds the objects translated.
+	nps []*networkingv1.NetworkPolicy
 }
 
 func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
-	key := path.String() + "\x00" + construct
-	if c.seen[key] {
-		return
-	}
-	c.seen[key] = true
 	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
 }
 
