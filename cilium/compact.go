@@ -27,8 +27,8 @@ func (g *group) keys() {
 	if g.ordered {
 		return
 	}
-	g.peers = uniqueBy(g.peers, func(p peerItem) string { return p.key })
-	g.pkey = joinKeys(g.peers, func(p peerItem) string { return p.key })
+	g.peers = uniqueBy(g.peers, func(p *peerItem) string { return p.key })
+	g.pkey = joinKeys(g.peers, func(p *peerItem) string { return p.key })
 	if g.all {
 		g.atoms = nil
 		g.tkey = "*"
@@ -120,11 +120,11 @@ func absorb(gs []*group) ([]*group, bool) {
 	changed := false
 	var anyG *group
 	for _, g := range gs {
-		if g.kind != kindEntities || !slices.ContainsFunc(g.peers, func(p peerItem) bool { return p.key == entityAll }) {
+		if g.kind != kindEntities || !slices.ContainsFunc(g.peers, func(p *peerItem) bool { return p.key == entityAll }) {
 			continue
 		}
 		if len(g.peers) > 1 {
-			g.peers = slices.DeleteFunc(g.peers, func(p peerItem) bool { return p.key != entityAll })
+			g.peers = slices.DeleteFunc(g.peers, func(p *peerItem) bool { return p.key != entityAll })
 			g.ordered = false
 			g.keys()
 			changed = true

@@ -6,6 +6,7 @@ import (
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	"github.com/cilium/cilium/pkg/policy/api"
+	"github.com/netintent/netintent/internal/parallel"
 	"github.com/netintent/netintent/policy"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -46,52 +47,80 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{model: m, seen: map[string]bool{}, auditRules: auditRules(m),
-		keyChecks: map[string]string{}, portAtoms: map[policy.Port]atom{}, podPeers: map[string]peerItem{},
-		servicePeers: map[serviceKey]servicePeer{}}
-	for _, o := range opts {
-		o(&c.opts)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
+	audit, sh := auditRules(m), &shared{}
+	// Policies translate independently: chunks of them are translated on every CPU, each
+	// by its own compiler, and the parts joined in Model order.
+	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
+		c := &compiler{model: m, opts: o, auditRules: audit, keyChecks: map[string]string{},
+			portAtoms: map[policy.Port]atom{}, shared: sh}
+		for _, p := range m.Policies[lo:hi] {
+			c.emit(p)
+		}
+		return c
+	})
 	res := &Result{}
-	for _, p := range m.Policies {
-		spec, meta := c.policy(p)
-		if spec == nil {
-			continue
+	var problems []policy.Unsupported
+	// A mirrored rule carries the path of the rule it mirrors, so the same refusal can be
+	// made twice: it is reported once.
+	seen := map[string]bool{}
+	for _, c := range parts {
+		for _, pr := range c.problems {
+			if key := pr.Path + "\x00" + pr.Construct + "\x00" + pr.Detail; !seen[key] {
+				seen[key] = true
+				problems = append(problems, pr)
+			}
 		}
-		if p.Subject.Scope == policy.ScopeNamespace {
-			res.CiliumNetworkPolicies = append(res.CiliumNetworkPolicies, &ciliumv2.CiliumNetworkPolicy{
-				TypeMeta:   metav1.TypeMeta{APIVersion: apiVersion, Kind: "CiliumNetworkPolicy"},
-				ObjectMeta: meta,
-				Spec:       spec,
-			})
-		} else {
-			res.CiliumClusterwideNetworkPolicies = append(res.CiliumClusterwideNetworkPolicies, &ciliumv2.CiliumClusterwideNetworkPolicy{
-				TypeMeta:   metav1.TypeMeta{APIVersion: apiVersion, Kind: "CiliumClusterwideNetworkPolicy"},
-				ObjectMeta: meta,
-				Spec:       spec,
-			})
-		}
+		res.CiliumNetworkPolicies = append(res.CiliumNetworkPolicies, c.cnps...)
+		res.CiliumClusterwideNetworkPolicies = append(res.CiliumClusterwideNetworkPolicies, c.ccnps...)
+		res.Warnings = append(res.Warnings, c.warnings...)
 	}
-	if len(c.problems) > 0 {
-		return nil, &policy.CompileError{Backend: Backend, Problems: c.problems}
+	if len(problems) > 0 {
+		return nil, &policy.CompileError{Backend: Backend, Problems: problems}
 	}
 	// Cluster-wide policies come before host policies in the Model; both are objects of one
 	// kind and scope, ordered by name like the namespaced ones.
 	sort.SliceStable(res.CiliumClusterwideNetworkPolicies, func(i, j int) bool {
 		return res.CiliumClusterwideNetworkPolicies[i].Name < res.CiliumClusterwideNetworkPolicies[j].Name
 	})
-	res.Warnings = c.warnings
 	return res, nil
+}
+
+// minChunk is the fewest policies worth a goroutine of their own.
+const minChunk = 64
+
+// emit translates p into the object of its scope, if it yields one.
+func (c *compiler) emit(p *policy.Policy) {
+	spec, meta := c.policy(p)
+	if spec == nil {
+		return
+	}
+	if p.Subject.Scope == policy.ScopeNamespace {
+		c.cnps = append(c.cnps, &ciliumv2.CiliumNetworkPolicy{
+			TypeMeta:   metav1.TypeMeta{APIVersion: apiVersion, Kind: "CiliumNetworkPolicy"},
+			ObjectMeta: meta,
+			Spec:       spec,
+		})
+		return
+	}
+	c.ccnps = append(c.ccnps, &ciliumv2.CiliumClusterwideNetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: apiVersion, Kind: "CiliumClusterwideNetworkPolicy"},
+		ObjectMeta: meta,
+		Spec:       spec,
+	})
 }
 
 type compiler struct {
 	model    *policy.Model
 	opts     options
 	problems []policy.Unsupported
-	// seen holds path, construct and detail of every problem: a mirrored rule carries the
-	// path of the rule it mirrors, so the same refusal would otherwise be reported twice.
-	seen     map[string]bool
 	warnings []policy.Warning
+	// cnps and ccnps hold the objects translated.
+	cnps  []*ciliumv2.CiliumNetworkPolicy
+	ccnps []*ciliumv2.CiliumClusterwideNetworkPolicy
 	// auditRules holds the paths of the rules written in audit-mode policies.
 	auditRules map[string]bool
 	// keyChecks caches unmatchableKey: every service's label key is checked many times.
@@ -99,10 +128,15 @@ type compiler struct {
 	// portAtoms caches the translation of ports without L7 rules, which repeat across the
 	// Set; atoms are never modified once built.
 	portAtoms map[policy.Port]atom
-	// podPeers caches the translation of pod peers by podPeerKey, and servicePeers that
-	// of the peers servicePeerKey identifies.
-	podPeers     map[string]peerItem
-	servicePeers map[serviceKey]servicePeer
+	// shared holds what the compilers of all chunks share.
+	shared *shared
+}
+
+// shared holds the translations of pod peers, by podPeerKey, and of the peers that
+// servicePeerKey identifies; they depend on nothing else.
+type shared struct {
+	pods     parallel.Memo[string, *peerItem]
+	services parallel.Memo[serviceKey, *peerItem]
 }
 
 func auditRules(m *policy.Model) map[string]bool {
@@ -140,11 +174,6 @@ func (c *compiler) auditOrigin(p *policy.Policy) bool {
 }
 
 func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
-	key := path.String() + "\x00" + construct + "\x00" + detail
-	if c.seen[key] {
-		return
-	}
-	c.seen[key] = true
 	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
 }
 

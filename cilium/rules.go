@@ -59,7 +59,7 @@ type l7Spec struct {
 // keys sorts and deduplicates.
 type group struct {
 	kind    peerKind
-	peers   []peerItem
+	peers   []*peerItem
 	all     bool
 	atoms   []atom
 	pkey    string
@@ -83,7 +83,7 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 		return
 	}
 	deny := r.Action == policy.Deny
-	var byKind [kindFQDN + 1][]peerItem
+	var byKind [kindFQDN + 1][]*peerItem
 	for i, x := range r.Peers {
 		if deny && x.Kind == policy.PeerFQDN {
 			c.refuse(r.Path.Child("peers").Index(i), "FQDN peers in deny rules",
@@ -120,7 +120,7 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 }
 
 // peer translates a peer; path gives its field path, only needed for refusals.
-func (c *compiler) peer(t *translation, x policy.Peer, path func() *field.Path) peerItem {
+func (c *compiler) peer(t *translation, x policy.Peer, path func() *field.Path) *peerItem {
 	switch x.Kind {
 	case policy.PeerAny:
 		return entityItem(api.EntityAll)
@@ -131,7 +131,7 @@ func (c *compiler) peer(t *translation, x policy.Peer, path func() *field.Path) 
 		for _, e := range x.Except {
 			r.ExceptCIDRs = append(r.ExceptCIDRs, api.CIDR(e.String()))
 		}
-		return peerItem{kind: kindCIDR, key: keyOf(r), cidr: r}
+		return &peerItem{kind: kindCIDR, key: keyOf(r), cidr: r}
 	case policy.PeerFQDN:
 		var f api.FQDNSelector
 		if strings.Contains(x.FQDN, "*") {
@@ -139,38 +139,22 @@ func (c *compiler) peer(t *translation, x policy.Peer, path func() *field.Path) 
 		} else {
 			f.MatchName = x.FQDN
 		}
-		return peerItem{kind: kindFQDN, key: keyOf(f), fqdn: f}
+		return &peerItem{kind: kindFQDN, key: keyOf(f), fqdn: f}
 	default:
-		// The same peers recur across the Set's rules and mirrors: translate each once per
-		// namespace context (emission copies what it emits).
+		c.checkKeys(x.PodSelector, func() *field.Path { return path().Child("pods") }, "pod")
+		// The same peers recur across the Set's rules and mirrors: each is translated once
+		// per namespace context, for all chunks (emission copies what it emits).
 		own := x.Namespace != "" && x.Namespace == t.namespace
+		translate := func() *peerItem {
+			es := c.podSelector(t, x)
+			return &peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es}
+		}
 		if k, ok := servicePeerKey(own, x, c.model.ServiceLabel); ok {
 			// The common case, a service, keyed without building a string.
-			if it, ok := c.servicePeers[k]; ok {
-				if !it.keysOK {
-					c.checkKeys(x.PodSelector, func() *field.Path { return path().Child("pods") }, "pod")
-				}
-				return it.peerItem
-			}
-			it := c.podPeer(t, x, own, path)
-			c.servicePeers[k] = servicePeer{peerItem: it, keysOK: c.keyChecks[c.model.ServiceLabel] == ""} // checked by podPeer
-			return it
+			return c.shared.services.Get(k, translate)
 		}
-		return c.podPeer(t, x, own, path)
+		return c.shared.pods.Get(podPeerKey(own, x), translate)
 	}
-}
-
-// podPeer translates a pod peer, caching the translation by podPeerKey.
-func (c *compiler) podPeer(t *translation, x policy.Peer, own bool, path func() *field.Path) peerItem {
-	c.checkKeys(x.PodSelector, func() *field.Path { return path().Child("pods") }, "pod")
-	ck := podPeerKey(own, x)
-	if it, ok := c.podPeers[ck]; ok {
-		return it
-	}
-	es := c.podSelector(t, x)
-	it := peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es}
-	c.podPeers[ck] = it
-	return it
 }
 
 // serviceKey identifies the translation of a service's pods in one namespace, as
@@ -178,12 +162,6 @@ func (c *compiler) podPeer(t *translation, x policy.Peer, own bool, path func() 
 type serviceKey struct {
 	own                                      bool
 	namespace, serviceAccount, cluster, name string
-}
-
-// servicePeer is the translation of such a peer, and whether Cilium matches its label key.
-type servicePeer struct {
-	peerItem
-	keysOK bool
 }
 
 // servicePeerKey returns the serviceKey of x, if x is a service's pods in one namespace:
@@ -261,23 +239,23 @@ func coversHost(x policy.Peer) bool {
 // withoutHost returns the peers that cover what x covers except the local node: for the
 // cluster, the other nodes, the API server and the local cluster's pods; for any peer,
 // also every address outside the cluster and pods of every cluster-mesh cluster.
-func withoutHost(x policy.Peer) []peerItem {
+func withoutHost(x policy.Peer) []*peerItem {
 	if x.Kind == policy.PeerEntity && x.Entity == policy.EntityHost {
 		return nil
 	}
 	var pods selectorBuilder
 	pods.namespaces(nil)
-	out := []peerItem{entityItem(api.EntityRemoteNode), entityItem(api.EntityKubeAPIServer)}
+	out := []*peerItem{entityItem(api.EntityRemoteNode), entityItem(api.EntityKubeAPIServer)}
 	if x.Kind == policy.PeerAny {
 		out = append(out, entityItem(api.EntityWorld))
 		pods.expr(labelCluster, slimv1.LabelSelectorOpExists)
 	}
 	es := pods.build()
-	return append(out, peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es})
+	return append(out, &peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es})
 }
 
-func entityItem(e api.Entity) peerItem {
-	return peerItem{kind: kindEntities, key: string(e), entity: e}
+func entityItem(e api.Entity) *peerItem {
+	return &peerItem{kind: kindEntities, key: string(e), entity: e}
 }
 
 // podSelector translates a pod peer into an endpoint selector that says its namespace,
@@ -521,7 +499,7 @@ func (c *compiler) dnsAllowance(t *translation) *group {
 	}
 	it := c.peer(t, c.model.DNS, func() *field.Path { return field.NewPath("options", "dns", "peer") })
 	_, atoms := c.traffic(t, r)
-	return &group{kind: kindEndpoints, peers: []peerItem{it}, atoms: atoms, implicit: true}
+	return &group{kind: kindEndpoints, peers: []*peerItem{it}, atoms: atoms, implicit: true}
 }
 
 // keyOf is the canonical key of a value: its JSON (map keys sorted).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	_ "github.com/netintent/netintent/internal/golden" // defines -update, as in every test package
@@ -60,4 +61,34 @@ func TestChunksPanic(t *testing.T) {
 		return 0
 	})
 	t.Error("Chunks returned after a worker panicked")
+}
+
+func TestMemo(t *testing.T) {
+	old := runtime.GOMAXPROCS(4)
+	defer runtime.GOMAXPROCS(old)
+	var memo parallel.Memo[int, *int]
+	var computed atomic.Int64
+	// Every chunk asks for the same 10 keys: each caller must get the one value stored
+	// for its key, whichever goroutine computed it.
+	parts := parallel.Chunks(64, 1, func(lo, hi int) []*int {
+		var out []*int
+		for k := range 10 {
+			out = append(out, memo.Get(k, func() *int {
+				computed.Add(1)
+				v := k * k
+				return &v
+			}))
+		}
+		return out
+	})
+	for _, p := range parts {
+		for k, v := range p {
+			if v != parts[0][k] || *v != k*k {
+				t.Fatalf("key %d: got %p (%d), want the stored %p (%d)", k, v, *v, parts[0][k], k*k)
+			}
+		}
+	}
+	if n := computed.Load(); n < 10 {
+		t.Errorf("computed %d values for 10 keys", n)
+	}
 }
