@@ -321,7 +321,7 @@ func policyChanges(old, new *Model) []PolicyChange {
 		name := policyName(p)
 		after[name] = true
 		o := before[name]
-		if o != nil && reflect.DeepEqual(o, p) {
+		if o != nil && samePolicy(o, p) && old.RolloutStage(o) == new.RolloutStage(p) {
 			continue
 		}
 		applies = append(applies, PolicyChange{Name: name, Old: o, New: p, Stage: new.RolloutStage(p)})
@@ -341,6 +341,15 @@ func policyChanges(old, new *Model) []PolicyChange {
 	return append(applies, removals...)
 }
 
+// samePolicy reports whether a and b say the same, apart from their Isolators: those
+// are policies of their own Model, compared there, and reach a derived policy only
+// through its rollout stage, which policyChanges compares too.
+func samePolicy(a, b *Policy) bool {
+	x, y := *a, *b
+	x.Isolators, y.Isolators = nil, nil
+	return reflect.DeepEqual(&x, &y)
+}
+
 // RolloutStage is the step of a rollout in which a policy's objects are applied. Applying
 // an object that isolates pods before the objects carrying their allows drops the traffic
 // in between (the guide's case 1: default-deny before the DNS and service allows), so:
@@ -350,15 +359,18 @@ func policyChanges(old, new *Model) []PolicyChange {
 //   - StageGuardrail: policies that isolate nothing, only deny (or pass) what they name.
 //     They cut only intended traffic and must be in place before an allow could open it.
 //   - StageAllow: policies that isolate a direction only together with allow rules for
-//     it, for a subset of a namespace's pods (a service, a pod group, the mirrored side of
-//     an edge). Each opens what it names; where its pods are not isolated yet, it isolates
-//     few pods, and the broader policies that also select them come later.
+//     it, for a subset of a namespace's pods (a service, a pod group). Each opens what it
+//     names; where its pods are not isolated yet, it isolates few pods, and the broader
+//     policies that also select them come later.
 //   - StageBroadAllow: the same for all pods of a namespace, cluster-wide pod sets and
 //     nodes: isolating many pods, they follow the narrow allows that select some of them.
 //   - StageDefaultDeny: policies that isolate a direction without any allow rule for it
 //     (explicit default-deny; a tiered policy whose tier drops what its rules leave
 //     undecided). The DNS allowance of an egress default-deny travels in the same object,
 //     so DNS never lags behind. They go last, when every allow is in place.
+//
+// A derived policy (the mirrored side of an edge, where the other end is isolated) takes
+// the stage of the policy whose isolation it opens, so that neither precedes the other.
 //
 // Tier objects, which backends emit for tiered policies, precede all of them.
 type RolloutStage int
@@ -392,6 +404,16 @@ func (s RolloutStage) String() string {
 func (m *Model) RolloutStage(p *Policy) RolloutStage {
 	if p.Mode == Audit {
 		return StageAudit
+	}
+	if len(p.Isolators) > 0 {
+		// A derived policy only reopens, for the edges it mirrors, what its isolators
+		// close. Applied before them, it would isolate its pods without their allows and
+		// DNS; after them, they would cut its edges. So it goes with the first of them.
+		first := StageDefaultDeny
+		for _, q := range p.Isolators {
+			first = min(first, m.RolloutStage(q))
+		}
+		return first
 	}
 	isolates, bare := false, false
 	for _, d := range []Direction{Ingress, Egress} {

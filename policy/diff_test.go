@@ -148,7 +148,7 @@ func TestDiffSmallEdits(t *testing.T) {
 						!(inShop(from) && to.Name == diffKubeDNS && (probe == "UDP/53" || probe == "TCP/53"))
 				})
 			},
-			policies: []string{"added shop/api (allow)", "added shop/namespace-defaults (default-deny)"},
+			policies: []string{"added shop/api (default-deny)", "added shop/namespace-defaults (default-deny)"},
 		},
 		{
 			name: "remove DNS",
@@ -246,11 +246,11 @@ func TestDiffRolloutOrderOfPolicies(t *testing.T) {
 	up := diffMust(t, empty, scenarios.Ecommerce())
 	wantUp := []string{
 		"added block-metadata-access",
+		"added ecommerce/order-service",
 		"added ecommerce/api-gateway",
 		"added ecommerce/inventory-service",
-		"added ecommerce/order-service",
-		"added ecommerce/payment-service",
 		"added ecommerce/namespace-defaults",
+		"added ecommerce/payment-service",
 	}
 	if got := names(up); !reflect.DeepEqual(got, wantUp) {
 		t.Errorf("rollout\ngot  %q\nwant %q", got, wantUp)
@@ -260,11 +260,11 @@ func TestDiffRolloutOrderOfPolicies(t *testing.T) {
 	}
 	down := diffMust(t, scenarios.Ecommerce(), empty)
 	wantDown := []string{
-		"removed ecommerce/namespace-defaults",
 		"removed ecommerce/payment-service",
-		"removed ecommerce/order-service",
+		"removed ecommerce/namespace-defaults",
 		"removed ecommerce/inventory-service",
 		"removed ecommerce/api-gateway",
+		"removed ecommerce/order-service",
 		"removed block-metadata-access",
 	}
 	if got := names(down); !reflect.DeepEqual(got, wantDown) {
