@@ -38,6 +38,8 @@ func ExampleCompile() {
 	// apiVersion: projectcalico.org/v3
 	// kind: GlobalNetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: guardrail
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: netintent-deny.block-metadata
@@ -61,6 +63,8 @@ func ExampleCompile() {
 	// apiVersion: projectcalico.org/v3
 	// kind: NetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: allow
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders

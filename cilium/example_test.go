@@ -28,6 +28,8 @@ func ExampleCompile() {
 	// apiVersion: cilium.io/v2
 	// kind: CiliumClusterwideNetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: guardrail
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: block-metadata
@@ -46,6 +48,8 @@ func ExampleCompile() {
 	// apiVersion: cilium.io/v2
 	// kind: CiliumNetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: allow
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders

@@ -27,6 +27,8 @@ func ExampleCompile() {
 	// apiVersion: networking.k8s.io/v1
 	// kind: NetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: allow
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/netintent/netintent/internal/render"
 )
 
 // Change is what changing one Set into another does to traffic, for review: the policies
@@ -384,20 +386,23 @@ const (
 	StageDefaultDeny
 )
 
-// String names the stage.
+// RolloutStageAnnotation is the annotation that every policy object a backend emits
+// carries, with the String of the object's RolloutStage as its value. Rendered output
+// (YAML, JSON, WriteDir files, gitops.Sync's kustomization) comes in the order of these
+// stages, after the Tiers; WriteDir file names start with the stage's step (10 audit, 20
+// guardrail, 30 allow, 40 broad-allow, 50 default-deny), so that a directory applied
+// with `kubectl apply -f` rolls out in order. An object takes the stage of the policy
+// it carries, except Calico's deny object of an untiered policy (in tier
+// calico.DenyTier): it only denies, so it is a guardrail (or audit, staged).
+const RolloutStageAnnotation = render.RolloutStageAnnotation
+
+// String names the stage: "audit", "guardrail", "allow", "broad-allow" or
+// "default-deny".
 func (s RolloutStage) String() string {
-	switch s {
-	case StageAudit:
-		return "audit"
-	case StageGuardrail:
-		return "guardrail"
-	case StageAllow:
-		return "allow"
-	case StageBroadAllow:
-		return "broad-allow"
-	default:
-		return "default-deny"
+	if s < 0 || int(s) >= len(render.RolloutStages) {
+		return fmt.Sprintf("RolloutStage(%d)", int(s))
 	}
+	return render.RolloutStages[s]
 }
 
 // RolloutStage returns the stage in which p, a policy of m, is applied.

@@ -451,3 +451,25 @@ func BenchmarkDiff(b *testing.B) {
 		policy.DiffModels(old, new)
 	}
 }
+
+// TestRolloutStageString checks the names of the stages, which are the values of
+// RolloutStageAnnotation, and of values that are no stage.
+func TestRolloutStageString(t *testing.T) {
+	tests := []struct {
+		stage policy.RolloutStage
+		want  string
+	}{
+		{policy.StageAudit, "audit"},
+		{policy.StageGuardrail, "guardrail"},
+		{policy.StageAllow, "allow"},
+		{policy.StageBroadAllow, "broad-allow"},
+		{policy.StageDefaultDeny, "default-deny"},
+		{policy.StageDefaultDeny + 1, "RolloutStage(5)"},
+		{-1, "RolloutStage(-1)"},
+	}
+	for _, tt := range tests {
+		if got := tt.stage.String(); got != tt.want {
+			t.Errorf("RolloutStage(%d).String() = %q, want %q", int(tt.stage), got, tt.want)
+		}
+	}
+}
