@@ -1,24 +1,33 @@
 package policy
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/netintent/netintent"
 	"github.com/netintent/netintent/internal/render"
 )
 
 // Change is what changing one Set into another does to traffic, for review: the policies
-// that change, in the order to roll them out, and the flows of the two Sets' merged
-// Universe whose verdict changes.
+// that change, in the order to roll them out, the objects that change in each backend
+// asked for, and the flows of the two Sets' merged Universe whose verdict changes.
 type Change struct {
 	// Policies are the policies added, removed or changed (labels and annotations
 	// included), in rollout order: additions and changes by ascending Stage, then removals
 	// by descending Stage. A backend maps each to the objects it creates, updates or
 	// deletes, and keeps the order.
 	Policies []PolicyChange
+	// Objects are the objects that the change creates, updates or deletes in each backend
+	// given to Diff (none for DiffModels), backend by backend in the order the compilers
+	// were given. Within a backend, creates and updates come in the new objects' rollout
+	// order, then deletes in the reverse of the old objects' rollout order: a default-deny
+	// is deleted before the allows it needs, a tier after the policies in it.
+	Objects []ObjectChange
 	// Opened are flows denied before and allowed after; Closed the reverse.
 	Opened, Closed []FlowChange
 	// Audit are flows whose enforced verdict stays but whose audit verdict changes: an
@@ -60,9 +69,64 @@ type FlowChange struct {
 	Before, After Verdict
 }
 
-// Diff validates both Sets and compares them; see DiffModels. The error wraps the
-// *ValidationError of the Set that is invalid, the old one first.
-func Diff(old, new *Set) (*Change, error) {
+// Compiler is a backend as Diff sees it. The backends' Compiler functions
+// (k8snp.Compiler, cilium.Compiler, calico.Compiler) return one with their options; this
+// package cannot import the backends, which import it.
+type Compiler interface {
+	// Backend names the backend: "k8snp", "cilium" or "calico".
+	Backend() string
+	// Objects compiles set into the backend's objects, in rollout order (as the
+	// backend's Result.Objects returns them).
+	Objects(set *Set) ([]netintent.Object, error)
+}
+
+// ObjectOp is what a change does to one object of a backend.
+type ObjectOp string
+
+// The operations on objects.
+const (
+	ObjectCreate ObjectOp = "create"
+	ObjectUpdate ObjectOp = "update"
+	ObjectDelete ObjectOp = "delete"
+)
+
+// ObjectChange is one object that a change creates, updates or deletes in a backend.
+// An object is identified by apiVersion, kind, namespace and name; it is updated when its
+// YAML differs.
+type ObjectChange struct {
+	// Backend is the backend that emits the object (Compiler.Backend).
+	Backend string
+	// Op is what the change does to the object.
+	Op ObjectOp
+	// APIVersion, Kind, Namespace and Name identify the object; Namespace is empty for a
+	// cluster-scoped object.
+	APIVersion, Kind, Namespace, Name string
+	// Stage is the object's RolloutStageAnnotation, a RolloutStage's String: the new
+	// object's, or the old one's for a delete. It is empty for objects that precede every
+	// stage (Calico tiers).
+	Stage string
+	// Old and New are the object's YAML before and after the change, as rendered output
+	// has it; Old is nil for a create, New for a delete.
+	Old, New []byte
+}
+
+// object names the object as "Kind namespace/name" or "Kind name".
+func (c ObjectChange) object() string {
+	if c.Namespace != "" {
+		return c.Kind + " " + c.Namespace + "/" + c.Name
+	}
+	return c.Kind + " " + c.Name
+}
+
+// Diff validates both Sets and compares them: the policies and flows that change (see
+// DiffModels) and, for each of compilers, the objects the change creates, updates and
+// deletes in that backend (see Change.Objects). The error wraps the *ValidationError of
+// the Set that is invalid, the old one first, or else the first error of a compiler,
+// naming the backend and the Set.
+func Diff(old, new *Set, compilers ...Compiler) (*Change, error) {
+	if old == nil || new == nil {
+		return nil, errors.New("policy: Diff needs two Sets, got nil")
+	}
 	om, err := old.Model()
 	if err != nil {
 		return nil, fmt.Errorf("old set: %w", err)
@@ -71,10 +135,113 @@ func Diff(old, new *Set) (*Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new set: %w", err)
 	}
-	return DiffModels(om, nm), nil
+	var objects []ObjectChange
+	backends := map[string]bool{}
+	for i, comp := range compilers {
+		if comp == nil {
+			return nil, fmt.Errorf("policy: Diff: compilers[%d] is nil", i)
+		}
+		// Objects are told apart by backend name, so one name must mean one compiler.
+		if backends[comp.Backend()] {
+			return nil, fmt.Errorf("policy: Diff: compilers[%d] is a second %s compiler", i, comp.Backend())
+		}
+		backends[comp.Backend()] = true
+		changes, err := objectChanges(comp, old, new)
+		if err != nil {
+			return nil, err
+		}
+		objects = append(objects, changes...)
+	}
+	c := DiffModels(om, nm)
+	c.Objects = objects
+	return c, nil
 }
 
-// DiffModels compares two models over their merged Universe: the Universe of a model
+// compiledObject is one object a backend emits for a Set, with its identity and YAML.
+type compiledObject struct {
+	change ObjectChange // Backend, identity and Stage
+	yaml   []byte
+}
+
+// id is the identity of the object: apiVersion, kind, namespace and name.
+func (o compiledObject) id() [4]string {
+	return [4]string{o.change.APIVersion, o.change.Kind, o.change.Namespace, o.change.Name}
+}
+
+// compile returns the objects comp emits for set, which is the "old" or "new" set, in
+// comp's order.
+func compile(comp Compiler, set *Set, which string) ([]compiledObject, error) {
+	backend := comp.Backend()
+	objs, err := comp.Objects(set)
+	if err != nil {
+		return nil, fmt.Errorf("%s: compiling the %s set: %w", backend, which, err)
+	}
+	out := make([]compiledObject, len(objs))
+	seen := make(map[[4]string]bool, len(objs))
+	for i, obj := range objs {
+		if v := reflect.ValueOf(obj); obj == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+			return nil, fmt.Errorf("%s: compiling the %s set: object %d is nil", backend, which, i)
+		}
+		y, err := render.Marshal(obj)
+		if err != nil {
+			return nil, fmt.Errorf("%s: compiling the %s set: %w", backend, which, err)
+		}
+		apiVersion, kind := obj.GetObjectKind().GroupVersionKind().ToAPIVersionAndKind()
+		o := compiledObject{change: ObjectChange{Backend: backend, APIVersion: apiVersion, Kind: kind,
+			Namespace: obj.GetNamespace(), Name: obj.GetName(), Stage: obj.GetAnnotations()[RolloutStageAnnotation]}, yaml: y}
+		if seen[o.id()] {
+			return nil, fmt.Errorf("%s: compiling the %s set: two objects are %s %s", backend, which, apiVersion, o.change.object())
+		}
+		seen[o.id()] = true
+		out[i] = o
+	}
+	return out, nil
+}
+
+// objectChanges compiles both Sets with comp and lists the objects that differ, in the
+// order Change.Objects documents.
+func objectChanges(comp Compiler, old, new *Set) ([]ObjectChange, error) {
+	before, err := compile(comp, old, "old")
+	if err != nil {
+		return nil, err
+	}
+	after, err := compile(comp, new, "new")
+	if err != nil {
+		return nil, err
+	}
+	previous := make(map[[4]string][]byte, len(before))
+	for _, o := range before {
+		previous[o.id()] = o.yaml
+	}
+	var out []ObjectChange
+	kept := make(map[[4]string]bool, len(after))
+	for _, o := range after {
+		kept[o.id()] = true
+		c := o.change
+		prev, existed := previous[o.id()]
+		switch {
+		case !existed:
+			c.Op = ObjectCreate
+		case bytes.Equal(prev, o.yaml):
+			continue
+		default:
+			c.Op, c.Old = ObjectUpdate, prev
+		}
+		c.New = o.yaml
+		out = append(out, c)
+	}
+	for _, o := range slices.Backward(before) {
+		if !kept[o.id()] {
+			c := o.change
+			c.Op, c.Old = ObjectDelete, o.yaml
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// DiffModels compares the policies and flows of two models (not their objects, which only
+// a backend knows: see Diff) over their merged Universe: the Universe of a model
 // holding both models' policies and DNS services, so that every sample and probe either
 // model needs is present once, with one set of pod addresses and named ports. A pod's
 // namespace labels are those its namespace has in the model judging it, when that model
@@ -509,6 +676,12 @@ func (c *Change) String() string {
 			fmt.Fprintf(&b, "  %d. %s %s (%s)\n", i+1, p.Kind(), p.Name, p.Stage)
 		}
 	}
+	for _, g := range c.objectGroups() {
+		fmt.Fprintf(&b, "objects (%s):\n", g[0].Backend)
+		for i, o := range g {
+			fmt.Fprintf(&b, "  %d. %s %s%s\n", i+1, o.Op, o.object(), stageSuffix(o.Stage))
+		}
+	}
 	for _, sec := range c.sections() {
 		if len(sec.rows) == 0 {
 			continue
@@ -534,6 +707,16 @@ func (c *Change) Markdown(maxRows int) string {
 			fmt.Fprintf(&b, "| %d | `%s` | %s | %s |\n", i+1, p.Name, p.Kind(), p.Stage)
 		}
 	}
+	for _, g := range c.objectGroups() {
+		fmt.Fprintf(&b, "\n#### Objects (%s)\n\n| Rollout step | Object | Change | Stage |\n|---|---|---|---|\n", g[0].Backend)
+		for i, o := range g {
+			if maxRows > 0 && i == maxRows {
+				fmt.Fprintf(&b, "\n… and %d more rows.\n", len(g)-maxRows)
+				break
+			}
+			fmt.Fprintf(&b, "| %d | `%s` | %s | %s |\n", i+1, o.object(), o.Op, o.Stage)
+		}
+	}
 	for _, sec := range c.sections() {
 		if len(sec.rows) == 0 {
 			continue
@@ -548,6 +731,26 @@ func (c *Change) Markdown(maxRows int) string {
 		}
 	}
 	return b.String()
+}
+
+// objectGroups splits Objects by backend, keeping their order.
+func (c *Change) objectGroups() [][]ObjectChange {
+	var out [][]ObjectChange
+	for i, o := range c.Objects {
+		if i == 0 || o.Backend != c.Objects[i-1].Backend {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], o)
+	}
+	return out
+}
+
+// stageSuffix is " (stage)", or nothing for an object without a stage.
+func stageSuffix(stage string) string {
+	if stage == "" {
+		return ""
+	}
+	return " (" + stage + ")"
 }
 
 // noun returns the singular for one, else the plural ("flows", "policies").
