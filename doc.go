@@ -47,6 +47,16 @@
 //   - An L7 rule admits the connection and only the matching requests.
 //   - Tiers, where used, are evaluated first, in order; a Pass hands over to the next tier.
 //
+// # Rollout
+//
+// Every policy object carries its rollout stage in the annotation
+// policy.RolloutStageAnnotation, and every rendering (Objects, YAML, JSON, WriteDir file
+// names, gitops' kustomization) comes in rollout order: tiers, audit, guardrails, allows,
+// broad allows, default-deny. So nothing isolates pods before their allows and DNS are in
+// place. policy.Diff, given the backends' Compiler values (k8snp.Compiler, ...), lists the
+// objects a change creates, updates and deletes, in that order, with the flows it opens
+// and closes.
+//
 // # Fidelity
 //
 // A backend expresses an intent exactly or refuses it with a *policy.CompileError naming

@@ -42,6 +42,8 @@ func Example() {
 	// apiVersion: cilium.io/v2
 	// kind: CiliumNetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: allow
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders

@@ -153,6 +153,7 @@ type emitted struct {
 	types                []calicov3.PolicyType
 	ingress, egress      []calicov3.Rule
 	warnings             []policy.Warning
+	stage                policy.RolloutStage
 }
 
 // objectName names the object in warnings: "namespace/name" or "name".
@@ -184,7 +185,7 @@ func (c *compiler) policy(p *policy.Policy) []*emitted {
 		c.refuse(p.Path.Child("selector"), "label selector", err.Error(), "")
 		return nil
 	}
-	base := emitted{src: p, selector: sel}
+	base := emitted{src: p, selector: sel, stage: c.model.RolloutStage(p)}
 	if p.Subject.Scope == policy.ScopeNamespace {
 		base.namespace = p.Subject.Namespace
 	} else {
@@ -228,6 +229,11 @@ func (c *compiler) policy(p *policy.Policy) []*emitted {
 	var out []*emitted
 	deny := base
 	deny.tier, deny.name = DenyTier, DenyTier+"."+p.Name
+	if p.Mode != policy.Audit {
+		// DenyTier passes what its policies do not deny, so this object isolates nothing,
+		// whatever the policy's allow object does.
+		deny.stage = policy.StageGuardrail
+	}
 	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 		if hasAction(p.Rules(d), policy.Deny) {
 			deny.types = append(deny.types, calicov3.PolicyType(d))
@@ -311,26 +317,25 @@ func (c *compiler) assignOrders(all []*emitted) {
 
 // addTo renders e into its typed kind and appends it to res.
 func (e *emitted) addTo(res *Result) {
-	meta := metav1.ObjectMeta{Name: e.name, Namespace: e.namespace, Labels: map[string]string{}}
+	meta := metav1.ObjectMeta{Name: e.name, Namespace: e.namespace, Labels: map[string]string{},
+		Annotations: make(map[string]string, len(e.src.Annotations)+2)}
 	for k, v := range e.src.Labels {
 		meta.Labels[k] = v
 	}
 	meta.Labels[ManagedByLabel] = ManagedByValue
-	if len(e.src.Annotations) > 0 || len(e.warnings) > 0 {
-		meta.Annotations = map[string]string{}
-		for k, v := range e.src.Annotations {
-			meta.Annotations[k] = v
+	for k, v := range e.src.Annotations {
+		meta.Annotations[k] = v
+	}
+	meta.Annotations[policy.RolloutStageAnnotation] = e.stage.String()
+	if len(e.warnings) > 0 {
+		// One line per warning, with the intent's path so that a reader of the cluster
+		// object finds what was widened; sorted for stable output.
+		msgs := make([]string, len(e.warnings))
+		for i, w := range e.warnings {
+			msgs[i] = w.Path + ": " + w.Message
 		}
-		if len(e.warnings) > 0 {
-			// One line per warning, with the intent's path so that a reader of the
-			// cluster object finds what was widened; sorted for stable output.
-			msgs := make([]string, len(e.warnings))
-			for i, w := range e.warnings {
-				msgs[i] = w.Path + ": " + w.Message
-			}
-			sort.Strings(msgs)
-			meta.Annotations[WarningsAnnotation] = strings.Join(compactStrings(msgs), "\n")
-		}
+		sort.Strings(msgs)
+		meta.Annotations[WarningsAnnotation] = strings.Join(compactStrings(msgs), "\n")
 	}
 	order := e.order
 	staged := e.src.Mode == policy.Audit

@@ -40,7 +40,9 @@
 //     (https://docs.tigera.io/calico/latest/network-policy/get-started/calico-policy/calico-labels).
 //
 // types is always explicit, and every object carries the label
-// app.kubernetes.io/managed-by: netintent.
+// app.kubernetes.io/managed-by: netintent. Every policy carries its rollout stage in the
+// annotation policy.RolloutStageAnnotation: its policy's, except that a policy in DenyTier
+// isolates nothing and is a guardrail (audit if staged). Tiers carry none and come first.
 //
 // # Capabilities
 //

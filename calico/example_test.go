@@ -38,6 +38,8 @@ func ExampleCompile() {
 	// apiVersion: projectcalico.org/v3
 	// kind: GlobalNetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: guardrail
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: netintent-deny.block-metadata
@@ -61,6 +63,8 @@ func ExampleCompile() {
 	// apiVersion: projectcalico.org/v3
 	// kind: NetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: allow
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders
@@ -78,4 +82,30 @@ func ExampleCompile() {
 	//   selector: app == 'orders'
 	//   types:
 	//   - Ingress
+}
+
+// Compiler lets policy.Diff list the Calico policies a change creates, updates and
+// deletes, in rollout order, next to the flows it opens and closes.
+func ExampleCompiler() {
+	old := policy.NewSet(policy.DefaultNamespace("shop"))
+	old.Service("web").AllowFrom("gateway").TCP(8080)
+	old.Service("admin").AllowFrom("gateway").TCP(9000)
+	new := policy.NewSet(policy.DefaultNamespace("shop"))
+	new.Service("web").AllowFrom("gateway").TCP(8443)
+	new.Namespace("shop").DefaultDeny()
+	c, err := policy.Diff(old, new, calico.Compiler())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range c.Objects {
+		fmt.Printf("%s %s %s/%s (%s)\n", o.Op, o.Kind, o.Namespace, o.Name, o.Stage)
+	}
+	fmt.Printf("flows opened: %d, closed: %d\n", len(c.Opened), len(c.Closed))
+	// Output:
+	// update NetworkPolicy shop/web (allow)
+	// create NetworkPolicy shop/gateway (default-deny)
+	// create NetworkPolicy shop/namespace-defaults (default-deny)
+	// delete NetworkPolicy shop/admin (allow)
+	// flows opened: 1, closed: 964
 }

@@ -32,9 +32,13 @@ type Result struct {
 	Warnings []policy.Warning
 }
 
-// Objects returns the emitted objects in apply order, tiers first (a policy is rejected
-// when its tier does not exist), for controller-runtime clients, server-side apply or
-// Pulumi/cdk8s-style programs. The objects are the Result's own, not copies.
+// Objects returns the emitted objects in rollout order: tiers first (a policy is rejected
+// when its tier does not exist), then by the stage in their policy.RolloutStageAnnotation
+// (audit, guardrail, allow, broad-allow, default-deny), so that no object isolates pods
+// before the allows they need are in place, then in the order of their WriteDir file
+// names. YAML, JSON, Unstructured and WriteDir keep this order. The objects are for
+// controller-runtime clients, server-side apply or Pulumi/cdk8s-style programs; they are
+// the Result's own, not copies.
 func (r *Result) Objects() []netintent.Object {
 	objs := r.renderObjects()
 	out := make([]netintent.Object, len(objs))
@@ -62,7 +66,7 @@ func (r *Result) renderObjects() []render.Object {
 	for _, o := range r.StagedNetworkPolicies {
 		objs = append(objs, o)
 	}
-	render.Sort(objs, nil)
+	render.Sort(objs)
 	return objs
 }
 
@@ -91,7 +95,11 @@ func (r *Result) Unstructured() ([]*unstructured.Unstructured, error) {
 }
 
 // WriteDir writes each object to its own YAML file in dir (created if missing), named
-// <kind>_<namespace>_<name>.yaml or <kind>_<name>.yaml, and returns the paths written.
+// <step>-<kind>_<namespace>_<name>.yaml or <step>-<kind>_<name>.yaml, and returns the
+// paths written, in the order of Objects. The two digits of step are the object's place
+// in the rollout (00 tiers, 10 audit, 20 guardrail, 30 allow, 40 broad-allow, 50
+// default-deny; see policy.RolloutStageAnnotation), so the lexical order of the files is
+// the rollout order, the order in which `kubectl apply -f dir/` applies them.
 func (r *Result) WriteDir(dir string) ([]string, error) {
 	return render.WriteDir(dir, r.renderObjects(), Header)
 }

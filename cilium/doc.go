@@ -18,6 +18,9 @@
 // Cilium derives default-deny from the rules that select an endpoint, a direction that is
 // isolated but allows nothing gets one rule that admits nothing ({}).
 //
+// Each object also carries the label app.kubernetes.io/managed-by: netintent and its
+// policy's rollout stage in the annotation policy.RolloutStageAnnotation.
+//
 // Pod peers state their namespace as Cilium's identity labels do: another namespace as
 // io.kubernetes.pod.namespace, namespace labels as io.cilium.k8s.namespace.labels.<key>
 // (kubernetes.io/metadata.name as io.kubernetes.pod.namespace), every namespace as

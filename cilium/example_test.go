@@ -28,6 +28,8 @@ func ExampleCompile() {
 	// apiVersion: cilium.io/v2
 	// kind: CiliumClusterwideNetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: guardrail
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: block-metadata
@@ -46,6 +48,8 @@ func ExampleCompile() {
 	// apiVersion: cilium.io/v2
 	// kind: CiliumNetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: allow
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders
@@ -93,4 +97,30 @@ func ExampleResult_Unstructured() {
 	// Output:
 	// CiliumClusterwideNetworkPolicy block-metadata enableDefaultDeny: map[egress:false ingress:false]
 	// CiliumNetworkPolicy orders enableDefaultDeny: map[egress:false ingress:true]
+}
+
+// Compiler lets policy.Diff list the CiliumNetworkPolicies a change creates, updates and
+// deletes, in rollout order, next to the flows it opens and closes.
+func ExampleCompiler() {
+	old := policy.NewSet(policy.DefaultNamespace("shop"))
+	old.Service("web").AllowFrom("gateway").TCP(8080)
+	old.Service("admin").AllowFrom("gateway").TCP(9000)
+	new := policy.NewSet(policy.DefaultNamespace("shop"))
+	new.Service("web").AllowFrom("gateway").TCP(8443)
+	new.Namespace("shop").DefaultDeny()
+	c, err := policy.Diff(old, new, cilium.Compiler())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range c.Objects {
+		fmt.Printf("%s %s %s/%s (%s)\n", o.Op, o.Kind, o.Namespace, o.Name, o.Stage)
+	}
+	fmt.Printf("flows opened: %d, closed: %d\n", len(c.Opened), len(c.Closed))
+	// Output:
+	// update CiliumNetworkPolicy shop/web (allow)
+	// create CiliumNetworkPolicy shop/gateway (default-deny)
+	// create CiliumNetworkPolicy shop/namespace-defaults (default-deny)
+	// delete CiliumNetworkPolicy shop/admin (allow)
+	// flows opened: 1, closed: 964
 }

@@ -149,8 +149,8 @@ func TestRendering(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPaths := []string{
-		filepath.Join(dir, "ciliumclusterwidenetworkpolicy_guard.yaml"),
-		filepath.Join(dir, "ciliumnetworkpolicy_shop_web.yaml"),
+		filepath.Join(dir, "20-ciliumclusterwidenetworkpolicy_guard.yaml"),
+		filepath.Join(dir, "30-ciliumnetworkpolicy_shop_web.yaml"),
 	}
 	if !reflect.DeepEqual(paths, wantPaths) {
 		t.Errorf("WriteDir wrote %v, want %v", paths, wantPaths)

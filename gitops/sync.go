@@ -9,8 +9,21 @@
 //	report, err := gitops.Sync("manifests/cilium", res.Objects(), gitops.Header(cilium.Header))
 //
 // Sync writes one YAML file per object, named like the backends' WriteDir names them
-// (<kind>_<namespace>_<name>.yaml), and a kustomization.yaml that lists them. SyncAll does
-// the same for several backends at once, one subdirectory each.
+// (<step>-<kind>_<namespace>_<name>.yaml, such as 30-ciliumnetworkpolicy_shop_web.yaml),
+// and a kustomization.yaml that lists them. SyncAll does the same for several backends at
+// once, one subdirectory each.
+//
+// # Rollout order
+//
+// The files, and the kustomization's resources, come in rollout order: Namespaces and
+// Tiers first, then the policies by the stage in their policy.RolloutStageAnnotation
+// (audit, guardrail, allow, broad-allow, default-deny), then objects without a stage. The
+// two-digit step that starts each name (00, then 10 to 50 by stage, 90 for the rest) makes
+// the lexical order of the names that order, so `kubectl apply -f dir/` follows it too, and
+// a file is renamed only when its object changes stage. The kustomization sets
+// sortOptions.order to fifo, so that kustomize (v5.0 or later, as in kubectl 1.27 and
+// later) keeps the order rather than sort by kind; it does so only for the kustomization
+// it builds, not for one that includes this directory as a base.
 //
 // # Which files Sync owns
 //
@@ -102,7 +115,7 @@ type Report struct {
 func (r Report) Changed() bool { return len(r.Written)+len(r.Removed) > 0 }
 
 // Sync makes dir (created if missing) hold exactly one file per object, a
-// kustomization.yaml listing them in apply order, and the record of what it generated,
+// kustomization.yaml listing them in rollout order, and the record of what it generated,
 // removing the files a previous Sync generated that objs no longer produce. See the
 // package documentation for which files it touches. Objects whose names cannot be file
 // names, two objects for one file, or a file in the way that Sync did not generate are an
@@ -195,12 +208,12 @@ func Sync(dir string, objs []netintent.Object, opts ...Option) (Report, error) {
 	return report, nil
 }
 
-// sorted returns objs in apply order (render.Sort), so that the output does not depend on
+// sorted returns objs in rollout order (render.Sort), so that the output does not depend on
 // the order the objects come in.
 func sorted(objs []netintent.Object) []render.Object {
 	out := make([]render.Object, len(objs))
 	copy(out, objs)
-	render.Sort(out, nil)
+	render.Sort(out)
 	return out
 }
 
@@ -209,6 +222,8 @@ func kustomization(files []render.File, header string) render.File {
 	var b strings.Builder
 	b.WriteString("# " + header + "\n")
 	b.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+	// Without it, kustomize sorts resources by kind and drops the rollout order.
+	b.WriteString("sortOptions:\n  order: fifo\n")
 	if len(files) == 0 {
 		b.WriteString("resources: []\n")
 	} else {

@@ -135,7 +135,7 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 			Name:        p.Name,
 			Namespace:   p.Subject.Namespace,
 			Labels:      labels(p.Labels),
-			Annotations: annotations(p.Annotations, t.messages),
+			Annotations: annotations(p.Annotations, t.messages, c.model.RolloutStage(p)),
 		},
 		Spec: networkingv1.NetworkPolicySpec{PodSelector: *canonicalSelector(&p.Subject.Pods)},
 	}
@@ -183,14 +183,14 @@ func labels(in map[string]string) map[string]string {
 	return out
 }
 
-func annotations(in map[string]string, warnings []string) map[string]string {
-	if len(in) == 0 && len(warnings) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(in)+1)
+// annotations are the object's: the policy's own, its rollout stage, and the lossy
+// translations made in it.
+func annotations(in map[string]string, warnings []string, stage policy.RolloutStage) map[string]string {
+	out := make(map[string]string, len(in)+2)
 	for k, v := range in {
 		out[k] = v
 	}
+	out[policy.RolloutStageAnnotation] = stage.String()
 	if len(warnings) > 0 {
 		ws := append([]string(nil), warnings...)
 		sort.Strings(ws)

@@ -517,7 +517,7 @@ func TestObjectMeta(t *testing.T) {
 		Name:        "web-policy",
 		Namespace:   "shop",
 		Labels:      map[string]string{"team": "shop", k8snp.ManagedByLabel: k8snp.ManagedByValue},
-		Annotations: map[string]string{"owner": "ops@example.com"},
+		Annotations: map[string]string{"owner": "ops@example.com", policy.RolloutStageAnnotation: "allow"},
 	}
 	if got, _ := yaml.Marshal(np.ObjectMeta); string(got) != mustYAML(t, want) {
 		t.Errorf("metadata:\n%s\nwant:\n%s", got, mustYAML(t, want))
@@ -742,7 +742,8 @@ func TestWidening(t *testing.T) {
 	if got, want := byName["gateway"].Annotations[k8snp.WarningsAnnotation], want[1].Message+"\n"+want[0].Message; got != want {
 		t.Errorf("gateway annotation:\n%s\nwant:\n%s", got, want)
 	}
-	if got, want := byName["web"].Annotations, map[string]string{"owner": "ops", k8snp.WarningsAnnotation: want[2].Message + "\n" + want[3].Message}; mustYAML(t, got) != mustYAML(t, want) {
+	if got, want := byName["web"].Annotations, map[string]string{"owner": "ops", policy.RolloutStageAnnotation: "allow",
+		k8snp.WarningsAnnotation: want[2].Message + "\n" + want[3].Message}; mustYAML(t, got) != mustYAML(t, want) {
 		t.Errorf("web annotations:\n%v\nwant:\n%v", got, want)
 	}
 	// gateway's mirrored egress to web was L4 only already: it carries no warning, which the

@@ -12,7 +12,8 @@
 // One NetworkPolicy per namespaced subject of the Set (a service, a pod group, a namespace's
 // defaults, or the pods that only mirrored rules constrain) that isolates at least one
 // direction. The object carries the Policy's name, namespace, labels and annotations, plus
-// the label app.kubernetes.io/managed-by: netintent. spec.podSelector selects the subject;
+// the label app.kubernetes.io/managed-by: netintent and the Policy's rollout stage in the
+// annotation policy.RolloutStageAnnotation. spec.podSelector selects the subject;
 // spec.policyTypes lists exactly the directions the Policy isolates, Ingress before Egress.
 // A subject whose egress is isolated keeps DNS: its object gets an egress rule to the Set's
 // DNS service (kube-dns, UDP and TCP 53, by default). A subject that isolates nothing needs

@@ -27,6 +27,8 @@ func ExampleCompile() {
 	// apiVersion: networking.k8s.io/v1
 	// kind: NetworkPolicy
 	// metadata:
+	//   annotations:
+	//     netintent.io/rollout-stage: allow
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders
@@ -96,4 +98,30 @@ func ExampleWidenL7() {
 	// Output:
 	// k8snp: services[shop/orders].ingress[0]: ingress from pods app=gateway in namespace shop on TCP/8080: the HTTP match is dropped, so every request is admitted, not only POST /orders (in shop/orders)
 	// true
+}
+
+// Compiler lets policy.Diff list the NetworkPolicies a change creates, updates and
+// deletes, in rollout order, next to the flows it opens and closes.
+func ExampleCompiler() {
+	old := policy.NewSet(policy.DefaultNamespace("shop"))
+	old.Service("web").AllowFrom("gateway").TCP(8080)
+	old.Service("admin").AllowFrom("gateway").TCP(9000)
+	new := policy.NewSet(policy.DefaultNamespace("shop"))
+	new.Service("web").AllowFrom("gateway").TCP(8443)
+	new.Namespace("shop").DefaultDeny()
+	c, err := policy.Diff(old, new, k8snp.Compiler())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range c.Objects {
+		fmt.Printf("%s %s %s/%s (%s)\n", o.Op, o.Kind, o.Namespace, o.Name, o.Stage)
+	}
+	fmt.Printf("flows opened: %d, closed: %d\n", len(c.Opened), len(c.Closed))
+	// Output:
+	// update NetworkPolicy shop/web (allow)
+	// create NetworkPolicy shop/gateway (default-deny)
+	// create NetworkPolicy shop/namespace-defaults (default-deny)
+	// delete NetworkPolicy shop/admin (allow)
+	// flows opened: 1, closed: 964
 }

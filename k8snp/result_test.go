@@ -28,7 +28,8 @@ func resultOf(t *testing.T) *k8snp.Result {
 }
 
 // TestResultRendering checks that Objects, YAML, WriteYAML, JSON and WriteDir render the
-// same objects, in namespace and name order, as typed NetworkPolicies.
+// same objects, in rollout order (the default-deny after the allows), as typed
+// NetworkPolicies.
 func TestResultRendering(t *testing.T) {
 	res := resultOf(t)
 	objs := res.Objects()
@@ -39,7 +40,7 @@ func TestResultRendering(t *testing.T) {
 		}
 		names = append(names, o.GetNamespace()+"/"+o.GetName())
 	}
-	if got, want := strings.Join(names, " "), "billing/api billing/namespace-defaults shop/web"; got != want {
+	if got, want := strings.Join(names, " "), "billing/api shop/web billing/namespace-defaults"; got != want {
 		t.Errorf("objects %s, want %s", got, want)
 	}
 
@@ -66,7 +67,7 @@ func TestResultRendering(t *testing.T) {
 	if err := json.Unmarshal(j, &list); err != nil {
 		t.Fatal(err)
 	}
-	if list.Kind != "List" || len(list.Items) != 3 || list.Items[2].Name != "web" || list.Items[2].Spec.Ingress[0].Ports[0].Port.IntVal != 80 {
+	if list.Kind != "List" || len(list.Items) != 3 || list.Items[1].Name != "web" || list.Items[1].Spec.Ingress[0].Ports[0].Port.IntVal != 80 {
 		t.Errorf("JSON list:\n%s", j)
 	}
 
@@ -75,7 +76,7 @@ func TestResultRendering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"networkpolicy_billing_api.yaml", "networkpolicy_billing_namespace-defaults.yaml", "networkpolicy_shop_web.yaml"}
+	want := []string{"30-networkpolicy_billing_api.yaml", "30-networkpolicy_shop_web.yaml", "50-networkpolicy_billing_namespace-defaults.yaml"}
 	if len(paths) != len(want) {
 		t.Fatalf("paths %v", paths)
 	}

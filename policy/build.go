@@ -350,6 +350,10 @@ func (b *modelBuilder) policy(w *Workload) *Policy {
 	}
 	if len(p.Annotations) > 0 {
 		b.addSorted(apivalidation.ValidateAnnotations(p.Annotations, w.path.Child("annotations")))
+		if _, ok := p.Annotations[RolloutStageAnnotation]; ok {
+			b.add(field.Forbidden(w.path.Child("annotations").Key(RolloutStageAnnotation),
+				"the backends set it to the policy's rollout stage"))
+		}
 	}
 	if w.tier != "" {
 		p.Tier, p.Order = w.tier, w.order

@@ -1,22 +1,33 @@
 package policy
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/netintent/netintent"
+	"github.com/netintent/netintent/internal/render"
 )
 
 // Change is what changing one Set into another does to traffic, for review: the policies
-// that change, in the order to roll them out, and the flows of the two Sets' merged
-// Universe whose verdict changes.
+// that change, in the order to roll them out, the objects that change in each backend
+// asked for, and the flows of the two Sets' merged Universe whose verdict changes.
 type Change struct {
 	// Policies are the policies added, removed or changed (labels and annotations
 	// included), in rollout order: additions and changes by ascending Stage, then removals
 	// by descending Stage. A backend maps each to the objects it creates, updates or
 	// deletes, and keeps the order.
 	Policies []PolicyChange
+	// Objects are the objects that the change creates, updates or deletes in each backend
+	// given to Diff (none for DiffModels), backend by backend in the order the compilers
+	// were given. Within a backend, creates and updates come in the new objects' rollout
+	// order, then deletes in the reverse of the old objects' rollout order: a default-deny
+	// is deleted before the allows it needs, a tier after the policies in it.
+	Objects []ObjectChange
 	// Opened are flows denied before and allowed after; Closed the reverse.
 	Opened, Closed []FlowChange
 	// Audit are flows whose enforced verdict stays but whose audit verdict changes: an
@@ -58,9 +69,64 @@ type FlowChange struct {
 	Before, After Verdict
 }
 
-// Diff validates both Sets and compares them; see DiffModels. The error wraps the
-// *ValidationError of the Set that is invalid, the old one first.
-func Diff(old, new *Set) (*Change, error) {
+// Compiler is a backend as Diff sees it. The backends' Compiler functions
+// (k8snp.Compiler, cilium.Compiler, calico.Compiler) return one with their options; this
+// package cannot import the backends, which import it.
+type Compiler interface {
+	// Backend names the backend: "k8snp", "cilium" or "calico".
+	Backend() string
+	// Objects compiles set into the backend's objects, in rollout order (as the
+	// backend's Result.Objects returns them).
+	Objects(set *Set) ([]netintent.Object, error)
+}
+
+// ObjectOp is what a change does to one object of a backend.
+type ObjectOp string
+
+// The operations on objects.
+const (
+	ObjectCreate ObjectOp = "create"
+	ObjectUpdate ObjectOp = "update"
+	ObjectDelete ObjectOp = "delete"
+)
+
+// ObjectChange is one object that a change creates, updates or deletes in a backend.
+// An object is identified by apiVersion, kind, namespace and name; it is updated when its
+// YAML differs.
+type ObjectChange struct {
+	// Backend is the backend that emits the object (Compiler.Backend).
+	Backend string
+	// Op is what the change does to the object.
+	Op ObjectOp
+	// APIVersion, Kind, Namespace and Name identify the object; Namespace is empty for a
+	// cluster-scoped object.
+	APIVersion, Kind, Namespace, Name string
+	// Stage is the object's RolloutStageAnnotation, a RolloutStage's String: the new
+	// object's, or the old one's for a delete. It is empty for objects that precede every
+	// stage (Calico tiers).
+	Stage string
+	// Old and New are the object's YAML before and after the change, as rendered output
+	// has it; Old is nil for a create, New for a delete.
+	Old, New []byte
+}
+
+// object names the object as "Kind namespace/name" or "Kind name".
+func (c ObjectChange) object() string {
+	if c.Namespace != "" {
+		return c.Kind + " " + c.Namespace + "/" + c.Name
+	}
+	return c.Kind + " " + c.Name
+}
+
+// Diff validates both Sets and compares them: the policies and flows that change (see
+// DiffModels) and, for each of compilers, the objects the change creates, updates and
+// deletes in that backend (see Change.Objects). The error wraps the *ValidationError of
+// the Set that is invalid, the old one first, or else the first error of a compiler,
+// naming the backend and the Set.
+func Diff(old, new *Set, compilers ...Compiler) (*Change, error) {
+	if old == nil || new == nil {
+		return nil, errors.New("policy: Diff needs two Sets, got nil")
+	}
 	om, err := old.Model()
 	if err != nil {
 		return nil, fmt.Errorf("old set: %w", err)
@@ -69,10 +135,113 @@ func Diff(old, new *Set) (*Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new set: %w", err)
 	}
-	return DiffModels(om, nm), nil
+	var objects []ObjectChange
+	backends := map[string]bool{}
+	for i, comp := range compilers {
+		if comp == nil {
+			return nil, fmt.Errorf("policy: Diff: compilers[%d] is nil", i)
+		}
+		// Objects are told apart by backend name, so one name must mean one compiler.
+		if backends[comp.Backend()] {
+			return nil, fmt.Errorf("policy: Diff: compilers[%d] is a second %s compiler", i, comp.Backend())
+		}
+		backends[comp.Backend()] = true
+		changes, err := objectChanges(comp, old, new)
+		if err != nil {
+			return nil, err
+		}
+		objects = append(objects, changes...)
+	}
+	c := DiffModels(om, nm)
+	c.Objects = objects
+	return c, nil
 }
 
-// DiffModels compares two models over their merged Universe: the Universe of a model
+// compiledObject is one object a backend emits for a Set, with its identity and YAML.
+type compiledObject struct {
+	change ObjectChange // Backend, identity and Stage
+	yaml   []byte
+}
+
+// id is the identity of the object: apiVersion, kind, namespace and name.
+func (o compiledObject) id() [4]string {
+	return [4]string{o.change.APIVersion, o.change.Kind, o.change.Namespace, o.change.Name}
+}
+
+// compile returns the objects comp emits for set, which is the "old" or "new" set, in
+// comp's order.
+func compile(comp Compiler, set *Set, which string) ([]compiledObject, error) {
+	backend := comp.Backend()
+	objs, err := comp.Objects(set)
+	if err != nil {
+		return nil, fmt.Errorf("%s: compiling the %s set: %w", backend, which, err)
+	}
+	out := make([]compiledObject, len(objs))
+	seen := make(map[[4]string]bool, len(objs))
+	for i, obj := range objs {
+		if v := reflect.ValueOf(obj); obj == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+			return nil, fmt.Errorf("%s: compiling the %s set: object %d is nil", backend, which, i)
+		}
+		y, err := render.Marshal(obj)
+		if err != nil {
+			return nil, fmt.Errorf("%s: compiling the %s set: %w", backend, which, err)
+		}
+		apiVersion, kind := obj.GetObjectKind().GroupVersionKind().ToAPIVersionAndKind()
+		o := compiledObject{change: ObjectChange{Backend: backend, APIVersion: apiVersion, Kind: kind,
+			Namespace: obj.GetNamespace(), Name: obj.GetName(), Stage: obj.GetAnnotations()[RolloutStageAnnotation]}, yaml: y}
+		if seen[o.id()] {
+			return nil, fmt.Errorf("%s: compiling the %s set: two objects are %s %s", backend, which, apiVersion, o.change.object())
+		}
+		seen[o.id()] = true
+		out[i] = o
+	}
+	return out, nil
+}
+
+// objectChanges compiles both Sets with comp and lists the objects that differ, in the
+// order Change.Objects documents.
+func objectChanges(comp Compiler, old, new *Set) ([]ObjectChange, error) {
+	before, err := compile(comp, old, "old")
+	if err != nil {
+		return nil, err
+	}
+	after, err := compile(comp, new, "new")
+	if err != nil {
+		return nil, err
+	}
+	previous := make(map[[4]string][]byte, len(before))
+	for _, o := range before {
+		previous[o.id()] = o.yaml
+	}
+	var out []ObjectChange
+	kept := make(map[[4]string]bool, len(after))
+	for _, o := range after {
+		kept[o.id()] = true
+		c := o.change
+		prev, existed := previous[o.id()]
+		switch {
+		case !existed:
+			c.Op = ObjectCreate
+		case bytes.Equal(prev, o.yaml):
+			continue
+		default:
+			c.Op, c.Old = ObjectUpdate, prev
+		}
+		c.New = o.yaml
+		out = append(out, c)
+	}
+	for _, o := range slices.Backward(before) {
+		if !kept[o.id()] {
+			c := o.change
+			c.Op, c.Old = ObjectDelete, o.yaml
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// DiffModels compares the policies and flows of two models (not their objects, which only
+// a backend knows: see Diff) over their merged Universe: the Universe of a model
 // holding both models' policies and DNS services, so that every sample and probe either
 // model needs is present once, with one set of pod addresses and named ports. A pod's
 // namespace labels are those its namespace has in the model judging it, when that model
@@ -321,7 +490,7 @@ func policyChanges(old, new *Model) []PolicyChange {
 		name := policyName(p)
 		after[name] = true
 		o := before[name]
-		if o != nil && reflect.DeepEqual(o, p) {
+		if o != nil && samePolicy(o, p) && old.RolloutStage(o) == new.RolloutStage(p) {
 			continue
 		}
 		applies = append(applies, PolicyChange{Name: name, Old: o, New: p, Stage: new.RolloutStage(p)})
@@ -341,6 +510,15 @@ func policyChanges(old, new *Model) []PolicyChange {
 	return append(applies, removals...)
 }
 
+// samePolicy reports whether a and b say the same, apart from their Isolators: those
+// are policies of their own Model, compared there, and reach a derived policy only
+// through its rollout stage, which policyChanges compares too.
+func samePolicy(a, b *Policy) bool {
+	x, y := *a, *b
+	x.Isolators, y.Isolators = nil, nil
+	return reflect.DeepEqual(&x, &y)
+}
+
 // RolloutStage is the step of a rollout in which a policy's objects are applied. Applying
 // an object that isolates pods before the objects carrying their allows drops the traffic
 // in between (the guide's case 1: default-deny before the DNS and service allows), so:
@@ -350,15 +528,18 @@ func policyChanges(old, new *Model) []PolicyChange {
 //   - StageGuardrail: policies that isolate nothing, only deny (or pass) what they name.
 //     They cut only intended traffic and must be in place before an allow could open it.
 //   - StageAllow: policies that isolate a direction only together with allow rules for
-//     it, for a subset of a namespace's pods (a service, a pod group, the mirrored side of
-//     an edge). Each opens what it names; where its pods are not isolated yet, it isolates
-//     few pods, and the broader policies that also select them come later.
+//     it, for a subset of a namespace's pods (a service, a pod group). Each opens what it
+//     names; where its pods are not isolated yet, it isolates few pods, and the broader
+//     policies that also select them come later.
 //   - StageBroadAllow: the same for all pods of a namespace, cluster-wide pod sets and
 //     nodes: isolating many pods, they follow the narrow allows that select some of them.
 //   - StageDefaultDeny: policies that isolate a direction without any allow rule for it
 //     (explicit default-deny; a tiered policy whose tier drops what its rules leave
 //     undecided). The DNS allowance of an egress default-deny travels in the same object,
 //     so DNS never lags behind. They go last, when every allow is in place.
+//
+// A derived policy (the mirrored side of an edge, where the other end is isolated) takes
+// the stage of the policy whose isolation it opens, so that neither precedes the other.
 //
 // Tier objects, which backends emit for tiered policies, precede all of them.
 type RolloutStage int
@@ -372,26 +553,39 @@ const (
 	StageDefaultDeny
 )
 
-// String names the stage.
+// RolloutStageAnnotation is the annotation that every policy object a backend emits
+// carries, with the String of the object's RolloutStage as its value. Rendered output
+// (YAML, JSON, WriteDir files, gitops.Sync's kustomization) comes in the order of these
+// stages, after the Tiers; WriteDir file names start with the stage's step (10 audit, 20
+// guardrail, 30 allow, 40 broad-allow, 50 default-deny), so that a directory applied
+// with `kubectl apply -f` rolls out in order. An object takes the stage of the policy
+// it carries, except Calico's deny object of an untiered policy (in tier
+// calico.DenyTier): it only denies, so it is a guardrail (or audit, staged).
+const RolloutStageAnnotation = render.RolloutStageAnnotation
+
+// String names the stage: "audit", "guardrail", "allow", "broad-allow" or
+// "default-deny".
 func (s RolloutStage) String() string {
-	switch s {
-	case StageAudit:
-		return "audit"
-	case StageGuardrail:
-		return "guardrail"
-	case StageAllow:
-		return "allow"
-	case StageBroadAllow:
-		return "broad-allow"
-	default:
-		return "default-deny"
+	if s < 0 || int(s) >= len(render.RolloutStages) {
+		return fmt.Sprintf("RolloutStage(%d)", int(s))
 	}
+	return render.RolloutStages[s]
 }
 
 // RolloutStage returns the stage in which p, a policy of m, is applied.
 func (m *Model) RolloutStage(p *Policy) RolloutStage {
 	if p.Mode == Audit {
 		return StageAudit
+	}
+	if len(p.Isolators) > 0 {
+		// A derived policy only reopens, for the edges it mirrors, what its isolators
+		// close. Applied before them, it would isolate its pods without their allows and
+		// DNS; after them, they would cut its edges. So it goes with the first of them.
+		first := StageDefaultDeny
+		for _, q := range p.Isolators {
+			first = min(first, m.RolloutStage(q))
+		}
+		return first
 	}
 	isolates, bare := false, false
 	for _, d := range []Direction{Ingress, Egress} {
@@ -482,6 +676,12 @@ func (c *Change) String() string {
 			fmt.Fprintf(&b, "  %d. %s %s (%s)\n", i+1, p.Kind(), p.Name, p.Stage)
 		}
 	}
+	for _, g := range c.objectGroups() {
+		fmt.Fprintf(&b, "objects (%s):\n", g[0].Backend)
+		for i, o := range g {
+			fmt.Fprintf(&b, "  %d. %s %s%s\n", i+1, o.Op, o.object(), stageSuffix(o.Stage))
+		}
+	}
 	for _, sec := range c.sections() {
 		if len(sec.rows) == 0 {
 			continue
@@ -507,6 +707,16 @@ func (c *Change) Markdown(maxRows int) string {
 			fmt.Fprintf(&b, "| %d | `%s` | %s | %s |\n", i+1, p.Name, p.Kind(), p.Stage)
 		}
 	}
+	for _, g := range c.objectGroups() {
+		fmt.Fprintf(&b, "\n#### Objects (%s)\n\n| Rollout step | Object | Change | Stage |\n|---|---|---|---|\n", g[0].Backend)
+		for i, o := range g {
+			if maxRows > 0 && i == maxRows {
+				fmt.Fprintf(&b, "\n… and %d more rows.\n", len(g)-maxRows)
+				break
+			}
+			fmt.Fprintf(&b, "| %d | `%s` | %s | %s |\n", i+1, o.object(), o.Op, o.Stage)
+		}
+	}
 	for _, sec := range c.sections() {
 		if len(sec.rows) == 0 {
 			continue
@@ -521,6 +731,26 @@ func (c *Change) Markdown(maxRows int) string {
 		}
 	}
 	return b.String()
+}
+
+// objectGroups splits Objects by backend, keeping their order.
+func (c *Change) objectGroups() [][]ObjectChange {
+	var out [][]ObjectChange
+	for i, o := range c.Objects {
+		if i == 0 || o.Backend != c.Objects[i-1].Backend {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], o)
+	}
+	return out
+}
+
+// stageSuffix is " (stage)", or nothing for an object without a stage.
+func stageSuffix(stage string) string {
+	if stage == "" {
+		return ""
+	}
+	return " (" + stage + ")"
 }
 
 // noun returns the singular for one, else the plural ("flows", "policies").

@@ -148,7 +148,7 @@ func TestDiffSmallEdits(t *testing.T) {
 						!(inShop(from) && to.Name == diffKubeDNS && (probe == "UDP/53" || probe == "TCP/53"))
 				})
 			},
-			policies: []string{"added shop/api (allow)", "added shop/namespace-defaults (default-deny)"},
+			policies: []string{"added shop/api (default-deny)", "added shop/namespace-defaults (default-deny)"},
 		},
 		{
 			name: "remove DNS",
@@ -246,11 +246,11 @@ func TestDiffRolloutOrderOfPolicies(t *testing.T) {
 	up := diffMust(t, empty, scenarios.Ecommerce())
 	wantUp := []string{
 		"added block-metadata-access",
+		"added ecommerce/order-service",
 		"added ecommerce/api-gateway",
 		"added ecommerce/inventory-service",
-		"added ecommerce/order-service",
-		"added ecommerce/payment-service",
 		"added ecommerce/namespace-defaults",
+		"added ecommerce/payment-service",
 	}
 	if got := names(up); !reflect.DeepEqual(got, wantUp) {
 		t.Errorf("rollout\ngot  %q\nwant %q", got, wantUp)
@@ -260,11 +260,11 @@ func TestDiffRolloutOrderOfPolicies(t *testing.T) {
 	}
 	down := diffMust(t, scenarios.Ecommerce(), empty)
 	wantDown := []string{
-		"removed ecommerce/namespace-defaults",
 		"removed ecommerce/payment-service",
-		"removed ecommerce/order-service",
+		"removed ecommerce/namespace-defaults",
 		"removed ecommerce/inventory-service",
 		"removed ecommerce/api-gateway",
+		"removed ecommerce/order-service",
 		"removed block-metadata-access",
 	}
 	if got := names(down); !reflect.DeepEqual(got, wantDown) {
@@ -449,5 +449,27 @@ func BenchmarkDiff(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		policy.DiffModels(old, new)
+	}
+}
+
+// TestRolloutStageString checks the names of the stages, which are the values of
+// RolloutStageAnnotation, and of values that are no stage.
+func TestRolloutStageString(t *testing.T) {
+	tests := []struct {
+		stage policy.RolloutStage
+		want  string
+	}{
+		{policy.StageAudit, "audit"},
+		{policy.StageGuardrail, "guardrail"},
+		{policy.StageAllow, "allow"},
+		{policy.StageBroadAllow, "broad-allow"},
+		{policy.StageDefaultDeny, "default-deny"},
+		{policy.StageDefaultDeny + 1, "RolloutStage(5)"},
+		{-1, "RolloutStage(-1)"},
+	}
+	for _, tt := range tests {
+		if got := tt.stage.String(); got != tt.want {
+			t.Errorf("RolloutStage(%d).String() = %q, want %q", int(tt.stage), got, tt.want)
+		}
 	}
 }

@@ -893,15 +893,17 @@ func TestRolloutOrderScenarios(t *testing.T) {
 		"microservice-l4":     {"allow ecommerce/microservice-pattern"},
 		"namespace-isolation": {"broad-allow team-alpha/namespace-isolation"},
 		"tiers":               {"guardrail block-known-threats"},
-		// The guardrail first; the services, which the namespace isolates too, with their
-		// own and their mirrored allows; the namespace's default-deny last.
+		// The guardrail first; order-service with its own allows; the namespace's
+		// default-deny last, with the policies that carry the mirrored sides of
+		// order-service's edges into it: applied earlier, they would isolate
+		// api-gateway's egress without DNS.
 		"ecommerce": {
 			"guardrail block-metadata-access",
-			"allow ecommerce/api-gateway",
-			"allow ecommerce/inventory-service",
 			"allow ecommerce/order-service",
-			"allow ecommerce/payment-service",
+			"default-deny ecommerce/api-gateway",
+			"default-deny ecommerce/inventory-service",
 			"default-deny ecommerce/namespace-defaults",
+			"default-deny ecommerce/payment-service",
 		},
 	}
 	for _, sc := range scenarios.All() {
@@ -932,6 +934,9 @@ func TestRolloutStage(t *testing.T) {
 	s.Pods("shop", "batch", policy.MatchLabels{"role": "batch"}).AllowTo(policy.World()).TCP(443)
 	s.Host("nodes").AllowFrom(policy.CIDR("192.0.2.0/24")).TCP(22)
 	s.Cluster("baseline").AllowFrom(policy.Host())
+	// ops isolates its pods with an allow; gw's side of half's edge is derived from it.
+	s.Namespace("ops").DefaultDeny().AllowSameNamespace()
+	s.Service("half").AllowFrom(policy.ServiceIn("ops", "gw")).TCP(9090)
 	m, err := s.Model()
 	if err != nil {
 		t.Fatal(err)
@@ -943,6 +948,8 @@ func TestRolloutStage(t *testing.T) {
 	// Stages first; within one, namespaced before cluster-wide before host policies.
 	want := []string{
 		"allow batch",
+		"broad-allow gw", // derived: with ops's namespace-defaults, whose isolation it opens
+		"broad-allow namespace-defaults",
 		"broad-allow baseline",
 		"broad-allow nodes",
 		"default-deny half",       // isolates egress without an egress allow

@@ -98,6 +98,9 @@ func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 							target.Isolate = append(target.Isolate, other)
 							sortDirections(target.Isolate)
 						}
+						if target.Derived && !slices.Contains(target.Isolators, q) {
+							target.Isolators = append(target.Isolators, q)
+						}
 						if len(traffic) == 0 {
 							traffic = appendTrafficKey(append(traffic, '|'), r.Ports, r.ICMP)
 						}

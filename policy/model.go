@@ -140,6 +140,10 @@ type Policy struct {
 	// Derived is true for a policy that exists only to carry mirrored rules: the Set never
 	// declared its subject, an isolating policy of the other end called for it.
 	Derived bool
+	// Isolators are, for a derived policy, the policies of the Model whose isolation its
+	// mirrored rules open (usually one); it is rolled out with the first of them (see
+	// Model.RolloutStage).
+	Isolators []*Policy
 }
 
 // Isolates reports whether p isolates its subject in direction d.

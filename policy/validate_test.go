@@ -65,6 +65,11 @@ func TestValidationErrors(t *testing.T) {
 		{name: "invalid annotation key",
 			build: func(s *policy.Set) { s.Service("web").WithAnnotations(map[string]string{"no spaces/ok": "v"}) },
 			want:  []problem{{invalid, web + ".annotations", "no spaces/ok"}}},
+		{name: "reserved annotation",
+			build: func(s *policy.Set) {
+				s.Service("web").WithAnnotations(map[string]string{policy.RolloutStageAnnotation: "allow"})
+			},
+			want: []problem{{forbidden, web + ".annotations[netintent.io/rollout-stage]", nil}}},
 		{name: "invalid cluster policy name",
 			build: func(s *policy.Set) { s.Cluster("Guard").DenyTo(policy.World()) },
 			want:  []problem{{invalid, "cluster[Guard].name", "Guard"}}},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/netintent/netintent"
 	"github.com/netintent/netintent/internal/render"
 )
 
@@ -313,6 +315,118 @@ func TestRoundTrip(t *testing.T) {
 			r := &recorder{TB: t}
 			RoundTrip(r, []byte(tt.manifest), newObject)
 			checkErrs(t, r.errs, tt.wantErrs)
+		})
+	}
+}
+
+// rendered renders its objects in their order, as a Result does once sorted.
+type rendered []render.Object
+
+func (r rendered) Objects() []netintent.Object {
+	out := make([]netintent.Object, len(r))
+	for i, o := range r {
+		out[i] = o
+	}
+	return out
+}
+func (r rendered) YAML() ([]byte, error)                 { return render.YAMLBytes("header", r) }
+func (r rendered) JSON() ([]byte, error)                 { return render.JSONBytes(r) }
+func (r rendered) WriteDir(dir string) ([]string, error) { return render.WriteDir(dir, r, "header") }
+
+func TestRollout(t *testing.T) {
+	np := func(name, stage string) render.Object {
+		o := &networkingv1.NetworkPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}}
+		if stage != "" {
+			o.Annotations = map[string]string{render.RolloutStageAnnotation: stage}
+		}
+		return o
+	}
+	tier := &calicov3.Tier{TypeMeta: metav1.TypeMeta{APIVersion: "projectcalico.org/v3", Kind: "Tier"}, ObjectMeta: metav1.ObjectMeta{Name: "security"}}
+	inOrder := []string{"Tier security", "NetworkPolicy shop/web allow", "NetworkPolicy shop/all default-deny"}
+	tests := []struct {
+		name     string
+		objs     rendered
+		want     []string
+		wantErrs []string // substrings, each of some failure; none means pass
+	}{
+		{name: "in order", objs: rendered{tier, np("web", "allow"), np("all", "default-deny")}, want: inOrder},
+		{
+			name: "default-deny first",
+			objs: rendered{np("all", "default-deny"), tier, np("web", "allow")},
+			want: inOrder,
+			wantErrs: []string{
+				"Objects in the order\nNetworkPolicy shop/all default-deny\nTier security",
+				"YAML documents in the order\nNetworkPolicy shop/all default-deny",
+				"JSON items in the order\nNetworkPolicy shop/all default-deny",
+				"WriteDir files in the order\nNetworkPolicy shop/all default-deny",
+				"Tier security comes after NetworkPolicy shop/all default-deny",
+				"WriteDir file names are not in lexical order:\n50-networkpolicy_shop_all.yaml",
+			},
+		},
+		{
+			name:     "no stage",
+			objs:     rendered{tier, np("web", "")},
+			want:     []string{"Tier security", "NetworkPolicy shop/web"},
+			wantErrs: []string{`NetworkPolicy shop/web has no rollout stage (annotation netintent.io/rollout-stage: "")`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			Rollout(rec, tt.objs, tt.want)
+			if len(tt.wantErrs) == 0 && len(rec.errs) > 0 {
+				t.Errorf("unexpected failures:\n%s", strings.Join(rec.errs, "\n"))
+			}
+			for _, w := range tt.wantErrs {
+				if !slices.ContainsFunc(rec.errs, func(e string) bool { return strings.Contains(e, w) }) {
+					t.Errorf("no failure contains\n%s\nfailures:\n%s", w, strings.Join(rec.errs, "\n"))
+				}
+			}
+		})
+	}
+}
+
+func TestDNSFirst(t *testing.T) {
+	// obj is a NetworkPolicy whose name says what it does to egress: "iso" isolates,
+	// "dns" allows DNS, "all" selects the whole namespace.
+	obj := func(name, stage string) netintent.Object {
+		return &networkingv1.NetworkPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Annotations: map[string]string{render.RolloutStageAnnotation: stage}}}
+	}
+	egress := func(o netintent.Object) (bool, bool, bool) {
+		n := o.GetName()
+		return strings.Contains(n, "iso"), strings.Contains(n, "dns"), strings.Contains(n, "all")
+	}
+	tests := []struct {
+		name    string
+		objs    []netintent.Object
+		wantErr string // empty means pass
+	}{
+		{name: "own allowance", objs: []netintent.Object{obj("iso-dns", "allow")}},
+		{name: "namespace allowance in the same stage", objs: []netintent.Object{obj("iso", "default-deny"), obj("iso-dns-all", "default-deny")}},
+		{name: "namespace allowance earlier", objs: []netintent.Object{obj("iso-dns-all", "broad-allow"), obj("iso", "default-deny")}},
+		{name: "no allowance", objs: []netintent.Object{obj("iso", "allow")}, wantErr: `NetworkPolicy shop/iso isolates egress in stage "allow"`},
+		{
+			name:    "namespace allowance later",
+			objs:    []netintent.Object{obj("iso", "allow"), obj("iso-dns-all", "default-deny")},
+			wantErr: `NetworkPolicy shop/iso isolates egress in stage "allow", before DNS is allowed for its pods`,
+		},
+		{
+			name:    "allowance for some pods only",
+			objs:    []netintent.Object{obj("iso-dns", "allow"), obj("iso", "allow")},
+			wantErr: `NetworkPolicy shop/iso isolates egress`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			DNSFirst(rec, tt.objs, egress)
+			var want []string
+			if tt.wantErr != "" {
+				want = []string{tt.wantErr}
+			}
+			checkErrs(t, rec.errs, want)
 		})
 	}
 }

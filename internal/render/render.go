@@ -43,63 +43,60 @@ import (
 // *unstructured.Unstructured satisfies it too.
 type Object = netintent.Object
 
-// Rank orders kinds for Sort: lower ranks come first. Backends pass their own so that
-// objects others depend on are applied first (a Calico Tier before the policies in it).
-type Rank func(kind string) int
+// RolloutStageAnnotation is the annotation in which the backends record the rollout stage
+// of every policy object they emit (policy.RolloutStageAnnotation; policy.RolloutStage
+// explains the stages). Its values are RolloutStages.
+const RolloutStageAnnotation = "netintent.io/rollout-stage"
 
-// DefaultRank puts Namespace and Tier first, because objects that live in them are rejected
-// when applied before them, and ranks every other kind equally.
-func DefaultRank(kind string) int {
-	switch kind {
+// RolloutStages are the values of RolloutStageAnnotation in rollout order: the names of
+// policy.RolloutStage's constants, which policy takes from here because this package
+// orders by them and cannot import policy.
+var RolloutStages = [...]string{"audit", "guardrail", "allow", "broad-allow", "default-deny"}
+
+// step is the place of obj in a rollout, the two digits that start its file name:
+//
+//   - 00: Namespace and Tier, which the objects living in them need, as they are rejected
+//     when applied before;
+//   - 10, 20, 30, 40, 50: objects whose RolloutStageAnnotation names a stage, in the
+//     order of RolloutStages (10 audit, 20 guardrail, 30 allow, 40 broad-allow, 50
+//     default-deny);
+//   - 90: every other object. An object netintent did not classify may isolate pods (a
+//     hand-written default-deny, say), so it follows every stage rather than precede the
+//     allows; objects that isolate nothing lose nothing by coming last.
+//
+// The gaps let a stage added later take a number without renumbering the others' files.
+func step(obj Object) int {
+	switch obj.GetObjectKind().GroupVersionKind().Kind {
 	case "Namespace", "Tier":
 		return 0
 	}
-	return 1
+	if stage, ok := obj.GetAnnotations()[RolloutStageAnnotation]; ok {
+		for i, s := range RolloutStages {
+			if s == stage {
+				return 10 * (i + 1)
+			}
+		}
+	}
+	return 90
 }
 
-// Sort orders objs in place by rank (DefaultRank if rank is nil), then cluster-scoped
-// before namespaced objects, then by kind, apiVersion, namespace and name. The order depends
-// only on these keys, not on the input order, so output is stable however the objects were
-// collected (map iteration, concurrent compilation).
-func Sort(objs []Object, rank Rank) {
-	if rank == nil {
-		rank = DefaultRank
-	}
+// Sort orders objs in place in rollout order: by step, then by the rest of the file name
+// Files gives each object (lower-cased kind, namespace, name), then by apiVersion, which
+// tells apart the same kind in two API groups. So the order of the objects is the lexical
+// order of their file names, the order in which `kubectl apply -f dir/` applies a
+// directory. It depends only on the objects, not on the input order, so output is stable
+// however the objects were collected (map iteration, concurrent compilation).
+func Sort(objs []Object) {
 	type keyed struct {
-		rank                              int
-		namespaced                        bool
-		kind, apiVersion, namespace, name string
-		obj                               Object
+		file, apiVersion string
+		obj              Object
 	}
 	keys := make([]keyed, len(objs))
 	for i, obj := range objs {
-		apiVersion, kind := obj.GetObjectKind().GroupVersionKind().ToAPIVersionAndKind()
-		keys[i] = keyed{
-			rank:       rank(kind),
-			namespaced: obj.GetNamespace() != "",
-			kind:       kind,
-			apiVersion: apiVersion,
-			namespace:  obj.GetNamespace(),
-			name:       obj.GetName(),
-			obj:        obj,
-		}
+		keys[i] = keyed{file: rawFileName(obj), apiVersion: obj.GetObjectKind().GroupVersionKind().GroupVersion().String(), obj: obj}
 	}
 	slices.SortStableFunc(keys, func(a, b keyed) int {
-		if c := cmp.Compare(a.rank, b.rank); c != 0 {
-			return c
-		}
-		if a.namespaced != b.namespaced {
-			if a.namespaced {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Or(
-			strings.Compare(a.kind, b.kind),
-			strings.Compare(a.apiVersion, b.apiVersion),
-			strings.Compare(a.namespace, b.namespace),
-			strings.Compare(a.name, b.name),
-		)
+		return cmp.Or(strings.Compare(a.file, b.file), strings.Compare(a.apiVersion, b.apiVersion))
 	})
 	for i, k := range keys {
 		objs[i] = k.obj
@@ -251,19 +248,25 @@ func jsonReference(w io.Writer, objs []Object) error {
 
 // File is one object rendered for a directory of manifests: its file name and contents.
 type File struct {
-	// Name is <kind>_<namespace>_<name>.yaml, or <kind>_<name>.yaml for a cluster-scoped
-	// object, with kind lower-cased (see WriteDir).
+	// Name is <step>-<kind>_<namespace>_<name>.yaml, or <step>-<kind>_<name>.yaml for a
+	// cluster-scoped object (see Files).
 	Name string
 	// Data is the YAML document Marshal gives, preceded by the header as in YAML.
 	Data []byte
 }
 
 // Files renders each object as the file WriteDir writes for it, in the order of objs,
-// without touching the file system. File names are <kind>_<namespace>_<name>.yaml, or
-// <kind>_<name>.yaml for cluster-scoped objects, with kind lower-cased; "_" cannot occur in
-// Kubernetes names, so distinct objects never share a file. Objects whose names are not
-// lower-case DNS names, or two objects mapping to one file (the same kind in two API
-// groups), are an error.
+// without touching the file system. File names are <step>-<kind>_<namespace>_<name>.yaml,
+// or <step>-<kind>_<name>.yaml for cluster-scoped objects, with kind lower-cased and step
+// the two digits of the object's rollout step (00 Namespace and Tier; 10 audit, 20
+// guardrail, 30 allow, 40 broad-allow, 50 default-deny, after RolloutStageAnnotation; 90
+// the rest): 00-tier_security.yaml, 30-networkpolicy_shop_api.yaml,
+// 50-networkpolicy_shop_namespace-defaults.yaml. The lexical order of the names is the
+// order of Sort, so `kubectl apply -f dir/`, which applies a directory's files in lexical
+// order, rolls them out in order; and a name changes only when its object moves to
+// another stage, not when others come or go. "_" cannot occur in Kubernetes names, so
+// distinct objects never share a file. Objects whose names are not lower-case DNS names,
+// or two objects mapping to one file (the same kind in two API groups), are an error.
 func Files(objs []Object, header string) ([]File, error) {
 	prefix := comment(header)
 	c := yamlConverters.Get().(*yamlConverter)
@@ -368,7 +371,8 @@ func checkTypeMeta(obj Object) error {
 	return nil
 }
 
-// fileName is the WriteDir file name of obj.
+// fileName is the WriteDir file name of obj, or an error if a part of it is not safe in
+// a file name.
 func fileName(obj Object) (string, error) {
 	if err := checkTypeMeta(obj); err != nil {
 		return "", err
@@ -377,13 +381,28 @@ func fileName(obj Object) (string, error) {
 	if ns := obj.GetNamespace(); ns != "" {
 		parts = append(parts, ns)
 	}
-	parts = append(parts, obj.GetName())
-	for _, p := range parts {
+	for _, p := range append(parts, obj.GetName()) {
 		if !fileSafe(p) {
 			return "", fmt.Errorf("render: %s: %q is not a lower-case DNS name, so it cannot be part of a file name", describe(obj), p)
 		}
 	}
-	return strings.Join(parts, "_") + ".yaml", nil
+	return rawFileName(obj), nil
+}
+
+// rawFileName is the file name of obj, whether or not its parts are safe in one: Sort
+// orders by it.
+func rawFileName(obj Object) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%02d-", step(obj))
+	b.WriteString(strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind))
+	if ns := obj.GetNamespace(); ns != "" {
+		b.WriteString("_")
+		b.WriteString(ns)
+	}
+	b.WriteString("_")
+	b.WriteString(obj.GetName())
+	b.WriteString(".yaml")
+	return b.String()
 }
 
 // fileSafe reports whether s is non-empty and uses only the characters of DNS subdomain

@@ -155,69 +155,124 @@ func ids(objs []render.Object) []string {
 	return out
 }
 
-// sorted returns the fixtures in DefaultRank order.
+// sorted returns the fixtures in rollout order.
 func sorted(t testing.TB) []render.Object {
 	objs := fixtures(t)
-	render.Sort(objs, nil)
+	render.Sort(objs)
 	return objs
 }
 
+// staged returns a Kubernetes NetworkPolicy (a CiliumClusterwideNetworkPolicy without
+// namespace) whose RolloutStageAnnotation is stage, or that has none if stage is empty.
+func staged(namespace, name, stage string) render.Object {
+	meta := metav1.ObjectMeta{Name: name, Namespace: namespace}
+	if stage != "" {
+		meta.Annotations = map[string]string{render.RolloutStageAnnotation: stage}
+	}
+	if namespace == "" {
+		return &ciliumv2.CiliumClusterwideNetworkPolicy{
+			TypeMeta: metav1.TypeMeta{APIVersion: "cilium.io/v2", Kind: "CiliumClusterwideNetworkPolicy"}, ObjectMeta: meta}
+	}
+	return &networkingv1.NetworkPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}, ObjectMeta: meta}
+}
+
+// TestSort checks the rollout order, whatever the input order, and that it is the
+// lexical order of the objects' file names.
 func TestSort(t *testing.T) {
 	tests := []struct {
 		name string
-		rank render.Rank
+		objs func(testing.TB) []render.Object
 		want []string
 	}{
 		{
-			name: "default rank",
-			rank: nil,
+			name: "objects without stages",
+			objs: fixtures,
 			want: []string{
 				"Namespace /ecommerce",
 				"Tier.projectcalico.org /security",
 				"CiliumClusterwideNetworkPolicy.cilium.io /deny-imds",
-				"GlobalNetworkPolicy.projectcalico.org /security.deny-imds",
 				"CiliumNetworkPolicy.cilium.io ecommerce/order-service",
+				"GlobalNetworkPolicy.projectcalico.org /security.deny-imds",
+				"NetworkPolicy.projectcalico.org ecommerce/allow-api",
 				"NetworkPolicy.networking.k8s.io ecommerce/order-service",
 				"NetworkPolicy.networking.k8s.io payments/default-deny",
-				"NetworkPolicy.projectcalico.org ecommerce/allow-api",
 			},
 		},
 		{
-			name: "backend rank",
-			rank: func(kind string) int {
-				switch kind {
-				case "NetworkPolicy":
-					return 0
-				case "Tier":
-					return 1
+			name: "stages",
+			objs: func(t testing.TB) []render.Object {
+				var tierAndNamespace []render.Object
+				for _, o := range fixtures(t) {
+					if k := o.GetObjectKind().GroupVersionKind().Kind; k == "Tier" || k == "Namespace" {
+						tierAndNamespace = append(tierAndNamespace, o)
+					}
 				}
-				return 2
+				return append(tierAndNamespace,
+					staged("shop", "namespace-defaults", "default-deny"),
+					staged("shop", "web", "allow"),
+					staged("shop", "pods", "broad-allow"),
+					staged("", "guard", "guardrail"),
+					staged("shop", "trial", "audit"),
+					staged("shop", "hand-made", ""),
+					staged("shop", "typo", "allowed"), // not a stage: as if it had none
+				)
 			},
 			want: []string{
-				"NetworkPolicy.networking.k8s.io ecommerce/order-service",
-				"NetworkPolicy.networking.k8s.io payments/default-deny",
-				"NetworkPolicy.projectcalico.org ecommerce/allow-api",
-				"Tier.projectcalico.org /security",
-				"CiliumClusterwideNetworkPolicy.cilium.io /deny-imds",
-				"GlobalNetworkPolicy.projectcalico.org /security.deny-imds",
 				"Namespace /ecommerce",
-				"CiliumNetworkPolicy.cilium.io ecommerce/order-service",
+				"Tier.projectcalico.org /security",
+				"NetworkPolicy.networking.k8s.io shop/trial",
+				"CiliumClusterwideNetworkPolicy.cilium.io /guard",
+				"NetworkPolicy.networking.k8s.io shop/web",
+				"NetworkPolicy.networking.k8s.io shop/pods",
+				"NetworkPolicy.networking.k8s.io shop/namespace-defaults",
+				"NetworkPolicy.networking.k8s.io shop/hand-made",
+				"NetworkPolicy.networking.k8s.io shop/typo",
+			},
+		},
+		{
+			// Compared field by field, shop would precede shop-prod and a precede a-b;
+			// their file names sort the other way ('-' < '_' < '.'), and the order
+			// follows the names.
+			name: "names that prefix others",
+			objs: func(testing.TB) []render.Object {
+				return []render.Object{
+					staged("shop", "a", "allow"), staged("shop", "a-b", "allow"),
+					staged("shop-prod", "a", "allow"), staged("", "a", "allow"), staged("", "a.b", "allow"),
+				}
+			},
+			want: []string{
+				"CiliumClusterwideNetworkPolicy.cilium.io /a.b",
+				"CiliumClusterwideNetworkPolicy.cilium.io /a",
+				"NetworkPolicy.networking.k8s.io shop-prod/a",
+				"NetworkPolicy.networking.k8s.io shop/a-b",
+				"NetworkPolicy.networking.k8s.io shop/a",
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))
-			objs := fixtures(t)
+			objs := tt.objs(t)
 			for i := range 20 {
 				rng.Shuffle(len(objs), func(i, j int) { objs[i], objs[j] = objs[j], objs[i] })
 				if i == 0 {
 					slices.Reverse(objs)
 				}
-				render.Sort(objs, tt.rank)
+				render.Sort(objs)
 				if got := ids(objs); !slices.Equal(got, tt.want) {
 					t.Fatalf("shuffle %d: order\n%s\nwant\n%s", i, strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 				}
+			}
+			files, err := render.Files(objs, header)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := make([]string, len(files))
+			for i, f := range files {
+				names[i] = f.Name
+			}
+			if !slices.IsSorted(names) {
+				t.Errorf("file names are not in lexical order:\n%s", strings.Join(names, "\n"))
 			}
 		})
 	}
@@ -401,14 +456,14 @@ func TestWriteDir(t *testing.T) {
 		names = append(names, strings.TrimPrefix(p, dir+string(filepath.Separator)))
 	}
 	want := []string{
-		"namespace_ecommerce.yaml",
-		"tier_security.yaml",
-		"ciliumclusterwidenetworkpolicy_deny-imds.yaml",
-		"globalnetworkpolicy_security.deny-imds.yaml",
-		"ciliumnetworkpolicy_ecommerce_order-service.yaml",
-		"networkpolicy_ecommerce_order-service.yaml",
-		"networkpolicy_payments_default-deny.yaml",
-		"networkpolicy_ecommerce_allow-api.yaml",
+		"00-namespace_ecommerce.yaml",
+		"00-tier_security.yaml",
+		"90-ciliumclusterwidenetworkpolicy_deny-imds.yaml",
+		"90-ciliumnetworkpolicy_ecommerce_order-service.yaml",
+		"90-globalnetworkpolicy_security.deny-imds.yaml",
+		"90-networkpolicy_ecommerce_allow-api.yaml",
+		"90-networkpolicy_ecommerce_order-service.yaml",
+		"90-networkpolicy_payments_default-deny.yaml",
 	}
 	if !slices.Equal(names, want) {
 		t.Fatalf("files\n%s\nwant\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
@@ -476,7 +531,7 @@ func TestWriteDirErrors(t *testing.T) {
 		{
 			name:    "same kind in two groups",
 			objs:    []render.Object{np("networking.k8s.io/v1", "a", "x"), np("projectcalico.org/v3", "a", "x")},
-			wantErr: "NetworkPolicy a/x and NetworkPolicy a/x would both be written to networkpolicy_a_x.yaml",
+			wantErr: "NetworkPolicy a/x and NetworkPolicy a/x would both be written to 90-networkpolicy_a_x.yaml",
 		},
 		{
 			name:    "name not a DNS name",

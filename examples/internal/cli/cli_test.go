@@ -27,7 +27,7 @@ func TestRun(t *testing.T) {
 		{args: []string{"-backend", "k8snp"}, code: 1, stderr: "k8snp: 2 intent(s) cannot be expressed exactly"},
 		{args: []string{"-backend", "calico", "-format", "json"}, code: 1, stderr: "calico.ApplicationLayerPolicy()"},
 		{args: []string{"-backend", "cilium", "-format", "json"}, code: 0, jsonOutput: true},
-		{args: []string{"-backend", "cilium", "-out", dir}, code: 0, stdout: filepath.Join(dir, "ciliumclusterwidenetworkpolicy_block-metadata-access.yaml")},
+		{args: []string{"-backend", "cilium", "-out", dir}, code: 0, stdout: filepath.Join(dir, "20-ciliumclusterwidenetworkpolicy_block-metadata-access.yaml")},
 		{args: []string{"-backend", "nope"}, code: 1, stderr: `unknown backend "nope"`},
 		{args: []string{"-format", "xml", "-backend", "cilium"}, code: 2, stderr: `unknown format "xml"`},
 		{args: []string{"-bogus"}, code: 2, stderr: "flag provided but not defined"},
