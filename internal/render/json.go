@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -35,6 +36,8 @@ type jsonConverter struct {
 	objectEncoder
 	t tree
 }
+
+var jsonConverters = sync.Pool{New: func() any { return new(jsonConverter) }}
 
 // appendItem appends obj as an item of the List, indented at depth 2, or reports false if
 // the fast path does not apply to it.

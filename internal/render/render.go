@@ -162,20 +162,52 @@ func marshalReference(obj Object) ([]byte, error) {
 // "# ", and an empty header writes none. Nothing is written if any object fails to render,
 // so a failed run never leaves a truncated manifest behind.
 func YAML(w io.Writer, header string, objs []Object) error {
-	c := yamlConverters.Get().(*yamlConverter)
-	defer yamlConverters.Put(c)
-	buf := []byte(comment(header))
-	for i, obj := range objs {
+	parts, err := yamlParts(header, objs)
+	if err != nil {
+		return err
+	}
+	return writeParts(w, parts)
+}
+
+// yamlParts renders the stream YAML writes, in parts to be written one after the other.
+func yamlParts(header string, objs []Object) ([][]byte, error) {
+	chunks, _, err := appendChunks(&yamlConverters, len(objs), func(c *yamlConverter, dst []byte, i int) ([]byte, bool, error) {
 		if i > 0 {
-			buf = append(buf, "---\n"...)
+			dst = append(dst, "---\n"...)
 		}
-		var err error
-		if buf, err = c.appendObject(buf, obj); err != nil {
+		out, err := c.appendObject(dst, objs[i])
+		return out, err != nil, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	parts := make([][]byte, 0, 1+len(chunks))
+	parts = append(parts, []byte(comment(header)))
+	for _, ch := range chunks {
+		parts = append(parts, ch.buf)
+	}
+	return parts, nil
+}
+
+// writeParts writes the parts to w in order.
+func writeParts(w io.Writer, parts [][]byte) error {
+	for _, p := range parts {
+		if len(p) == 0 {
+			continue
+		}
+		if _, err := w.Write(p); err != nil {
 			return err
 		}
 	}
-	_, err := w.Write(buf)
-	return err
+	return nil
+}
+
+// joinParts is the parts in one slice, allocated once at its final size.
+func joinParts(parts [][]byte) []byte {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return bytes.Join(parts, nil)
 }
 
 // comment formats text as the YAML comment block that starts every rendered file.
@@ -200,27 +232,46 @@ func comment(text string) string {
 // json use for several objects. Object keys are sorted; HTML characters are not escaped, so
 // Calico selectors read `&&` rather than `\u0026\u0026`.
 func JSON(w io.Writer, objs []Object) error {
-	var c jsonConverter
-	buf := []byte("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [")
-	for i, obj := range objs {
-		if err := checkTypeMeta(obj); err != nil {
-			return err
+	parts, err := jsonParts(objs)
+	if err != nil {
+		return err
+	}
+	return writeParts(w, parts)
+}
+
+// jsonParts renders the List JSON writes, in parts to be written one after the other: by
+// the fast path, or, if an object is outside it, all by the reference renderer.
+func jsonParts(objs []Object) ([][]byte, error) {
+	chunks, stopped, err := appendChunks(&jsonConverters, len(objs), func(c *jsonConverter, dst []byte, i int) ([]byte, bool, error) {
+		if err := checkTypeMeta(objs[i]); err != nil {
+			return dst, true, err
 		}
 		if i > 0 {
-			buf = append(buf, ',')
+			dst = append(dst, ',')
 		}
-		buf = appendNewline(buf, 2)
-		var ok bool
-		if buf, ok = c.appendItem(buf, obj); !ok {
-			return jsonReference(w, objs)
+		out, ok := c.appendItem(appendNewline(dst, 2), objs[i])
+		return out, !ok, nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case stopped >= 0:
+		var ref bytes.Buffer
+		if err := jsonReference(&ref, objs); err != nil {
+			return nil, err
 		}
+		return [][]byte{ref.Bytes()}, nil
 	}
+	parts := make([][]byte, 0, 2+len(chunks))
+	parts = append(parts, []byte("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": ["))
+	for _, ch := range chunks {
+		parts = append(parts, ch.buf)
+	}
+	var tail []byte
 	if len(objs) > 0 {
-		buf = appendNewline(buf, 1)
+		tail = appendNewline(tail, 1)
 	}
-	buf = append(buf, "]\n}\n"...)
-	_, err := w.Write(buf)
-	return err
+	return append(parts, append(tail, "]\n}\n"...)), nil
 }
 
 // jsonReference is the reference renderer of JSON, through map[string]any. JSON uses it when
@@ -265,25 +316,43 @@ type File struct {
 // lower-case DNS names, or two objects mapping to one file (the same kind in two API
 // groups), are an error.
 func Files(objs []Object, header string) ([]File, error) {
-	prefix := comment(header)
-	c := yamlConverters.Get().(*yamlConverter)
-	defer yamlConverters.Put(c)
 	files := make([]File, len(objs))
 	owner := make(map[string]Object, len(objs))
+	// Name the files first; objects from the first that cannot be named on are not rendered,
+	// but an object before it that fails to render is the error, as it comes first.
+	named, nameErr := len(objs), error(nil)
 	for i, obj := range objs {
 		name, err := fileName(obj)
-		if err != nil {
-			return nil, err
+		if prev, ok := owner[name]; ok && err == nil {
+			err = fmt.Errorf("render: %s and %s would both be written to %s", describe(prev), describe(obj), name)
 		}
-		if prev, ok := owner[name]; ok {
-			return nil, fmt.Errorf("render: %s and %s would both be written to %s", describe(prev), describe(obj), name)
+		if err != nil {
+			named, nameErr = i, err
+			break
 		}
 		owner[name] = obj
-		data, err := c.appendObject([]byte(prefix), obj)
-		if err != nil {
-			return nil, err
+		files[i].Name = name
+	}
+	prefix := comment(header)
+	ends := make([]int, named) // where each file's data ends in its chunk
+	chunks, _, err := appendChunks(&yamlConverters, named, func(c *yamlConverter, dst []byte, i int) ([]byte, bool, error) {
+		out, err := c.appendObject(append(dst, prefix...), objs[i])
+		ends[i] = len(out)
+		return out, err != nil, err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case nameErr != nil:
+		return nil, nameErr
+	}
+	for _, ch := range chunks {
+		start := 0
+		for i := ch.first; i < ch.end; i++ {
+			// Capped, so that appending to one file's data never overwrites the next.
+			files[i].Data = ch.buf[start:ends[i]:ends[i]]
+			start = ends[i]
 		}
-		files[i] = File{Name: name, Data: data}
 	}
 	return files, nil
 }
@@ -414,20 +483,20 @@ func describe(obj Object) string {
 
 // YAMLBytes is YAML into a new byte slice.
 func YAMLBytes(header string, objs []Object) ([]byte, error) {
-	var b bytes.Buffer
-	if err := YAML(&b, header, objs); err != nil {
+	parts, err := yamlParts(header, objs)
+	if err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return joinParts(parts), nil
 }
 
 // JSONBytes is JSON into a new byte slice.
 func JSONBytes(objs []Object) ([]byte, error) {
-	var b bytes.Buffer
-	if err := JSON(&b, objs); err != nil {
+	parts, err := jsonParts(objs)
+	if err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return joinParts(parts), nil
 }
 
 // UnstructuredAll converts every object with Unstructured, keeping their order.
