@@ -130,12 +130,11 @@ func (c *yamlConverter) appendFast(dst []byte, obj Object) ([]byte, bool) {
 	if checkTypeMeta(obj) != nil {
 		return dst, false
 	}
-	j, ok := c.encode(obj)
-	if !ok || !c.parse(j) || c.t.nodes[0].kind != kindObject {
+	if !c.load(&c.t, obj) || c.t.nodes[0].kind != kindObject || !c.sort() {
 		return dst, false
 	}
 	c.t.stripNoise(0)
-	return c.emit(slices.Grow(dst, len(j))), true
+	return c.emit(dst), true
 }
 
 // marshalReference is the reference renderer of Marshal: sigs.k8s.io/yaml's conversion of

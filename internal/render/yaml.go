@@ -60,7 +60,13 @@ var yamlConverters = sync.Pool{New: func() any { return new(yamlConverter) }}
 // every object's keys as yaml.v2 does. It reports false when the document is outside what
 // the fast path reproduces with certainty.
 func (c *yamlConverter) parse(j []byte) bool {
-	return c.t.parse(j) && c.t.sortMembers(c.t.yamlCompare, c.t.yamlOrdered)
+	return c.t.parse(j) && c.sort()
+}
+
+// sort sorts every object's keys of the tree as yaml.v2 does, and reports false when their
+// order is not certain (yamlOrdered).
+func (c *yamlConverter) sort() bool {
+	return c.t.sortMembers(c.t.yamlCompare, c.t.yamlOrdered)
 }
 
 // emit appends the parsed document to dst as a YAML document, as yaml.v2's Marshal writes it.
