@@ -1,6 +1,7 @@
 package render
 
 import (
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -58,7 +59,7 @@ func appendChunks[C any](pool *sync.Pool, n int, f appendFunc[C]) (chunks []chun
 				return
 			}
 			ch := &chunks[k]
-			buf := make([]byte, 0, perItem*(ch.end-ch.first))
+			buf := chunkBuffer(perItem * (ch.end - ch.first))
 			stops[k] = -1
 			for i := ch.first; i < ch.end; i++ {
 				var stop bool
@@ -103,11 +104,70 @@ func appendChunks[C any](pool *sync.Pool, n int, f appendFunc[C]) (chunks []chun
 	return chunks, -1, nil
 }
 
-// size is the total length of the chunks' bytes.
-func size(chunks []chunk) int {
-	n := 0
-	for _, ch := range chunks {
+// chunkBuffers holds the buffers of chunks that have been written or copied, for the
+// next call to reuse: rendering 20,000 objects fills tens of megabytes of them.
+var chunkBuffers sync.Pool // of *[]byte
+
+// chunkBuffer returns an empty buffer, with room for size bytes if it is new.
+func chunkBuffer(size int) []byte {
+	if b, ok := chunkBuffers.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+// output is a rendering: head, the chunks' bytes, then tail.
+type output struct {
+	head   []byte
+	chunks []chunk
+	tail   []byte
+}
+
+// write writes the output to w, and then recycles the chunks' buffers.
+func (o output) write(w io.Writer) error {
+	defer o.recycle()
+	if err := writeNonEmpty(w, o.head); err != nil {
+		return err
+	}
+	for _, ch := range o.chunks {
+		if err := writeNonEmpty(w, ch.buf); err != nil {
+			return err
+		}
+	}
+	return writeNonEmpty(w, o.tail)
+}
+
+func writeNonEmpty(w io.Writer, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// bytes returns the output in one slice, allocated at its final size, and recycles the
+// chunks' buffers.
+func (o output) bytes() []byte {
+	if len(o.chunks) == 0 && len(o.tail) == 0 {
+		return o.head
+	}
+	n := len(o.head) + len(o.tail)
+	for _, ch := range o.chunks {
 		n += len(ch.buf)
 	}
-	return n
+	b := make([]byte, 0, n)
+	b = append(b, o.head...)
+	for _, ch := range o.chunks {
+		b = append(b, ch.buf...)
+	}
+	o.recycle()
+	return append(b, o.tail...)
+}
+
+// recycle puts the chunks' buffers in chunkBuffers; the chunks must not be used after.
+func (o output) recycle() {
+	for _, ch := range o.chunks {
+		b := ch.buf[:0]
+		chunkBuffers.Put(&b)
+	}
 }

@@ -161,15 +161,15 @@ func marshalReference(obj Object) ([]byte, error) {
 // "# ", and an empty header writes none. Nothing is written if any object fails to render,
 // so a failed run never leaves a truncated manifest behind.
 func YAML(w io.Writer, header string, objs []Object) error {
-	parts, err := yamlParts(header, objs)
+	out, err := yamlOutput(header, objs)
 	if err != nil {
 		return err
 	}
-	return writeParts(w, parts)
+	return out.write(w)
 }
 
-// yamlParts renders the stream YAML writes, in parts to be written one after the other.
-func yamlParts(header string, objs []Object) ([][]byte, error) {
+// yamlOutput renders the stream YAML writes.
+func yamlOutput(header string, objs []Object) (output, error) {
 	chunks, _, err := appendChunks(&yamlConverters, len(objs), func(c *yamlConverter, dst []byte, i int) ([]byte, bool, error) {
 		if i > 0 {
 			dst = append(dst, "---\n"...)
@@ -178,35 +178,9 @@ func yamlParts(header string, objs []Object) ([][]byte, error) {
 		return out, err != nil, err
 	})
 	if err != nil {
-		return nil, err
+		return output{}, err
 	}
-	parts := make([][]byte, 0, 1+len(chunks))
-	parts = append(parts, []byte(comment(header)))
-	for _, ch := range chunks {
-		parts = append(parts, ch.buf)
-	}
-	return parts, nil
-}
-
-// writeParts writes the parts to w in order.
-func writeParts(w io.Writer, parts [][]byte) error {
-	for _, p := range parts {
-		if len(p) == 0 {
-			continue
-		}
-		if _, err := w.Write(p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// joinParts is the parts in one slice, allocated once at its final size.
-func joinParts(parts [][]byte) []byte {
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return bytes.Join(parts, nil)
+	return output{head: []byte(comment(header)), chunks: chunks}, nil
 }
 
 // comment formats text as the YAML comment block that starts every rendered file.
@@ -231,16 +205,16 @@ func comment(text string) string {
 // json use for several objects. Object keys are sorted; HTML characters are not escaped, so
 // Calico selectors read `&&` rather than `\u0026\u0026`.
 func JSON(w io.Writer, objs []Object) error {
-	parts, err := jsonParts(objs)
+	out, err := jsonOutput(objs)
 	if err != nil {
 		return err
 	}
-	return writeParts(w, parts)
+	return out.write(w)
 }
 
-// jsonParts renders the List JSON writes, in parts to be written one after the other: by
-// the fast path, or, if an object is outside it, all by the reference renderer.
-func jsonParts(objs []Object) ([][]byte, error) {
+// jsonOutput renders the List JSON writes: by the fast path, or, if an object is outside
+// it, all by the reference renderer.
+func jsonOutput(objs []Object) (output, error) {
 	chunks, stopped, err := appendChunks(&jsonConverters, len(objs), func(c *jsonConverter, dst []byte, i int) ([]byte, bool, error) {
 		if err := checkTypeMeta(objs[i]); err != nil {
 			return dst, true, err
@@ -253,24 +227,23 @@ func jsonParts(objs []Object) ([][]byte, error) {
 	})
 	switch {
 	case err != nil:
-		return nil, err
+		return output{}, err
 	case stopped >= 0:
 		var ref bytes.Buffer
 		if err := jsonReference(&ref, objs); err != nil {
-			return nil, err
+			return output{}, err
 		}
-		return [][]byte{ref.Bytes()}, nil
-	}
-	parts := make([][]byte, 0, 2+len(chunks))
-	parts = append(parts, []byte("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": ["))
-	for _, ch := range chunks {
-		parts = append(parts, ch.buf)
+		return output{head: ref.Bytes()}, nil
 	}
 	var tail []byte
 	if len(objs) > 0 {
 		tail = appendNewline(tail, 1)
 	}
-	return append(parts, append(tail, "]\n}\n"...)), nil
+	return output{
+		head:   []byte("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": ["),
+		chunks: chunks,
+		tail:   append(tail, "]\n}\n"...),
+	}, nil
 }
 
 // jsonReference is the reference renderer of JSON, through map[string]any. JSON uses it when
@@ -482,20 +455,20 @@ func describe(obj Object) string {
 
 // YAMLBytes is YAML into a new byte slice.
 func YAMLBytes(header string, objs []Object) ([]byte, error) {
-	parts, err := yamlParts(header, objs)
+	out, err := yamlOutput(header, objs)
 	if err != nil {
 		return nil, err
 	}
-	return joinParts(parts), nil
+	return out.bytes(), nil
 }
 
 // JSONBytes is JSON into a new byte slice.
 func JSONBytes(objs []Object) ([]byte, error) {
-	parts, err := jsonParts(objs)
+	out, err := jsonOutput(objs)
 	if err != nil {
 		return nil, err
 	}
-	return joinParts(parts), nil
+	return out.bytes(), nil
 }
 
 // UnstructuredAll converts every object with Unstructured, keeping their order.
