@@ -75,7 +75,10 @@ type plan struct {
 
 // fieldPlan is a field of a struct as encoding/json's typeFields finds it.
 type fieldPlan struct {
-	name                string
+	name string
+	// plainKey: yaml.v2 writes name as a plain simple key. The emitter then skips analyzing
+	// it for every object, which field names would otherwise cost as much as values.
+	plainKey            bool
 	index               []int // through embedded structs
 	omitEmpty, omitZero bool
 	isZero              func(reflect.Value) bool // the type's IsZero method, for omitzero
@@ -246,6 +249,7 @@ func structFields(t reflect.Type, made map[reflect.Type]*plan) []fieldPlan {
 					name = sf.Name
 				}
 				fp.name, fp.index, fp.plan = name, index, makePlan(sf.Type, made)
+				fp.plainKey = plainKey(name)
 				fp.omitEmpty, fp.omitZero = hasOption(opts, "omitempty"), hasOption(opts, "omitzero")
 				if hasOption(opts, "string") && quotable(ft.Kind()) {
 					fp.plan = new(plan) // the `string` option: unsupported
@@ -299,6 +303,14 @@ func structFields(t reflect.Type, made map[reflect.Type]*plan) []fieldPlan {
 	// order keeps build's output in the order of the JSON text, which helps debugging.
 	slices.SortFunc(out, func(a, b fieldPlan) int { return slices.Compare(a.index, b.index) })
 	return out
+}
+
+// plainKey reports whether the emitter writes name, as an object key, as a plain simple
+// key: what yamlConverter.node finds by analyzing it.
+func plainKey(name string) bool {
+	var e yamlEmitter
+	e.analyzeScalar([]byte(name))
+	return !e.multiline && e.blockPlainAllowed && len(name) <= 128 && stringStyle([]byte(name)) == stylePlain
 }
 
 // validTag is encoding/json's isValidTag: names with other characters are ignored.
@@ -632,6 +644,7 @@ fields:
 		if !ok {
 			return 0, false
 		}
+		t.nodes[key].plainKey = f.plainKey
 		val, ok := t.encode(fv, f.plan, depth)
 		if !ok {
 			return 0, false

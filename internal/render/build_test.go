@@ -138,6 +138,23 @@ type (
 		ProtocolPtr    *numorstring.Protocol
 	}
 
+	// fieldNames has field names that YAML quotes, or writes as complex keys.
+	fieldNames struct {
+		On     string `json:"on"`
+		True   string `json:"true"`
+		One    string `json:"1"`
+		Merge  string `json:"<<"`
+		Colon  string `json:"a: b"`
+		Hash   string `json:"#x"`
+		Dash   string `json:"- x"`
+		Tilde  string `json:"~"`
+		Space  string `json:"a b"`
+		Date   string `json:"2001-01-01"`
+		Long   string `json:"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"`
+		Accent string `json:"é"`
+		Plain  string `json:"plain"`
+	}
+
 	recursive struct {
 		Name     string
 		Children []*recursive `json:",omitempty"`
@@ -209,6 +226,7 @@ func TestBuildIsParse(t *testing.T) {
 		{"key of 1023 characters with escapes", map[string]int{strings.Repeat("<", 170) + "abc": 1}, false},
 		{"unstructured", &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}, true},
 		{"nil", nil, false},
+		{"keys", &fieldNames{On: "on", Long: "long"}, true},
 	}
 	for _, s := range []string{"plain", "", "<&>", "tab\t", "nul\x00", "esc\x1b", "nbsp\u00a0", "ls\u2028", "ps\u2029",
 		"bom\ufeff", "\ufffd", "emoji 🙂", "quote\"\\"} {
@@ -246,6 +264,9 @@ func TestBuildIsParse(t *testing.T) {
 			built, parsed := render.BuiltAndParsed(tt.value)
 			if built != nil && string(built) != string(parsed) {
 				t.Fatalf("built:\n%s\nparsed:\n%s", built, parsed)
+			}
+			if built, parsed := render.BuiltAndParsedYAML(tt.value); built != nil && string(built) != string(parsed) {
+				t.Fatalf("YAML built:\n%s\nparsed:\n%s", built, parsed)
 			}
 			if tt.built && built == nil {
 				t.Errorf("build does not take it; parsed:\n%s", parsed)

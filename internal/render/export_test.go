@@ -67,3 +67,18 @@ func BuiltAndParsed(x any) (built, parsed []byte) {
 	}
 	return built, parsed
 }
+
+// BuiltAndParsedYAML is BuiltAndParsed for the YAML document Marshal writes.
+func BuiltAndParsedYAML(x any) (built, parsed []byte) {
+	var b yamlConverter
+	if b.t.build(x) && b.sort() {
+		built = b.emit([]byte{})
+	}
+	if j, err := json.Marshal(x); err == nil {
+		var p yamlConverter
+		if p.parse(j) {
+			parsed = p.emit([]byte{})
+		}
+	}
+	return built, parsed
+}

@@ -87,8 +87,11 @@ const (
 // node is one JSON value. For strings and numbers, off and n locate the (unescaped) text in
 // tree.src; for arrays and objects, their elements in tree.elems or members in tree.membs.
 type node struct {
-	kind   nodeKind
-	off, n int32
+	kind nodeKind
+	// plainKey marks an object key that yaml.v2 writes as a plain simple key, known
+	// beforehand: build sets it for struct field names (see fieldPlan.plainKey).
+	plainKey bool
+	off, n   int32
 }
 
 // member is one name/value pair of an object, as node indices.

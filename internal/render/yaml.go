@@ -98,8 +98,13 @@ func (c *yamlConverter) node(n int32, mapping, simpleKey bool) {
 		for _, m := range t.members(n) {
 			e.writeIndent()
 			key := t.text(m.key)
-			style := stringStyle(key)
-			e.analyzeScalar(key)
+			style := stylePlain
+			if t.nodes[m.key].plainKey { // what analyzeScalar and stringStyle would find
+				e.multiline, e.blockPlainAllowed = false, true
+			} else {
+				style = stringStyle(key)
+				e.analyzeScalar(key)
+			}
 			// yaml_emitter_check_simple_key: keys are scalars without tags or anchors.
 			if !e.multiline && len(key) <= 128 {
 				e.mappingContext, e.simpleKeyContext = true, true
