@@ -250,6 +250,9 @@ func structFields(t reflect.Type, made map[reflect.Type]*plan) []fieldPlan {
 				}
 				fp.name, fp.index, fp.plan = name, index, makePlan(sf.Type, made)
 				fp.plainKey = plainKey(name)
+				if !validString(name) || keyTooLong(name) {
+					fp.plan = new(plan) // a name the tree parser refuses: unsupported
+				}
 				fp.omitEmpty, fp.omitZero = hasOption(opts, "omitempty"), hasOption(opts, "omitzero")
 				if hasOption(opts, "string") && quotable(ft.Kind()) {
 					fp.plan = new(plan) // the `string` option: unsupported
@@ -640,11 +643,10 @@ fields:
 		if f.omitEmpty && isEmptyValue(fv) || f.omitZero && (f.isZero == nil && fv.IsZero() || f.isZero != nil && f.isZero(fv)) {
 			continue
 		}
-		key, ok := t.addKey(f.name)
-		if !ok {
-			return 0, false
-		}
-		t.nodes[key].plainKey = f.plainKey
+		// The name was checked when the plan was made.
+		off := len(t.src)
+		t.src = append(t.src, f.name...)
+		key := t.add(node{kind: kindString, plainKey: f.plainKey, off: int32(off), n: int32(len(f.name))})
 		val, ok := t.encode(fv, f.plan, depth)
 		if !ok {
 			return 0, false

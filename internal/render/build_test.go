@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,10 @@ func TestBuildIsParse(t *testing.T) {
 	}
 	one := 1
 	pone := &one
+	// A struct whose field name is too long for a simple key in the reference's JSON.
+	longName := reflect.New(reflect.StructOf([]reflect.StructField{{
+		Name: "X", Type: reflect.TypeFor[string](), Tag: reflect.StructTag(`json:"` + strings.Repeat("&", 171) + `"`),
+	}}))
 	tests := []struct {
 		name  string
 		value any
@@ -226,6 +231,7 @@ func TestBuildIsParse(t *testing.T) {
 		{"key of 1023 characters with escapes", map[string]int{strings.Repeat("<", 170) + "abc": 1}, false},
 		{"unstructured", &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}, true},
 		{"nil", nil, false},
+		{"field name too long", longName.Interface(), false},
 		{"keys", &fieldNames{On: "on", Long: "long"}, true},
 	}
 	for _, s := range []string{"plain", "", "<&>", "tab\t", "nul\x00", "esc\x1b", "nbsp\u00a0", "ls\u2028", "ps\u2029",
