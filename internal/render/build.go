@@ -68,10 +68,21 @@ var known = map[reflect.Type]planKind{
 // plan is how build encodes the values of one type, as the encoder encoding/json makes for it.
 type plan struct {
 	kind      planKind
-	elem      *plan       // planPointer, planSlice, planArray, planMap: the elements'
-	stringMap bool        // planMap: the type is map[string]string
-	fields    []fieldPlan // planStruct
+	elem      *plan // planPointer, planSlice, planArray, planMap: the elements'
+	stringMap bool  // planMap: the type is map[string]string
+	// planStruct: the fields, in each keyOrder, and whether they are in that order for
+	// certain, which saves sorting the members of every struct's object (sortMembers).
+	fields [2][]fieldPlan
+	sorted [2]bool
 }
+
+// keyOrder is the order in which a fast path sorts object keys.
+type keyOrder uint8
+
+const (
+	orderYAML keyOrder = iota // yaml.v2's (yamlCompare)
+	orderJSON                 // bytewise, as encoding/json sorts map keys
+)
 
 // fieldPlan is a field of a struct as encoding/json's typeFields finds it.
 type fieldPlan struct {
@@ -177,7 +188,8 @@ func makePlan(t reflect.Type, made map[reflect.Type]*plan) *plan {
 			p.kind, p.elem, p.stringMap = planMap, makePlan(t.Elem(), made), t == stringMapType
 		}
 	case reflect.Struct:
-		p.kind, p.fields = planStruct, structFields(t, made)
+		p.kind = planStruct
+		p.fields, p.sorted = sortedFields(structFields(t, made))
 	}
 	return p
 }
@@ -302,10 +314,28 @@ func structFields(t reflect.Type, made map[reflect.Type]*plan) []fieldPlan {
 		}
 		i = j
 	}
-	// encoding/json writes the fields in index order; the tree is sorted anyway, but the
-	// order keeps build's output in the order of the JSON text, which helps debugging.
-	slices.SortFunc(out, func(a, b fieldPlan) int { return slices.Compare(a.index, b.index) })
 	return out
+}
+
+// sortedFields orders fields, which have distinct names, in each keyOrder, and reports
+// whether that is the order sortMembers would give any subset of them (keys of a struct's
+// object): always bytewise; by yaml.v2's keyList.Less if it orders every pair of names
+// (see yamlOrdered).
+func sortedFields(fields []fieldPlan) (byOrder [2][]fieldPlan, sorted [2]bool) {
+	var t tree // for yamlCompare's scratch
+	yaml := slices.Clone(fields)
+	slices.SortFunc(yaml, func(a, b fieldPlan) int { return t.yamlCompare([]byte(a.name), []byte(b.name)) })
+	yamlSorted := true
+	for i := range yaml {
+		for j := i + 1; j < len(yaml); j++ {
+			if !t.yamlLess([]byte(yaml[i].name), []byte(yaml[j].name)) {
+				yamlSorted = false
+			}
+		}
+	}
+	json := slices.Clone(fields)
+	slices.SortFunc(json, func(a, b fieldPlan) int { return strings.Compare(a.name, b.name) })
+	return [2][]fieldPlan{orderYAML: yaml, orderJSON: json}, [2]bool{orderYAML: yamlSorted, orderJSON: true}
 }
 
 // plainKey reports whether the emitter writes name, as an object key, as a plain simple
@@ -380,12 +410,15 @@ func zeroMethod(t reflect.Type) func(reflect.Value) bool {
 	return nil
 }
 
-// build makes the tree of x, which parse would make of x's encoding/json text, and reports
-// whether it could; if not, the tree is left in no particular state.
-func (t *tree) build(x any) bool {
+// build makes the tree of x, which parse would make of x's encoding/json text, except that
+// the members of objects from structs may be in order, then marked sorted, and reports
+// whether it could; if not, the tree is left in no particular state. The members are sorted
+// in the order in which the caller sorts the tree.
+func (t *tree) build(x any, order keyOrder) bool {
 	if x == nil {
 		return false
 	}
+	t.order = order
 	v := reflect.ValueOf(x)
 	t.src, t.pos = t.arena[:0], 0
 	t.nodes, t.elems, t.membs = t.nodes[:0], t.elems[:0], t.membs[:0]
@@ -428,7 +461,7 @@ func (t *tree) encode(v reflect.Value, p *plan, depth int) (int32, bool) {
 		}
 		return t.buildMap(v, p, depth+1)
 	case planStruct:
-		return t.buildStruct(v, p.fields, depth+1)
+		return t.buildStruct(v, p, depth+1)
 	case planMarshaler:
 		return t.marshaler(v, depth)
 	case planIntOrString:
@@ -621,11 +654,12 @@ func (t *tree) addKey(s string) (int32, bool) {
 	return t.addString(s)
 }
 
-func (t *tree) buildStruct(v reflect.Value, fields []fieldPlan, depth int) (int32, bool) {
+func (t *tree) buildStruct(v reflect.Value, p *plan, depth int) (int32, bool) {
 	if depth > maxDepth {
 		return 0, false
 	}
-	idx := t.add(node{kind: kindObject})
+	fields := p.fields[t.order]
+	idx := t.add(node{kind: kindObject, sorted: p.sorted[t.order]})
 	mark := len(t.membStack)
 fields:
 	for i := range fields {

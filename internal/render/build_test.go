@@ -154,6 +154,17 @@ type (
 		Long   string `json:"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"`
 		Accent string `json:"é"`
 		Plain  string `json:"plain"`
+		// In another order bytewise than by yaml.v2's keyList.Less.
+		Brace string `json:"{"`
+		A9    string `json:"a9"`
+		A10   string `json:"a10"`
+		Upper string `json:"B"`
+	}
+	// unordered has field names that keyList.Less does not order (2 < 11 < 1a < 2).
+	unordered struct {
+		Two    int `json:"2"`
+		Eleven int `json:"11"`
+		OneA   int `json:"1a"`
 	}
 
 	recursive struct {
@@ -233,6 +244,7 @@ func TestBuildIsParse(t *testing.T) {
 		{"nil", nil, false},
 		{"field name too long", longName.Interface(), false},
 		{"keys", &fieldNames{On: "on", Long: "long"}, true},
+		{"keys without order", &unordered{}, true},
 	}
 	for _, s := range []string{"plain", "", "<&>", "tab\t", "nul\x00", "esc\x1b", "nbsp\u00a0", "ls\u2028", "ps\u2029",
 		"bom\ufeff", "\ufffd", "emoji 🙂", "quote\"\\"} {

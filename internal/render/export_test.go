@@ -58,7 +58,7 @@ func JSONItemFast(obj Object) ([]byte, bool) {
 // that way does not take x.
 func BuiltAndParsed(x any) (built, parsed []byte) {
 	var b tree
-	if b.build(x) && b.sortMembers(bytes.Compare, b.unique) {
+	if b.build(x, orderJSON) && b.sortMembers(bytes.Compare, b.unique) {
 		built = b.appendJSON([]byte{}, 0, 0)
 	}
 	var p tree
@@ -71,7 +71,7 @@ func BuiltAndParsed(x any) (built, parsed []byte) {
 // BuiltAndParsedYAML is BuiltAndParsed for the YAML document Marshal writes.
 func BuiltAndParsedYAML(x any) (built, parsed []byte) {
 	var b yamlConverter
-	if b.t.build(x) && b.sort() {
+	if b.t.build(x, orderYAML) && b.sort() {
 		built = b.emit([]byte{})
 	}
 	if j, err := json.Marshal(x); err == nil {

@@ -14,10 +14,10 @@ type objectEncoder struct {
 	enc *json.Encoder
 }
 
-// load makes t the tree of obj: built from its Go value (build.go) or, where build does not
-// take it, parsed from its encoding/json text.
-func (o *objectEncoder) load(t *tree, obj Object) bool {
-	if t.build(obj) {
+// load makes t the tree of obj: built from its Go value (build.go), with structs' fields in
+// order, or, where build does not take it, parsed from its encoding/json text.
+func (o *objectEncoder) load(t *tree, obj Object, order keyOrder) bool {
+	if t.build(obj, order) {
 		return true
 	}
 	j, ok := o.encode(obj)
@@ -52,7 +52,7 @@ var jsonConverters = sync.Pool{New: func() any { return new(jsonConverter) }}
 // appendItem appends obj as an item of the List, indented at depth 2, or reports false if
 // the fast path does not apply to it.
 func (c *jsonConverter) appendItem(dst []byte, obj Object) ([]byte, bool) {
-	if !c.load(&c.t, obj) || c.t.nodes[0].kind != kindObject || !c.t.sortMembers(bytes.Compare, c.t.unique) {
+	if !c.load(&c.t, obj, orderJSON) || c.t.nodes[0].kind != kindObject || !c.t.sortMembers(bytes.Compare, c.t.unique) {
 		return dst, false
 	}
 	c.t.stripNoise(0)

@@ -130,7 +130,7 @@ func (c *yamlConverter) appendFast(dst []byte, obj Object) ([]byte, bool) {
 	if checkTypeMeta(obj) != nil {
 		return dst, false
 	}
-	if !c.load(&c.t, obj) || c.t.nodes[0].kind != kindObject || !c.sort() {
+	if !c.load(&c.t, obj, orderYAML) || c.t.nodes[0].kind != kindObject || !c.sort() {
 		return dst, false
 	}
 	c.t.stripNoise(0)

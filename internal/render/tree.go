@@ -30,6 +30,7 @@ type tree struct {
 	// The buffer that build writes the text of strings and numbers to, kept for the next
 	// object.
 	arena []byte
+	order keyOrder // build's order of struct fields
 }
 
 // maxDepth bounds nesting, far below the 10000 levels at which yaml.v2 gives up.
@@ -91,7 +92,10 @@ type node struct {
 	// plainKey marks an object key that yaml.v2 writes as a plain simple key, known
 	// beforehand: build sets it for struct field names (see fieldPlan.plainKey).
 	plainKey bool
-	off, n   int32
+	// sorted marks an object whose members are in the order sortMembers would give them:
+	// build sets it for structs (see plan.sorted).
+	sorted bool
+	off, n int32
 }
 
 // member is one name/value pair of an object, as node indices.
@@ -394,7 +398,7 @@ func hex4(b []byte) (rune, bool) {
 // whether ordered accepts each object's sorted members.
 func (t *tree) sortMembers(cmp func(a, b []byte) int, ordered func(sorted []member) bool) bool {
 	for i, nd := range t.nodes {
-		if nd.kind != kindObject || nd.n < 2 {
+		if nd.kind != kindObject || nd.n < 2 || nd.sorted {
 			continue
 		}
 		ms := t.members(int32(i))
