@@ -205,9 +205,6 @@ func structFields(t reflect.Type, made map[reflect.Type]*plan) []fieldPlan {
 	type embedded struct {
 		typ   reflect.Type
 		index []int
-		// hidden: reached through an embedded pointer of an unexported type, which
-		// reflect makes read-only, so that its values cannot be passed to methods.
-		hidden bool
 	}
 	var fields []found
 	current, next := []embedded{}, []embedded{{typ: t}}
@@ -251,8 +248,7 @@ func structFields(t reflect.Type, made map[reflect.Type]*plan) []fieldPlan {
 					// An embedded struct, whose fields are explored at the next level.
 					nextCount[ft]++
 					if nextCount[ft] == 1 {
-						hidden := f.hidden || !sf.IsExported() && sf.Type.Kind() == reflect.Pointer
-						next = append(next, embedded{typ: ft, index: index, hidden: hidden})
+						next = append(next, embedded{typ: ft, index: index})
 					}
 					continue
 				}
@@ -269,13 +265,13 @@ func structFields(t reflect.Type, made map[reflect.Type]*plan) []fieldPlan {
 				if hasOption(opts, "string") && quotable(ft.Kind()) {
 					fp.plan = new(plan) // the `string` option: unsupported
 				}
-				if f.hidden || !sf.IsExported() {
-					// Read-only to reflect (an embedded field of an unexported type, or
-					// behind one): unsupported.
-					fp.plan = new(plan)
-				}
 				if fp.omitZero {
 					fp.isZero = zeroMethod(sf.Type)
+				}
+				if !sf.IsExported() {
+					// An embedded field of an unexported type, named by its tag: read-only
+					// to reflect, so that its methods (IsZero included) cannot be called.
+					fp.plan, fp.omitEmpty, fp.omitZero, fp.isZero = new(plan), false, false, nil
 				}
 				fields = append(fields, fp)
 				if count[f.typ] > 1 {

@@ -38,12 +38,16 @@ type (
 		D []int `json:"d"`
 		X string
 	}
-	// hides embeds a pointer to a struct of an unexported type, which reflect makes
-	// read-only.
+	// hides embeds a pointer to a struct of an unexported type, whose fields are promoted,
+	// and a struct of an unexported type named by its tag, which reflect makes read-only.
 	hides struct {
 		*other
+		inner `json:"tagged"`
 	}
-	other  struct{ X string }
+	other struct {
+		X string
+		Z valueZero `json:"z,omitzero"`
+	}
 	Tagged struct {
 		X string `json:"X"`
 		Y string
@@ -210,7 +214,8 @@ func TestBuildIsParse(t *testing.T) {
 		{"embedded structs", &embeds{inner: inner{A: "hidden", B: 1, C: "c"}, Other: &Other{D: []int{1}, X: "x"}, A: "a",
 			Tagged: Tagged{X: "tx", Y: "ty"}, Untagged: Untagged{Y: "uy"}}, true},
 		{"nil embedded pointer", &embeds{A: "a"}, true},
-		{"embedded pointer to an unexported type", &hides{&other{X: "x"}}, false},
+		{"embedded pointer to an unexported type", &hides{other: &other{X: "x", Z: valueZero{X: 2}}}, false},
+		{"nil embedded pointer to an unexported type", &hides{}, false},
 		{"struct embedded twice", &twice{Left{inner{A: "l"}}, Right{inner{A: "r"}}}, true},
 		{"tags", &tags{Skipped: "s", Dash: "d", Invalid: "i", unexp: "u", NegZero: math.Copysign(0, -1), Ptr: &one,
 			EmptySl: []string{}, Empty: map[string]string{}}, true},

@@ -16,10 +16,12 @@
 //     older code still carry `creationTimestamp: null`.
 //
 // YAML and JSON do not go through sigs.k8s.io/yaml and map[string]any, which spend most of
-// their time allocating: a fast path (tree.go, yaml.go, yamlemit.go, json.go) writes the same bytes from
-// the object's JSON directly. Objects outside what it reproduces with certainty (strings
-// with characters that sigs.k8s.io/yaml rejects or rewrites, map keys that it orders
-// differently from run to run) are rendered the reference way, so output never differs.
+// their time allocating: a fast path (build.go, tree.go, yaml.go, yamlemit.go, json.go)
+// writes the same bytes from a tree of the object's JSON value, built from the Go value
+// directly, and renders the objects concurrently (parallel.go). Objects outside what it
+// reproduces with certainty (strings with characters that sigs.k8s.io/yaml rejects or
+// rewrites, map keys that it orders differently from run to run) are rendered the reference
+// way, so output never differs.
 package render
 
 import (
