@@ -87,12 +87,16 @@ func (e *yamlEmitter) writeIndent() {
 	if !e.indention || e.column > indent || e.column == indent && !e.whitespace {
 		e.putBreak()
 	}
-	for e.column < indent {
-		e.put(' ')
+	for e.column < indent { // spaces appended in blocks rather than one by one
+		n := min(indent-e.column, len(spaces))
+		e.out = append(e.out, spaces[:n]...)
+		e.column += n
 	}
 	e.whitespace = true
 	e.indention = true
 }
+
+const spaces = "                                                                "
 
 func (e *yamlEmitter) writeIndicator(indicator string, needWhitespace, isWhitespace, isIndention bool) {
 	if needWhitespace && !e.whitespace {
