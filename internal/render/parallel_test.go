@@ -223,3 +223,38 @@ func TestParallelFirstError(t *testing.T) {
 		t.Errorf("JSONBytes with an object outside the fast path: %v, or output differs from the reference", err)
 	}
 }
+
+// panicky is an object whose MarshalJSON panics.
+type panicky struct{ *unstructured.Unstructured }
+
+func (panicky) MarshalJSON() ([]byte, error) { panic("boom") }
+
+// TestParallelPanic checks that a panic while rendering an object reaches the caller, as
+// it did when objects were rendered in the caller's goroutine.
+func TestParallelPanic(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	objs := make([]render.Object, 3000)
+	for i := range objs {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("v1")
+		u.SetKind("ConfigMap")
+		u.SetName(fmt.Sprintf("cm-%d", i))
+		objs[i] = u
+	}
+	objs[2000] = panicky{objs[2000].(*unstructured.Unstructured)}
+	for name, call := range map[string]func() error{
+		"YAML":  func() error { _, err := render.YAMLBytes(header, objs); return err },
+		"JSON":  func() error { _, err := render.JSONBytes(objs); return err },
+		"Files": func() error { _, err := render.Files(objs, header); return err },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Errorf("%s: recovered %v, want boom", name, r)
+				}
+			}()
+			err := call()
+			t.Errorf("%s returned %v without panicking", name, err)
+		}()
+	}
+}
