@@ -1,6 +1,10 @@
 package render
 
-import "io"
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+)
 
 // Hooks for the external tests, which compare the fast paths with the reference renderers.
 var (
@@ -47,4 +51,34 @@ func JSONToYAMLFast(j []byte) ([]byte, bool) {
 func JSONItemFast(obj Object) ([]byte, bool) {
 	var c jsonConverter
 	return c.appendItem(nil, obj)
+}
+
+// BuiltAndParsed renders x as JSON renders an item, keys sorted, from the tree that build
+// makes of x's Go value and from the tree parsed from x's encoding/json text; nil means
+// that way does not take x.
+func BuiltAndParsed(x any) (built, parsed []byte) {
+	var b tree
+	if b.build(x, orderJSON) && b.sortMembers(bytes.Compare, b.unique) {
+		built = b.appendJSON([]byte{}, 0, 0)
+	}
+	var p tree
+	if j, err := json.Marshal(x); err == nil && p.parse(j) && p.sortMembers(bytes.Compare, p.unique) {
+		parsed = p.appendJSON([]byte{}, 0, 0)
+	}
+	return built, parsed
+}
+
+// BuiltAndParsedYAML is BuiltAndParsed for the YAML document Marshal writes.
+func BuiltAndParsedYAML(x any) (built, parsed []byte) {
+	var b yamlConverter
+	if b.t.build(x, orderYAML) && b.sort() {
+		built = b.emit([]byte{})
+	}
+	if j, err := json.Marshal(x); err == nil {
+		var p yamlConverter
+		if p.parse(j) {
+			parsed = p.emit([]byte{})
+		}
+	}
+	return built, parsed
 }

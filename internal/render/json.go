@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -11,6 +12,16 @@ import (
 type objectEncoder struct {
 	buf bytes.Buffer
 	enc *json.Encoder
+}
+
+// load makes t the tree of obj: built from its Go value (build.go), with structs' fields in
+// order, or, where build does not take it, parsed from its encoding/json text.
+func (o *objectEncoder) load(t *tree, obj Object, order keyOrder) bool {
+	if t.build(obj, order) {
+		return true
+	}
+	j, ok := o.encode(obj)
+	return ok && t.parse(j)
 }
 
 // encode returns the JSON of obj, valid until the next call, or false if it does not marshal.
@@ -36,11 +47,12 @@ type jsonConverter struct {
 	t tree
 }
 
+var jsonConverters = sync.Pool{New: func() any { return new(jsonConverter) }}
+
 // appendItem appends obj as an item of the List, indented at depth 2, or reports false if
 // the fast path does not apply to it.
 func (c *jsonConverter) appendItem(dst []byte, obj Object) ([]byte, bool) {
-	j, ok := c.encode(obj)
-	if !ok || !c.t.parse(j) || c.t.nodes[0].kind != kindObject || !c.t.sortMembers(bytes.Compare, c.t.unique) {
+	if !c.load(&c.t, obj, orderJSON) || c.t.nodes[0].kind != kindObject || !c.t.sortMembers(bytes.Compare, c.t.unique) {
 		return dst, false
 	}
 	c.t.stripNoise(0)

@@ -16,10 +16,12 @@
 //     older code still carry `creationTimestamp: null`.
 //
 // YAML and JSON do not go through sigs.k8s.io/yaml and map[string]any, which spend most of
-// their time allocating: a fast path (tree.go, yaml.go, yamlemit.go, json.go) writes the same bytes from
-// the object's JSON directly. Objects outside what it reproduces with certainty (strings
-// with characters that sigs.k8s.io/yaml rejects or rewrites, map keys that it orders
-// differently from run to run) are rendered the reference way, so output never differs.
+// their time allocating: a fast path (build.go, tree.go, yaml.go, yamlemit.go, json.go)
+// writes the same bytes from a tree of the object's JSON value, built from the Go value
+// directly, and renders the objects concurrently (parallel.go). Objects outside what it
+// reproduces with certainty (strings with characters that sigs.k8s.io/yaml rejects or
+// rewrites, map keys that it orders differently from run to run) are rendered the reference
+// way, so output never differs.
 package render
 
 import (
@@ -127,12 +129,11 @@ func (c *yamlConverter) appendFast(dst []byte, obj Object) ([]byte, bool) {
 	if checkTypeMeta(obj) != nil {
 		return dst, false
 	}
-	j, ok := c.encode(obj)
-	if !ok || !c.parse(j) || c.t.nodes[0].kind != kindObject {
+	if !c.load(&c.t, obj, orderYAML) || c.t.nodes[0].kind != kindObject || !c.sort() {
 		return dst, false
 	}
 	c.t.stripNoise(0)
-	return c.emit(slices.Grow(dst, len(j))), true
+	return c.emit(dst), true
 }
 
 // marshalReference is the reference renderer of Marshal: sigs.k8s.io/yaml's conversion of
@@ -159,20 +160,26 @@ func marshalReference(obj Object) ([]byte, error) {
 // "# ", and an empty header writes none. Nothing is written if any object fails to render,
 // so a failed run never leaves a truncated manifest behind.
 func YAML(w io.Writer, header string, objs []Object) error {
-	c := yamlConverters.Get().(*yamlConverter)
-	defer yamlConverters.Put(c)
-	buf := []byte(comment(header))
-	for i, obj := range objs {
-		if i > 0 {
-			buf = append(buf, "---\n"...)
-		}
-		var err error
-		if buf, err = c.appendObject(buf, obj); err != nil {
-			return err
-		}
+	out, err := yamlOutput(header, objs)
+	if err != nil {
+		return err
 	}
-	_, err := w.Write(buf)
-	return err
+	return out.write(w)
+}
+
+// yamlOutput renders the stream YAML writes.
+func yamlOutput(header string, objs []Object) (output, error) {
+	chunks, _, err := appendChunks(&yamlConverters, len(objs), func(c *yamlConverter, dst []byte, i int) ([]byte, bool, error) {
+		if i > 0 {
+			dst = append(dst, "---\n"...)
+		}
+		out, err := c.appendObject(dst, objs[i])
+		return out, err != nil, err
+	})
+	if err != nil {
+		return output{}, err
+	}
+	return output{head: []byte(comment(header)), chunks: chunks}, nil
 }
 
 // comment formats text as the YAML comment block that starts every rendered file.
@@ -197,27 +204,45 @@ func comment(text string) string {
 // json use for several objects. Object keys are sorted; HTML characters are not escaped, so
 // Calico selectors read `&&` rather than `\u0026\u0026`.
 func JSON(w io.Writer, objs []Object) error {
-	var c jsonConverter
-	buf := []byte("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [")
-	for i, obj := range objs {
-		if err := checkTypeMeta(obj); err != nil {
-			return err
+	out, err := jsonOutput(objs)
+	if err != nil {
+		return err
+	}
+	return out.write(w)
+}
+
+// jsonOutput renders the List JSON writes: by the fast path, or, if an object is outside
+// it, all by the reference renderer.
+func jsonOutput(objs []Object) (output, error) {
+	chunks, stopped, err := appendChunks(&jsonConverters, len(objs), func(c *jsonConverter, dst []byte, i int) ([]byte, bool, error) {
+		if err := checkTypeMeta(objs[i]); err != nil {
+			return dst, true, err
 		}
 		if i > 0 {
-			buf = append(buf, ',')
+			dst = append(dst, ',')
 		}
-		buf = appendNewline(buf, 2)
-		var ok bool
-		if buf, ok = c.appendItem(buf, obj); !ok {
-			return jsonReference(w, objs)
+		out, ok := c.appendItem(appendNewline(dst, 2), objs[i])
+		return out, !ok, nil
+	})
+	switch {
+	case err != nil:
+		return output{}, err
+	case stopped >= 0:
+		var ref bytes.Buffer
+		if err := jsonReference(&ref, objs); err != nil {
+			return output{}, err
 		}
+		return output{head: ref.Bytes()}, nil
 	}
+	var tail []byte
 	if len(objs) > 0 {
-		buf = appendNewline(buf, 1)
+		tail = appendNewline(tail, 1)
 	}
-	buf = append(buf, "]\n}\n"...)
-	_, err := w.Write(buf)
-	return err
+	return output{
+		head:   []byte("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": ["),
+		chunks: chunks,
+		tail:   append(tail, "]\n}\n"...),
+	}, nil
 }
 
 // jsonReference is the reference renderer of JSON, through map[string]any. JSON uses it when
@@ -268,25 +293,43 @@ type File struct {
 // distinct objects never share a file. Objects whose names are not lower-case DNS names,
 // or two objects mapping to one file (the same kind in two API groups), are an error.
 func Files(objs []Object, header string) ([]File, error) {
-	prefix := comment(header)
-	c := yamlConverters.Get().(*yamlConverter)
-	defer yamlConverters.Put(c)
 	files := make([]File, len(objs))
 	owner := make(map[string]Object, len(objs))
+	// Name the files first; objects from the first that cannot be named on are not rendered,
+	// but an object before it that fails to render is the error, as it comes first.
+	named, nameErr := len(objs), error(nil)
 	for i, obj := range objs {
 		name, err := fileName(obj)
-		if err != nil {
-			return nil, err
+		if prev, ok := owner[name]; ok && err == nil {
+			err = fmt.Errorf("render: %s and %s would both be written to %s", describe(prev), describe(obj), name)
 		}
-		if prev, ok := owner[name]; ok {
-			return nil, fmt.Errorf("render: %s and %s would both be written to %s", describe(prev), describe(obj), name)
+		if err != nil {
+			named, nameErr = i, err
+			break
 		}
 		owner[name] = obj
-		data, err := c.appendObject([]byte(prefix), obj)
-		if err != nil {
-			return nil, err
+		files[i].Name = name
+	}
+	prefix := comment(header)
+	ends := make([]int, named) // where each file's data ends in its chunk
+	chunks, _, err := appendChunks(&yamlConverters, named, func(c *yamlConverter, dst []byte, i int) ([]byte, bool, error) {
+		out, err := c.appendObject(append(dst, prefix...), objs[i])
+		ends[i] = len(out)
+		return out, err != nil, err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case nameErr != nil:
+		return nil, nameErr
+	}
+	for _, ch := range chunks {
+		start := 0
+		for i := ch.first; i < ch.end; i++ {
+			// Capped, so that appending to one file's data never overwrites the next.
+			files[i].Data = ch.buf[start:ends[i]:ends[i]]
+			start = ends[i]
 		}
-		files[i] = File{Name: name, Data: data}
 	}
 	return files, nil
 }
@@ -433,20 +476,20 @@ func describe(obj Object) string {
 
 // YAMLBytes is YAML into a new byte slice.
 func YAMLBytes(header string, objs []Object) ([]byte, error) {
-	var b bytes.Buffer
-	if err := YAML(&b, header, objs); err != nil {
+	out, err := yamlOutput(header, objs)
+	if err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return out.bytes(), nil
 }
 
 // JSONBytes is JSON into a new byte slice.
 func JSONBytes(objs []Object) ([]byte, error) {
-	var b bytes.Buffer
-	if err := JSON(&b, objs); err != nil {
+	out, err := jsonOutput(objs)
+	if err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return out.bytes(), nil
 }
 
 // UnstructuredAll converts every object with Unstructured, keeping their order.

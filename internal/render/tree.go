@@ -27,15 +27,51 @@ type tree struct {
 	membStack []member
 	// Scratch for comparing non-ASCII keys (yamlLess).
 	runesA, runesB []rune
+	// The buffer that build writes the text of strings and numbers to, kept for the next
+	// object.
+	arena []byte
+	order keyOrder // build's order of struct fields
 }
 
 // maxDepth bounds nesting, far below the 10000 levels at which yaml.v2 gives up.
 const maxDepth = 1000
 
-// maxKeyChars bounds the characters between the quotes of an object key in the JSON text.
-// yaml.v2 reads a key as a simple key, whose ':' must come at most 1024 characters after
-// its start (the opening quote); further, it fails.
+// maxKeyChars bounds the characters between the quotes of an object key in the JSON text
+// that the reference renderer gives yaml.v2. yaml.v2 reads a key as a simple key, whose ':'
+// must come at most 1024 characters after its start (the opening quote); further, it fails.
 const maxKeyChars = 1022
+
+// keyTooLong reports whether the object key s takes more than maxKeyChars characters in the
+// reference renderer's JSON text: encoding/json's, which escapes quotes, backslashes and
+// control characters, HTML's <, > and &, U+2028, U+2029, and invalid bytes (as \ufffd).
+func keyTooLong[T string | []byte](s T) bool {
+	if len(s) <= maxKeyChars/6 { // no byte takes more than 6 characters
+		return false
+	}
+	n := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t':
+				n += 2
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				n += 6
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			n += 6
+		} else {
+			n++
+		}
+		i += size
+	}
+	return n > maxKeyChars
+}
 
 type nodeKind uint8
 
@@ -52,7 +88,13 @@ const (
 // node is one JSON value. For strings and numbers, off and n locate the (unescaped) text in
 // tree.src; for arrays and objects, their elements in tree.elems or members in tree.membs.
 type node struct {
-	kind   nodeKind
+	kind nodeKind
+	// plainKey marks an object key that yaml.v2 writes as a plain simple key, known
+	// beforehand: build sets it for struct field names (see fieldPlan.plainKey).
+	plainKey bool
+	// sorted marks an object whose members are in the order sortMembers would give them:
+	// build sets it for structs (see plan.sorted).
+	sorted bool
 	off, n int32
 }
 
@@ -144,8 +186,10 @@ func (t *tree) object(depth int) (int32, bool) {
 		if t.pos >= len(t.src) || t.src[t.pos] != '"' {
 			return 0, false
 		}
+		// The key must fit in this text and in the reference renderer's, which escapes more
+		// than MarshalJSON output (parsed by build) may.
 		key, chars, ok := t.str()
-		if !ok || chars > maxKeyChars || t.pos >= len(t.src) || t.src[t.pos] != ':' {
+		if !ok || chars > maxKeyChars || keyTooLong(t.text(key)) || t.pos >= len(t.src) || t.src[t.pos] != ':' {
 			return 0, false
 		}
 		t.pos++
@@ -163,11 +207,16 @@ func (t *tree) object(depth int) (int32, bool) {
 			return 0, false
 		}
 	}
+	t.finishObject(idx, mark)
+	return idx, true
+}
+
+// finishObject makes the members pushed on membStack since mark the members of object idx.
+func (t *tree) finishObject(idx int32, mark int) {
 	t.nodes[idx].off = int32(len(t.membs))
 	t.nodes[idx].n = int32(len(t.membStack) - mark)
 	t.membs = append(t.membs, t.membStack[mark:]...)
 	t.membStack = t.membStack[:mark]
-	return idx, true
 }
 
 func (t *tree) array(depth int) (int32, bool) {
@@ -197,11 +246,16 @@ func (t *tree) array(depth int) (int32, bool) {
 			return 0, false
 		}
 	}
+	t.finishArray(idx, mark)
+	return idx, true
+}
+
+// finishArray makes the elements pushed on elemStack since mark the elements of array idx.
+func (t *tree) finishArray(idx int32, mark int) {
 	t.nodes[idx].off = int32(len(t.elems))
 	t.nodes[idx].n = int32(len(t.elemStack) - mark)
 	t.elems = append(t.elems, t.elemStack[mark:]...)
 	t.elemStack = t.elemStack[:mark]
-	return idx, true
 }
 
 // number checks the JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
@@ -344,7 +398,7 @@ func hex4(b []byte) (rune, bool) {
 // whether ordered accepts each object's sorted members.
 func (t *tree) sortMembers(cmp func(a, b []byte) int, ordered func(sorted []member) bool) bool {
 	for i, nd := range t.nodes {
-		if nd.kind != kindObject || nd.n < 2 {
+		if nd.kind != kindObject || nd.n < 2 || nd.sorted {
 			continue
 		}
 		ms := t.members(int32(i))

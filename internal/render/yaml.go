@@ -60,7 +60,13 @@ var yamlConverters = sync.Pool{New: func() any { return new(yamlConverter) }}
 // every object's keys as yaml.v2 does. It reports false when the document is outside what
 // the fast path reproduces with certainty.
 func (c *yamlConverter) parse(j []byte) bool {
-	return c.t.parse(j) && c.t.sortMembers(c.t.yamlCompare, c.t.yamlOrdered)
+	return c.t.parse(j) && c.sort()
+}
+
+// sort sorts every object's keys of the tree as yaml.v2 does, and reports false when their
+// order is not certain (yamlOrdered).
+func (c *yamlConverter) sort() bool {
+	return c.t.sortMembers(c.t.yamlCompare, c.t.yamlOrdered)
 }
 
 // emit appends the parsed document to dst as a YAML document, as yaml.v2's Marshal writes it.
@@ -92,8 +98,13 @@ func (c *yamlConverter) node(n int32, mapping, simpleKey bool) {
 		for _, m := range t.members(n) {
 			e.writeIndent()
 			key := t.text(m.key)
-			style := stringStyle(key)
-			e.analyzeScalar(key)
+			style := stylePlain
+			if t.nodes[m.key].plainKey { // what analyzeScalar and stringStyle would find
+				e.multiline, e.blockPlainAllowed = false, true
+			} else {
+				style = stringStyle(key)
+				e.analyzeScalar(key)
+			}
 			// yaml_emitter_check_simple_key: keys are scalars without tags or anchors.
 			if !e.multiline && len(key) <= 128 {
 				e.mappingContext, e.simpleKeyContext = true, true
@@ -200,7 +211,7 @@ type resolved struct {
 }
 
 // resolveHint is yaml.v2's resolveTable: a hint, from a scalar's first byte, of what it may
-// resolve to ('S' sign, 'D' digit, 'M' a word in resolveWords, '.' a float); 0 means it is a
+// resolve to ('S' sign, 'D' digit, 'M' a word of resolveWord, '.' a float); 0 means it is a
 // string.
 var resolveHint = func() (t [256]byte) {
 	t['+'], t['-'] = 'S', 'S'
@@ -214,17 +225,19 @@ var resolveHint = func() (t [256]byte) {
 	return t
 }()
 
-// resolveWords are the keys of yaml.v2's resolveMap, none of which resolves to a string.
-var resolveWords = func() map[string]bool {
-	m := make(map[string]bool)
-	for _, w := range strings.Fields(`y Y yes Yes YES true True TRUE on On ON n N no No NO
-		false False FALSE off Off OFF ~ null Null NULL .nan .NaN .NAN .inf .Inf .INF
-		+.inf +.Inf +.INF -.inf -.Inf -.INF <<`) {
-		m[w] = true
+// resolveWord reports whether in is a key of yaml.v2's resolveMap, none of which resolves
+// to a string. A switch, which compares lengths first, costs less than hashing in.
+func resolveWord(in []byte) bool {
+	switch string(in) {
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+		"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+		"~", "null", "Null", "NULL", "", // the empty string is null
+		".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
+		"<<":
+		return true
 	}
-	m[""] = true // null
-	return m
-}()
+	return false
+}
 
 // numericByte marks the bytes that a scalar resolving to an int, a float or a timestamp may
 // contain: digits, signs, hex digits, the base prefixes 0x, 0o and 0b, underscores, and what
@@ -248,7 +261,7 @@ func resolveText(in []byte) resolved {
 	if hint == 0 {
 		return resolved{tag: tagStr}
 	}
-	if len(in) <= 5 && resolveWords[string(in)] { // none is longer
+	if resolveWord(in) {
 		return resolved{tag: tagOther}
 	}
 	switch hint {
@@ -297,7 +310,7 @@ var (
 )
 
 // resolve is yaml.v2's resolve for an untagged plain scalar, after the checks resolveText
-// has made: in's hint is 'D', 'S' or '.', and in is not one of resolveWords.
+// has made: in's hint is 'D', 'S' or '.', and in is not a resolveWord.
 func resolve(in string) resolved {
 	if in[0] == '.' {
 		if f, err := strconv.ParseFloat(in, 64); err == nil {

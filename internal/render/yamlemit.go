@@ -87,12 +87,16 @@ func (e *yamlEmitter) writeIndent() {
 	if !e.indention || e.column > indent || e.column == indent && !e.whitespace {
 		e.putBreak()
 	}
-	for e.column < indent {
-		e.put(' ')
+	for e.column < indent { // spaces appended in blocks rather than one by one
+		n := min(indent-e.column, len(spaces))
+		e.out = append(e.out, spaces[:n]...)
+		e.column += n
 	}
 	e.whitespace = true
 	e.indention = true
 }
+
+const spaces = "                                                                "
 
 func (e *yamlEmitter) writeIndicator(indicator string, needWhitespace, isWhitespace, isIndention bool) {
 	if needWhitespace && !e.whitespace {
@@ -110,8 +114,10 @@ func (e *yamlEmitter) analyzeScalar(value []byte) {
 		e.multiline, e.blockPlainAllowed, e.singleQuotedAllowed, e.blockAllowed = false, true, true, false
 		return
 	}
-	if graphicASCII(value) {
-		e.multiline, e.blockPlainAllowed, e.singleQuotedAllowed, e.blockAllowed = false, !graphicIndicators(value), true, true
+	if printableASCII(value) {
+		leadingSpace, trailingSpace := value[0] == ' ', value[len(value)-1] == ' '
+		e.multiline, e.singleQuotedAllowed, e.blockAllowed = false, true, !trailingSpace
+		e.blockPlainAllowed = !leadingSpace && !trailingSpace && !asciiIndicators(value)
 		return
 	}
 	var (
@@ -196,22 +202,22 @@ func (e *yamlEmitter) analyzeScalar(value []byte) {
 	}
 }
 
-// graphicASCII reports whether value is only ASCII from '!' to '~': no spaces, line breaks
-// or characters that are not printable, so that yaml_emitter_analyze_scalar finds nothing but
-// (perhaps) block indicators.
-func graphicASCII(value []byte) bool {
+// printableASCII reports whether value is only ASCII from ' ' to '~': no line breaks or
+// characters that are not printable, so that yaml_emitter_analyze_scalar finds nothing but
+// (perhaps) block indicators and leading or trailing spaces.
+func printableASCII(value []byte) bool {
 	for _, c := range value {
-		if c <= ' ' || c > '~' {
+		if c < ' ' || c > '~' {
 			return false
 		}
 	}
 	return true
 }
 
-// graphicIndicators is yaml_emitter_analyze_scalar's block_indicators for a non-empty value
-// for which graphicASCII holds. Without blanks, a character is followed by whitespace only
-// at the end of value, and '#' is never preceded by whitespace.
-func graphicIndicators(value []byte) bool {
+// asciiIndicators is yaml_emitter_analyze_scalar's block_indicators for a non-empty value
+// for which printableASCII holds: the only whitespace is ' ', which is also the only
+// character of is_blankz.
+func asciiIndicators(value []byte) bool {
 	if len(value) >= 3 && (value[0] == '-' && value[1] == '-' && value[2] == '-' || value[0] == '.' && value[1] == '.' && value[2] == '.') {
 		return true
 	}
@@ -219,11 +225,23 @@ func graphicIndicators(value []byte) bool {
 	case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
 		return true
 	case '?', ':', '-':
-		if len(value) == 1 {
+		if len(value) == 1 || value[1] == ' ' {
 			return true
 		}
 	}
-	return len(value) > 1 && value[len(value)-1] == ':'
+	for i := 1; i < len(value); i++ {
+		switch value[i] {
+		case ':':
+			if i+1 == len(value) || value[i+1] == ' ' {
+				return true
+			}
+		case '#':
+			if value[i-1] == ' ' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // scalar is yaml_emitter_emit_scalar for an analyzed scalar whose encoder requested style,
@@ -262,9 +280,12 @@ func (e *yamlEmitter) writePlainScalar(value []byte, allowBreaks bool) {
 	if !e.whitespace {
 		e.put(' ')
 	}
-	if bytes.IndexByte(value, ' ') < 0 { // nothing to fold: copy value at once
+	// Nothing to fold when value has no space, or when it ends before the column past which
+	// spaces become line breaks: copy it at once. It has a character other than spaces (it
+	// does not start with one), after which indention is false.
+	if n := utf8.RuneCount(value); !allowBreaks || e.column+n <= e.width || bytes.IndexByte(value, ' ') < 0 {
 		e.out = append(e.out, value...)
-		e.column += utf8.RuneCount(value)
+		e.column += n
 		e.whitespace = false
 		e.indention = false
 		return
