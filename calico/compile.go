@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netintent/netintent/internal/parallel"
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,19 +66,30 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{model: m, seen: map[string]bool{}, nsExprs: map[string]string{}}
-	for _, o := range opts {
-		o(&c.opts)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
+	// Policies translate independently: chunks of them are translated on every CPU, each
+	// by its own compiler, and the parts joined in Model order.
+	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
+		c := &compiler{model: m, opts: o, nsExprs: map[string]string{}}
+		for _, p := range m.Policies[lo:hi] {
+			c.emitted = append(c.emitted, c.policy(p)...)
+		}
+		return c
+	})
+	c := &compiler{model: m, opts: o}
 	res := &Result{}
 	res.Tiers = c.tiers()
 	var emitted []*emitted
-	for _, p := range m.Policies {
-		emitted = append(emitted, c.policy(p)...)
+	for _, part := range parts {
+		c.problems = append(c.problems, part.problems...)
+		emitted = append(emitted, part.emitted...)
 	}
 	c.assignOrders(emitted)
-	if len(c.problems) > 0 {
-		return nil, &policy.CompileError{Backend: Backend, Problems: c.problems}
+	if problems := distinctProblems(c.problems); len(problems) > 0 {
+		return nil, &policy.CompileError{Backend: Backend, Problems: problems}
 	}
 	needDenyTier := false
 	for _, e := range emitted {
@@ -91,24 +103,36 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	return res, nil
 }
 
+// minChunk is the fewest policies worth a goroutine of their own.
+const minChunk = 64
+
 type compiler struct {
 	model    *policy.Model
 	opts     options
 	problems []policy.Unsupported
-	// seen holds path and construct of every problem: a mirrored rule carries the path of
-	// the rule it mirrors, so the same refusal would otherwise be reported twice.
-	seen map[string]bool
 	// nsExprs holds the selectors of namespaces by name (see namespaceExpr).
 	nsExprs map[string]string
+	// emitted holds the objects translated.
+	emitted []*emitted
 }
 
 func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
-	key := path.String() + "\x00" + construct
-	if c.seen[key] {
-		return
-	}
-	c.seen[key] = true
 	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
+}
+
+// distinctProblems keeps the first of the problems with the same path and construct: a
+// mirrored rule carries the path of the rule it mirrors, so the same refusal can be made
+// twice.
+func distinctProblems(problems []policy.Unsupported) []policy.Unsupported {
+	seen := map[string]bool{}
+	out := problems[:0]
+	for _, pr := range problems {
+		if key := pr.Path + "\x00" + pr.Construct; !seen[key] {
+			seen[key] = true
+			out = append(out, pr)
+		}
+	}
+	return out
 }
 
 // tiers translates the Set's tiers, which must come before DenyTier.
