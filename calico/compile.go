@@ -75,7 +75,7 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
 		c := &compiler{model: m, opts: o, nsExprs: map[string]string{}}
 		for _, p := range m.Policies[lo:hi] {
-			c.emitted = append(c.emitted, c.policy(p)...)
+			c.policy(p)
 		}
 		return c
 	})
@@ -114,6 +114,7 @@ type compiler struct {
 	nsExprs map[string]string
 	// emitted holds the objects translated.
 	emitted []*emitted
+	scratch scratch
 }
 
 func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
@@ -196,17 +197,17 @@ func (e *emitted) warn(path *field.Path, msg string) {
 	e.warnings = append(e.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: e.objectName(), Message: msg})
 }
 
-// policy translates one Policy into the objects that carry it.
-func (c *compiler) policy(p *policy.Policy) []*emitted {
+// policy translates one Policy into the objects that carry it, appended to c.emitted.
+func (c *compiler) policy(p *policy.Policy) {
 	if p.Subject.Scope == policy.ScopeHost {
 		c.refuse(p.Path, "host policies",
 			"a Calico policy selects nodes through HostEndpoint objects, which Calico creates only when automatic host endpoints are enabled, and failsafe ports stay open whatever the policy says", "")
-		return nil
+		return
 	}
 	sel, err := selectorExpr(&p.Subject.Pods)
 	if err != nil {
 		c.refuse(p.Path.Child("selector"), "label selector", err.Error(), "")
-		return nil
+		return
 	}
 	base := emitted{src: p, selector: sel}
 	if p.Subject.Scope == policy.ScopeNamespace {
@@ -219,7 +220,7 @@ func (c *compiler) policy(p *policy.Policy) []*emitted {
 		if p.Subject.NamespaceSelector != nil {
 			if base.nsSelector, err = selectorExpr(p.Subject.NamespaceSelector); err != nil {
 				c.refuse(p.Path.Child("namespaceSelector"), "label selector", err.Error(), "")
-				return nil
+				return
 			}
 		}
 	}
@@ -244,22 +245,22 @@ func (c *compiler) policy(p *policy.Policy) []*emitted {
 		if len(e.types) == 0 {
 			// Neither rules nor isolation: the policy takes part in no direction, and
 			// Calico would read empty types as Ingress.
-			return nil
+			return
 		}
-		return []*emitted{&e}
+		c.emitted = append(c.emitted, &e)
+		return
 	}
 
-	var out []*emitted
-	deny := base
-	deny.tier, deny.name = DenyTier, DenyTier+"."+p.Name
-	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-		if hasAction(p.Rules(d), policy.Deny) {
-			deny.types = append(deny.types, calicov3.PolicyType(d))
-			deny.setRules(d, c.rules(&deny, d, p.Rules(d), policy.Deny, nil))
+	if hasAction(p.Rules(policy.Ingress), policy.Deny) || hasAction(p.Rules(policy.Egress), policy.Deny) {
+		deny := base
+		deny.tier, deny.name = DenyTier, DenyTier+"."+p.Name
+		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+			if hasAction(p.Rules(d), policy.Deny) {
+				deny.types = append(deny.types, calicov3.PolicyType(d))
+				deny.setRules(d, c.rules(&deny, d, p.Rules(d), policy.Deny, nil))
+			}
 		}
-	}
-	if len(deny.types) > 0 {
-		out = append(out, &deny)
+		c.emitted = append(c.emitted, &deny)
 	}
 	if len(p.Isolate) > 0 {
 		allow := base
@@ -275,9 +276,8 @@ func (c *compiler) policy(p *policy.Policy) []*emitted {
 			allow.types = append(allow.types, calicov3.PolicyType(d))
 			allow.setRules(d, c.rules(&allow, d, p.Rules(d), policy.Allow, extra))
 		}
-		out = append(out, &allow)
+		c.emitted = append(c.emitted, &allow)
 	}
-	return out
 }
 
 // dnsRule is the allowance that keeps DNS open for an egress-isolated subject.

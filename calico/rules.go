@@ -29,28 +29,33 @@ type entity struct {
 	sa  string
 }
 
-// class is what two entities must share to merge into one EntityRule: everything but the
-// pod selector (pods), or everything but the nets (addresses).
-func (e entity) class() string {
-	switch {
-	case e.any:
-		return "any"
-	case e.pods:
-		return "pods\x00" + e.nsSel + "\x00" + e.sa
-	}
-	family := "4\x00"
-	if strings.Contains(e.nets[0], ":") {
-		family = "6\x00"
-	}
-	return "nets" + family + strings.Join(e.notNets, ",")
+// entityClass is what two entities must share to merge into one EntityRule: everything
+// but the pod selector (pods), or everything but the nets (addresses).
+type entityClass struct {
+	any, pods bool
+	nsSel, sa string
+	v6        bool
+	notNets   string
 }
 
-// key identifies the entity.
-func (e entity) key() string {
-	if e.pods {
-		return "pods\x00" + e.nsSel + "\x00" + e.sa + "\x00" + e.sel // class() + "\x00" + sel
+func (e entity) class() entityClass {
+	switch {
+	case e.any:
+		return entityClass{any: true}
+	case e.pods:
+		return entityClass{pods: true, nsSel: e.nsSel, sa: e.sa}
 	}
-	return e.class() + "\x00" + strings.Join(e.nets, ",")
+	return entityClass{v6: strings.Contains(e.nets[0], ":"), notNets: strings.Join(e.notNets, ",")}
+}
+
+// entityKey identifies an entity.
+type entityKey struct {
+	entityClass
+	sel, nets string
+}
+
+func (e entity) key() entityKey {
+	return entityKey{e.class(), e.sel, strings.Join(e.nets, ",")}
 }
 
 // traffic is the protocol side of a Calico rule, which matches one protocol only.
@@ -63,9 +68,25 @@ type traffic struct {
 	http  *calicov3.HTTPMatch
 }
 
-func (t traffic) key() string {
+// trafficKey identifies a traffic. The first port is kept apart from the rest, so that the
+// key of a traffic with at most one port, the common one, takes no allocation.
+type trafficKey struct {
+	proto string
+	port  numorstring.Port
+	// rest holds the HTTP match, the ICMP fields and the further ports.
+	rest string
+}
+
+func (t traffic) key() trafficKey {
+	k := trafficKey{proto: t.proto}
+	ports := t.ports
+	if len(ports) > 0 {
+		k.port, ports = ports[0], ports[1:]
+	}
+	if t.http == nil && t.icmp == nil && len(ports) == 0 {
+		return k
+	}
 	var b strings.Builder
-	b.WriteString(t.proto)
 	if t.http != nil {
 		j, _ := json.Marshal(t.http)
 		b.WriteByte(0)
@@ -79,11 +100,12 @@ func (t traffic) key() string {
 			b.WriteString(strconv.Itoa(*t.icmp.Code))
 		}
 	}
-	for _, p := range t.ports {
+	for _, p := range ports {
 		b.WriteByte(0)
 		b.WriteString(p.String())
 	}
-	return b.String()
+	k.rest = b.String()
+	return k
 }
 
 // rules translates the rules of direction d (only those with action only, unless it is
@@ -91,7 +113,8 @@ func (t traffic) key() string {
 // first matching rule, so only runs of consecutive rules with the same action are merged:
 // within such a run the rules form a union, which merging preserves.
 func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only policy.Action, extra *policy.Rule) []calicov3.Rule {
-	sel := make([]*policy.Rule, 0, len(rs)+1)
+	s := &c.scratch
+	sel := s.rules[:0]
 	for i := range rs {
 		if only == "" || rs[i].Action == only {
 			sel = append(sel, &rs[i])
@@ -100,7 +123,8 @@ func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only 
 	if extra != nil {
 		sel = append(sel, extra)
 	}
-	pairs := make([]rulePair, 0, len(sel))
+	s.rules = sel
+	pairs := s.pairs[:0]
 	for i := 0; i < len(sel); {
 		j := i
 		for j < len(sel) && sel[j].Action == sel[i].Action {
@@ -109,12 +133,23 @@ func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only 
 		pairs = c.run(pairs, e, d, sel[i:j])
 		i = j
 	}
+	s.pairs = pairs
 	if len(pairs) == 0 {
 		return nil
 	}
 	out := make([]calicov3.Rule, len(pairs))
+	// The rules' protocols, allocated at once.
+	var protos []numorstring.Protocol
 	for i, p := range pairs {
-		out[i] = calicoRule(p.action, d, p.entity, p.traffic)
+		var proto *numorstring.Protocol
+		if p.traffic.proto != "" {
+			if protos == nil {
+				protos = make([]numorstring.Protocol, len(pairs))
+			}
+			protos[i] = numorstring.ProtocolFromString(p.traffic.proto)
+			proto = &protos[i]
+		}
+		out[i] = calicoRule(p.action, d, p.entity, p.traffic, proto)
 	}
 	return out
 }
@@ -126,6 +161,34 @@ type rulePair struct {
 	traffic traffic
 }
 
+// scratch holds the buffers that translating a run of rules needs, reused from one run to
+// the next by the compiler (which translates on one goroutine): nothing in them outlives
+// the call that fills them.
+type scratch struct {
+	rules []*policy.Rule
+	pairs []rulePair
+	// ents and trs hold the peers and traffics of one rule.
+	ents []entity
+	trs  []traffic
+	// distinct holds the distinct peers of a run, in order of first appearance, and entAt
+	// their indexes.
+	distinct []entity
+	entAt    map[entityKey]int
+	// byEnt holds the traffics of every peer of a run, then byTr the peers of every merged
+	// traffic, numbered in trOrder and trAt in order of first appearance.
+	byEnt   []entTraffic
+	byTr    []entTraffic
+	trOrder []traffic
+	trAt    map[trafficKey]int
+}
+
+// entTraffic pairs the index of a peer in scratch.distinct with a traffic, or with the
+// index of one in scratch.trOrder.
+type entTraffic struct {
+	ent, tr int
+	t       traffic
+}
+
 // run translates a run of rules with one action, appending to pairs: each (peer, traffic)
 // pair of every rule is collected, traffic is merged per peer (ports of one protocol
 // join), then peers are merged per traffic (selectors of pods in the same namespaces join
@@ -133,50 +196,75 @@ type rulePair struct {
 // rules as Calico's one-protocol-per-rule model allows.
 func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*policy.Rule) []rulePair {
 	action := calicov3.Action(rs[0].Action)
+	s := &c.scratch
 	if len(rs) == 1 {
 		// One rule: its traffics are distinct protocols and its peers need merging only
 		// when there are several.
-		es := mergeEntities(c.entities(e, d, rs[0]))
-		for _, t := range c.traffics(e, d, rs[0]) {
+		s.ents = c.entities(s.ents[:0], e, d, rs[0])
+		es := mergeEntities(s.ents)
+		s.trs = c.traffics(s.trs[:0], e, d, rs[0])
+		for _, t := range s.trs {
 			for _, en := range es {
 				pairs = append(pairs, rulePair{action, en, t})
 			}
 		}
 		return pairs
 	}
-	entOrder := make([]string, 0, len(rs))
-	ents := make(map[string]entity, len(rs))
-	trsByEnt := make(map[string][]traffic, len(rs))
+	if s.entAt == nil {
+		s.entAt, s.trAt = map[entityKey]int{}, map[trafficKey]int{}
+	}
+	clear(s.entAt)
+	s.distinct, s.byEnt = s.distinct[:0], s.byEnt[:0]
 	for _, r := range rs {
-		es := c.entities(e, d, r)
-		ts := c.traffics(e, d, r)
-		for _, en := range es {
+		s.ents = c.entities(s.ents[:0], e, d, r)
+		s.trs = c.traffics(s.trs[:0], e, d, r)
+		for _, en := range s.ents {
 			k := en.key()
-			if _, ok := ents[k]; !ok {
-				ents[k] = en
-				entOrder = append(entOrder, k)
+			i, ok := s.entAt[k]
+			if !ok {
+				i = len(s.distinct)
+				s.entAt[k] = i
+				s.distinct = append(s.distinct, en)
 			}
-			trsByEnt[k] = append(trsByEnt[k], ts...)
+			for _, t := range s.trs {
+				s.byEnt = append(s.byEnt, entTraffic{ent: i, t: t})
+			}
 		}
 	}
-	trOrder := make([]string, 0, len(rs))
-	trs := make(map[string]traffic, len(rs))
-	entsByTr := make(map[string][]entity, len(rs))
-	for _, ek := range entOrder {
-		for _, t := range mergeTraffic(trsByEnt[ek]) {
-			tk := t.key()
-			if _, ok := trs[tk]; !ok {
-				trs[tk] = t
-				trOrder = append(trOrder, tk)
-			}
-			entsByTr[tk] = append(entsByTr[tk], ents[ek])
+	// Stable sorts group the pairs by peer, then by traffic, keeping the order of the rules.
+	slices.SortStableFunc(s.byEnt, func(a, b entTraffic) int { return cmp.Compare(a.ent, b.ent) })
+	clear(s.trAt)
+	s.trOrder, s.byTr = s.trOrder[:0], s.byTr[:0]
+	for lo := 0; lo < len(s.byEnt); {
+		hi, trs := lo, s.trs[:0]
+		for ; hi < len(s.byEnt) && s.byEnt[hi].ent == s.byEnt[lo].ent; hi++ {
+			trs = append(trs, s.byEnt[hi].t)
 		}
+		s.trs = trs
+		for _, t := range mergeTraffic(trs) {
+			k := t.key()
+			j, ok := s.trAt[k]
+			if !ok {
+				j = len(s.trOrder)
+				s.trAt[k] = j
+				s.trOrder = append(s.trOrder, t)
+			}
+			s.byTr = append(s.byTr, entTraffic{ent: s.byEnt[lo].ent, tr: j})
+		}
+		lo = hi
 	}
+	slices.SortStableFunc(s.byTr, func(a, b entTraffic) int { return cmp.Compare(a.tr, b.tr) })
 	start := len(pairs)
-	for _, tk := range trOrder {
-		for _, en := range mergeEntities(entsByTr[tk]) {
-			pairs = append(pairs, rulePair{action, en, trs[tk]})
+	for lo := 0; lo < len(s.byTr); {
+		hi, es := lo, s.ents[:0]
+		for ; hi < len(s.byTr) && s.byTr[hi].tr == s.byTr[lo].tr; hi++ {
+			es = append(es, s.distinct[s.byTr[hi].ent])
 		}
+		s.ents = es
+		for _, en := range mergeEntities(es) {
+			pairs = append(pairs, rulePair{action, en, s.trOrder[s.byTr[lo].tr]})
+		}
+		lo = hi
 	}
 	return append(pairs[:start], absorbAny(pairs[start:])...)
 }
@@ -217,12 +305,9 @@ func (t traffic) covers(u traffic) bool {
 	return t.ports == nil && u.icmp == nil
 }
 
-func calicoRule(action calicov3.Action, d policy.Direction, en entity, t traffic) calicov3.Rule {
-	r := calicov3.Rule{Action: action, ICMP: t.icmp, HTTP: t.http}
-	if t.proto != "" {
-		p := numorstring.ProtocolFromString(t.proto)
-		r.Protocol = &p
-	}
+// calicoRule renders a rule; proto is t's protocol, nil for every protocol.
+func calicoRule(action calicov3.Action, d policy.Direction, en entity, t traffic, proto *numorstring.Protocol) calicov3.Rule {
+	r := calicov3.Rule{Action: action, Protocol: proto, ICMP: t.icmp, HTTP: t.http}
 	var er calicov3.EntityRule
 	if !en.any {
 		er.Nets, er.NotNets = en.nets, en.notNets
@@ -269,8 +354,8 @@ func mergeTraffic(ts []traffic) []traffic {
 		ports []numorstring.Port
 		all   bool
 	}
-	groups := map[string]*group{}
-	seenICMP := map[string]bool{}
+	groups := map[trafficKey]*group{}
+	seenICMP := map[trafficKey]bool{}
 	allPorts := map[string]bool{}
 	for _, t := range ts {
 		if t.ports == nil && t.icmp == nil && t.http == nil {
@@ -341,7 +426,7 @@ func mergeEntities(es []entity) []entity {
 	}
 	var out []entity
 	sels := map[int][]string{}
-	at := map[string]int{}
+	at := map[entityClass]int{}
 	for _, e := range es {
 		i, ok := at[e.class()]
 		if !ok {
@@ -368,7 +453,8 @@ func mergeEntities(es []entity) []entity {
 // mergeNamespaces joins pod entities that differ only in the namespace they name.
 func mergeNamespaces(es []entity) []entity {
 	var out []entity
-	at := map[string]int{}
+	type podsKey struct{ sel, sa string }
+	at := map[podsKey]int{}
 	names := map[int][]string{}
 	for _, e := range es {
 		k, _, named := parseEquality(e.nsSel)
@@ -376,7 +462,7 @@ func mergeNamespaces(es []entity) []entity {
 			out = append(out, e)
 			continue
 		}
-		key := e.sel + "\x00" + e.sa
+		key := podsKey{e.sel, e.sa}
 		i, ok := at[key]
 		if !ok {
 			i = len(out)
@@ -415,10 +501,9 @@ func sortedPrefixes(cidrs []string) []string {
 	return out
 }
 
-// entities translates the peers of r; peers that can match nothing, or that need no rule,
-// yield none.
-func (c *compiler) entities(e *emitted, d policy.Direction, r *policy.Rule) []entity {
-	out := make([]entity, 0, len(r.Peers))
+// entities translates the peers of r, appending to out; peers that can match nothing, or
+// that need no rule, yield none.
+func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *policy.Rule) []entity {
 	for i, x := range r.Peers {
 		path := func() *field.Path { return r.Path.Child("peers").Index(i) }
 		switch x.Kind {

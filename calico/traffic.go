@@ -17,9 +17,9 @@ const maxICMPType = 254
 
 // traffics translates the ports, ICMP and L7 parts of r: one traffic per protocol (a
 // Calico rule has one protocol), one per ICMP message, and the TCP ones once per HTTP
-// match Calico needs.
-func (c *compiler) traffics(e *emitted, d policy.Direction, r *policy.Rule) []traffic {
-	var out []traffic
+// match Calico needs. It appends them to out.
+func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *policy.Rule) []traffic {
+	start := len(out)
 	if r.AllTraffic() {
 		out = append(out, traffic{})
 	}
@@ -98,7 +98,7 @@ func (c *compiler) traffics(e *emitted, d policy.Direction, r *policy.Rule) []tr
 		return out
 	}
 	var withHTTP []traffic
-	for _, t := range out {
+	for _, t := range out[start:] {
 		if t.proto != string(policy.TCP) {
 			withHTTP = append(withHTTP, t)
 			continue
@@ -108,7 +108,7 @@ func (c *compiler) traffics(e *emitted, d policy.Direction, r *policy.Rule) []tr
 			withHTTP = append(withHTTP, t)
 		}
 	}
-	return withHTTP
+	return append(out[:start], withHTTP...)
 }
 
 // httpMatches translates the HTTP matches of r into Calico http matches, any of which
