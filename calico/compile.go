@@ -204,7 +204,7 @@ func (c *compiler) policy(p *policy.Policy) {
 			"a Calico policy selects nodes through HostEndpoint objects, which Calico creates only when automatic host endpoints are enabled, and failsafe ports stay open whatever the policy says", "")
 		return
 	}
-	sel, err := selectorExpr(&p.Subject.Pods)
+	sel, err := c.podsExpr(&p.Subject.Pods)
 	if err != nil {
 		c.refuse(p.Path.Child("selector"), "label selector", err.Error(), "")
 		return
@@ -254,6 +254,7 @@ func (c *compiler) policy(p *policy.Policy) {
 	if hasAction(p.Rules(policy.Ingress), policy.Deny) || hasAction(p.Rules(policy.Egress), policy.Deny) {
 		deny := base
 		deny.tier, deny.name = DenyTier, DenyTier+"."+p.Name
+		deny.types = make([]calicov3.PolicyType, 0, 2)
 		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 			if hasAction(p.Rules(d), policy.Deny) {
 				deny.types = append(deny.types, calicov3.PolicyType(d))
@@ -265,6 +266,7 @@ func (c *compiler) policy(p *policy.Policy) {
 	if len(p.Isolate) > 0 {
 		allow := base
 		allow.name = p.Name
+		allow.types = make([]calicov3.PolicyType, 0, len(p.Isolate))
 		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 			if !p.Isolates(d) {
 				continue

@@ -12,6 +12,7 @@ import (
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	"github.com/projectcalico/api/pkg/lib/numorstring"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -114,6 +115,7 @@ func (t traffic) key() trafficKey {
 // within such a run the rules form a union, which merging preserves.
 func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only policy.Action, extra *policy.Rule) []calicov3.Rule {
 	s := &c.scratch
+	s.ports = s.ports[:0]
 	sel := s.rules[:0]
 	for i := range rs {
 		if only == "" || rs[i].Action == only {
@@ -138,8 +140,10 @@ func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only 
 		return nil
 	}
 	out := make([]calicov3.Rule, len(pairs))
-	// The rules' protocols, allocated at once.
+	// The rules' protocols and ports, allocated at once; the ports are copied out of the
+	// compiler's buffer.
 	var protos []numorstring.Protocol
+	var ports []numorstring.Port
 	for i, p := range pairs {
 		var proto *numorstring.Protocol
 		if p.traffic.proto != "" {
@@ -149,7 +153,19 @@ func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only 
 			protos[i] = numorstring.ProtocolFromString(p.traffic.proto)
 			proto = &protos[i]
 		}
-		out[i] = calicoRule(p.action, d, p.entity, p.traffic, proto)
+		if p.traffic.ports != nil {
+			if ports == nil {
+				n := 0
+				for _, p := range pairs[i:] {
+					n += len(p.traffic.ports)
+				}
+				ports = make([]numorstring.Port, 0, n)
+			}
+			at := len(ports)
+			ports = append(ports, p.traffic.ports...)
+			p.traffic.ports = ports[at:len(ports):len(ports)]
+		}
+		calicoRule(&out[i], p.action, d, p.entity, p.traffic, proto)
 	}
 	return out
 }
@@ -167,27 +183,26 @@ type rulePair struct {
 type scratch struct {
 	rules []*policy.Rule
 	pairs []rulePair
-	// ents and trs hold the peers and traffics of one rule.
-	ents []entity
-	trs  []traffic
-	// distinct holds the distinct peers of a run, in order of first appearance, and entAt
-	// their indexes.
+	// ports holds the ports of the traffics of one rules call.
+	ports []numorstring.Port
+	// ents holds the peers of one rule, or a group of them; distinct holds the distinct
+	// peers of a run, in order of first appearance, and entAt their indexes.
+	ents     []entity
 	distinct []entity
 	entAt    map[entityKey]int
-	// byEnt holds the traffics of every peer of a run, then byTr the peers of every merged
-	// traffic, numbered in trOrder and trAt in order of first appearance.
-	byEnt   []entTraffic
-	byTr    []entTraffic
+	// trs holds the traffics of every rule of a run, group a group of them; trOrder holds
+	// the distinct merged traffics, in order of first appearance, and trAt their indexes.
+	trs     []traffic
+	group   []traffic
 	trOrder []traffic
 	trAt    map[trafficKey]int
+	// byEnt pairs peers with the traffics of their rules, then byTr peers with merged
+	// traffics. They hold indexes only, which are cheaper to sort than values.
+	byEnt, byTr []entTraffic
 }
 
-// entTraffic pairs the index of a peer in scratch.distinct with a traffic, or with the
-// index of one in scratch.trOrder.
-type entTraffic struct {
-	ent, tr int
-	t       traffic
-}
+// entTraffic pairs the index of a peer in scratch.distinct with the index of a traffic.
+type entTraffic struct{ ent, tr int }
 
 // run translates a run of rules with one action, appending to pairs: each (peer, traffic)
 // pair of every rule is collected, traffic is merged per peer (ports of one protocol
@@ -214,10 +229,11 @@ func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*p
 		s.entAt, s.trAt = map[entityKey]int{}, map[trafficKey]int{}
 	}
 	clear(s.entAt)
-	s.distinct, s.byEnt = s.distinct[:0], s.byEnt[:0]
+	s.distinct, s.trs, s.byEnt = s.distinct[:0], s.trs[:0], s.byEnt[:0]
 	for _, r := range rs {
 		s.ents = c.entities(s.ents[:0], e, d, r)
-		s.trs = c.traffics(s.trs[:0], e, d, r)
+		first := len(s.trs)
+		s.trs = c.traffics(s.trs, e, d, r)
 		for _, en := range s.ents {
 			k := en.key()
 			i, ok := s.entAt[k]
@@ -226,8 +242,8 @@ func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*p
 				s.entAt[k] = i
 				s.distinct = append(s.distinct, en)
 			}
-			for _, t := range s.trs {
-				s.byEnt = append(s.byEnt, entTraffic{ent: i, t: t})
+			for t := first; t < len(s.trs); t++ {
+				s.byEnt = append(s.byEnt, entTraffic{i, t})
 			}
 		}
 	}
@@ -236,11 +252,18 @@ func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*p
 	clear(s.trAt)
 	s.trOrder, s.byTr = s.trOrder[:0], s.byTr[:0]
 	for lo := 0; lo < len(s.byEnt); {
-		hi, trs := lo, s.trs[:0]
-		for ; hi < len(s.byEnt) && s.byEnt[hi].ent == s.byEnt[lo].ent; hi++ {
-			trs = append(trs, s.byEnt[hi].t)
+		ent, hi := s.byEnt[lo].ent, lo+1
+		for hi < len(s.byEnt) && s.byEnt[hi].ent == ent {
+			hi++
 		}
-		s.trs = trs
+		trs := s.trs[s.byEnt[lo].tr : s.byEnt[lo].tr+1]
+		if hi-lo > 1 {
+			trs = s.group[:0]
+			for _, x := range s.byEnt[lo:hi] {
+				trs = append(trs, s.trs[x.tr])
+			}
+			s.group = trs
+		}
 		for _, t := range mergeTraffic(trs) {
 			k := t.key()
 			j, ok := s.trAt[k]
@@ -249,20 +272,27 @@ func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*p
 				s.trAt[k] = j
 				s.trOrder = append(s.trOrder, t)
 			}
-			s.byTr = append(s.byTr, entTraffic{ent: s.byEnt[lo].ent, tr: j})
+			s.byTr = append(s.byTr, entTraffic{ent, j})
 		}
 		lo = hi
 	}
 	slices.SortStableFunc(s.byTr, func(a, b entTraffic) int { return cmp.Compare(a.tr, b.tr) })
 	start := len(pairs)
 	for lo := 0; lo < len(s.byTr); {
-		hi, es := lo, s.ents[:0]
-		for ; hi < len(s.byTr) && s.byTr[hi].tr == s.byTr[lo].tr; hi++ {
-			es = append(es, s.distinct[s.byTr[hi].ent])
+		tr, hi := s.byTr[lo].tr, lo+1
+		for hi < len(s.byTr) && s.byTr[hi].tr == tr {
+			hi++
 		}
-		s.ents = es
+		es := s.distinct[s.byTr[lo].ent : s.byTr[lo].ent+1]
+		if hi-lo > 1 {
+			es = s.ents[:0]
+			for _, x := range s.byTr[lo:hi] {
+				es = append(es, s.distinct[x.ent])
+			}
+			s.ents = es
+		}
 		for _, en := range mergeEntities(es) {
-			pairs = append(pairs, rulePair{action, en, s.trOrder[s.byTr[lo].tr]})
+			pairs = append(pairs, rulePair{action, en, s.trOrder[tr]})
 		}
 		lo = hi
 	}
@@ -305,35 +335,36 @@ func (t traffic) covers(u traffic) bool {
 	return t.ports == nil && u.icmp == nil
 }
 
-// calicoRule renders a rule; proto is t's protocol, nil for every protocol.
-func calicoRule(action calicov3.Action, d policy.Direction, en entity, t traffic, proto *numorstring.Protocol) calicov3.Rule {
-	r := calicov3.Rule{Action: action, Protocol: proto, ICMP: t.icmp, HTTP: t.http}
-	var er calicov3.EntityRule
-	if !en.any {
-		er.Nets, er.NotNets = en.nets, en.notNets
-		if en.pods {
-			er.NamespaceSelector = en.nsSel
-			switch {
-			case en.sel != allSelector:
-				er.Selector = en.sel
-			case en.nsSel == "" && en.sa == "":
-				// In a NetworkPolicy a selector (even all()) limits the rule to the
-				// policy's namespace; without any selector the rule matches everything.
-				er.Selector = allSelector
-			}
-			if en.sa != "" {
-				er.ServiceAccounts = &calicov3.ServiceAccountMatch{Names: []string{en.sa}}
-			}
-		}
-	}
+// calicoRule renders a rule into r, which is zero; proto is t's protocol, nil for every
+// protocol. Setting only the fields that the rule has, in place, keeps the garbage
+// collector's write barriers off the rest of the large struct.
+func calicoRule(r *calicov3.Rule, action calicov3.Action, d policy.Direction, en entity, t traffic, proto *numorstring.Protocol) {
+	r.Action, r.Protocol, r.ICMP, r.HTTP = action, proto, t.icmp, t.http
+	er := &r.Destination
 	if d == policy.Ingress {
-		r.Source = er
-		r.Destination = calicov3.EntityRule{Ports: t.ports}
+		er = &r.Source
+		r.Destination.Ports = t.ports
 	} else {
 		er.Ports = t.ports
-		r.Destination = er
 	}
-	return r
+	if en.any {
+		return
+	}
+	er.Nets, er.NotNets = en.nets, en.notNets
+	if en.pods {
+		er.NamespaceSelector = en.nsSel
+		switch {
+		case en.sel != allSelector:
+			er.Selector = en.sel
+		case en.nsSel == "" && en.sa == "":
+			// In a NetworkPolicy a selector (even all()) limits the rule to the
+			// policy's namespace; without any selector the rule matches everything.
+			er.Selector = allSelector
+		}
+		if en.sa != "" {
+			er.ServiceAccounts = &calicov3.ServiceAccountMatch{Names: []string{en.sa}}
+		}
+	}
 }
 
 // mergeTraffic merges what one peer may do: every protocol absorbs the rest; all ports of
@@ -504,7 +535,8 @@ func sortedPrefixes(cidrs []string) []string {
 // entities translates the peers of r, appending to out; peers that can match nothing, or
 // that need no rule, yield none.
 func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *policy.Rule) []entity {
-	for i, x := range r.Peers {
+	for i := range r.Peers {
+		x := &r.Peers[i]
 		path := func() *field.Path { return r.Path.Child("peers").Index(i) }
 		switch x.Kind {
 		case policy.PeerAny:
@@ -527,7 +559,7 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 				en.nsSel, err = c.namespaceExpr(x.Namespace)
 			}
 			if err == nil {
-				en.sel, err = selectorExpr(x.PodSelector)
+				en.sel, err = c.podsExpr(x.PodSelector)
 			}
 			if err != nil {
 				c.refuse(path(), "label selector", err.Error(), "")
@@ -546,6 +578,18 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 		}
 	}
 	return out
+}
+
+// podsExpr is selectorExpr(sel). The selector of a service, the most common, is found
+// with a lookup of the service label: ranging over the labels would take longer than
+// making the expression.
+func (c *compiler) podsExpr(sel *metav1.LabelSelector) (string, error) {
+	if sel != nil && len(sel.MatchLabels) == 1 && len(sel.MatchExpressions) == 0 {
+		if v, ok := sel.MatchLabels[c.model.ServiceLabel]; ok {
+			return equalityExpr(c.model.ServiceLabel, v)
+		}
+	}
+	return selectorExpr(sel)
 }
 
 // namespaceExpr is namespaceNameExpr(name), made once per namespace.

@@ -24,7 +24,9 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 		out = append(out, traffic{})
 	}
 	for _, proto := range []policy.Protocol{policy.TCP, policy.UDP, policy.SCTP} {
-		var ports []numorstring.Port
+		// The ports go to the compiler's buffer, which rules copies from.
+		ports := c.scratch.ports
+		at := len(ports)
 		found, all := false, false
 		for _, pt := range r.Ports {
 			if pt.Protocol != proto {
@@ -43,12 +45,13 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 				ports = append(ports, numorstring.SinglePort(uint16(pt.Port)))
 			}
 		}
+		c.scratch.ports = ports
 		if !found {
 			continue
 		}
 		t := traffic{proto: string(proto)}
 		if !all {
-			t.ports = sortPorts(ports)
+			t.ports = sortPorts(ports[at:len(ports):len(ports)])
 		}
 		out = append(out, t)
 	}
