@@ -186,16 +186,16 @@ type scratch struct {
 	// ports holds the ports of the traffics of one rules call.
 	ports []numorstring.Port
 	// ents holds the peers of one rule, or a group of them; distinct holds the distinct
-	// peers of a run, in order of first appearance, and entAt their indexes.
+	// peers of a run, in order of first appearance, numbered by entNums.
 	ents     []entity
 	distinct []entity
-	entAt    map[entityKey]int
+	entNums  numbering[entityKey]
 	// trs holds the traffics of every rule of a run, group a group of them; trOrder holds
-	// the distinct merged traffics, in order of first appearance, and trAt their indexes.
+	// the distinct merged traffics, in order of first appearance, numbered by trNums.
 	trs     []traffic
 	group   []traffic
 	trOrder []traffic
-	trAt    map[trafficKey]int
+	trNums  numbering[trafficKey]
 	// byEnt pairs peers with the traffics of their rules, then byTr peers with merged
 	// traffics. They hold indexes only, which are cheaper to sort than values.
 	byEnt, byTr []entTraffic
@@ -203,6 +203,51 @@ type scratch struct {
 
 // entTraffic pairs the index of a peer in scratch.distinct with the index of a traffic.
 type entTraffic struct{ ent, tr int }
+
+// numbering numbers distinct keys in order of first appearance. The few keys of a
+// typical run are searched linearly, which costs less than hashing them; a map indexes
+// more.
+type numbering[K comparable] struct {
+	keys []K
+	at   map[K]int
+}
+
+// maxLinear is the most keys numbering searches linearly.
+const maxLinear = 8
+
+// number returns the number of k and whether k is new.
+func (n *numbering[K]) number(k K) (int, bool) {
+	if len(n.keys) < maxLinear {
+		for i := range n.keys {
+			if n.keys[i] == k {
+				return i, false
+			}
+		}
+	} else {
+		if len(n.at) == 0 {
+			if n.at == nil {
+				n.at = map[K]int{}
+			}
+			for i, k := range n.keys {
+				n.at[k] = i
+			}
+		}
+		if i, ok := n.at[k]; ok {
+			return i, false
+		}
+		n.at[k] = len(n.keys)
+	}
+	n.keys = append(n.keys, k)
+	return len(n.keys) - 1, true
+}
+
+// reset forgets every key.
+func (n *numbering[K]) reset() {
+	n.keys = n.keys[:0]
+	if len(n.at) > 0 {
+		clear(n.at)
+	}
+}
 
 // run translates a run of rules with one action, appending to pairs: each (peer, traffic)
 // pair of every rule is collected, traffic is merged per peer (ports of one protocol
@@ -225,21 +270,15 @@ func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*p
 		}
 		return pairs
 	}
-	if s.entAt == nil {
-		s.entAt, s.trAt = map[entityKey]int{}, map[trafficKey]int{}
-	}
-	clear(s.entAt)
+	s.entNums.reset()
 	s.distinct, s.trs, s.byEnt = s.distinct[:0], s.trs[:0], s.byEnt[:0]
 	for _, r := range rs {
 		s.ents = c.entities(s.ents[:0], e, d, r)
 		first := len(s.trs)
 		s.trs = c.traffics(s.trs, e, d, r)
 		for _, en := range s.ents {
-			k := en.key()
-			i, ok := s.entAt[k]
-			if !ok {
-				i = len(s.distinct)
-				s.entAt[k] = i
+			i, isNew := s.entNums.number(en.key())
+			if isNew {
 				s.distinct = append(s.distinct, en)
 			}
 			for t := first; t < len(s.trs); t++ {
@@ -249,7 +288,7 @@ func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*p
 	}
 	// Stable sorts group the pairs by peer, then by traffic, keeping the order of the rules.
 	slices.SortStableFunc(s.byEnt, func(a, b entTraffic) int { return cmp.Compare(a.ent, b.ent) })
-	clear(s.trAt)
+	s.trNums.reset()
 	s.trOrder, s.byTr = s.trOrder[:0], s.byTr[:0]
 	for lo := 0; lo < len(s.byEnt); {
 		ent, hi := s.byEnt[lo].ent, lo+1
@@ -265,11 +304,8 @@ func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*p
 			s.group = trs
 		}
 		for _, t := range mergeTraffic(trs) {
-			k := t.key()
-			j, ok := s.trAt[k]
-			if !ok {
-				j = len(s.trOrder)
-				s.trAt[k] = j
+			j, isNew := s.trNums.number(t.key())
+			if isNew {
 				s.trOrder = append(s.trOrder, t)
 			}
 			s.byTr = append(s.byTr, entTraffic{ent, j})
