@@ -114,6 +114,7 @@ type compiler struct {
 	nsExprs map[string]string
 	// emitted holds the objects translated.
 	emitted []*emitted
+	// scratch holds the buffers of rules.
 	scratch scratch
 }
 

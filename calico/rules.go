@@ -177,13 +177,13 @@ type rulePair struct {
 	traffic traffic
 }
 
-// scratch holds the buffers that translating a run of rules needs, reused from one run to
-// the next by the compiler (which translates on one goroutine): nothing in them outlives
-// the call that fills them.
+// scratch holds the buffers that translating rules needs, reused from one rules call to
+// the next by the compiler (which translates on one goroutine): rules copies out what it
+// emits.
 type scratch struct {
 	rules []*policy.Rule
 	pairs []rulePair
-	// ports holds the ports of the traffics of one rules call.
+	// ports holds the ports of the traffics of a rules call.
 	ports []numorstring.Port
 	// ents holds the peers of one rule, or a group of them; distinct holds the distinct
 	// peers of a run, in order of first appearance, numbered by entNums.
