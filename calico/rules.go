@@ -144,7 +144,8 @@ func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only 
 	// compiler's buffer.
 	var protos []numorstring.Protocol
 	var ports []numorstring.Port
-	for i, p := range pairs {
+	for i := range pairs {
+		p := &pairs[i]
 		var proto *numorstring.Protocol
 		if p.traffic.proto != "" {
 			if protos == nil {
@@ -156,8 +157,8 @@ func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only 
 		if p.traffic.ports != nil {
 			if ports == nil {
 				n := 0
-				for _, p := range pairs[i:] {
-					n += len(p.traffic.ports)
+				for j := i; j < len(pairs); j++ {
+					n += len(pairs[j].traffic.ports)
 				}
 				ports = make([]numorstring.Port, 0, n)
 			}

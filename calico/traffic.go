@@ -28,7 +28,8 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 		ports := c.scratch.ports
 		at := len(ports)
 		found, all := false, false
-		for _, pt := range r.Ports {
+		for i := range r.Ports {
+			pt := &r.Ports[i]
 			if pt.Protocol != proto {
 				continue
 			}
