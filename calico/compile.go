@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netintent/netintent/internal/parallel"
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,19 +66,30 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{model: m, seen: map[string]bool{}, nsExprs: map[string]string{}}
-	for _, o := range opts {
-		o(&c.opts)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
+	// Policies translate independently: chunks of them are translated on every CPU, each
+	// by its own compiler, and the parts joined in Model order.
+	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
+		c := &compiler{model: m, opts: o, nsExprs: map[string]string{}}
+		for _, p := range m.Policies[lo:hi] {
+			c.policy(p)
+		}
+		return c
+	})
+	c := &compiler{model: m, opts: o}
 	res := &Result{}
 	res.Tiers = c.tiers()
 	var emitted []*emitted
-	for _, p := range m.Policies {
-		emitted = append(emitted, c.policy(p)...)
+	for _, part := range parts {
+		c.problems = append(c.problems, part.problems...)
+		emitted = append(emitted, part.emitted...)
 	}
 	c.assignOrders(emitted)
-	if len(c.problems) > 0 {
-		return nil, &policy.CompileError{Backend: Backend, Problems: c.problems}
+	if problems := distinctProblems(c.problems); len(problems) > 0 {
+		return nil, &policy.CompileError{Backend: Backend, Problems: problems}
 	}
 	needDenyTier := false
 	for _, e := range emitted {
@@ -91,24 +103,38 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	return res, nil
 }
 
+// minChunk is the fewest policies worth a goroutine of their own.
+const minChunk = 64
+
 type compiler struct {
 	model    *policy.Model
 	opts     options
 	problems []policy.Unsupported
-	// seen holds path and construct of every problem: a mirrored rule carries the path of
-	// the rule it mirrors, so the same refusal would otherwise be reported twice.
-	seen map[string]bool
 	// nsExprs holds the selectors of namespaces by name (see namespaceExpr).
 	nsExprs map[string]string
+	// emitted holds the objects translated.
+	emitted []*emitted
+	// scratch holds the buffers of rules.
+	scratch scratch
 }
 
 func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
-	key := path.String() + "\x00" + construct
-	if c.seen[key] {
-		return
-	}
-	c.seen[key] = true
 	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
+}
+
+// distinctProblems keeps the first of the problems with the same path and construct: a
+// mirrored rule carries the path of the rule it mirrors, so the same refusal can be made
+// twice.
+func distinctProblems(problems []policy.Unsupported) []policy.Unsupported {
+	seen := map[string]bool{}
+	out := problems[:0]
+	for _, pr := range problems {
+		if key := pr.Path + "\x00" + pr.Construct; !seen[key] {
+			seen[key] = true
+			out = append(out, pr)
+		}
+	}
+	return out
 }
 
 // tiers translates the Set's tiers, which must come before DenyTier.
@@ -173,17 +199,17 @@ func (e *emitted) warn(path *field.Path, msg string) {
 	e.warnings = append(e.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: e.objectName(), Message: msg})
 }
 
-// policy translates one Policy into the objects that carry it.
-func (c *compiler) policy(p *policy.Policy) []*emitted {
+// policy translates one Policy into the objects that carry it, appended to c.emitted.
+func (c *compiler) policy(p *policy.Policy) {
 	if p.Subject.Scope == policy.ScopeHost {
 		c.refuse(p.Path, "host policies",
 			"a Calico policy selects nodes through HostEndpoint objects, which Calico creates only when automatic host endpoints are enabled, and failsafe ports stay open whatever the policy says", "")
-		return nil
+		return
 	}
-	sel, err := selectorExpr(&p.Subject.Pods)
+	sel, err := c.podsExpr(&p.Subject.Pods)
 	if err != nil {
 		c.refuse(p.Path.Child("selector"), "label selector", err.Error(), "")
-		return nil
+		return
 	}
 	base := emitted{src: p, selector: sel, stage: c.model.RolloutStage(p)}
 	if p.Subject.Scope == policy.ScopeNamespace {
@@ -196,7 +222,7 @@ func (c *compiler) policy(p *policy.Policy) []*emitted {
 		if p.Subject.NamespaceSelector != nil {
 			if base.nsSelector, err = selectorExpr(p.Subject.NamespaceSelector); err != nil {
 				c.refuse(p.Path.Child("namespaceSelector"), "label selector", err.Error(), "")
-				return nil
+				return
 			}
 		}
 	}
@@ -221,31 +247,33 @@ func (c *compiler) policy(p *policy.Policy) []*emitted {
 		if len(e.types) == 0 {
 			// Neither rules nor isolation: the policy takes part in no direction, and
 			// Calico would read empty types as Ingress.
-			return nil
+			return
 		}
-		return []*emitted{&e}
+		c.emitted = append(c.emitted, &e)
+		return
 	}
 
-	var out []*emitted
-	deny := base
-	deny.tier, deny.name = DenyTier, DenyTier+"."+p.Name
-	if p.Mode != policy.Audit {
-		// DenyTier passes what its policies do not deny, so this object isolates nothing,
-		// whatever the policy's allow object does.
-		deny.stage = policy.StageGuardrail
-	}
-	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-		if hasAction(p.Rules(d), policy.Deny) {
-			deny.types = append(deny.types, calicov3.PolicyType(d))
-			deny.setRules(d, c.rules(&deny, d, p.Rules(d), policy.Deny, nil))
+	if hasAction(p.Rules(policy.Ingress), policy.Deny) || hasAction(p.Rules(policy.Egress), policy.Deny) {
+		deny := base
+		deny.tier, deny.name = DenyTier, DenyTier+"."+p.Name
+		if p.Mode != policy.Audit {
+			// DenyTier passes what its policies do not deny, so this object isolates
+			// nothing, whatever the policy's allow object does.
+			deny.stage = policy.StageGuardrail
 		}
-	}
-	if len(deny.types) > 0 {
-		out = append(out, &deny)
+		deny.types = make([]calicov3.PolicyType, 0, 2)
+		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
+			if hasAction(p.Rules(d), policy.Deny) {
+				deny.types = append(deny.types, calicov3.PolicyType(d))
+				deny.setRules(d, c.rules(&deny, d, p.Rules(d), policy.Deny, nil))
+			}
+		}
+		c.emitted = append(c.emitted, &deny)
 	}
 	if len(p.Isolate) > 0 {
 		allow := base
 		allow.name = p.Name
+		allow.types = make([]calicov3.PolicyType, 0, len(p.Isolate))
 		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 			if !p.Isolates(d) {
 				continue
@@ -257,9 +285,8 @@ func (c *compiler) policy(p *policy.Policy) []*emitted {
 			allow.types = append(allow.types, calicov3.PolicyType(d))
 			allow.setRules(d, c.rules(&allow, d, p.Rules(d), policy.Allow, extra))
 		}
-		out = append(out, &allow)
+		c.emitted = append(c.emitted, &allow)
 	}
-	return out
 }
 
 // dnsRule is the allowance that keeps DNS open for an egress-isolated subject.

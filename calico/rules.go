@@ -12,6 +12,7 @@ import (
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	"github.com/projectcalico/api/pkg/lib/numorstring"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -29,28 +30,33 @@ type entity struct {
 	sa  string
 }
 
-// class is what two entities must share to merge into one EntityRule: everything but the
-// pod selector (pods), or everything but the nets (addresses).
-func (e entity) class() string {
-	switch {
-	case e.any:
-		return "any"
-	case e.pods:
-		return "pods\x00" + e.nsSel + "\x00" + e.sa
-	}
-	family := "4\x00"
-	if strings.Contains(e.nets[0], ":") {
-		family = "6\x00"
-	}
-	return "nets" + family + strings.Join(e.notNets, ",")
+// entityClass is what two entities must share to merge into one EntityRule: everything
+// but the pod selector (pods), or everything but the nets (addresses).
+type entityClass struct {
+	any, pods bool
+	nsSel, sa string
+	v6        bool
+	notNets   string
 }
 
-// key identifies the entity.
-func (e entity) key() string {
-	if e.pods {
-		return "pods\x00" + e.nsSel + "\x00" + e.sa + "\x00" + e.sel // class() + "\x00" + sel
+func (e entity) class() entityClass {
+	switch {
+	case e.any:
+		return entityClass{any: true}
+	case e.pods:
+		return entityClass{pods: true, nsSel: e.nsSel, sa: e.sa}
 	}
-	return e.class() + "\x00" + strings.Join(e.nets, ",")
+	return entityClass{v6: strings.Contains(e.nets[0], ":"), notNets: strings.Join(e.notNets, ",")}
+}
+
+// entityKey identifies an entity.
+type entityKey struct {
+	entityClass
+	sel, nets string
+}
+
+func (e entity) key() entityKey {
+	return entityKey{e.class(), e.sel, strings.Join(e.nets, ",")}
 }
 
 // traffic is the protocol side of a Calico rule, which matches one protocol only.
@@ -63,9 +69,25 @@ type traffic struct {
 	http  *calicov3.HTTPMatch
 }
 
-func (t traffic) key() string {
+// trafficKey identifies a traffic. The first port is kept apart from the rest, so that the
+// key of a traffic with at most one port, the common one, takes no allocation.
+type trafficKey struct {
+	proto string
+	port  numorstring.Port
+	// rest holds the HTTP match, the ICMP fields and the further ports.
+	rest string
+}
+
+func (t traffic) key() trafficKey {
+	k := trafficKey{proto: t.proto}
+	ports := t.ports
+	if len(ports) > 0 {
+		k.port, ports = ports[0], ports[1:]
+	}
+	if t.http == nil && t.icmp == nil && len(ports) == 0 {
+		return k
+	}
 	var b strings.Builder
-	b.WriteString(t.proto)
 	if t.http != nil {
 		j, _ := json.Marshal(t.http)
 		b.WriteByte(0)
@@ -79,11 +101,12 @@ func (t traffic) key() string {
 			b.WriteString(strconv.Itoa(*t.icmp.Code))
 		}
 	}
-	for _, p := range t.ports {
+	for _, p := range ports {
 		b.WriteByte(0)
 		b.WriteString(p.String())
 	}
-	return b.String()
+	k.rest = b.String()
+	return k
 }
 
 // rules translates the rules of direction d (only those with action only, unless it is
@@ -91,7 +114,9 @@ func (t traffic) key() string {
 // first matching rule, so only runs of consecutive rules with the same action are merged:
 // within such a run the rules form a union, which merging preserves.
 func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only policy.Action, extra *policy.Rule) []calicov3.Rule {
-	sel := make([]*policy.Rule, 0, len(rs)+1)
+	s := &c.scratch
+	s.ports = s.ports[:0]
+	sel := s.rules[:0]
 	for i := range rs {
 		if only == "" || rs[i].Action == only {
 			sel = append(sel, &rs[i])
@@ -100,7 +125,8 @@ func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only 
 	if extra != nil {
 		sel = append(sel, extra)
 	}
-	pairs := make([]rulePair, 0, len(sel))
+	s.rules = sel
+	pairs := s.pairs[:0]
 	for i := 0; i < len(sel); {
 		j := i
 		for j < len(sel) && sel[j].Action == sel[i].Action {
@@ -109,12 +135,38 @@ func (c *compiler) rules(e *emitted, d policy.Direction, rs []policy.Rule, only 
 		pairs = c.run(pairs, e, d, sel[i:j])
 		i = j
 	}
+	s.pairs = pairs
 	if len(pairs) == 0 {
 		return nil
 	}
 	out := make([]calicov3.Rule, len(pairs))
-	for i, p := range pairs {
-		out[i] = calicoRule(p.action, d, p.entity, p.traffic)
+	// The rules' protocols and ports, allocated at once; the ports are copied out of the
+	// compiler's buffer.
+	var protos []numorstring.Protocol
+	var ports []numorstring.Port
+	for i := range pairs {
+		p := &pairs[i]
+		var proto *numorstring.Protocol
+		if p.traffic.proto != "" {
+			if protos == nil {
+				protos = make([]numorstring.Protocol, len(pairs))
+			}
+			protos[i] = numorstring.ProtocolFromString(p.traffic.proto)
+			proto = &protos[i]
+		}
+		if p.traffic.ports != nil {
+			if ports == nil {
+				n := 0
+				for j := i; j < len(pairs); j++ {
+					n += len(pairs[j].traffic.ports)
+				}
+				ports = make([]numorstring.Port, 0, n)
+			}
+			at := len(ports)
+			ports = append(ports, p.traffic.ports...)
+			p.traffic.ports = ports[at:len(ports):len(ports)]
+		}
+		calicoRule(&out[i], p.action, d, p.entity, p.traffic, proto)
 	}
 	return out
 }
@@ -126,6 +178,78 @@ type rulePair struct {
 	traffic traffic
 }
 
+// scratch holds the buffers that translating rules needs, reused from one rules call to
+// the next by the compiler (which translates on one goroutine): rules copies out what it
+// emits.
+type scratch struct {
+	rules []*policy.Rule
+	pairs []rulePair
+	// ports holds the ports of the traffics of a rules call.
+	ports []numorstring.Port
+	// ents holds the peers of one rule, or a group of them; distinct holds the distinct
+	// peers of a run, in order of first appearance, numbered by entNums.
+	ents     []entity
+	distinct []entity
+	entNums  numbering[entityKey]
+	// trs holds the traffics of every rule of a run, group a group of them; trOrder holds
+	// the distinct merged traffics, in order of first appearance, numbered by trNums.
+	trs     []traffic
+	group   []traffic
+	trOrder []traffic
+	trNums  numbering[trafficKey]
+	// byEnt pairs peers with the traffics of their rules, then byTr peers with merged
+	// traffics. They hold indexes only, which are cheaper to sort than values.
+	byEnt, byTr []entTraffic
+}
+
+// entTraffic pairs the index of a peer in scratch.distinct with the index of a traffic.
+type entTraffic struct{ ent, tr int }
+
+// numbering numbers distinct keys in order of first appearance. The few keys of a
+// typical run are searched linearly, which costs less than hashing them; a map indexes
+// more.
+type numbering[K comparable] struct {
+	keys []K
+	at   map[K]int
+}
+
+// maxLinear is the most keys numbering searches linearly.
+const maxLinear = 8
+
+// number returns the number of k and whether k is new.
+func (n *numbering[K]) number(k K) (int, bool) {
+	if len(n.keys) < maxLinear {
+		for i := range n.keys {
+			if n.keys[i] == k {
+				return i, false
+			}
+		}
+	} else {
+		if len(n.at) == 0 {
+			if n.at == nil {
+				n.at = map[K]int{}
+			}
+			for i, k := range n.keys {
+				n.at[k] = i
+			}
+		}
+		if i, ok := n.at[k]; ok {
+			return i, false
+		}
+		n.at[k] = len(n.keys)
+	}
+	n.keys = append(n.keys, k)
+	return len(n.keys) - 1, true
+}
+
+// reset forgets every key.
+func (n *numbering[K]) reset() {
+	n.keys = n.keys[:0]
+	if len(n.at) > 0 {
+		clear(n.at)
+	}
+}
+
 // run translates a run of rules with one action, appending to pairs: each (peer, traffic)
 // pair of every rule is collected, traffic is merged per peer (ports of one protocol
 // join), then peers are merged per traffic (selectors of pods in the same namespaces join
@@ -133,50 +257,81 @@ type rulePair struct {
 // rules as Calico's one-protocol-per-rule model allows.
 func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*policy.Rule) []rulePair {
 	action := calicov3.Action(rs[0].Action)
+	s := &c.scratch
 	if len(rs) == 1 {
 		// One rule: its traffics are distinct protocols and its peers need merging only
 		// when there are several.
-		es := mergeEntities(c.entities(e, d, rs[0]))
-		for _, t := range c.traffics(e, d, rs[0]) {
+		s.ents = c.entities(s.ents[:0], e, d, rs[0])
+		es := mergeEntities(s.ents)
+		s.trs = c.traffics(s.trs[:0], e, d, rs[0])
+		for _, t := range s.trs {
 			for _, en := range es {
 				pairs = append(pairs, rulePair{action, en, t})
 			}
 		}
 		return pairs
 	}
-	entOrder := make([]string, 0, len(rs))
-	ents := make(map[string]entity, len(rs))
-	trsByEnt := make(map[string][]traffic, len(rs))
+	s.entNums.reset()
+	s.distinct, s.trs, s.byEnt = s.distinct[:0], s.trs[:0], s.byEnt[:0]
 	for _, r := range rs {
-		es := c.entities(e, d, r)
-		ts := c.traffics(e, d, r)
-		for _, en := range es {
-			k := en.key()
-			if _, ok := ents[k]; !ok {
-				ents[k] = en
-				entOrder = append(entOrder, k)
+		s.ents = c.entities(s.ents[:0], e, d, r)
+		first := len(s.trs)
+		s.trs = c.traffics(s.trs, e, d, r)
+		for _, en := range s.ents {
+			i, isNew := s.entNums.number(en.key())
+			if isNew {
+				s.distinct = append(s.distinct, en)
 			}
-			trsByEnt[k] = append(trsByEnt[k], ts...)
+			for t := first; t < len(s.trs); t++ {
+				s.byEnt = append(s.byEnt, entTraffic{i, t})
+			}
 		}
 	}
-	trOrder := make([]string, 0, len(rs))
-	trs := make(map[string]traffic, len(rs))
-	entsByTr := make(map[string][]entity, len(rs))
-	for _, ek := range entOrder {
-		for _, t := range mergeTraffic(trsByEnt[ek]) {
-			tk := t.key()
-			if _, ok := trs[tk]; !ok {
-				trs[tk] = t
-				trOrder = append(trOrder, tk)
-			}
-			entsByTr[tk] = append(entsByTr[tk], ents[ek])
+	// Stable sorts group the pairs by peer, then by traffic, keeping the order of the rules.
+	slices.SortStableFunc(s.byEnt, func(a, b entTraffic) int { return cmp.Compare(a.ent, b.ent) })
+	s.trNums.reset()
+	s.trOrder, s.byTr = s.trOrder[:0], s.byTr[:0]
+	for lo := 0; lo < len(s.byEnt); {
+		ent, hi := s.byEnt[lo].ent, lo+1
+		for hi < len(s.byEnt) && s.byEnt[hi].ent == ent {
+			hi++
 		}
+		trs := s.trs[s.byEnt[lo].tr : s.byEnt[lo].tr+1]
+		if hi-lo > 1 {
+			trs = s.group[:0]
+			for _, x := range s.byEnt[lo:hi] {
+				trs = append(trs, s.trs[x.tr])
+			}
+			s.group = trs
+		}
+		for _, t := range mergeTraffic(trs) {
+			j, isNew := s.trNums.number(t.key())
+			if isNew {
+				s.trOrder = append(s.trOrder, t)
+			}
+			s.byTr = append(s.byTr, entTraffic{ent, j})
+		}
+		lo = hi
 	}
+	slices.SortStableFunc(s.byTr, func(a, b entTraffic) int { return cmp.Compare(a.tr, b.tr) })
 	start := len(pairs)
-	for _, tk := range trOrder {
-		for _, en := range mergeEntities(entsByTr[tk]) {
-			pairs = append(pairs, rulePair{action, en, trs[tk]})
+	for lo := 0; lo < len(s.byTr); {
+		tr, hi := s.byTr[lo].tr, lo+1
+		for hi < len(s.byTr) && s.byTr[hi].tr == tr {
+			hi++
 		}
+		es := s.distinct[s.byTr[lo].ent : s.byTr[lo].ent+1]
+		if hi-lo > 1 {
+			es = s.ents[:0]
+			for _, x := range s.byTr[lo:hi] {
+				es = append(es, s.distinct[x.ent])
+			}
+			s.ents = es
+		}
+		for _, en := range mergeEntities(es) {
+			pairs = append(pairs, rulePair{action, en, s.trOrder[tr]})
+		}
+		lo = hi
 	}
 	return append(pairs[:start], absorbAny(pairs[start:])...)
 }
@@ -217,38 +372,36 @@ func (t traffic) covers(u traffic) bool {
 	return t.ports == nil && u.icmp == nil
 }
 
-func calicoRule(action calicov3.Action, d policy.Direction, en entity, t traffic) calicov3.Rule {
-	r := calicov3.Rule{Action: action, ICMP: t.icmp, HTTP: t.http}
-	if t.proto != "" {
-		p := numorstring.ProtocolFromString(t.proto)
-		r.Protocol = &p
-	}
-	var er calicov3.EntityRule
-	if !en.any {
-		er.Nets, er.NotNets = en.nets, en.notNets
-		if en.pods {
-			er.NamespaceSelector = en.nsSel
-			switch {
-			case en.sel != allSelector:
-				er.Selector = en.sel
-			case en.nsSel == "" && en.sa == "":
-				// In a NetworkPolicy a selector (even all()) limits the rule to the
-				// policy's namespace; without any selector the rule matches everything.
-				er.Selector = allSelector
-			}
-			if en.sa != "" {
-				er.ServiceAccounts = &calicov3.ServiceAccountMatch{Names: []string{en.sa}}
-			}
-		}
-	}
+// calicoRule renders a rule into r, which is zero; proto is t's protocol, nil for every
+// protocol. Setting only the fields that the rule has, in place, keeps the garbage
+// collector's write barriers off the rest of the large struct.
+func calicoRule(r *calicov3.Rule, action calicov3.Action, d policy.Direction, en entity, t traffic, proto *numorstring.Protocol) {
+	r.Action, r.Protocol, r.ICMP, r.HTTP = action, proto, t.icmp, t.http
+	er := &r.Destination
 	if d == policy.Ingress {
-		r.Source = er
-		r.Destination = calicov3.EntityRule{Ports: t.ports}
+		er = &r.Source
+		r.Destination.Ports = t.ports
 	} else {
 		er.Ports = t.ports
-		r.Destination = er
 	}
-	return r
+	if en.any {
+		return
+	}
+	er.Nets, er.NotNets = en.nets, en.notNets
+	if en.pods {
+		er.NamespaceSelector = en.nsSel
+		switch {
+		case en.sel != allSelector:
+			er.Selector = en.sel
+		case en.nsSel == "" && en.sa == "":
+			// In a NetworkPolicy a selector (even all()) limits the rule to the
+			// policy's namespace; without any selector the rule matches everything.
+			er.Selector = allSelector
+		}
+		if en.sa != "" {
+			er.ServiceAccounts = &calicov3.ServiceAccountMatch{Names: []string{en.sa}}
+		}
+	}
 }
 
 // mergeTraffic merges what one peer may do: every protocol absorbs the rest; all ports of
@@ -269,8 +422,8 @@ func mergeTraffic(ts []traffic) []traffic {
 		ports []numorstring.Port
 		all   bool
 	}
-	groups := map[string]*group{}
-	seenICMP := map[string]bool{}
+	groups := map[trafficKey]*group{}
+	seenICMP := map[trafficKey]bool{}
 	allPorts := map[string]bool{}
 	for _, t := range ts {
 		if t.ports == nil && t.icmp == nil && t.http == nil {
@@ -341,7 +494,7 @@ func mergeEntities(es []entity) []entity {
 	}
 	var out []entity
 	sels := map[int][]string{}
-	at := map[string]int{}
+	at := map[entityClass]int{}
 	for _, e := range es {
 		i, ok := at[e.class()]
 		if !ok {
@@ -368,7 +521,8 @@ func mergeEntities(es []entity) []entity {
 // mergeNamespaces joins pod entities that differ only in the namespace they name.
 func mergeNamespaces(es []entity) []entity {
 	var out []entity
-	at := map[string]int{}
+	type podsKey struct{ sel, sa string }
+	at := map[podsKey]int{}
 	names := map[int][]string{}
 	for _, e := range es {
 		k, _, named := parseEquality(e.nsSel)
@@ -376,7 +530,7 @@ func mergeNamespaces(es []entity) []entity {
 			out = append(out, e)
 			continue
 		}
-		key := e.sel + "\x00" + e.sa
+		key := podsKey{e.sel, e.sa}
 		i, ok := at[key]
 		if !ok {
 			i = len(out)
@@ -415,11 +569,11 @@ func sortedPrefixes(cidrs []string) []string {
 	return out
 }
 
-// entities translates the peers of r; peers that can match nothing, or that need no rule,
-// yield none.
-func (c *compiler) entities(e *emitted, d policy.Direction, r *policy.Rule) []entity {
-	out := make([]entity, 0, len(r.Peers))
-	for i, x := range r.Peers {
+// entities translates the peers of r, appending to out; peers that can match nothing, or
+// that need no rule, yield none.
+func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *policy.Rule) []entity {
+	for i := range r.Peers {
+		x := &r.Peers[i]
 		path := func() *field.Path { return r.Path.Child("peers").Index(i) }
 		switch x.Kind {
 		case policy.PeerAny:
@@ -442,7 +596,7 @@ func (c *compiler) entities(e *emitted, d policy.Direction, r *policy.Rule) []en
 				en.nsSel, err = c.namespaceExpr(x.Namespace)
 			}
 			if err == nil {
-				en.sel, err = selectorExpr(x.PodSelector)
+				en.sel, err = c.podsExpr(x.PodSelector)
 			}
 			if err != nil {
 				c.refuse(path(), "label selector", err.Error(), "")
@@ -461,6 +615,18 @@ func (c *compiler) entities(e *emitted, d policy.Direction, r *policy.Rule) []en
 		}
 	}
 	return out
+}
+
+// podsExpr is selectorExpr(sel). The selector of a service, the most common, is found
+// with a lookup of the service label: ranging over the labels would take longer than
+// making the expression.
+func (c *compiler) podsExpr(sel *metav1.LabelSelector) (string, error) {
+	if sel != nil && len(sel.MatchLabels) == 1 && len(sel.MatchExpressions) == 0 {
+		if v, ok := sel.MatchLabels[c.model.ServiceLabel]; ok {
+			return equalityExpr(c.model.ServiceLabel, v)
+		}
+	}
+	return selectorExpr(sel)
 }
 
 // namespaceExpr is namespaceNameExpr(name), made once per namespace.

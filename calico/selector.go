@@ -31,11 +31,7 @@ func selectorExpr(sel *metav1.LabelSelector) (string, error) {
 	if len(sel.MatchLabels) == 1 && len(sel.MatchExpressions) == 0 {
 		// The common case (a service), without sorting.
 		for k, v := range sel.MatchLabels {
-			if !strings.Contains(v, "'") {
-				return k + " == '" + v + "'", nil // quote(v), in one allocation
-			}
-			q, err := quote(v)
-			return k + " == " + q, err
+			return equalityExpr(k, v)
 		}
 	}
 	type term struct {
@@ -129,14 +125,19 @@ func quotedSet(values []string) (string, error) {
 	return b.String(), nil
 }
 
+// equalityExpr is the term "k == 'v'".
+func equalityExpr(k, v string) (string, error) {
+	if !strings.Contains(v, "'") {
+		return k + " == '" + v + "'", nil // quote(v), in one allocation
+	}
+	q, err := quote(v)
+	return k + " == " + q, err
+}
+
 // namespaceNameExpr selects the namespaces with the given names.
 func namespaceNameExpr(names ...string) (string, error) {
 	if len(names) == 1 {
-		if !strings.Contains(names[0], "'") {
-			return namespaceNameLabel + " == '" + names[0] + "'", nil // quote, in one allocation
-		}
-		q, err := quote(names[0])
-		return namespaceNameLabel + " == " + q, err
+		return equalityExpr(namespaceNameLabel, names[0])
 	}
 	set, err := quotedSet(names)
 	return namespaceNameLabel + " in " + set, err

@@ -17,16 +17,19 @@ const maxICMPType = 254
 
 // traffics translates the ports, ICMP and L7 parts of r: one traffic per protocol (a
 // Calico rule has one protocol), one per ICMP message, and the TCP ones once per HTTP
-// match Calico needs.
-func (c *compiler) traffics(e *emitted, d policy.Direction, r *policy.Rule) []traffic {
-	var out []traffic
+// match Calico needs. It appends them to out.
+func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *policy.Rule) []traffic {
+	start := len(out)
 	if r.AllTraffic() {
 		out = append(out, traffic{})
 	}
 	for _, proto := range []policy.Protocol{policy.TCP, policy.UDP, policy.SCTP} {
-		var ports []numorstring.Port
+		// The ports go to the compiler's buffer, which rules copies from.
+		ports := c.scratch.ports
+		at := len(ports)
 		found, all := false, false
-		for _, pt := range r.Ports {
+		for i := range r.Ports {
+			pt := &r.Ports[i]
 			if pt.Protocol != proto {
 				continue
 			}
@@ -43,12 +46,13 @@ func (c *compiler) traffics(e *emitted, d policy.Direction, r *policy.Rule) []tr
 				ports = append(ports, numorstring.SinglePort(uint16(pt.Port)))
 			}
 		}
+		c.scratch.ports = ports
 		if !found {
 			continue
 		}
 		t := traffic{proto: string(proto)}
 		if !all {
-			t.ports = sortPorts(ports)
+			t.ports = sortPorts(ports[at:len(ports):len(ports)])
 		}
 		out = append(out, t)
 	}
@@ -98,7 +102,7 @@ func (c *compiler) traffics(e *emitted, d policy.Direction, r *policy.Rule) []tr
 		return out
 	}
 	var withHTTP []traffic
-	for _, t := range out {
+	for _, t := range out[start:] {
 		if t.proto != string(policy.TCP) {
 			withHTTP = append(withHTTP, t)
 			continue
@@ -108,7 +112,7 @@ func (c *compiler) traffics(e *emitted, d policy.Direction, r *policy.Rule) []tr
 			withHTTP = append(withHTTP, t)
 		}
 	}
-	return withHTTP
+	return append(out[:start], withHTTP...)
 }
 
 // httpMatches translates the HTTP matches of r into Calico http matches, any of which
