@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -55,17 +56,19 @@ func (e *ValidationError) Unwrap() []error {
 func (s *Set) Model() (*Model, error) {
 	b := &modelBuilder{set: s, errs: append(field.ErrorList(nil), s.errs...), nsLabels: map[string]map[string]string{},
 		validLabels: map[string]bool{}, validSelectors: map[string]bool{}, validKeys: map[string]bool{},
-		validValues: map[string]bool{}, singlePorts: map[Port][]Port{}}
+		validValues: map[string]bool{}, singlePorts: map[Port][]Port{},
+		services: make(map[string]*serviceSelector, len(s.workloads)), selectors: map[string]*metav1.LabelSelector{}}
 	m := &Model{ServiceLabel: s.serviceLabel}
 	b.options(m)
 	m.Tiers = b.tiers()
-	for _, w := range s.sortedWorkloads() {
-		if p := b.policy(w); p != nil {
-			m.Policies = append(m.Policies, p)
-		}
+	workloads := s.sortedWorkloads()
+	m.Policies = make([]*Policy, len(workloads))
+	pods := make([]*metav1.LabelSelector, len(workloads))
+	for i, w := range workloads {
+		m.Policies[i], pods[i] = b.policy(w)
 	}
 	m.Namespaces = b.namespaces()
-	m.Policies = b.mirror(m.Policies)
+	m.Policies = b.mirror(m.Policies, pods)
 	b.finish(m)
 	if len(b.errs) > 0 {
 		return nil, &ValidationError{Errors: b.errs}
@@ -91,6 +94,11 @@ type modelBuilder struct {
 	// singlePorts holds the port lists of one port, shared by the rules that have them
 	// (with no capacity to spare, so that appending to one copies it).
 	singlePorts map[Port][]Port
+	// services and selectors intern the Model's selectors (see servicePods and intern).
+	services  map[string]*serviceSelector
+	selectors map[string]*metav1.LabelSelector
+	// labelKeys is scratch space for sorting a selector's label keys.
+	labelKeys []string
 }
 
 // pathFn returns a field path. Validators call it only to report a problem: almost every
@@ -116,7 +124,8 @@ func (b *modelBuilder) options(m *Model) {
 		b.namespaceName(b.set.defaultNamespace, at(opts.Child("defaultNamespace")))
 	}
 	dnsPath := opts.Child("dns")
-	dns, ok := b.peer(nil, Egress, b.set.dns, at(dnsPath.Child("peer")))
+	dns := b.set.dns
+	ok := b.peer(nil, Egress, &dns, at(dnsPath.Child("peer")))
 	if ok && dns.Kind != PeerPods {
 		b.add(field.Invalid(dnsPath.Child("peer"), dns.Kind, "the DNS service must be a pod peer"))
 	}
@@ -263,48 +272,46 @@ func isLabelValue(s string) bool {
 	return true
 }
 
-// subject computes the subject of a workload without reporting problems; policy reports them.
-func (b *modelBuilder) subject(w *Workload) Subject {
-	var sel *metav1.LabelSelector
+// subject computes the subject of a workload without reporting problems; policy reports
+// them. pods is a selector equal to the subject's Pods, for peers standing for its pods.
+func (b *modelBuilder) subject(w *Workload) (_ Subject, pods *metav1.LabelSelector) {
 	if w.selector != nil {
-		sel = selectorPtr(w.selector)
+		pods = selectorPtr(w.selector)
 	}
 	switch w.kind {
-	case kindService:
+	case kindService, kindPods, kindNamespace:
 		s := Subject{Scope: ScopeNamespace, Namespace: w.namespace}
-		if sel == nil {
-			s.Pods = metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: w.name}}
-			s.Service = w.name
-		} else {
-			s.Pods = *sel
+		if pods == nil && w.kind == kindService {
+			svc := b.servicePods(w.name)
+			s.Service, pods = w.name, &svc.pods
 		}
-		return s
-	case kindPods, kindNamespace:
-		s := Subject{Scope: ScopeNamespace, Namespace: w.namespace}
-		if sel != nil {
-			s.Pods = *sel
+		if pods == nil {
+			pods = new(metav1.LabelSelector)
 		}
-		return s
+		s.Pods = *pods
+		return s, pods
 	case kindCluster:
 		s := Subject{Scope: ScopeCluster}
-		if sel != nil {
-			s.Pods = *sel
+		if pods == nil {
+			pods = new(metav1.LabelSelector)
 		}
+		s.Pods = *pods
 		if w.nsSelector != nil {
 			s.NamespaceSelector = selectorPtr(w.nsSelector)
 		}
-		return s
+		return s, pods
 	default:
 		s := Subject{Scope: ScopeHost}
-		if sel != nil {
-			s.Nodes = *sel
+		if pods != nil {
+			s.Nodes = *pods
 		}
-		return s
+		return s, nil
 	}
 }
 
-func (b *modelBuilder) policy(w *Workload) *Policy {
-	subj := b.subject(w)
+// policy returns the policy of a workload, and a selector of its pods (see subject).
+func (b *modelBuilder) policy(w *Workload) (*Policy, *metav1.LabelSelector) {
+	subj, pods := b.subject(w)
 	p := &Policy{
 		Subject:     subj,
 		Mode:        w.mode,
@@ -394,7 +401,7 @@ func (b *modelBuilder) policy(w *Workload) *Policy {
 	if !p.DNS {
 		p.Egress = append(p.Egress, b.fqdnLookups(p.Egress)...)
 	}
-	return p
+	return p, pods
 }
 
 // fqdnLookups returns, for a policy without the general DNS allowance, the DNS lookups its
@@ -419,17 +426,6 @@ func (b *modelBuilder) fqdnLookups(rules []Rule) []Rule {
 	return out
 }
 
-// deepCopy returns p with its own copies of selectors and except ranges, so that a Model
-// shares no memory with the Set it came from (or with another Model).
-func (p Peer) deepCopy() Peer {
-	p.PodSelector = p.PodSelector.DeepCopy()
-	p.NamespaceSelector = p.NamespaceSelector.DeepCopy()
-	if p.Except != nil {
-		p.Except = append([]netip.Prefix(nil), p.Except...)
-	}
-	return p
-}
-
 func copyMap(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
@@ -452,13 +448,15 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 		b.add(field.Required(path.Child("peers"), "name at least one peer (policy.Any() for every peer)"))
 	}
 	start := len(b.peers)
-	for i, peer := range rb.peers {
-		if rb.dir == Ingress && rb.action != Allow && peer.Kind == PeerEntity && peer.Entity == EntityHost {
+	for i := range rb.peers {
+		if peer := &rb.peers[i]; rb.dir == Ingress && rb.action != Allow && peer.Kind == PeerEntity && peer.Entity == EntityHost {
 			b.add(field.Forbidden(path.Child("peers").Index(i), "a pod's own node always reaches it (kubelet probes): NetworkPolicy and Calico never police that traffic and Cilium admits it by default, so a deny or pass of it cannot be expressed"))
 			continue
 		}
-		if np, ok := b.peer(p, rb.dir, peer, func() *field.Path { return path.Child("peers").Index(i) }); ok {
-			b.peers = append(b.peers, np)
+		// Resolved in place: a Peer is large, and most are kept.
+		b.peers = append(b.peers, rb.peers[i])
+		if !b.peer(p, rb.dir, &b.peers[len(b.peers)-1], func() *field.Path { return path.Child("peers").Index(i) }) {
+			b.peers = b.peers[:len(b.peers)-1]
 		}
 	}
 	if len(b.peers) > start {
@@ -523,18 +521,18 @@ func (b *modelBuilder) l7Ports(rb *RuleBuilder, ports []Port, path *field.Path, 
 	}
 }
 
-// peer validates and resolves a peer. p is nil for the Set's own options.
-func (b *modelBuilder) peer(p *Policy, dir Direction, peer Peer, path pathFn) (Peer, bool) {
+// peer validates and resolves *peer in place. p is nil for the Set's own options.
+func (b *modelBuilder) peer(p *Policy, dir Direction, peer *Peer, path pathFn) bool {
 	before := len(b.errs)
-	freshPods := false
+	ownPods := false
 	switch peer.Kind {
 	case peerWrongType:
-		return peer, false
+		return false
 	case PeerAny:
 	case PeerPods:
-		peer, freshPods = b.podPeer(p, peer, path)
+		ownPods = b.podPeer(p, peer, path)
 	case PeerCIDR:
-		peer = b.cidrPeer(peer, path())
+		b.cidrPeer(peer, path())
 	case PeerFQDN:
 		if dir != Egress {
 			b.add(field.Forbidden(path(), "FQDN peers apply to egress: an FQDN names where traffic goes, not where it comes from"))
@@ -553,26 +551,27 @@ func (b *modelBuilder) peer(p *Policy, dir Direction, peer Peer, path pathFn) (P
 		b.add(field.NotSupported(path().Child("kind"), peer.Kind, []PeerKind{PeerAny, PeerPods, PeerCIDR, PeerFQDN, PeerEntity}))
 	}
 	peer.rawCIDR, peer.rawExcept, peer.workload, peer.sameNamespace, peer.named = "", nil, nil, false, false
-	if freshPods {
-		// The pod selector is the Model's own already; copy the rest.
-		pods := peer.PodSelector
-		peer.PodSelector = nil
-		peer = peer.deepCopy()
-		peer.PodSelector = pods
-		return peer, len(b.errs) == before
+	// The Model shares no memory with the Set: selectors it did not make are interned
+	// (copied), and so are except ranges that cidrPeer did not copy.
+	if !ownPods {
+		peer.PodSelector = b.intern(peer.PodSelector)
 	}
-	return peer.deepCopy(), len(b.errs) == before
+	peer.NamespaceSelector = b.intern(peer.NamespaceSelector)
+	if peer.Kind != PeerCIDR && peer.Except != nil {
+		peer.Except = append([]netip.Prefix(nil), peer.Except...)
+	}
+	return len(b.errs) == before
 }
 
-// podPeer resolves a pod peer; freshPods reports that it built the peer's pod selector
-// itself, so that it needs no copy.
-func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, freshPods bool) {
+// podPeer resolves a pod peer; ownPods reports that its pod selector is the Model's
+// already (made or interned here), so that it needs no copy.
+func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool) {
 	if w := peer.workload; w != nil {
 		if w.set != b.set {
 			b.add(field.Invalid(path(), w.path.String(), "the workload belongs to another Set"))
-			return peer, false
+			return false
 		}
-		s := b.subject(w)
+		s, pods := b.subject(w)
 		switch s.Scope {
 		case ScopeHost:
 			b.add(field.Invalid(path(), w.path.String(), "a host policy selects nodes, not pods; use policy.Host() or policy.RemoteNodes()"))
@@ -581,14 +580,13 @@ func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, fresh
 		default:
 			peer.Namespace = s.Namespace
 		}
-		pods := s.Pods
-		peer.PodSelector, peer.Service = &pods, s.Service
-		return peer, false
+		peer.PodSelector, peer.Service = pods, s.Service
+		return true
 	}
 	if peer.sameNamespace {
 		if p == nil || p.Subject.Scope != ScopeNamespace {
 			b.add(field.Invalid(path(), peer.Service, "this peer is relative to the workload's namespace, which cluster-wide and host policies lack; use ServiceIn, PodsIn, Namespace or AllNamespaces"))
-			return peer, false
+			return false
 		}
 		peer.Namespace = p.Subject.Namespace
 	}
@@ -608,14 +606,21 @@ func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, fresh
 	if set != 1 {
 		b.add(field.Invalid(path(), set, "a pod peer names exactly one of: a namespace, a namespace selector, all namespaces"))
 	}
+	var svc *serviceSelector
 	if peer.Service != "" || peer.named {
 		b.dnsLabel(peer.Service, child("service"))
 		if peer.PodSelector == nil {
-			peer.PodSelector = &metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: peer.Service}}
-			freshPods = true
+			svc = b.servicePods(peer.Service)
+			peer.PodSelector, ownPods = &svc.pods, true
 		}
 	}
-	b.selector(peer.PodSelector, child("pods"))
+	if svc == nil || !svc.valid {
+		before := len(b.errs)
+		b.selector(peer.PodSelector, child("pods"))
+		if svc != nil {
+			svc.valid = len(b.errs) == before
+		}
+	}
 	if peer.ServiceAccount != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(peer.ServiceAccount) {
 			b.add(field.Invalid(path().Child("serviceAccount"), peer.ServiceAccount, msg))
@@ -624,15 +629,88 @@ func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, fresh
 	if peer.Cluster != "" {
 		b.dnsLabel(peer.Cluster, child("cluster"))
 	}
-	return peer, freshPods
+	return ownPods
 }
 
-func (b *modelBuilder) cidrPeer(peer Peer, path *field.Path) Peer {
+// serviceSelector is the selector of a service's pods.
+type serviceSelector struct {
+	pods metav1.LabelSelector
+	// valid records that a peer's pods were found valid with this selector, so that the
+	// other peers naming the service need not check it again.
+	valid bool
+}
+
+// servicePods returns the selector of the named service's pods. There is one per service,
+// shared by every subject and peer that names it: a large Set names each service many
+// times, and a selector (a map) is the costliest part of a peer.
+func (b *modelBuilder) servicePods(name string) *serviceSelector {
+	svc, ok := b.services[name]
+	if !ok {
+		svc = &serviceSelector{pods: metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: name}}}
+		b.services[name] = svc
+	}
+	return svc
+}
+
+// intern returns the Model's copy of sel (nil for nil): one per distinct selector, so that
+// equal selectors of the Set take one copy, shared by the Model's peers.
+func (b *modelBuilder) intern(sel *metav1.LabelSelector) *metav1.LabelSelector {
+	if sel == nil {
+		return nil
+	}
+	b.keyBuf = b.appendExactSelectorKey(b.keyBuf[:0], sel)
+	if own, ok := b.selectors[string(b.keyBuf)]; ok {
+		return own
+	}
+	own := sel.DeepCopy()
+	b.selectors[string(b.keyBuf)] = own
+	return own
+}
+
+// appendExactSelectorKey appends to dst a key of sel that differs for selectors that
+// reflect.DeepEqual tells apart: unlike appendSelectorKey, it keeps the order of
+// expressions and values and tells nil from empty, so that an interned copy is equal to
+// the selector it replaces in every way. Strings are length-prefixed.
+func (b *modelBuilder) appendExactSelectorKey(dst []byte, sel *metav1.LabelSelector) []byte {
+	str := func(dst []byte, s string) []byte {
+		return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+	}
+	if sel.MatchLabels != nil {
+		keys := b.labelKeys[:0]
+		for k := range sel.MatchLabels {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		dst = binary.AppendUvarint(append(dst, 'L'), uint64(len(keys)))
+		for _, k := range keys {
+			dst = str(str(dst, k), sel.MatchLabels[k])
+		}
+		clear(keys)
+		b.labelKeys = keys
+	}
+	if sel.MatchExpressions != nil {
+		dst = binary.AppendUvarint(append(dst, 'E'), uint64(len(sel.MatchExpressions)))
+		for _, r := range sel.MatchExpressions {
+			dst = str(str(dst, r.Key), string(r.Operator))
+			if r.Values == nil {
+				dst = append(dst, 'N')
+				continue
+			}
+			dst = binary.AppendUvarint(append(dst, 'V'), uint64(len(r.Values)))
+			for _, v := range r.Values {
+				dst = str(dst, v)
+			}
+		}
+	}
+	return dst
+}
+
+func (b *modelBuilder) cidrPeer(peer *Peer, path *field.Path) {
 	if peer.rawCIDR != "" || !peer.CIDR.IsValid() {
 		pfx, err := netip.ParsePrefix(peer.rawCIDR)
 		if err != nil {
 			b.add(field.Invalid(path.Child("cidr"), peer.rawCIDR, "not a CIDR: "+err.Error()))
-			return peer
+			return
 		}
 		peer.CIDR = pfx
 		peer.Except = nil
@@ -648,7 +726,7 @@ func (b *modelBuilder) cidrPeer(peer Peer, path *field.Path) Peer {
 	c := peer.CIDR
 	if c.Addr().Is4In6() {
 		b.add(field.Invalid(path.Child("cidr"), c.String(), "IPv4-mapped IPv6 ranges are ambiguous; write the IPv4 range"))
-		return peer
+		return
 	}
 	if c != c.Masked() {
 		b.add(field.Invalid(path.Child("cidr"), c.String(), fmt.Sprintf("host bits are set; the range is %s", c.Masked())))
@@ -670,7 +748,6 @@ func (b *modelBuilder) cidrPeer(peer Peer, path *field.Path) Peer {
 		seen[e] = true
 	}
 	sort.Slice(peer.Except, func(i, j int) bool { return peer.Except[i].String() < peer.Except[j].String() })
-	return peer
 }
 
 var fqdnLabel = regexp.MustCompile(`^[a-z0-9_*]([-a-z0-9_*]*[a-z0-9_*])?$`)

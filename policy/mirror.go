@@ -24,36 +24,41 @@ import (
 // The mirrored subject ignores X's service account: it may open the peer's side for a few
 // more of Q's pods, but only towards P's subject, whose own side still admits only X, so
 // no flow is widened.
-func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
-	idx := newIsolationIndex(b.set.serviceLabel, policies)
-	bySubject := make(map[string]*Policy, len(policies))
-	names := make(map[[2]string]bool, len(policies))
-	var key, from, traffic []byte
-	for _, p := range policies {
-		key = appendMirrorKey(key[:0], p.Subject, p.Mode, p.Tier)
-		bySubject[string(key)] = p
-		names[[2]string{p.Subject.Namespace, p.Name}] = true
+//
+// pods[i] selects the pods of policies[i] (see subject), for the peers of mirrored rules.
+func (b *modelBuilder) mirror(policies []*Policy, pods []*metav1.LabelSelector) []*Policy {
+	m := &mirrorer{b: b, idx: newIsolationIndex(b.set.serviceLabel, policies),
+		subjects:  make(map[string]int32, len(policies)),
+		bySubject: make(map[targetKey]int32, len(policies)),
+		byPeer:    map[peerKey][2]int32{},
+		traffic:   map[string]int32{},
+		names:     make(map[[2]string]bool, len(policies)),
 	}
-	var derived []*Policy
+	from := make([]int32, len(policies)) // the subject of each policy
+	for i, p := range policies {
+		from[i] = m.subjectID(&p.Subject)
+		if p.Tier == "" { // a tiered policy never receives mirrored rules
+			m.bySubject[targetKey{from[i], p.Mode == Audit}] = int32(len(m.targets))
+			m.targets = append(m.targets, target{policy: p})
+		}
+		m.names[[2]string{p.Subject.Namespace, p.Name}] = true
+	}
 	// seen holds the mirrored rules made: one edge declared from several places needs one
-	// rule. Keys are built in key and looked up without copying.
-	seen := map[string]bool{}
-	var candidates []*Policy
+	// rule.
+	seen := map[ruleKey]bool{}
 	// The rules are added once all are known, so that each policy's rules take one
 	// allocation rather than a series of growing ones.
 	type pendingRule struct {
-		target, from *Policy
+		target, from int32 // indexes in m.targets and policies
 		rule         *Rule
 		dir          Direction
 	}
 	var pending []pendingRule
-	inter := intersections{}
-	for _, p := range policies {
+	for pi, p := range policies {
 		if p.Subject.Scope == ScopeHost {
 			continue
 		}
-		from = appendMirrorKey(from[:0], p.Subject, "", "")
-		for _, d := range []Direction{Ingress, Egress} {
+		for _, d := range [...]Direction{Ingress, Egress} {
 			other := opposite(d)
 			rules := p.Rules(d)
 			for i := range rules {
@@ -61,151 +66,211 @@ func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
 				if r.Action != Allow || r.Mirrored {
 					continue
 				}
-				traffic = traffic[:0]
-				for _, x := range r.Peers {
+				traffic := int32(-1)
+				for j := range r.Peers {
+					x := &r.Peers[j]
 					if !x.IsInCluster() {
 						continue
 					}
-					candidates = idx.candidates(candidates[:0], other, x)
-					for _, q := range candidates {
-						in := inter.get(b, q, &x, &key)
-						if !in.ok {
-							continue
-						}
-						mode := p.Mode
-						if q.Mode == Audit {
-							mode = Audit
-						}
-						key = append(key, '|')
-						key = append(key, mode...)
-						key = append(key, '|')
-						target, found := bySubject[string(key)]
-						if !found {
-							k := string(key)
-							subj := in.subject.deepCopy()
-							target = &Policy{
-								Name:    derivedName(subj, q, k, names),
-								Subject: subj,
-								Mode:    mode,
-								Labels:  copyMap(q.Labels),
-								Path:    q.Path,
-								Derived: true,
-							}
-							bySubject[k] = target
-							derived = append(derived, target)
-						}
-						if !target.Isolates(other) {
+					matches := m.matches(other, x)
+					for k := range matches {
+						t := m.target(&matches[k], p.Mode == Audit || matches[k].q.Mode == Audit)
+						if target := m.targets[t].policy; !target.Isolates(other) {
 							target.Isolate = append(target.Isolate, other)
 							sortDirections(target.Isolate)
 						}
-						if len(traffic) == 0 {
-							traffic = appendTrafficKey(append(traffic, '|'), r.Ports, r.ICMP)
+						if traffic < 0 {
+							traffic = m.trafficID(r)
 						}
-						key = append(key, '|')
-						key = append(key, other...)
-						key = append(key, '|')
-						key = append(key, from...)
-						key = append(key, traffic...)
-						if seen[string(key)] {
+						key := ruleKey{target: t, from: from[pi], traffic: traffic, ingress: other == Ingress}
+						if seen[key] {
 							continue
 						}
-						seen[string(key)] = true
-						pending = append(pending, pendingRule{target: target, from: p, rule: r, dir: other})
+						seen[key] = true
+						m.targets[t].rules[dirIndex(other)]++
+						pending = append(pending, pendingRule{target: t, from: int32(pi), rule: r, dir: other})
 					}
 				}
 			}
 		}
 	}
-	counts := make(map[*Policy][2]int, len(pending)/2)
-	for _, pr := range pending {
-		c := counts[pr.target]
-		c[dirIndex(pr.dir)]++
-		counts[pr.target] = c
-	}
-	for t, c := range counts {
-		t.Ingress = slices.Grow(t.Ingress, c[0])
-		t.Egress = slices.Grow(t.Egress, c[1])
+	for _, t := range m.targets {
+		t.policy.Ingress = slices.Grow(t.policy.Ingress, t.rules[0])
+		t.policy.Egress = slices.Grow(t.policy.Egress, t.rules[1])
 	}
 	peers := make([]Peer, len(pending)) // one allocation for the peers of all the rules
 	for i, pr := range pending {
 		r := pr.rule
-		setPeerOf(&peers[i], pr.from.Subject)
+		setPeerOf(&peers[i], &policies[pr.from].Subject, pods[pr.from])
 		mr := Rule{Action: Allow, Peers: peers[i : i+1 : i+1], Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
-		if pr.dir == Ingress {
-			pr.target.Ingress = append(pr.target.Ingress, mr)
+		if target := m.targets[pr.target].policy; pr.dir == Ingress {
+			target.Ingress = append(target.Ingress, mr)
 		} else {
-			pr.target.Egress = append(pr.target.Egress, mr)
+			target.Egress = append(target.Egress, mr)
 		}
 	}
-	return append(policies, derived...)
+	return append(policies, m.derived...)
 }
 
-// intersection is the subject of an isolating policy's pods that a peer selects (see
-// intersect), with the start of its appendMirrorKey key, which lacks the mode and tier.
-type intersection struct {
+// mirrorer holds the state of mirror. Subjects, kinds of traffic and the policies that can
+// receive mirrored rules are numbered, so that the maps consulted for every rule and peer
+// have small keys rather than long strings built for each lookup.
+type mirrorer struct {
+	b   *modelBuilder
+	idx *isolationIndex
+	// subjects numbers subjects by their key (appendSubjectKey); subjectKeys are the keys.
+	subjects    map[string]int32
+	subjectKeys []string
+	// targets are the untiered policies, declared or derived; bySubject finds them by
+	// subject and mode.
+	targets   []target
+	bySubject map[targetKey]int32
+	derived   []*Policy
+	names     map[[2]string]bool // names of the policies, by namespace
+	// byPeer caches matches by direction and peer, as ranges of found: a peer recurs in
+	// many rules.
+	byPeer map[peerKey][2]int32
+	found  []mirrorMatch
+	// traffic numbers the kinds of traffic of rules (ports and ICMP) by their key.
+	traffic    map[string]int32
+	key        []byte
+	candidates []*Policy
+}
+
+// target is a policy that may receive mirrored rules, with how many it receives in each
+// direction.
+type target struct {
+	policy *Policy
+	rules  [2]int
+}
+
+// targetKey identifies an untiered policy by subject and mode (Enforce or Audit).
+type targetKey struct {
+	subject int32
+	audit   bool
+}
+
+// ruleKey identifies a mirrored rule: its policy, direction, peer (the subject of the
+// policy it mirrors) and traffic.
+type ruleKey struct {
+	target, from, traffic int32
+	ingress               bool
+}
+
+// peerKey is what matches depends on of a peer. Pointers stand for selectors: the Model
+// shares one selector between equal peers (see modelBuilder.intern), so that a peer
+// recurring in many rules has one key; equal selectors behind different pointers only
+// cost a second computation.
+type peerKey struct {
+	ingress     bool
+	namespace   string
+	all         bool
+	nsSel, pods *metav1.LabelSelector
+}
+
+// mirrorMatch is an untiered policy q that isolates a direction and has pods that a peer
+// selects, with the subject of those pods (see intersect) and its number.
+type mirrorMatch struct {
+	q       *Policy
 	subject Subject
-	key     string
-	ok      bool
+	id      int32
+	// targets caches the index+1 in mirrorer.targets of the policy receiving the rules
+	// mirrored through the match, by mode (enforced, audited); 0 until known.
+	targets [2]int32
 }
 
-// intersections caches intersect by isolating policy and peer: a peer recurs in many
-// rules, and a policy isolates many peers.
-type intersections map[*Policy]map[string]intersection
+// matches returns the matches of a peer for mirrored rules in direction d. The caller may
+// update the targets of the matches returned.
+func (m *mirrorer) matches(d Direction, x *Peer) []mirrorMatch {
+	k := peerKey{ingress: d == Ingress, namespace: x.Namespace, all: x.AllNamespaces, nsSel: x.NamespaceSelector, pods: x.PodSelector}
+	if r, ok := m.byPeer[k]; ok {
+		return m.found[r[0]:r[1]]
+	}
+	start := len(m.found)
+	m.candidates = m.idx.candidates(m.candidates[:0], d, x)
+	for _, q := range m.candidates {
+		if s, ok := m.b.intersectPeer(q, x); ok {
+			m.found = append(m.found, mirrorMatch{q: q, subject: s, id: m.subjectID(&s)})
+		}
+	}
+	m.byPeer[k] = [2]int32{int32(start), int32(len(m.found))}
+	return m.found[start:]
+}
 
-// get returns the intersection of q's subject and x, and sets buf to the start of its key
-// (see intersection). The subject may share x's selectors.
-func (c intersections) get(b *modelBuilder, q *Policy, x *Peer, buf *[]byte) intersection {
+// target returns the index in m.targets of the policy that receives the rules mirrored
+// through mt in the given mode, deriving one for a subject without a policy.
+func (m *mirrorer) target(mt *mirrorMatch, audit bool) int32 {
+	mi := 0
+	if audit {
+		mi = 1
+	}
+	if t := mt.targets[mi]; t > 0 {
+		return t - 1
+	}
+	k := targetKey{mt.id, audit}
+	t, found := m.bySubject[k]
+	if !found {
+		mode := Enforce
+		if audit {
+			mode = Audit
+		}
+		p := &Policy{
+			Name:    derivedName(mt.subject, mt.q, m.subjectKeys[mt.id]+"|"+string(mode)+"|", m.names),
+			Subject: mt.subject,
+			Mode:    mode,
+			Labels:  copyMap(mt.q.Labels),
+			Path:    mt.q.Path,
+			Derived: true,
+		}
+		t = int32(len(m.targets))
+		m.bySubject[k] = t
+		m.targets = append(m.targets, target{policy: p})
+		m.derived = append(m.derived, p)
+	}
+	mt.targets[mi] = t + 1
+	return t
+}
+
+// subjectID returns the number of a subject.
+func (m *mirrorer) subjectID(s *Subject) int32 {
+	m.key = appendSubjectKey(m.key[:0], s, m.b.set.serviceLabel)
+	if id, ok := m.subjects[string(m.key)]; ok {
+		return id
+	}
+	id := int32(len(m.subjectKeys))
+	m.subjectKeys = append(m.subjectKeys, string(m.key))
+	m.subjects[m.subjectKeys[id]] = id
+	return id
+}
+
+// trafficID returns the number of a rule's kind of traffic.
+func (m *mirrorer) trafficID(r *Rule) int32 {
+	m.key = appendTrafficKey(m.key[:0], r.Ports, r.ICMP)
+	if id, ok := m.traffic[string(m.key)]; ok {
+		return id
+	}
+	id := int32(len(m.traffic))
+	m.traffic[string(m.key)] = id
+	return id
+}
+
+// intersectPeer returns the subject of q's pods that x selects (see intersect), and false
+// when there are none. The subject may share x's selectors.
+func (b *modelBuilder) intersectPeer(q *Policy, x *Peer) (Subject, bool) {
 	if q.Subject.Scope == ScopeNamespace && x.Namespace != "" && x.NamespaceSelector == nil && !x.AllNamespaces &&
 		x.PodSelector != nil && len(x.PodSelector.MatchExpressions) == 0 && isEmptySelector(&q.Subject.Pods) {
 		// The common case, the defaults of a namespace and a peer that names it: the
 		// peer's pods, or nothing.
 		if x.Namespace != q.Subject.Namespace {
-			return intersection{}
+			return Subject{}, false
 		}
-		in := intersection{subject: Subject{Scope: ScopeNamespace, Namespace: x.Namespace, Pods: *x.PodSelector}, ok: true}
-		if svc, ok := x.PodSelector.MatchLabels[b.set.serviceLabel]; ok && len(x.PodSelector.MatchLabels) == 1 && len(x.PodSelector.MatchExpressions) == 0 {
-			in.subject.Service = svc
+		s := Subject{Scope: ScopeNamespace, Namespace: x.Namespace, Pods: *x.PodSelector}
+		if svc, ok := x.PodSelector.MatchLabels[b.set.serviceLabel]; ok && len(x.PodSelector.MatchLabels) == 1 {
+			s.Service = svc
 		}
-		key := appendMirrorKey((*buf)[:0], in.subject, "", "")
-		*buf = key[:len(key)-2] // without the separators of mode and tier
-		return in
+		return s, true
 	}
-	k := append((*buf)[:0], x.Namespace...)
-	if x.AllNamespaces {
-		k = append(k, "|*|"...)
-	} else {
-		k = append(k, "||"...)
-	}
-	k = appendSelectorKey(k, x.NamespaceSelector)
-	k = append(k, '|')
-	k = appendSelectorKey(k, x.PodSelector)
-	*buf = k
-	byPeer := c[q]
-	if in, ok := byPeer[string(k)]; ok {
-		*buf = append((*buf)[:0], in.key...)
-		return in
-	}
-	if byPeer == nil {
-		byPeer = map[string]intersection{}
-		c[q] = byPeer
-	}
-	var in intersection
-	in.subject, in.ok = b.intersect(q.Subject, *x)
-	if in.ok {
-		key := appendMirrorKey(nil, in.subject, "", "")
-		in.key = string(key[:len(key)-2]) // without the separators of mode and tier
-	}
-	byPeer[string(k)] = in
-	*buf = append((*buf)[:0], in.key...)
-	return in
-}
-
-// deepCopy returns s with its own copies of selectors.
-func (s Subject) deepCopy() Subject {
-	s.NamespaceSelector = s.NamespaceSelector.DeepCopy()
-	s.Pods = *s.Pods.DeepCopy()
-	s.Nodes = *s.Nodes.DeepCopy()
-	return s
+	return b.intersect(&q.Subject, x)
 }
 
 func opposite(d Direction) Direction {
@@ -222,15 +287,14 @@ func sortDirections(ds []Direction) {
 	}
 }
 
-// setPeerOf sets *p, a zero Peer, to the pod peer standing for a subject's pods.
-func setPeerOf(p *Peer, s Subject) {
-	pods := new(metav1.LabelSelector)
-	s.Pods.DeepCopyInto(pods)
+// setPeerOf sets *p, a zero Peer, to the pod peer standing for a subject's pods, which pods
+// selects.
+func setPeerOf(p *Peer, s *Subject, pods *metav1.LabelSelector) {
 	p.Kind, p.PodSelector, p.Service = PeerPods, pods, s.Service
 	if s.Scope == ScopeNamespace {
 		p.Namespace = s.Namespace
 	} else if s.NamespaceSelector != nil {
-		p.NamespaceSelector = s.NamespaceSelector.DeepCopy()
+		p.NamespaceSelector = s.NamespaceSelector
 	} else {
 		p.AllNamespaces = true
 	}
@@ -238,7 +302,7 @@ func setPeerOf(p *Peer, s Subject) {
 
 // intersect returns the subject of q's pods that x selects, and false when there are none
 // (as far as the Set's namespace labels tell).
-func (b *modelBuilder) intersect(q Subject, x Peer) (Subject, bool) {
+func (b *modelBuilder) intersect(q *Subject, x *Peer) (Subject, bool) {
 	pods, ok := intersectSelectors(&q.Pods, x.PodSelector)
 	if !ok {
 		return Subject{}, false
@@ -282,22 +346,27 @@ func (b *modelBuilder) intersect(q Subject, x Peer) (Subject, bool) {
 	return out, true
 }
 
-// appendMirrorKey appends a key identifying a subject (with mode and tier) to dst, so that
-// rules for the same pods share one policy.
-func appendMirrorKey(dst []byte, s Subject, m Mode, tier string) []byte {
+// appendSubjectKey appends a key identifying a subject to dst, so that rules for the same
+// pods share one policy. label is the service label.
+func appendSubjectKey(dst []byte, s *Subject, label string) []byte {
 	dst = append(dst, s.Scope...)
 	dst = append(dst, '|')
 	dst = append(dst, s.Namespace...)
 	dst = append(dst, '|')
 	dst = appendSelectorKey(dst, s.NamespaceSelector)
 	dst = append(dst, '|')
-	dst = appendSelectorKey(dst, &s.Pods)
+	if s.Service != "" {
+		// The pods are exactly the service's (see Subject.Service): the text of their
+		// selector, without iterating over its map.
+		dst = append(dst, label...)
+		dst = append(dst, '=')
+		dst = append(dst, s.Service...)
+		dst = append(dst, ',')
+	} else {
+		dst = appendSelectorKey(dst, &s.Pods)
+	}
 	dst = append(dst, '|')
-	dst = appendSelectorKey(dst, &s.Nodes)
-	dst = append(dst, '|')
-	dst = append(dst, m...)
-	dst = append(dst, '|')
-	return append(dst, tier...)
+	return appendSelectorKey(dst, &s.Nodes)
 }
 
 // appendSelectorKey appends a canonical text of sel to dst: equal selectors give equal
@@ -429,7 +498,7 @@ func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
 
 // candidates returns the policies isolating direction d that might select x's pods; the
 // caller intersects to decide.
-func (idx *isolationIndex) candidates(out []*Policy, d Direction, x Peer) []*Policy {
+func (idx *isolationIndex) candidates(out []*Policy, d Direction, x *Peer) []*Policy {
 	i := dirIndex(d)
 	out = append(out, idx.cluster[i]...)
 	add := func(ns string) {
