@@ -454,9 +454,14 @@ func derivedName(s Subject, q *Policy, key string, used map[[2]string]bool) stri
 }
 
 // isolationIndex finds the untiered policies that isolate a direction and may select a
-// peer's pods, without scanning every policy for every peer.
+// peer's pods, without scanning every policy for every peer. It reflects the policies
+// as they were when it was made, before mirroring isolated some of them.
 type isolationIndex struct {
 	label string
+	// isolating[d] lists the policies, from which the maps of direction d are made when
+	// first needed: often only one direction has mirrored rules.
+	isolating [2][]*Policy
+	indexed   [2]bool
 	// byNS[d][namespace] holds namespaced policies; byService narrows those whose pod
 	// selector is one service label value.
 	byNS      [2]map[string][]*Policy
@@ -466,40 +471,48 @@ type isolationIndex struct {
 
 func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
 	idx := &isolationIndex{label: label}
-	for i := range idx.byNS {
-		idx.byNS[i] = map[string][]*Policy{}
-		idx.byService[i] = map[string]map[string][]*Policy{}
-	}
 	for _, q := range policies {
 		if q.Tier != "" {
 			continue
 		}
 		for _, d := range q.Isolate {
-			i := dirIndex(d)
-			switch q.Subject.Scope {
-			case ScopeCluster:
-				idx.cluster[i] = append(idx.cluster[i], q)
-			case ScopeNamespace:
-				if v, ok := q.Subject.Pods.MatchLabels[label]; ok {
-					m := idx.byService[i][q.Subject.Namespace]
-					if m == nil {
-						m = map[string][]*Policy{}
-						idx.byService[i][q.Subject.Namespace] = m
-					}
-					m[v] = append(m[v], q)
-				} else {
-					idx.byNS[i][q.Subject.Namespace] = append(idx.byNS[i][q.Subject.Namespace], q)
-				}
-			}
+			idx.isolating[dirIndex(d)] = append(idx.isolating[dirIndex(d)], q)
 		}
 	}
 	return idx
+}
+
+// index makes the maps of direction i.
+func (idx *isolationIndex) index(i int) {
+	idx.indexed[i] = true
+	idx.byNS[i] = map[string][]*Policy{}
+	idx.byService[i] = map[string]map[string][]*Policy{}
+	for _, q := range idx.isolating[i] {
+		switch q.Subject.Scope {
+		case ScopeCluster:
+			idx.cluster[i] = append(idx.cluster[i], q)
+		case ScopeNamespace:
+			if v, ok := q.Subject.Pods.MatchLabels[idx.label]; ok {
+				m := idx.byService[i][q.Subject.Namespace]
+				if m == nil {
+					m = map[string][]*Policy{}
+					idx.byService[i][q.Subject.Namespace] = m
+				}
+				m[v] = append(m[v], q)
+			} else {
+				idx.byNS[i][q.Subject.Namespace] = append(idx.byNS[i][q.Subject.Namespace], q)
+			}
+		}
+	}
 }
 
 // candidates returns the policies isolating direction d that might select x's pods; the
 // caller intersects to decide.
 func (idx *isolationIndex) candidates(out []*Policy, d Direction, x *Peer) []*Policy {
 	i := dirIndex(d)
+	if !idx.indexed[i] {
+		idx.index(i)
+	}
 	out = append(out, idx.cluster[i]...)
 	add := func(ns string) {
 		out = append(out, idx.byNS[i][ns]...)
