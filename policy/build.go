@@ -54,19 +54,14 @@ func (e *ValidationError) Unwrap() []error {
 // Model validates the Set and returns its normalized form. Every problem is reported at
 // once in a *ValidationError.
 func (s *Set) Model() (*Model, error) {
-	b := &modelBuilder{set: s, errs: append(field.ErrorList(nil), s.errs...), nsLabels: map[string]map[string]string{},
-		validLabels: map[string]bool{}, validSelectors: map[string]bool{}, validKeys: map[string]bool{},
-		validValues: map[string]bool{}, singlePorts: map[Port][]Port{},
-		services: make(map[string]*serviceSelector, len(s.workloads)), selectors: map[string]*metav1.LabelSelector{}}
+	b := newModelBuilder(s)
+	b.errs = append(field.ErrorList(nil), s.errs...)
+	b.services = make(map[string]*serviceSelector, len(s.workloads))
 	m := &Model{ServiceLabel: s.serviceLabel}
 	b.options(m)
 	m.Tiers = b.tiers()
-	workloads := s.sortedWorkloads()
-	m.Policies = make([]*Policy, len(workloads))
-	pods := make([]*metav1.LabelSelector, len(workloads))
-	for i, w := range workloads {
-		m.Policies[i], pods[i] = b.policy(w)
-	}
+	var pods []subjectPods
+	m.Policies, pods = b.policies(s.sortedWorkloads())
 	m.Namespaces = b.namespaces()
 	m.Policies = b.mirror(m.Policies, pods)
 	b.finish(m)
@@ -89,8 +84,10 @@ type modelBuilder struct {
 	validKeys, validValues map[string]bool
 	// keyBuf is scratch space for map keys, which Go looks up without copying them.
 	keyBuf []byte
-	// peers is where rule allocates the peers of a policy's rules, at once.
-	peers []Peer
+	// scratch is where rule resolves the peers of a rule. Those it does not share (see
+	// sharedPeer) go to peers, where it allocates the rest of the policy's peers at once.
+	scratch, peers []Peer
+	unresolved     int // peers of the policy not yet resolved
 	// singlePorts holds the port lists of one port, shared by the rules that have them
 	// (with no capacity to spare, so that appending to one copies it).
 	singlePorts map[Port][]Port
@@ -99,6 +96,24 @@ type modelBuilder struct {
 	selectors map[string]*metav1.LabelSelector
 	// labelKeys is scratch space for sorting a selector's label keys.
 	labelKeys []string
+}
+
+func newModelBuilder(s *Set) *modelBuilder {
+	return &modelBuilder{set: s, nsLabels: map[string]map[string]string{},
+		validLabels: map[string]bool{}, validSelectors: map[string]bool{}, validKeys: map[string]bool{},
+		validValues: map[string]bool{}, singlePorts: map[Port][]Port{},
+		services: map[string]*serviceSelector{}, selectors: map[string]*metav1.LabelSelector{}}
+}
+
+// policies builds the policies of the workloads, and what stands for their pods (see
+// subject).
+func (b *modelBuilder) policies(workloads []*Workload) ([]*Policy, []subjectPods) {
+	policies := make([]*Policy, len(workloads))
+	pods := make([]subjectPods, len(workloads))
+	for i, w := range workloads {
+		policies[i], pods[i] = b.policy(w)
+	}
+	return policies, pods
 }
 
 // pathFn returns a field path. Validators call it only to report a problem: almost every
@@ -125,7 +140,7 @@ func (b *modelBuilder) options(m *Model) {
 	}
 	dnsPath := opts.Child("dns")
 	dns := b.set.dns
-	ok := b.peer(nil, Egress, &dns, at(dnsPath.Child("peer")))
+	ok, _ := b.peer(nil, Egress, &dns, at(dnsPath.Child("peer")))
 	if ok && dns.Kind != PeerPods {
 		b.add(field.Invalid(dnsPath.Child("peer"), dns.Kind, "the DNS service must be a pod peer"))
 	}
@@ -272,45 +287,54 @@ func isLabelValue(s string) bool {
 	return true
 }
 
+// subjectPods stands for the pods of a subject in peers.
+type subjectPods struct {
+	// selector is equal to the subject's Pods.
+	selector *metav1.LabelSelector
+	// service is the selector of the service whose pods they are, if any.
+	service *serviceSelector
+}
+
 // subject computes the subject of a workload without reporting problems; policy reports
-// them. pods is a selector equal to the subject's Pods, for peers standing for its pods.
-func (b *modelBuilder) subject(w *Workload) (_ Subject, pods *metav1.LabelSelector) {
+// them.
+func (b *modelBuilder) subject(w *Workload) (Subject, subjectPods) {
+	var pods subjectPods
 	if w.selector != nil {
-		pods = selectorPtr(w.selector)
+		pods.selector = selectorPtr(w.selector)
 	}
 	switch w.kind {
 	case kindService, kindPods, kindNamespace:
 		s := Subject{Scope: ScopeNamespace, Namespace: w.namespace}
-		if pods == nil && w.kind == kindService {
-			svc := b.servicePods(w.name)
-			s.Service, pods = w.name, &svc.pods
+		if pods.selector == nil && w.kind == kindService {
+			pods.service = b.servicePods(w.name)
+			s.Service, pods.selector = w.name, &pods.service.pods
 		}
-		if pods == nil {
-			pods = new(metav1.LabelSelector)
+		if pods.selector == nil {
+			pods.selector = new(metav1.LabelSelector)
 		}
-		s.Pods = *pods
+		s.Pods = *pods.selector
 		return s, pods
 	case kindCluster:
 		s := Subject{Scope: ScopeCluster}
-		if pods == nil {
-			pods = new(metav1.LabelSelector)
+		if pods.selector == nil {
+			pods.selector = new(metav1.LabelSelector)
 		}
-		s.Pods = *pods
+		s.Pods = *pods.selector
 		if w.nsSelector != nil {
 			s.NamespaceSelector = selectorPtr(w.nsSelector)
 		}
 		return s, pods
 	default:
 		s := Subject{Scope: ScopeHost}
-		if pods != nil {
-			s.Nodes = *pods
+		if pods.selector != nil {
+			s.Nodes = *pods.selector
 		}
-		return s, nil
+		return s, subjectPods{}
 	}
 }
 
-// policy returns the policy of a workload, and a selector of its pods (see subject).
-func (b *modelBuilder) policy(w *Workload) (*Policy, *metav1.LabelSelector) {
+// policy returns the policy of a workload, and what stands for its pods (see subject).
+func (b *modelBuilder) policy(w *Workload) (*Policy, subjectPods) {
 	subj, pods := b.subject(w)
 	p := &Policy{
 		Subject:     subj,
@@ -372,11 +396,10 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, *metav1.LabelSelector) {
 	if w.egressN > 0 {
 		p.Egress = make([]Rule, 0, w.egressN)
 	}
-	n := 0
+	b.peers, b.unresolved = nil, 0
 	for _, rb := range w.rules {
-		n += len(rb.peers)
+		b.unresolved += len(rb.peers)
 	}
-	b.peers = make([]Peer, 0, n)
 	for _, rb := range w.rules {
 		r, ok := b.rule(p, rb)
 		if !ok {
@@ -447,21 +470,34 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 	if len(rb.peers) == 0 {
 		b.add(field.Required(path.Child("peers"), "name at least one peer (policy.Any() for every peer)"))
 	}
-	start := len(b.peers)
+	b.scratch = b.scratch[:0]
+	var shared []Peer
 	for i := range rb.peers {
+		b.unresolved--
 		if peer := &rb.peers[i]; rb.dir == Ingress && rb.action != Allow && peer.Kind == PeerEntity && peer.Entity == EntityHost {
 			b.add(field.Forbidden(path.Child("peers").Index(i), "a pod's own node always reaches it (kubelet probes): NetworkPolicy and Calico never police that traffic and Cilium admits it by default, so a deny or pass of it cannot be expressed"))
 			continue
 		}
 		// Resolved in place: a Peer is large, and most are kept.
-		b.peers = append(b.peers, rb.peers[i])
-		if !b.peer(p, rb.dir, &b.peers[len(b.peers)-1], func() *field.Path { return path.Child("peers").Index(i) }) {
-			b.peers = b.peers[:len(b.peers)-1]
+		b.scratch = append(b.scratch, rb.peers[i])
+		ok, sh := b.peer(p, rb.dir, &b.scratch[len(b.scratch)-1], func() *field.Path { return path.Child("peers").Index(i) })
+		if !ok {
+			b.scratch = b.scratch[:len(b.scratch)-1]
+			continue
 		}
+		shared = sh
 	}
-	if len(b.peers) > start {
-		// The peers of the policy's rules share one array, each rule's with no room to grow.
-		r.Peers = b.peers[start:len(b.peers):len(b.peers)]
+	switch n := len(b.scratch); {
+	case n == 1 && shared != nil:
+		r.Peers = shared
+	case n > 0:
+		// The other peers of the policy's rules share one array, each rule's with no room
+		// to grow.
+		if cap(b.peers)-len(b.peers) < n {
+			b.peers = make([]Peer, 0, n+b.unresolved)
+		}
+		b.peers = append(b.peers, b.scratch...)
+		r.Peers = b.peers[len(b.peers)-n : len(b.peers) : len(b.peers)]
 	}
 	r.Ports = b.ports(rb.ports, func() *field.Path { return path.Child("ports") })
 	for i, m := range rb.icmp {
@@ -521,16 +557,19 @@ func (b *modelBuilder) l7Ports(rb *RuleBuilder, ports []Port, path *field.Path, 
 	}
 }
 
-// peer validates and resolves *peer in place. p is nil for the Set's own options.
-func (b *modelBuilder) peer(p *Policy, dir Direction, peer *Peer, path pathFn) bool {
+// peer validates and resolves *peer in place, and returns a shared slice holding it for
+// rules with only this peer, if there is one (see sharedPeer). p is nil for the Set's own
+// options.
+func (b *modelBuilder) peer(p *Policy, dir Direction, peer *Peer, path pathFn) (_ bool, shared []Peer) {
 	before := len(b.errs)
 	ownPods := false
+	var svc *serviceSelector
 	switch peer.Kind {
 	case peerWrongType:
-		return false
+		return false, nil
 	case PeerAny:
 	case PeerPods:
-		ownPods = b.podPeer(p, peer, path)
+		ownPods, svc = b.podPeer(p, peer, path)
 	case PeerCIDR:
 		b.cidrPeer(peer, path())
 	case PeerFQDN:
@@ -560,16 +599,23 @@ func (b *modelBuilder) peer(p *Policy, dir Direction, peer *Peer, path pathFn) b
 	if peer.Kind != PeerCIDR && peer.Except != nil {
 		peer.Except = append([]netip.Prefix(nil), peer.Except...)
 	}
-	return len(b.errs) == before
+	if len(b.errs) != before {
+		return false, nil
+	}
+	if svc != nil {
+		shared = svc.sharedPeer(peer)
+	}
+	return true, shared
 }
 
 // podPeer resolves a pod peer; ownPods reports that its pod selector is the Model's
-// already (made or interned here), so that it needs no copy.
-func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool) {
+// already (made or interned here), so that it needs no copy, and svc is the selector of
+// the service whose pods it selects, if any.
+func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool, svc *serviceSelector) {
 	if w := peer.workload; w != nil {
 		if w.set != b.set {
 			b.add(field.Invalid(path(), w.path.String(), "the workload belongs to another Set"))
-			return false
+			return false, nil
 		}
 		s, pods := b.subject(w)
 		switch s.Scope {
@@ -580,13 +626,13 @@ func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool
 		default:
 			peer.Namespace = s.Namespace
 		}
-		peer.PodSelector, peer.Service = pods, s.Service
-		return true
+		peer.PodSelector, peer.Service = pods.selector, s.Service
+		return true, pods.service
 	}
 	if peer.sameNamespace {
 		if p == nil || p.Subject.Scope != ScopeNamespace {
 			b.add(field.Invalid(path(), peer.Service, "this peer is relative to the workload's namespace, which cluster-wide and host policies lack; use ServiceIn, PodsIn, Namespace or AllNamespaces"))
-			return false
+			return false, nil
 		}
 		peer.Namespace = p.Subject.Namespace
 	}
@@ -606,7 +652,6 @@ func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool
 	if set != 1 {
 		b.add(field.Invalid(path(), set, "a pod peer names exactly one of: a namespace, a namespace selector, all namespaces"))
 	}
-	var svc *serviceSelector
 	if peer.Service != "" || peer.named {
 		b.dnsLabel(peer.Service, child("service"))
 		if peer.PodSelector == nil {
@@ -615,11 +660,7 @@ func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool
 		}
 	}
 	if svc == nil || !svc.valid {
-		before := len(b.errs)
 		b.selector(peer.PodSelector, child("pods"))
-		if svc != nil {
-			svc.valid = len(b.errs) == before
-		}
 	}
 	if peer.ServiceAccount != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(peer.ServiceAccount) {
@@ -629,15 +670,39 @@ func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool
 	if peer.Cluster != "" {
 		b.dnsLabel(peer.Cluster, child("cluster"))
 	}
-	return ownPods
+	return ownPods, svc
 }
 
 // serviceSelector is the selector of a service's pods.
 type serviceSelector struct {
 	pods metav1.LabelSelector
-	// valid records that a peer's pods were found valid with this selector, so that the
-	// other peers naming the service need not check it again.
+	// valid records that the selector is valid, so that peers naming the service need not
+	// check it (selector reports the problems of an invalid one).
 	valid bool
+	// peer holds the pod peer of the service in a namespace, made by the first rule that
+	// has it (see sharedPeer).
+	peer *[1]Peer
+}
+
+// sharedPeer returns a slice holding x, shared by every rule whose one peer equals x, when
+// x is the resolved pod peer of the service in a namespace (nil otherwise): a large Set
+// names the same service in many rules, and a Peer is large. The slice has no room to
+// grow.
+func (svc *serviceSelector) sharedPeer(x *Peer) []Peer {
+	// Every field but Namespace and Service (which names svc) is compared with what the
+	// peer of a service has; TestSharedPeerFields lists them.
+	if x.Kind != PeerPods || x.PodSelector != &svc.pods || x.NamespaceSelector != nil || x.AllNamespaces ||
+		x.ServiceAccount != "" || x.Cluster != "" || x.CIDR != (netip.Prefix{}) || x.Except != nil || x.FQDN != "" ||
+		x.Entity != "" || x.rawCIDR != "" || x.rawExcept != nil || x.sameNamespace || x.named || x.workload != nil {
+		return nil
+	}
+	if svc.peer == nil {
+		svc.peer = &[1]Peer{*x}
+	}
+	if svc.peer[0].Namespace != x.Namespace || svc.peer[0].Service != x.Service {
+		return nil // the service's name in another namespace
+	}
+	return svc.peer[:]
 }
 
 // servicePods returns the selector of the named service's pods. There is one per service,
@@ -646,10 +711,15 @@ type serviceSelector struct {
 func (b *modelBuilder) servicePods(name string) *serviceSelector {
 	svc, ok := b.services[name]
 	if !ok {
-		svc = &serviceSelector{pods: metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: name}}}
+		svc = b.newServiceSelector(name)
 		b.services[name] = svc
 	}
 	return svc
+}
+
+func (b *modelBuilder) newServiceSelector(name string) *serviceSelector {
+	labels := map[string]string{b.set.serviceLabel: name}
+	return &serviceSelector{pods: metav1.LabelSelector{MatchLabels: labels}, valid: b.validLabelSet(labels)}
 }
 
 // intern returns the Model's copy of sel (nil for nil): one per distinct selector, so that

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -29,5 +31,20 @@ func TestFastValidators(t *testing.T) {
 		if got, want := isLabelValue(v), len(validation.IsValidLabelValue(v)) == 0; got != want {
 			t.Errorf("isLabelValue(%q) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// TestSharedPeerFields lists the fields of Peer that sharedPeer compares: a field added to
+// Peer must be compared there too, or rules whose peers differ only in it would share one.
+func TestSharedPeerFields(t *testing.T) {
+	var got []string
+	for i := range reflect.TypeFor[Peer]().NumField() {
+		got = append(got, reflect.TypeFor[Peer]().Field(i).Name)
+	}
+	want := []string{"Kind", "Namespace", "NamespaceSelector", "AllNamespaces", "PodSelector", "Service",
+		"ServiceAccount", "Cluster", "CIDR", "Except", "FQDN", "Entity", "rawCIDR", "rawExcept", "sameNamespace",
+		"named", "workload"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Peer has fields %v, sharedPeer compares %v", got, want)
 	}
 }

@@ -25,8 +25,8 @@ import (
 // more of Q's pods, but only towards P's subject, whose own side still admits only X, so
 // no flow is widened.
 //
-// pods[i] selects the pods of policies[i] (see subject), for the peers of mirrored rules.
-func (b *modelBuilder) mirror(policies []*Policy, pods []*metav1.LabelSelector) []*Policy {
+// pods[i] stands for the pods of policies[i] (see subject) in the peers of mirrored rules.
+func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy {
 	m := &mirrorer{b: b, idx: newIsolationIndex(b.set.serviceLabel, policies),
 		subjects:  make(map[string]int32, len(policies)),
 		bySubject: make(map[targetKey]int32, len(policies)),
@@ -98,11 +98,31 @@ func (b *modelBuilder) mirror(policies []*Policy, pods []*metav1.LabelSelector) 
 		t.policy.Ingress = slices.Grow(t.policy.Ingress, t.rules[0])
 		t.policy.Egress = slices.Grow(t.policy.Egress, t.rules[1])
 	}
-	peers := make([]Peer, len(pending)) // one allocation for the peers of all the rules
-	for i, pr := range pending {
+	// The rules mirrored from one policy share the peer standing for its pods: the
+	// service's shared peer (see sharedPeer), or one of own.
+	fromPeer := make([][]Peer, len(policies))
+	var own []Peer
+	var ownFrom []int32
+	for _, pr := range pending {
+		if fromPeer[pr.from] != nil {
+			continue
+		}
+		var x Peer
+		setPeerOf(&x, &policies[pr.from].Subject, pods[pr.from].selector)
+		if svc := pods[pr.from].service; svc != nil {
+			fromPeer[pr.from] = svc.sharedPeer(&x)
+		}
+		if fromPeer[pr.from] == nil {
+			fromPeer[pr.from] = []Peer{} // until own is complete
+			own, ownFrom = append(own, x), append(ownFrom, pr.from)
+		}
+	}
+	for i, from := range ownFrom {
+		fromPeer[from] = own[i : i+1 : i+1]
+	}
+	for _, pr := range pending {
 		r := pr.rule
-		setPeerOf(&peers[i], &policies[pr.from].Subject, pods[pr.from])
-		mr := Rule{Action: Allow, Peers: peers[i : i+1 : i+1], Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
+		mr := Rule{Action: Allow, Peers: fromPeer[pr.from], Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
 		if target := m.targets[pr.target].policy; pr.dir == Ingress {
 			target.Ingress = append(target.Ingress, mr)
 		} else {
