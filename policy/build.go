@@ -80,6 +80,7 @@ type modelBuilder struct {
 	validLabels    map[string]bool
 	validSelectors map[string]bool
 	nsLabels       map[string]map[string]string // every namespace declared or referred to
+	nsNames        map[string]string            // the valid names referred to (see namespaceName)
 	// validKeys and validValues remember label keys and values already found valid.
 	validKeys, validValues map[string]bool
 	// keyBuf is scratch space for map keys, which Go looks up without copying them.
@@ -99,7 +100,7 @@ type modelBuilder struct {
 }
 
 func newModelBuilder(s *Set) *modelBuilder {
-	return &modelBuilder{set: s, nsLabels: map[string]map[string]string{},
+	return &modelBuilder{set: s, nsLabels: map[string]map[string]string{}, nsNames: map[string]string{},
 		validLabels: map[string]bool{}, validSelectors: map[string]bool{}, validKeys: map[string]bool{},
 		validValues: map[string]bool{}, singlePorts: map[Port][]Port{},
 		services: map[string]*serviceSelector{}, selectors: map[string]*metav1.LabelSelector{}}
@@ -179,19 +180,23 @@ func (b *modelBuilder) tiers() []Tier {
 	return out
 }
 
-func (b *modelBuilder) namespaceName(name string, path pathFn) bool {
+// namespaceName checks a namespace name and returns it, as the one string the builder
+// keeps for that name: the Model's subjects and peers then share a few namespace
+// strings, which compare and hash without reaching into the Set's memory.
+func (b *modelBuilder) namespaceName(name string, path pathFn) string {
 	if name == "" {
 		b.add(field.Required(path(), "a namespace is required (set one or use policy.DefaultNamespace)"))
-		return false
+		return name
 	}
-	if _, known := b.nsLabels[name]; known {
-		return true
+	if known, ok := b.nsNames[name]; ok {
+		return known
 	}
 	if !b.dnsLabel(name, path) {
-		return false
+		return name
 	}
+	b.nsNames[name] = name
 	b.nsLabels[name] = nil
-	return true
+	return name
 }
 
 // dnsLabel reports whether value is a DNS-1123 label, recording the problem if not. Valid
@@ -349,18 +354,18 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectPods) {
 	child := func(name string) pathFn { return func() *field.Path { return w.path.Child(name) } }
 	switch w.kind {
 	case kindService:
-		b.namespaceName(w.namespace, child("namespace"))
+		p.Subject.Namespace = b.namespaceName(w.namespace, child("namespace"))
 		b.dnsLabel(w.name, child("name"))
 		p.Name = w.name
 	case kindPods:
-		b.namespaceName(w.namespace, child("namespace"))
+		p.Subject.Namespace = b.namespaceName(w.namespace, child("namespace"))
 		b.dnsLabel(w.name, child("name"))
 		if w.selector == nil {
 			b.add(field.Required(w.path.Child("selector"), "a pod group needs a selector"))
 		}
 		p.Name = w.name
 	case kindNamespace:
-		b.namespaceName(w.namespace, child("name"))
+		p.Subject.Namespace = b.namespaceName(w.namespace, child("name"))
 		if w.selector != nil {
 			b.add(field.Forbidden(w.path.Child("selector"), "namespace defaults apply to all pods of the namespace; use Set.Pods for a subset"))
 		}
@@ -640,7 +645,7 @@ func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool
 	set := 0
 	if peer.Namespace != "" {
 		set++
-		b.namespaceName(peer.Namespace, child("namespace"))
+		peer.Namespace = b.namespaceName(peer.Namespace, child("namespace"))
 	}
 	if peer.NamespaceSelector != nil {
 		set++
@@ -689,8 +694,8 @@ type serviceSelector struct {
 // names the same service in many rules, and a Peer is large. The slice has no room to
 // grow.
 func (svc *serviceSelector) sharedPeer(x *Peer) []Peer {
-	// Every field but Namespace and Service (which names svc) is compared with what the
-	// peer of a service has; TestSharedPeerFields lists them.
+	// Every field but Namespace is compared with what the peer of a service has (its
+	// Service names svc, whose selector it has); TestSharedPeerFields lists them.
 	if x.Kind != PeerPods || x.PodSelector != &svc.pods || x.NamespaceSelector != nil || x.AllNamespaces ||
 		x.ServiceAccount != "" || x.Cluster != "" || x.CIDR != (netip.Prefix{}) || x.Except != nil || x.FQDN != "" ||
 		x.Entity != "" || x.rawCIDR != "" || x.rawExcept != nil || x.sameNamespace || x.named || x.workload != nil {
@@ -699,7 +704,7 @@ func (svc *serviceSelector) sharedPeer(x *Peer) []Peer {
 	if svc.peer == nil {
 		svc.peer = &[1]Peer{*x}
 	}
-	if svc.peer[0].Namespace != x.Namespace || svc.peer[0].Service != x.Service {
+	if svc.peer[0].Namespace != x.Namespace {
 		return nil // the service's name in another namespace
 	}
 	return svc.peer[:]
