@@ -33,6 +33,7 @@ func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy 
 		byPeer:    map[peerKey][2]int32{},
 		traffic:   map[string]int32{},
 		names:     make(map[[2]string]bool, len(policies)),
+		targets:   make([]target, 0, len(policies)),
 	}
 	from := make([]int32, len(policies)) // the subject of each policy
 	for i, p := range policies {
@@ -51,7 +52,7 @@ func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy 
 	type pendingRule struct {
 		target, from int32 // indexes in m.targets and policies
 		rule         *Rule
-		dir          Direction
+		ingress      bool
 	}
 	var pending []pendingRule
 	for pi, p := range policies {
@@ -88,7 +89,7 @@ func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy 
 						}
 						seen[key] = true
 						m.targets[t].rules[dirIndex(other)]++
-						pending = append(pending, pendingRule{target: t, from: int32(pi), rule: r, dir: other})
+						pending = push(pending, pendingRule{target: t, from: int32(pi), rule: r, ingress: other == Ingress})
 					}
 				}
 			}
@@ -123,7 +124,7 @@ func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy 
 	for _, pr := range pending {
 		r := pr.rule
 		mr := Rule{Action: Allow, Peers: fromPeer[pr.from], Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
-		if target := m.targets[pr.target].policy; pr.dir == Ingress {
+		if target := m.targets[pr.target].policy; pr.ingress {
 			target.Ingress = append(target.Ingress, mr)
 		} else {
 			target.Egress = append(target.Egress, mr)
@@ -188,12 +189,12 @@ type peerKey struct {
 	nsSel, pods *metav1.LabelSelector
 }
 
-// mirrorMatch is an untiered policy q that isolates a direction and has pods that a peer
-// selects, with the subject of those pods (see intersect) and its number.
+// mirrorMatch is an untiered policy q that isolates a direction and has pods that peer x
+// selects, with the number of the subject of those pods (see intersect).
 type mirrorMatch struct {
-	q       *Policy
-	subject Subject
-	id      int32
+	q  *Policy
+	x  *Peer
+	id int32
 	// targets caches the index+1 in mirrorer.targets of the policy receiving the rules
 	// mirrored through the match, by mode (enforced, audited); 0 until known.
 	targets [2]int32
@@ -210,7 +211,7 @@ func (m *mirrorer) matches(d Direction, x *Peer) []mirrorMatch {
 	m.candidates = m.idx.candidates(m.candidates[:0], d, x)
 	for _, q := range m.candidates {
 		if s, ok := m.b.intersectPeer(q, x); ok {
-			m.found = append(m.found, mirrorMatch{q: q, subject: s, id: m.subjectID(&s)})
+			m.found = push(m.found, mirrorMatch{q: q, x: x, id: m.subjectID(&s)})
 		}
 	}
 	m.byPeer[k] = [2]int32{int32(start), int32(len(m.found))}
@@ -234,9 +235,10 @@ func (m *mirrorer) target(mt *mirrorMatch, audit bool) int32 {
 		if audit {
 			mode = Audit
 		}
+		subj, _ := m.b.intersectPeer(mt.q, mt.x) // again: matches keeps only its number
 		p := &Policy{
-			Name:    derivedName(mt.subject, mt.q, m.subjectKeys[mt.id]+"|"+string(mode)+"|", m.names),
-			Subject: mt.subject,
+			Name:    derivedName(subj, mt.q, m.subjectKeys[mt.id]+"|"+string(mode)+"|", m.names),
+			Subject: subj,
 			Mode:    mode,
 			Labels:  copyMap(mt.q.Labels),
 			Path:    mt.q.Path,
@@ -291,6 +293,15 @@ func (b *modelBuilder) intersectPeer(q *Policy, x *Peer) (Subject, bool) {
 		return s, true
 	}
 	return b.intersect(&q.Subject, x)
+}
+
+// push appends v to s, doubling its capacity when full: append grows large slices by a
+// quarter at a time, which allocates about five times their final size in all.
+func push[T any](s []T, v T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 16))
+	}
+	return append(s, v)
 }
 
 func opposite(d Direction) Direction {
