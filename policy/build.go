@@ -6,10 +6,13 @@ import (
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,15 +56,17 @@ func (e *ValidationError) Unwrap() []error {
 
 // Model validates the Set and returns its normalized form. Every problem is reported at
 // once in a *ValidationError.
-func (s *Set) Model() (*Model, error) {
+func (s *Set) Model() (*Model, error) { return s.model(runtime.GOMAXPROCS(0)) }
+
+// model is Model with policies built by up to the given number of goroutines.
+func (s *Set) model(workers int) (*Model, error) {
 	b := newModelBuilder(s)
 	b.errs = append(field.ErrorList(nil), s.errs...)
-	b.services = make(map[string]*serviceSelector, len(s.workloads))
 	m := &Model{ServiceLabel: s.serviceLabel}
 	b.options(m)
 	m.Tiers = b.tiers()
 	var pods []subjectPods
-	m.Policies, pods = b.policies(s.sortedWorkloads())
+	m.Policies, pods = b.policies(s.sortedWorkloads(), workers)
 	m.Namespaces = b.namespaces()
 	m.Policies = b.mirror(m.Policies, pods)
 	b.finish(m)
@@ -93,8 +98,10 @@ type modelBuilder struct {
 	// (with no capacity to spare, so that appending to one copies it).
 	singlePorts map[Port][]Port
 	// services and selectors intern the Model's selectors (see servicePods and intern).
-	services  map[string]*serviceSelector
-	selectors map[string]*metav1.LabelSelector
+	// sharedServices, read-only, are those of the declared services, made before the
+	// builders of policies start (see policies).
+	services, sharedServices map[string]*serviceSelector
+	selectors                map[string]*metav1.LabelSelector
 	// labelKeys is scratch space for sorting a selector's label keys.
 	labelKeys []string
 }
@@ -106,13 +113,60 @@ func newModelBuilder(s *Set) *modelBuilder {
 		services: map[string]*serviceSelector{}, selectors: map[string]*metav1.LabelSelector{}}
 }
 
+// policyChunk is how many workloads a builder of policies takes at a time: enough that
+// taking them costs nothing in comparison, few enough that builders finish together.
+const policyChunk = 64
+
 // policies builds the policies of the workloads, and what stands for their pods (see
-// subject).
-func (b *modelBuilder) policies(workloads []*Workload) ([]*Policy, []subjectPods) {
+// subject), on up to the given number of goroutines. Each has its own builder, with its
+// own caches, that reports the problems of a chunk of consecutive workloads at a time;
+// they are reported in the order of the chunks, as if one builder had built every policy
+// in order.
+func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, []subjectPods) {
 	policies := make([]*Policy, len(workloads))
 	pods := make([]subjectPods, len(workloads))
-	for i, w := range workloads {
-		policies[i], pods[i] = b.policy(w)
+	// The selectors of the declared services are made first, so that the builders share
+	// them: most peers name declared services.
+	shared := make(map[string]*serviceSelector, len(workloads))
+	for _, w := range workloads {
+		if w.kind == kindService && w.selector == nil && shared[w.name] == nil {
+			shared[w.name] = b.newServiceSelector(w.name)
+		}
+	}
+	chunks := (len(workloads) + policyChunk - 1) / policyChunk
+	errs := make([]field.ErrorList, chunks)
+	builders := make([]*modelBuilder, max(1, min(workers, chunks)))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for i := range builders {
+		wb := newModelBuilder(b.set)
+		wb.dns, wb.dnsPorts, wb.sharedServices = b.dns, b.dnsPorts, shared
+		builders[i] = wb
+		build := func() {
+			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+				wb.errs = nil
+				for j := c * policyChunk; j < min(len(workloads), (c+1)*policyChunk); j++ {
+					policies[j], pods[j] = wb.policy(workloads[j])
+				}
+				errs[c] = wb.errs
+			}
+		}
+		if i == len(builders)-1 {
+			build() // on this goroutine
+		} else {
+			wg.Go(build)
+		}
+	}
+	wg.Wait()
+	for _, e := range errs {
+		b.errs = append(b.errs, e...)
+	}
+	for _, wb := range builders {
+		for name := range wb.nsLabels {
+			if _, ok := b.nsLabels[name]; !ok {
+				b.nsLabels[name] = nil
+			}
+		}
 	}
 	return policies, pods
 }
@@ -685,8 +739,8 @@ type serviceSelector struct {
 	// check it (selector reports the problems of an invalid one).
 	valid bool
 	// peer holds the pod peer of the service in a namespace, made by the first rule that
-	// has it (see sharedPeer).
-	peer *[1]Peer
+	// has it (see sharedPeer). The builders of policies share it.
+	peer atomic.Pointer[[1]Peer]
 }
 
 // sharedPeer returns a slice holding x, shared by every rule whose one peer equals x, when
@@ -701,19 +755,24 @@ func (svc *serviceSelector) sharedPeer(x *Peer) []Peer {
 		x.Entity != "" || x.rawCIDR != "" || x.rawExcept != nil || x.sameNamespace || x.named || x.workload != nil {
 		return nil
 	}
-	if svc.peer == nil {
-		svc.peer = &[1]Peer{*x}
+	p := svc.peer.Load()
+	if p == nil {
+		svc.peer.CompareAndSwap(nil, &[1]Peer{*x})
+		p = svc.peer.Load() // x, or the peer another builder made meanwhile
 	}
-	if svc.peer[0].Namespace != x.Namespace {
+	if p[0].Namespace != x.Namespace {
 		return nil // the service's name in another namespace
 	}
-	return svc.peer[:]
+	return p[:]
 }
 
 // servicePods returns the selector of the named service's pods. There is one per service,
 // shared by every subject and peer that names it: a large Set names each service many
 // times, and a selector (a map) is the costliest part of a peer.
 func (b *modelBuilder) servicePods(name string) *serviceSelector {
+	if svc, ok := b.sharedServices[name]; ok {
+		return svc
+	}
 	svc, ok := b.services[name]
 	if !ok {
 		svc = b.newServiceSelector(name)
