@@ -86,6 +86,9 @@ type modelBuilder struct {
 	validSelectors map[string]bool
 	nsLabels       map[string]map[string]string // every namespace declared or referred to
 	nsNames        map[string]string            // the valid names referred to (see namespaceName)
+	// sharedNames, read-only, holds one string per namespace of a workload, made before
+	// the builders of policies start, so that they use the same strings.
+	sharedNames map[string]string
 	// validKeys and validValues remember label keys and values already found valid.
 	validKeys, validValues map[string]bool
 	// keyBuf is scratch space for map keys, which Go looks up without copying them.
@@ -125,12 +128,18 @@ const policyChunk = 64
 func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, []subjectPods) {
 	policies := make([]*Policy, len(workloads))
 	pods := make([]subjectPods, len(workloads))
-	// The selectors of the declared services are made first, so that the builders share
-	// them: most peers name declared services.
+	// The namespace names, and the selectors and peers of the declared services, are made
+	// first, so that the builders share them: most peers name declared services.
+	names := map[string]string{}
 	shared := make(map[string]*serviceSelector, len(workloads))
 	for _, w := range workloads {
+		ns, ok := names[w.namespace]
+		if !ok {
+			ns = w.namespace
+			names[ns] = ns
+		}
 		if w.kind == kindService && w.selector == nil && shared[w.name] == nil {
-			shared[w.name] = b.newServiceSelector(w.name)
+			shared[w.name] = b.newServiceSelector(w.name, ns)
 		}
 	}
 	chunks := (len(workloads) + policyChunk - 1) / policyChunk
@@ -140,7 +149,7 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 	var wg sync.WaitGroup
 	for i := range builders {
 		wb := newModelBuilder(b.set)
-		wb.dns, wb.dnsPorts, wb.sharedServices = b.dns, b.dnsPorts, shared
+		wb.dns, wb.dnsPorts, wb.sharedServices, wb.sharedNames = b.dns, b.dnsPorts, shared, names
 		builders[i] = wb
 		build := func() {
 			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
@@ -247,6 +256,9 @@ func (b *modelBuilder) namespaceName(name string, path pathFn) string {
 	}
 	if !b.dnsLabel(name, path) {
 		return name
+	}
+	if shared, ok := b.sharedNames[name]; ok {
+		name = shared
 	}
 	b.nsNames[name] = name
 	b.nsLabels[name] = nil
@@ -365,7 +377,7 @@ func (b *modelBuilder) subject(w *Workload) (Subject, subjectPods) {
 	case kindService, kindPods, kindNamespace:
 		s := Subject{Scope: ScopeNamespace, Namespace: w.namespace}
 		if pods.selector == nil && w.kind == kindService {
-			pods.service = b.servicePods(w.name)
+			pods.service = b.servicePods(w.name, w.namespace)
 			s.Service, pods.selector = w.name, &pods.service.pods
 		}
 		if pods.selector == nil {
@@ -432,9 +444,9 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectPods) {
 		p.Name = w.objName
 		b.dnsLabel(w.objName, child("objectName"))
 	}
-	b.selector(&subj.Pods, child("selector"))
-	b.selector(subj.NamespaceSelector, child("namespaceSelector"))
-	b.selector(&subj.Nodes, child("selector"))
+	b.selector(&p.Subject.Pods, child("selector"))
+	b.selector(p.Subject.NamespaceSelector, child("namespaceSelector"))
+	b.selector(&p.Subject.Nodes, child("selector"))
 	if len(p.Labels) > 0 {
 		b.addSorted(metav1validation.ValidateLabels(p.Labels, w.path.Child("labels")))
 	}
@@ -714,7 +726,7 @@ func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool
 	if peer.Service != "" || peer.named {
 		b.dnsLabel(peer.Service, child("service"))
 		if peer.PodSelector == nil {
-			svc = b.servicePods(peer.Service)
+			svc = b.servicePods(peer.Service, peer.Namespace)
 			peer.PodSelector, ownPods = &svc.pods, true
 		}
 	}
@@ -738,13 +750,13 @@ type serviceSelector struct {
 	// valid records that the selector is valid, so that peers naming the service need not
 	// check it (selector reports the problems of an invalid one).
 	valid bool
-	// peer holds the pod peer of the service in a namespace, made by the first rule that
-	// has it (see sharedPeer). The builders of policies share it.
-	peer atomic.Pointer[[1]Peer]
+	// peer is the pod peer of the service in the namespace where it was declared (or
+	// first named), which the rules naming exactly it share (see sharedPeer).
+	peer [1]Peer
 }
 
 // sharedPeer returns a slice holding x, shared by every rule whose one peer equals x, when
-// x is the resolved pod peer of the service in a namespace (nil otherwise): a large Set
+// x is the resolved pod peer of the service in its namespace (nil otherwise): a large Set
 // names the same service in many rules, and a Peer is large. The slice has no room to
 // grow.
 func (svc *serviceSelector) sharedPeer(x *Peer) []Peer {
@@ -752,38 +764,34 @@ func (svc *serviceSelector) sharedPeer(x *Peer) []Peer {
 	// Service names svc, whose selector it has); TestSharedPeerFields lists them.
 	if x.Kind != PeerPods || x.PodSelector != &svc.pods || x.NamespaceSelector != nil || x.AllNamespaces ||
 		x.ServiceAccount != "" || x.Cluster != "" || x.CIDR != (netip.Prefix{}) || x.Except != nil || x.FQDN != "" ||
-		x.Entity != "" || x.rawCIDR != "" || x.rawExcept != nil || x.sameNamespace || x.named || x.workload != nil {
+		x.Entity != "" || x.rawCIDR != "" || x.rawExcept != nil || x.sameNamespace || x.named || x.workload != nil ||
+		x.Namespace != svc.peer[0].Namespace {
 		return nil
 	}
-	p := svc.peer.Load()
-	if p == nil {
-		svc.peer.CompareAndSwap(nil, &[1]Peer{*x})
-		p = svc.peer.Load() // x, or the peer another builder made meanwhile
-	}
-	if p[0].Namespace != x.Namespace {
-		return nil // the service's name in another namespace
-	}
-	return p[:]
+	return svc.peer[:]
 }
 
-// servicePods returns the selector of the named service's pods. There is one per service,
-// shared by every subject and peer that names it: a large Set names each service many
-// times, and a selector (a map) is the costliest part of a peer.
-func (b *modelBuilder) servicePods(name string) *serviceSelector {
+// servicePods returns the selector of the named service's pods, made (with the service's
+// peer in namespace) if need be. There is one per service, shared by every subject and
+// peer that names it: a large Set names each service many times, and a selector (a map)
+// is the costliest part of a peer.
+func (b *modelBuilder) servicePods(name, namespace string) *serviceSelector {
 	if svc, ok := b.sharedServices[name]; ok {
 		return svc
 	}
 	svc, ok := b.services[name]
 	if !ok {
-		svc = b.newServiceSelector(name)
+		svc = b.newServiceSelector(name, namespace)
 		b.services[name] = svc
 	}
 	return svc
 }
 
-func (b *modelBuilder) newServiceSelector(name string) *serviceSelector {
+func (b *modelBuilder) newServiceSelector(name, namespace string) *serviceSelector {
 	labels := map[string]string{b.set.serviceLabel: name}
-	return &serviceSelector{pods: metav1.LabelSelector{MatchLabels: labels}, valid: b.validLabelSet(labels)}
+	svc := &serviceSelector{pods: metav1.LabelSelector{MatchLabels: labels}, valid: b.validLabelSet(labels)}
+	svc.peer[0] = Peer{Kind: PeerPods, Namespace: namespace, PodSelector: &svc.pods, Service: name}
+	return svc
 }
 
 // intern returns the Model's copy of sel (nil for nil): one per distinct selector, so that
