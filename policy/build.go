@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -1090,17 +1091,30 @@ func (b *modelBuilder) namespaces() []NamespaceInfo {
 	return out
 }
 
-// finish checks object names and sorts the policies.
+// finish sorts the policies and checks that object names are unique in their namespace
+// (or, without one, in the cluster).
 func (b *modelBuilder) finish(m *Model) {
-	sort.SliceStable(m.Policies, func(i, j int) bool { return policyLess(m.Policies[i], m.Policies[j]) })
-	seen := make(map[[2]string]*Policy, len(m.Policies))
+	slices.SortStableFunc(m.Policies, comparePolicies)
+	// Sorted, the policies of a namespace with the same name are adjacent; those without
+	// a namespace (cluster-wide and host policies) are few.
+	var first *Policy // of the names of a namespace
+	clusterNames := map[string]*Policy{}
 	for _, p := range m.Policies {
-		key := [2]string{p.Subject.Namespace, p.Name}
-		if other, dup := seen[key]; dup {
+		other := first
+		if p.Subject.Namespace == "" {
+			other = clusterNames[p.Name]
+		} else if other != nil && (other.Subject.Namespace != p.Subject.Namespace || other.Name != p.Name) {
+			other = nil
+		}
+		if other != nil {
 			b.add(field.Duplicate(p.Path.Child("objectName"), fmt.Sprintf("%s (also used by %s)", p.Name, other.Path)))
 			continue
 		}
-		seen[key] = p
+		if p.Subject.Namespace == "" {
+			clusterNames[p.Name] = p
+		} else {
+			first = p
+		}
 	}
 }
 
@@ -1115,15 +1129,17 @@ func scopeRank(s Scope) int {
 	}
 }
 
-func policyLess(a, b *Policy) bool {
-	if ra, rb := scopeRank(a.Subject.Scope), scopeRank(b.Subject.Scope); ra != rb {
-		return ra < rb
+// comparePolicies orders policies by scope (cluster, host, namespaced), namespace, name
+// and mode.
+func comparePolicies(a, b *Policy) int {
+	if c := cmp.Compare(scopeRank(a.Subject.Scope), scopeRank(b.Subject.Scope)); c != 0 {
+		return c
 	}
-	if a.Subject.Namespace != b.Subject.Namespace {
-		return a.Subject.Namespace < b.Subject.Namespace
+	if c := strings.Compare(a.Subject.Namespace, b.Subject.Namespace); c != 0 {
+		return c
 	}
-	if a.Name != b.Name {
-		return a.Name < b.Name
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
 	}
-	return a.Mode < b.Mode
+	return strings.Compare(string(a.Mode), string(b.Mode))
 }

@@ -27,12 +27,11 @@ import (
 //
 // pods[i] stands for the pods of policies[i] (see subject) in the peers of mirrored rules.
 func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy {
-	m := &mirrorer{b: b, idx: newIsolationIndex(b.set.serviceLabel, policies),
+	m := &mirrorer{b: b, idx: newIsolationIndex(b.set.serviceLabel, policies), policies: policies,
 		subjects:  make(map[string]int32, len(policies)),
 		bySubject: make(map[targetKey]int32, len(policies)),
 		byPeer:    map[peerKey][2]int32{},
 		traffic:   map[string]int32{},
-		names:     make(map[[2]string]bool, len(policies)),
 		targets:   make([]target, 0, len(policies)),
 	}
 	from := make([]int32, len(policies)) // the subject of each policy
@@ -42,7 +41,6 @@ func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy 
 			m.bySubject[targetKey{from[i], p.Mode == Audit}] = int32(len(m.targets))
 			m.targets = append(m.targets, target{policy: p})
 		}
-		m.names[[2]string{p.Subject.Namespace, p.Name}] = true
 	}
 	// seen holds the mirrored rules made: one edge declared from several places needs one
 	// rule.
@@ -137,8 +135,9 @@ func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy 
 // receive mirrored rules are numbered, so that the maps consulted for every rule and peer
 // have small keys rather than long strings built for each lookup.
 type mirrorer struct {
-	b   *modelBuilder
-	idx *isolationIndex
+	b        *modelBuilder
+	idx      *isolationIndex
+	policies []*Policy // declared
 	// subjects numbers subjects by their key (appendSubjectKey); subjectKeys are the keys.
 	subjects    map[string]int32
 	subjectKeys []string
@@ -147,7 +146,8 @@ type mirrorer struct {
 	targets   []target
 	bySubject map[targetKey]int32
 	derived   []*Policy
-	names     map[[2]string]bool // names of the policies, by namespace
+	// names holds the names of the policies by namespace, once a policy is derived.
+	names map[[2]string]bool
 	// byPeer caches matches by direction and peer, as ranges of found: a peer recurs in
 	// many rules.
 	byPeer map[peerKey][2]int32
@@ -236,6 +236,12 @@ func (m *mirrorer) target(mt *mirrorMatch, audit bool) int32 {
 			mode = Audit
 		}
 		subj, _ := m.b.intersectPeer(mt.q, mt.x) // again: matches keeps only its number
+		if m.names == nil {
+			m.names = make(map[[2]string]bool, len(m.policies))
+			for _, p := range m.policies {
+				m.names[[2]string{p.Subject.Namespace, p.Name}] = true
+			}
+		}
 		p := &Policy{
 			Name:    derivedName(subj, mt.q, m.subjectKeys[mt.id]+"|"+string(mode)+"|", m.names),
 			Subject: subj,
