@@ -66,10 +66,10 @@ func (s *Set) model(workers int) (*Model, error) {
 	m := &Model{ServiceLabel: s.serviceLabel}
 	b.options(m)
 	m.Tiers = b.tiers()
-	var pods []subjectPods
-	m.Policies, pods = b.policies(s.sortedWorkloads(), workers)
+	var subjects []subjectInfo
+	m.Policies, subjects = b.policies(s.sortedWorkloads(), workers)
 	m.Namespaces = b.namespaces()
-	m.Policies = b.mirror(m.Policies, pods)
+	m.Policies = b.mirror(m.Policies, subjects)
 	b.finish(m)
 	if len(b.errs) > 0 {
 		return nil, &ValidationError{Errors: b.errs}
@@ -121,14 +121,14 @@ func newModelBuilder(s *Set) *modelBuilder {
 // taking them costs nothing in comparison, few enough that builders finish together.
 const policyChunk = 64
 
-// policies builds the policies of the workloads, and what stands for their pods (see
-// subject), on up to the given number of goroutines. Each has its own builder, with its
+// policies builds the policies of the workloads, and what mirroring uses of their subjects,
+// on up to the given number of goroutines. Each has its own builder, with its
 // own caches, that reports the problems of a chunk of consecutive workloads at a time;
 // they are reported in the order of the chunks, as if one builder had built every policy
 // in order.
-func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, []subjectPods) {
+func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, []subjectInfo) {
 	policies := make([]*Policy, len(workloads))
-	pods := make([]subjectPods, len(workloads))
+	subjects := make([]subjectInfo, len(workloads))
 	// The namespace names, and the selectors and peers of the declared services, are made
 	// first, so that the builders share them: most peers name declared services.
 	names := map[string]string{}
@@ -156,7 +156,7 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
 				wb.errs = nil
 				for j := c * policyChunk; j < min(len(workloads), (c+1)*policyChunk); j++ {
-					policies[j], pods[j] = wb.policy(workloads[j])
+					policies[j], subjects[j] = wb.policy(workloads[j])
 				}
 				errs[c] = wb.errs
 			}
@@ -178,7 +178,7 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 			}
 		}
 	}
-	return policies, pods
+	return policies, subjects
 }
 
 // pathFn returns a field path. Validators call it only to report a problem: almost every
@@ -359,55 +359,58 @@ func isLabelValue(s string) bool {
 	return true
 }
 
-// subjectPods stands for the pods of a subject in peers.
-type subjectPods struct {
+// subjectInfo is what mirroring uses of a policy's subject: what stands for its pods in
+// peers, and its key.
+type subjectInfo struct {
 	// selector is equal to the subject's Pods.
 	selector *metav1.LabelSelector
 	// service is the selector of the service whose pods they are, if any.
 	service *serviceSelector
+	// key is appendSubjectKey's (set by policy, for mirror).
+	key string
 }
 
 // subject computes the subject of a workload without reporting problems; policy reports
-// them.
-func (b *modelBuilder) subject(w *Workload) (Subject, subjectPods) {
-	var pods subjectPods
+// them. It leaves the key of the subjectInfo empty.
+func (b *modelBuilder) subject(w *Workload) (Subject, subjectInfo) {
+	var info subjectInfo
 	if w.selector != nil {
-		pods.selector = selectorPtr(w.selector)
+		info.selector = selectorPtr(w.selector)
 	}
 	switch w.kind {
 	case kindService, kindPods, kindNamespace:
 		s := Subject{Scope: ScopeNamespace, Namespace: w.namespace}
-		if pods.selector == nil && w.kind == kindService {
-			pods.service = b.servicePods(w.name, w.namespace)
-			s.Service, pods.selector = w.name, &pods.service.pods
+		if info.selector == nil && w.kind == kindService {
+			info.service = b.servicePods(w.name, w.namespace)
+			s.Service, info.selector = w.name, &info.service.pods
 		}
-		if pods.selector == nil {
-			pods.selector = new(metav1.LabelSelector)
+		if info.selector == nil {
+			info.selector = new(metav1.LabelSelector)
 		}
-		s.Pods = *pods.selector
-		return s, pods
+		s.Pods = *info.selector
+		return s, info
 	case kindCluster:
 		s := Subject{Scope: ScopeCluster}
-		if pods.selector == nil {
-			pods.selector = new(metav1.LabelSelector)
+		if info.selector == nil {
+			info.selector = new(metav1.LabelSelector)
 		}
-		s.Pods = *pods.selector
+		s.Pods = *info.selector
 		if w.nsSelector != nil {
 			s.NamespaceSelector = selectorPtr(w.nsSelector)
 		}
-		return s, pods
+		return s, info
 	default:
 		s := Subject{Scope: ScopeHost}
-		if pods.selector != nil {
-			s.Nodes = *pods.selector
+		if info.selector != nil {
+			s.Nodes = *info.selector
 		}
-		return s, subjectPods{}
+		return s, subjectInfo{}
 	}
 }
 
-// policy returns the policy of a workload, and what stands for its pods (see subject).
-func (b *modelBuilder) policy(w *Workload) (*Policy, subjectPods) {
-	subj, pods := b.subject(w)
+// policy returns the policy of a workload, and what mirroring uses of its subject.
+func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
+	subj, info := b.subject(w)
 	p := &Policy{
 		Subject:     subj,
 		Mode:        w.mode,
@@ -496,7 +499,9 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectPods) {
 	if !p.DNS {
 		p.Egress = append(p.Egress, b.fqdnLookups(p.Egress)...)
 	}
-	return p, pods
+	b.keyBuf = appendSubjectKey(b.keyBuf[:0], &p.Subject, b.set.serviceLabel)
+	info.key = string(b.keyBuf)
+	return p, info
 }
 
 // fqdnLookups returns, for a policy without the general DNS allowance, the DNS lookups its
@@ -689,7 +694,7 @@ func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool
 			b.add(field.Invalid(path(), w.path.String(), "the workload belongs to another Set"))
 			return false, nil
 		}
-		s, pods := b.subject(w)
+		s, info := b.subject(w)
 		switch s.Scope {
 		case ScopeHost:
 			b.add(field.Invalid(path(), w.path.String(), "a host policy selects nodes, not pods; use policy.Host() or policy.RemoteNodes()"))
@@ -698,8 +703,8 @@ func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool
 		default:
 			peer.Namespace = s.Namespace
 		}
-		peer.PodSelector, peer.Service = pods.selector, s.Service
-		return true, pods.service
+		peer.PodSelector, peer.Service = info.selector, s.Service
+		return true, info.service
 	}
 	if peer.sameNamespace {
 		if p == nil || p.Subject.Scope != ScopeNamespace {

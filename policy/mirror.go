@@ -25,8 +25,8 @@ import (
 // more of Q's pods, but only towards P's subject, whose own side still admits only X, so
 // no flow is widened.
 //
-// pods[i] stands for the pods of policies[i] (see subject) in the peers of mirrored rules.
-func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy {
+// subjects[i] is what mirror uses of the subject of policies[i] (see subjectInfo).
+func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Policy {
 	m := &mirrorer{b: b, idx: newIsolationIndex(b.set.serviceLabel, policies), policies: policies,
 		subjects:  make(map[string]int32, len(policies)),
 		bySubject: make(map[targetKey]int32, len(policies)),
@@ -36,7 +36,7 @@ func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy 
 	}
 	from := make([]int32, len(policies)) // the subject of each policy
 	for i, p := range policies {
-		from[i] = m.subjectID(&p.Subject)
+		from[i] = m.keyID(subjects[i].key)
 		if p.Tier == "" { // a tiered policy never receives mirrored rules
 			m.bySubject[targetKey{from[i], p.Mode == Audit}] = int32(len(m.targets))
 			m.targets = append(m.targets, target{policy: p})
@@ -107,8 +107,8 @@ func (b *modelBuilder) mirror(policies []*Policy, pods []subjectPods) []*Policy 
 			continue
 		}
 		var x Peer
-		setPeerOf(&x, &policies[pr.from].Subject, pods[pr.from].selector)
-		if svc := pods[pr.from].service; svc != nil {
+		setPeerOf(&x, &policies[pr.from].Subject, subjects[pr.from].selector)
+		if svc := subjects[pr.from].service; svc != nil {
 			fromPeer[pr.from] = svc.sharedPeer(&x)
 		}
 		if fromPeer[pr.from] == nil {
@@ -262,12 +262,20 @@ func (m *mirrorer) target(mt *mirrorMatch, audit bool) int32 {
 // subjectID returns the number of a subject.
 func (m *mirrorer) subjectID(s *Subject) int32 {
 	m.key = appendSubjectKey(m.key[:0], s, m.b.set.serviceLabel)
-	if id, ok := m.subjects[string(m.key)]; ok {
+	if id, ok := m.subjects[string(m.key)]; ok { // looked up without allocating the key
+		return id
+	}
+	return m.keyID(string(m.key))
+}
+
+// keyID returns the number of the subject with the given key (see appendSubjectKey).
+func (m *mirrorer) keyID(key string) int32 {
+	if id, ok := m.subjects[key]; ok {
 		return id
 	}
 	id := int32(len(m.subjectKeys))
-	m.subjectKeys = append(m.subjectKeys, string(m.key))
-	m.subjects[m.subjectKeys[id]] = id
+	m.subjectKeys = append(m.subjectKeys, key)
+	m.subjects[key] = id
 	return id
 }
 
