@@ -42,21 +42,24 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 			m.targets = append(m.targets, target{policy: p})
 		}
 	}
-	// seen holds the mirrored rules made: one edge declared from several places needs one
-	// rule.
+	// One edge declared from several places needs one rule: a rule mirrored from a policy
+	// is dropped when one with the same target, direction, traffic and peer (the subject of
+	// the policy) is pending. Most subjects are one policy's, whose pending rules are found
+	// among its own; seen holds the others.
+	policiesOf := make([]int32, len(m.subjectKeys))
+	for _, id := range from {
+		policiesOf[id]++
+	}
 	seen := map[ruleKey]bool{}
 	// The rules are added once all are known, so that each policy's rules take one
 	// allocation rather than a series of growing ones.
-	type pendingRule struct {
-		target, from int32 // indexes in m.targets and policies
-		rule         *Rule
-		ingress      bool
-	}
 	var pending []pendingRule
 	for pi, p := range policies {
 		if p.Subject.Scope == ScopeHost {
 			continue
 		}
+		own := len(pending)                // the first pending rule of p
+		alone := policiesOf[from[pi]] == 1 // and the rules of p's subject are p's
 		for _, d := range [...]Direction{Ingress, Egress} {
 			other := opposite(d)
 			rules := p.Rules(d)
@@ -74,28 +77,33 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 					matches := m.matches(other, x)
 					for k := range matches {
 						t := m.target(&matches[k], p.Mode == Audit || matches[k].q.Mode == Audit)
-						if target := m.targets[t].policy; !target.Isolates(other) {
-							target.Isolate = append(target.Isolate, other)
-							sortDirections(target.Isolate)
-						}
+						m.targets[t].isolate[dirIndex(other)] = true
 						if traffic < 0 {
 							traffic = m.trafficID(r)
 						}
-						key := ruleKey{target: t, from: from[pi], traffic: traffic, ingress: other == Ingress}
-						if seen[key] {
+						pr := pendingRule{target: t, from: int32(pi), traffic: traffic, ingress: other == Ingress, rule: r}
+						if alone && len(pending)-own > 16 {
+							// Too many to search: p's pending rules go to seen.
+							for _, o := range pending[own:] {
+								seen[o.key(from)] = true
+							}
+							alone = false
+						}
+						if alone && slices.ContainsFunc(pending[own:], pr.same) {
 							continue
 						}
-						seen[key] = true
+						if !alone {
+							if seen[pr.key(from)] {
+								continue
+							}
+							seen[pr.key(from)] = true
+						}
 						m.targets[t].rules[dirIndex(other)]++
-						pending = push(pending, pendingRule{target: t, from: int32(pi), rule: r, ingress: other == Ingress})
+						pending = push(pending, pr)
 					}
 				}
 			}
 		}
-	}
-	for _, t := range m.targets {
-		t.policy.Ingress = slices.Grow(t.policy.Ingress, t.rules[0])
-		t.policy.Egress = slices.Grow(t.policy.Egress, t.rules[1])
 	}
 	// The rules mirrored from one policy share the peer standing for its pods: the
 	// service's shared peer (see sharedPeer), or one of own.
@@ -119,16 +127,64 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 	for i, from := range ownFrom {
 		fromPeer[from] = own[i : i+1 : i+1]
 	}
+	// Each target is changed once: isolated, then given its rules in the order found
+	// (pending, grouped by target with a counting sort).
+	first := make([]int32, len(m.targets)+1) // of each target's rules in byTarget
 	for _, pr := range pending {
-		r := pr.rule
-		mr := Rule{Action: Allow, Peers: fromPeer[pr.from], Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
-		if target := m.targets[pr.target].policy; pr.ingress {
-			target.Ingress = append(target.Ingress, mr)
-		} else {
-			target.Egress = append(target.Egress, mr)
+		first[pr.target+1]++
+	}
+	for i := 1; i < len(first); i++ {
+		first[i] += first[i-1]
+	}
+	byTarget := make([]int32, len(pending))
+	next := slices.Clone(first[:len(m.targets)])
+	for i, pr := range pending {
+		byTarget[next[pr.target]] = int32(i)
+		next[pr.target]++
+	}
+	for ti := range m.targets {
+		t := &m.targets[ti]
+		if !t.isolate[0] && !t.isolate[1] {
+			continue // and no rules
+		}
+		p := t.policy
+		for i, d := range [...]Direction{Ingress, Egress} {
+			if t.isolate[i] && !p.Isolates(d) {
+				p.Isolate = append(p.Isolate, d)
+				sortDirections(p.Isolate)
+			}
+		}
+		p.Ingress = slices.Grow(p.Ingress, t.rules[0])
+		p.Egress = slices.Grow(p.Egress, t.rules[1])
+		for _, i := range byTarget[first[ti]:first[ti+1]] {
+			pr := &pending[i]
+			r := pr.rule
+			mr := Rule{Action: Allow, Peers: fromPeer[pr.from], Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
+			if pr.ingress {
+				p.Ingress = append(p.Ingress, mr)
+			} else {
+				p.Egress = append(p.Egress, mr)
+			}
 		}
 	}
 	return append(policies, m.derived...)
+}
+
+// pendingRule is a mirrored rule to add to a target (see mirror).
+type pendingRule struct {
+	target, from, traffic int32 // indexes in mirrorer.targets and the policies, trafficID's
+	ingress               bool
+	rule                  *Rule // mirrored
+}
+
+// same reports whether o is the same rule as pr, both mirrored from one policy.
+func (pr *pendingRule) same(o pendingRule) bool {
+	return o.target == pr.target && o.traffic == pr.traffic && o.ingress == pr.ingress
+}
+
+// key is pr's key in seen, from being the subjects of the policies.
+func (pr *pendingRule) key(from []int32) ruleKey {
+	return ruleKey{target: pr.target, from: from[pr.from], traffic: pr.traffic, ingress: pr.ingress}
 }
 
 // mirrorer holds the state of mirror. Subjects, kinds of traffic and the policies that can
@@ -159,10 +215,11 @@ type mirrorer struct {
 }
 
 // target is a policy that may receive mirrored rules, with how many it receives in each
-// direction.
+// direction and whether it isolates that direction for them.
 type target struct {
-	policy *Policy
-	rules  [2]int
+	policy  *Policy
+	rules   [2]int
+	isolate [2]bool
 }
 
 // targetKey identifies an untiered policy by subject and mode (Enforce or Audit).
