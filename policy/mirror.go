@@ -71,7 +71,7 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 				traffic := int32(-1)
 				for j := range r.Peers {
 					x := &r.Peers[j]
-					if !x.IsInCluster() {
+					if x.Kind != PeerPods || x.Cluster != "" { // !x.IsInCluster(), without copying x
 						continue
 					}
 					matches := m.matches(other, x)
