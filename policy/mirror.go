@@ -28,11 +28,12 @@ import (
 // subjects[i] is what mirror uses of the subject of policies[i] (see subjectInfo).
 func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Policy {
 	m := &mirrorer{b: b, idx: newIsolationIndex(b.set.serviceLabel, policies), policies: policies,
-		subjects:  make(map[string]int32, len(policies)),
-		bySubject: make(map[targetKey]int32, len(policies)),
-		byPeer:    map[peerKey][2]int32{},
-		traffic:   map[string]int32{},
-		targets:   make([]target, 0, len(policies)),
+		subjects:    make(map[string]int32, len(policies)),
+		subjectKeys: make([]string, 0, len(policies)),
+		bySubject:   make(map[targetKey]int32, len(policies)),
+		byPeer:      map[peerKey][2]int32{},
+		traffic:     map[string]int32{},
+		targets:     make([]target, 0, len(policies)),
 	}
 	from := make([]int32, len(policies)) // the subject of each policy
 	for i, p := range policies {
@@ -578,7 +579,7 @@ func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
 			continue
 		}
 		for _, d := range q.Isolate {
-			idx.isolating[dirIndex(d)] = append(idx.isolating[dirIndex(d)], q)
+			idx.isolating[dirIndex(d)] = push(idx.isolating[dirIndex(d)], q)
 		}
 	}
 	return idx
