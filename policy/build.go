@@ -98,6 +98,10 @@ type modelBuilder struct {
 	// sharedPeer) go to peers, where it allocates the rest of the policy's peers at once.
 	scratch, peers []Peer
 	unresolved     int // peers of the policy not yet resolved
+	// mirrored collects the mirror sources of a policy by direction; sources is where
+	// policy allocates them.
+	mirrored [2][]mirrorSource
+	sources  []mirrorSource
 	// singlePorts holds the port lists of one port, shared by the rules that have them
 	// (with no capacity to spare, so that appending to one copies it).
 	singlePorts map[Port][]Port
@@ -366,8 +370,10 @@ type subjectInfo struct {
 	selector *metav1.LabelSelector
 	// service is the selector of the service whose pods they are, if any.
 	service *serviceSelector
-	// key is appendSubjectKey's (set by policy, for mirror).
-	key string
+	// key is appendSubjectKey's, and sources the peers that mirror reads, in the order it
+	// reads them (both set by policy).
+	key     string
+	sources []mirrorSource
 }
 
 // subject computes the subject of a workload without reporting problems; policy reports
@@ -475,13 +481,15 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 	for _, rb := range w.rules {
 		b.unresolved += len(rb.peers)
 	}
+	b.mirrored[0], b.mirrored[1] = b.mirrored[0][:0], b.mirrored[1][:0]
 	for _, rb := range w.rules {
-		r, ok := b.rule(p, rb)
+		r, shared, ok := b.rule(p, rb)
 		if !ok {
 			continue
 		}
 		if r.Action == Allow {
 			isolate[dirIndex(rb.dir)] = true
+			b.mirrorPeers(rb.dir, len(p.Rules(rb.dir)), r.Peers, shared)
 		}
 		if rb.dir == Ingress {
 			p.Ingress = append(p.Ingress, r)
@@ -497,11 +505,34 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 		p.DNS = !w.noDNS
 	}
 	if !p.DNS {
-		p.Egress = append(p.Egress, b.fqdnLookups(p.Egress)...)
+		for _, r := range b.fqdnLookups(p.Egress) {
+			b.mirrorPeers(Egress, len(p.Egress), r.Peers, nil)
+			p.Egress = append(p.Egress, r)
+		}
 	}
 	b.keyBuf = appendSubjectKey(b.keyBuf[:0], &p.Subject, b.set.serviceLabel)
 	info.key = string(b.keyBuf)
+	// The peers to mirror, ingress first, in a chunk of an array shared by many policies.
+	if n := len(b.mirrored[0]) + len(b.mirrored[1]); n > 0 {
+		if cap(b.sources)-len(b.sources) < n {
+			b.sources = make([]mirrorSource, 0, max(n, 1024))
+		}
+		start := len(b.sources)
+		b.sources = append(append(b.sources, b.mirrored[0]...), b.mirrored[1]...)
+		info.sources = b.sources[start:len(b.sources):len(b.sources)]
+	}
 	return p, info
+}
+
+// mirrorPeers records the peers of an allow rule, the i-th of its direction, that mirror
+// reads: the in-cluster pod peers. shared is the service whose shared peer is the rule's
+// one peer, if any.
+func (b *modelBuilder) mirrorPeers(d Direction, i int, peers []Peer, shared *serviceSelector) {
+	for j := range peers {
+		if x := &peers[j]; x.Kind == PeerPods && x.Cluster == "" {
+			b.mirrored[dirIndex(d)] = append(b.mirrored[dirIndex(d)], mirrorSource{peer: x, service: shared, rule: int32(i), ingress: d == Ingress})
+		}
+	}
 }
 
 // fqdnLookups returns, for a policy without the general DNS allowance, the DNS lookups its
@@ -537,7 +568,9 @@ func copyMap(m map[string]string) map[string]string {
 	return out
 }
 
-func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
+// rule returns the rule that rb builds, and the service whose shared peer is its one peer,
+// if any (see sharedPeer).
+func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (_ Rule, shared *serviceSelector, ok bool) {
 	path := rb.path
 	before := len(b.errs)
 	r := Rule{Action: rb.action, Path: path}
@@ -548,7 +581,6 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 		b.add(field.Required(path.Child("peers"), "name at least one peer (policy.Any() for every peer)"))
 	}
 	b.scratch = b.scratch[:0]
-	var shared []Peer
 	for i := range rb.peers {
 		b.unresolved--
 		if peer := &rb.peers[i]; rb.dir == Ingress && rb.action != Allow && peer.Kind == PeerEntity && peer.Entity == EntityHost {
@@ -566,8 +598,9 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 	}
 	switch n := len(b.scratch); {
 	case n == 1 && shared != nil:
-		r.Peers = shared
+		r.Peers = shared.peer[:]
 	case n > 0:
+		shared = nil
 		// The other peers of the policy's rules share one array, each rule's with no room
 		// to grow.
 		if cap(b.peers)-len(b.peers) < n {
@@ -612,7 +645,7 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 		}
 		b.l7Ports(rb, r.Ports, path, "dns", func(pt Port) bool { return pt.Protocol == UDP || pt.Protocol == TCP })
 	}
-	return r, len(b.errs) == before
+	return r, shared, len(b.errs) == before
 }
 
 // l7Ports checks that an L7 rule is an allow with explicit ports of the right protocol:
@@ -634,10 +667,9 @@ func (b *modelBuilder) l7Ports(rb *RuleBuilder, ports []Port, path *field.Path, 
 	}
 }
 
-// peer validates and resolves *peer in place, and returns a shared slice holding it for
-// rules with only this peer, if there is one (see sharedPeer). p is nil for the Set's own
-// options.
-func (b *modelBuilder) peer(p *Policy, dir Direction, peer *Peer, path pathFn) (_ bool, shared []Peer) {
+// peer validates and resolves *peer in place, and returns the service whose shared peer
+// equals it, if any (see sharedPeer). p is nil for the Set's own options.
+func (b *modelBuilder) peer(p *Policy, dir Direction, peer *Peer, path pathFn) (_ bool, shared *serviceSelector) {
 	before := len(b.errs)
 	ownPods := false
 	var svc *serviceSelector
@@ -679,10 +711,10 @@ func (b *modelBuilder) peer(p *Policy, dir Direction, peer *Peer, path pathFn) (
 	if len(b.errs) != before {
 		return false, nil
 	}
-	if svc != nil {
-		shared = svc.sharedPeer(peer)
+	if svc != nil && svc.sharedPeer(peer) != nil {
+		return true, svc
 	}
-	return true, shared
+	return true, nil
 }
 
 // podPeer resolves a pod peer; ownPods reports that its pod selector is the Model's
@@ -759,6 +791,11 @@ type serviceSelector struct {
 	// peer is the pod peer of the service in the namespace where it was declared (or
 	// first named), which the rules naming exactly it share (see sharedPeer).
 	peer [1]Peer
+	// matches caches mirrorer.matches of the peer, by direction.
+	matches [2]struct {
+		found [2]int32
+		known bool
+	}
 }
 
 // sharedPeer returns a slice holding x, shared by every rule whose one peer equals x, when

@@ -61,48 +61,44 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 		}
 		own := len(pending)                // the first pending rule of p
 		alone := policiesOf[from[pi]] == 1 // and the rules of p's subject are p's
-		for _, d := range [...]Direction{Ingress, Egress} {
-			other := opposite(d)
-			rules := p.Rules(d)
-			for i := range rules {
-				r := &rules[i]
-				if r.Action != Allow || r.Mirrored {
+		var r *Rule
+		traffic := int32(-1) // of r
+		for _, src := range subjects[pi].sources {
+			other := Ingress
+			if src.ingress {
+				other = Egress
+			}
+			var matches []mirrorMatch
+			if src.service != nil {
+				matches = m.serviceMatches(other, src.service)
+			} else {
+				matches = m.matches(other, src.peer)
+			}
+			for k := range matches {
+				t := m.target(&matches[k], p.Mode == Audit || matches[k].q.Mode == Audit)
+				m.targets[t].isolate[dirIndex(other)] = true
+				if rs := p.Rules(opposite(other)); r != &rs[src.rule] {
+					r, traffic = &rs[src.rule], m.trafficID(&rs[src.rule])
+				}
+				pr := pendingRule{target: t, from: int32(pi), traffic: traffic, ingress: other == Ingress, rule: r}
+				if alone && len(pending)-own > 16 {
+					// Too many to search: p's pending rules go to seen.
+					for _, o := range pending[own:] {
+						seen[o.key(from)] = true
+					}
+					alone = false
+				}
+				if alone && slices.ContainsFunc(pending[own:], pr.same) {
 					continue
 				}
-				traffic := int32(-1)
-				for j := range r.Peers {
-					x := &r.Peers[j]
-					if x.Kind != PeerPods || x.Cluster != "" { // !x.IsInCluster(), without copying x
+				if !alone {
+					if seen[pr.key(from)] {
 						continue
 					}
-					matches := m.matches(other, x)
-					for k := range matches {
-						t := m.target(&matches[k], p.Mode == Audit || matches[k].q.Mode == Audit)
-						m.targets[t].isolate[dirIndex(other)] = true
-						if traffic < 0 {
-							traffic = m.trafficID(r)
-						}
-						pr := pendingRule{target: t, from: int32(pi), traffic: traffic, ingress: other == Ingress, rule: r}
-						if alone && len(pending)-own > 16 {
-							// Too many to search: p's pending rules go to seen.
-							for _, o := range pending[own:] {
-								seen[o.key(from)] = true
-							}
-							alone = false
-						}
-						if alone && slices.ContainsFunc(pending[own:], pr.same) {
-							continue
-						}
-						if !alone {
-							if seen[pr.key(from)] {
-								continue
-							}
-							seen[pr.key(from)] = true
-						}
-						m.targets[t].rules[dirIndex(other)]++
-						pending = push(pending, pr)
-					}
+					seen[pr.key(from)] = true
 				}
+				m.targets[t].rules[dirIndex(other)]++
+				pending = push(pending, pr)
 			}
 		}
 	}
@@ -258,13 +254,40 @@ type mirrorMatch struct {
 	targets [2]int32
 }
 
+// mirrorSource is an in-cluster pod peer of an allow rule, which mirror reads: the peer,
+// the service whose shared peer it is (if any: see sharedPeer), and the rule, as its index
+// among the rules of its direction.
+type mirrorSource struct {
+	peer    *Peer
+	service *serviceSelector
+	rule    int32
+	ingress bool
+}
+
 // matches returns the matches of a peer for mirrored rules in direction d. The caller may
 // update the targets of the matches returned.
 func (m *mirrorer) matches(d Direction, x *Peer) []mirrorMatch {
 	k := peerKey{ingress: d == Ingress, namespace: x.Namespace, all: x.AllNamespaces, nsSel: x.NamespaceSelector, pods: x.PodSelector}
-	if r, ok := m.byPeer[k]; ok {
-		return m.found[r[0]:r[1]]
+	r, ok := m.byPeer[k]
+	if !ok {
+		r = m.match(d, x)
+		m.byPeer[k] = r
 	}
+	return m.found[r[0]:r[1]]
+}
+
+// serviceMatches is matches of the shared peer of a service, cached with its selector,
+// which is cheaper to reach than a map.
+func (m *mirrorer) serviceMatches(d Direction, svc *serviceSelector) []mirrorMatch {
+	c := &svc.matches[dirIndex(d)]
+	if !c.known {
+		c.found, c.known = m.match(d, &svc.peer[0]), true
+	}
+	return m.found[c.found[0]:c.found[1]]
+}
+
+// match finds the matches of a peer in direction d, and returns their range in m.found.
+func (m *mirrorer) match(d Direction, x *Peer) [2]int32 {
 	start := len(m.found)
 	m.candidates = m.idx.candidates(m.candidates[:0], d, x)
 	for _, q := range m.candidates {
@@ -272,8 +295,7 @@ func (m *mirrorer) matches(d Direction, x *Peer) []mirrorMatch {
 			m.found = push(m.found, mirrorMatch{q: q, x: x, id: m.subjectID(&s)})
 		}
 	}
-	m.byPeer[k] = [2]int32{int32(start), int32(len(m.found))}
-	return m.found[start:]
+	return [2]int32{int32(start), int32(len(m.found))}
 }
 
 // target returns the index in m.targets of the policy that receives the rules mirrored
