@@ -315,18 +315,26 @@ func (b *modelBuilder) selector(sel *metav1.LabelSelector, path pathFn) {
 // metav1validation.ValidateLabelSelector checks of a selector without expressions.
 func (b *modelBuilder) validLabelSet(labels map[string]string) bool {
 	for k, v := range labels {
-		if !b.validKeys[k] {
-			if len(validation.IsQualifiedName(k)) > 0 {
-				return false
-			}
-			b.validKeys[k] = true
+		if !b.validLabel(k, v) {
+			return false
 		}
-		if !isLabelValue(v) && !b.validValues[v] {
-			if len(validation.IsValidLabelValue(v)) > 0 {
-				return false
-			}
-			b.validValues[v] = true
+	}
+	return true
+}
+
+// validLabel reports whether k and v are a valid label key and value.
+func (b *modelBuilder) validLabel(k, v string) bool {
+	if !b.validKeys[k] {
+		if len(validation.IsQualifiedName(k)) > 0 {
+			return false
 		}
+		b.validKeys[k] = true
+	}
+	if !isLabelValue(v) && !b.validValues[v] {
+		if len(validation.IsValidLabelValue(v)) > 0 {
+			return false
+		}
+		b.validValues[v] = true
 	}
 	return true
 }
@@ -454,7 +462,9 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 		p.Name = w.objName
 		b.dnsLabel(w.objName, child("objectName"))
 	}
-	b.selector(&p.Subject.Pods, child("selector"))
+	if info.service == nil || !info.service.valid {
+		b.selector(&p.Subject.Pods, child("selector"))
+	}
 	b.selector(p.Subject.NamespaceSelector, child("namespaceSelector"))
 	b.selector(&p.Subject.Nodes, child("selector"))
 	if len(p.Labels) > 0 {
@@ -832,7 +842,7 @@ func (b *modelBuilder) servicePods(name, namespace string) *serviceSelector {
 
 func (b *modelBuilder) newServiceSelector(name, namespace string) *serviceSelector {
 	labels := map[string]string{b.set.serviceLabel: name}
-	svc := &serviceSelector{pods: metav1.LabelSelector{MatchLabels: labels}, valid: b.validLabelSet(labels)}
+	svc := &serviceSelector{pods: metav1.LabelSelector{MatchLabels: labels}, valid: b.validLabel(b.set.serviceLabel, name)}
 	svc.peer[0] = Peer{Kind: PeerPods, Namespace: namespace, PodSelector: &svc.pods, Service: name}
 	return svc
 }
