@@ -152,6 +152,8 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 	builders := make([]*modelBuilder, max(1, min(workers, chunks)))
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failure any // the first panic of another goroutine, raised again on this one
 	for i := range builders {
 		wb := newModelBuilder(b.set)
 		wb.dns, wb.dnsPorts, wb.sharedServices, wb.sharedNames = b.dns, b.dnsPorts, shared, names
@@ -167,11 +169,25 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 		}
 		if i == len(builders)-1 {
 			build() // on this goroutine
-		} else {
-			wg.Go(build)
+			continue
 		}
+		wg.Go(func() {
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					if failure == nil {
+						failure = r
+					}
+					mu.Unlock()
+				}
+			}()
+			build()
+		})
 	}
 	wg.Wait()
+	if failure != nil {
+		panic(failure) // as if one builder had built every policy, on this goroutine
+	}
 	for _, e := range errs {
 		b.errs = append(b.errs, e...)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -102,5 +103,30 @@ func TestModelWorkers(t *testing.T) {
 		if got, err := valid.model(workers); err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%d builders: got a different Model (%v)", workers, err)
 		}
+	}
+}
+
+// panicSelector is a Selector whose LabelSelector panics.
+type panicSelector struct{}
+
+func (panicSelector) LabelSelector() metav1.LabelSelector { panic("selector") }
+
+// TestModelPanicReachesCaller checks that a panic while building a policy, on whichever
+// goroutine, reaches the caller of Model as it did when one goroutine built them all.
+func TestModelPanicReachesCaller(t *testing.T) {
+	s := NewSet()
+	for i := range 8 * policyChunk {
+		s.ServiceIn("shop", fmt.Sprintf("svc-%03d", i)).AllowFrom("web").TCP(80)
+	}
+	s.Pods("shop", "odd", panicSelector{})
+	for range 10 {
+		func() {
+			defer func() {
+				if r := recover(); r != "selector" {
+					t.Errorf("recovered %v, want the selector's panic", r)
+				}
+			}()
+			_, _ = s.model(8)
+		}()
 	}
 }
