@@ -59,7 +59,7 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 		if p.Subject.Scope == ScopeHost {
 			continue
 		}
-		own := len(pending)                // the first pending rule of p
+		mine := len(pending)               // the first pending rule of p
 		alone := policiesOf[from[pi]] == 1 // and the rules of p's subject are p's
 		var r *Rule
 		traffic := int32(-1) // of r
@@ -81,14 +81,14 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 					r, traffic = &rs[src.rule], m.trafficID(&rs[src.rule])
 				}
 				pr := pendingRule{target: t, from: int32(pi), traffic: traffic, ingress: other == Ingress, rule: r}
-				if alone && len(pending)-own > 16 {
+				if alone && len(pending)-mine > 16 {
 					// Too many to search: p's pending rules go to seen.
-					for _, o := range pending[own:] {
+					for _, o := range pending[mine:] {
 						seen[o.key(from)] = true
 					}
 					alone = false
 				}
-				if alone && slices.ContainsFunc(pending[own:], pr.same) {
+				if alone && slices.ContainsFunc(pending[mine:], pr.same) {
 					continue
 				}
 				if !alone {
