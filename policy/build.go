@@ -1,14 +1,19 @@
 package policy
 
 import (
+	"cmp"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -52,20 +57,19 @@ func (e *ValidationError) Unwrap() []error {
 
 // Model validates the Set and returns its normalized form. Every problem is reported at
 // once in a *ValidationError.
-func (s *Set) Model() (*Model, error) {
-	b := &modelBuilder{set: s, errs: append(field.ErrorList(nil), s.errs...), nsLabels: map[string]map[string]string{},
-		validLabels: map[string]bool{}, validSelectors: map[string]bool{}, validKeys: map[string]bool{},
-		validValues: map[string]bool{}, singlePorts: map[Port][]Port{}}
+func (s *Set) Model() (*Model, error) { return s.model(runtime.GOMAXPROCS(0)) }
+
+// model is Model with policies built by up to the given number of goroutines.
+func (s *Set) model(workers int) (*Model, error) {
+	b := newModelBuilder(s)
+	b.errs = append(field.ErrorList(nil), s.errs...)
 	m := &Model{ServiceLabel: s.serviceLabel}
 	b.options(m)
 	m.Tiers = b.tiers()
-	for _, w := range s.sortedWorkloads() {
-		if p := b.policy(w); p != nil {
-			m.Policies = append(m.Policies, p)
-		}
-	}
+	var subjects []subjectInfo
+	m.Policies, subjects = b.policies(s.sortedWorkloads(), workers)
 	m.Namespaces = b.namespaces()
-	m.Policies = b.mirror(m.Policies)
+	m.Policies = b.mirror(m.Policies, subjects)
 	b.finish(m)
 	if len(b.errs) > 0 {
 		return nil, &ValidationError{Errors: b.errs}
@@ -82,15 +86,119 @@ type modelBuilder struct {
 	validLabels    map[string]bool
 	validSelectors map[string]bool
 	nsLabels       map[string]map[string]string // every namespace declared or referred to
+	nsNames        map[string]string            // the valid names referred to (see namespaceName)
+	// sharedNames, read-only, holds one string per namespace of a workload, made before
+	// the builders of policies start, so that they use the same strings.
+	sharedNames map[string]string
 	// validKeys and validValues remember label keys and values already found valid.
 	validKeys, validValues map[string]bool
 	// keyBuf is scratch space for map keys, which Go looks up without copying them.
 	keyBuf []byte
-	// peers is where rule allocates the peers of a policy's rules, at once.
-	peers []Peer
+	// scratch is where rule resolves the peers of a rule. Those it does not share (see
+	// sharedPeer) go to peers, where it allocates the rest of the policy's peers at once.
+	scratch, peers []Peer
+	unresolved     int // peers of the policy not yet resolved
+	// mirrored collects the mirror sources of a policy by direction; sources is where
+	// policy allocates them.
+	mirrored [2][]mirrorSource
+	sources  []mirrorSource
 	// singlePorts holds the port lists of one port, shared by the rules that have them
 	// (with no capacity to spare, so that appending to one copies it).
 	singlePorts map[Port][]Port
+	// services and selectors intern the Model's selectors (see servicePods and intern).
+	// sharedServices, read-only, are those of the declared services, made before the
+	// builders of policies start (see policies).
+	services, sharedServices map[string]*serviceSelector
+	selectors                map[string]*metav1.LabelSelector
+	// labelKeys is scratch space for sorting a selector's label keys.
+	labelKeys []string
+}
+
+func newModelBuilder(s *Set) *modelBuilder {
+	return &modelBuilder{set: s, nsLabels: map[string]map[string]string{}, nsNames: map[string]string{},
+		validLabels: map[string]bool{}, validSelectors: map[string]bool{}, validKeys: map[string]bool{},
+		validValues: map[string]bool{}, singlePorts: map[Port][]Port{},
+		services: map[string]*serviceSelector{}, selectors: map[string]*metav1.LabelSelector{}}
+}
+
+// policyChunk is how many workloads a builder of policies takes at a time: enough that
+// taking them costs nothing in comparison, few enough that builders finish together.
+const policyChunk = 64
+
+// policies builds the policies of the workloads, and what mirroring uses of their subjects,
+// on up to the given number of goroutines. Each has its own builder, with its
+// own caches, that reports the problems of a chunk of consecutive workloads at a time;
+// they are reported in the order of the chunks, as if one builder had built every policy
+// in order.
+func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, []subjectInfo) {
+	policies := make([]*Policy, len(workloads))
+	subjects := make([]subjectInfo, len(workloads))
+	// The namespace names, and the selectors and peers of the declared services, are made
+	// first, so that the builders share them: most peers name declared services.
+	names := map[string]string{}
+	shared := make(map[string]*serviceSelector, len(workloads))
+	for _, w := range workloads {
+		ns, ok := names[w.namespace]
+		if !ok {
+			ns = w.namespace
+			names[ns] = ns
+		}
+		if w.kind == kindService && w.selector == nil && shared[w.name] == nil {
+			shared[w.name] = b.newServiceSelector(w.name, ns)
+		}
+	}
+	chunks := (len(workloads) + policyChunk - 1) / policyChunk
+	errs := make([]field.ErrorList, chunks)
+	builders := make([]*modelBuilder, max(1, min(workers, chunks)))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failure any // the first panic of another goroutine, raised again on this one
+	for i := range builders {
+		wb := newModelBuilder(b.set)
+		wb.dns, wb.dnsPorts, wb.sharedServices, wb.sharedNames = b.dns, b.dnsPorts, shared, names
+		builders[i] = wb
+		build := func() {
+			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+				wb.errs = nil
+				for j := c * policyChunk; j < min(len(workloads), (c+1)*policyChunk); j++ {
+					policies[j], subjects[j] = wb.policy(workloads[j])
+				}
+				errs[c] = wb.errs
+			}
+		}
+		if i == len(builders)-1 {
+			build() // on this goroutine
+			continue
+		}
+		wg.Go(func() {
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					if failure == nil {
+						failure = r
+					}
+					mu.Unlock()
+				}
+			}()
+			build()
+		})
+	}
+	wg.Wait()
+	if failure != nil {
+		panic(failure) // as if one builder had built every policy, on this goroutine
+	}
+	for _, e := range errs {
+		b.errs = append(b.errs, e...)
+	}
+	for _, wb := range builders {
+		for name := range wb.nsLabels {
+			if _, ok := b.nsLabels[name]; !ok {
+				b.nsLabels[name] = nil
+			}
+		}
+	}
+	return policies, subjects
 }
 
 // pathFn returns a field path. Validators call it only to report a problem: almost every
@@ -116,7 +224,8 @@ func (b *modelBuilder) options(m *Model) {
 		b.namespaceName(b.set.defaultNamespace, at(opts.Child("defaultNamespace")))
 	}
 	dnsPath := opts.Child("dns")
-	dns, ok := b.peer(nil, Egress, b.set.dns, at(dnsPath.Child("peer")))
+	dns := b.set.dns
+	ok, _ := b.peer(nil, Egress, &dns, at(dnsPath.Child("peer")))
 	if ok && dns.Kind != PeerPods {
 		b.add(field.Invalid(dnsPath.Child("peer"), dns.Kind, "the DNS service must be a pod peer"))
 	}
@@ -155,19 +264,26 @@ func (b *modelBuilder) tiers() []Tier {
 	return out
 }
 
-func (b *modelBuilder) namespaceName(name string, path pathFn) bool {
+// namespaceName checks a namespace name and returns it, as the one string the builder
+// keeps for that name: the Model's subjects and peers then share a few namespace
+// strings, which compare and hash without reaching into the Set's memory.
+func (b *modelBuilder) namespaceName(name string, path pathFn) string {
 	if name == "" {
 		b.add(field.Required(path(), "a namespace is required (set one or use policy.DefaultNamespace)"))
-		return false
+		return name
 	}
-	if _, known := b.nsLabels[name]; known {
-		return true
+	if known, ok := b.nsNames[name]; ok {
+		return known
 	}
 	if !b.dnsLabel(name, path) {
-		return false
+		return name
 	}
+	if shared, ok := b.sharedNames[name]; ok {
+		name = shared
+	}
+	b.nsNames[name] = name
 	b.nsLabels[name] = nil
-	return true
+	return name
 }
 
 // dnsLabel reports whether value is a DNS-1123 label, recording the problem if not. Valid
@@ -215,18 +331,26 @@ func (b *modelBuilder) selector(sel *metav1.LabelSelector, path pathFn) {
 // metav1validation.ValidateLabelSelector checks of a selector without expressions.
 func (b *modelBuilder) validLabelSet(labels map[string]string) bool {
 	for k, v := range labels {
-		if !b.validKeys[k] {
-			if len(validation.IsQualifiedName(k)) > 0 {
-				return false
-			}
-			b.validKeys[k] = true
+		if !b.validLabel(k, v) {
+			return false
 		}
-		if !isLabelValue(v) && !b.validValues[v] {
-			if len(validation.IsValidLabelValue(v)) > 0 {
-				return false
-			}
-			b.validValues[v] = true
+	}
+	return true
+}
+
+// validLabel reports whether k and v are a valid label key and value.
+func (b *modelBuilder) validLabel(k, v string) bool {
+	if !b.validKeys[k] {
+		if len(validation.IsQualifiedName(k)) > 0 {
+			return false
 		}
+		b.validKeys[k] = true
+	}
+	if !isLabelValue(v) && !b.validValues[v] {
+		if len(validation.IsValidLabelValue(v)) > 0 {
+			return false
+		}
+		b.validValues[v] = true
 	}
 	return true
 }
@@ -263,48 +387,60 @@ func isLabelValue(s string) bool {
 	return true
 }
 
-// subject computes the subject of a workload without reporting problems; policy reports them.
-func (b *modelBuilder) subject(w *Workload) Subject {
-	var sel *metav1.LabelSelector
+// subjectInfo is what mirroring uses of a policy's subject: what stands for its pods in
+// peers, and its key.
+type subjectInfo struct {
+	// selector is equal to the subject's Pods.
+	selector *metav1.LabelSelector
+	// service is the selector of the service whose pods they are, if any.
+	service *serviceSelector
+	// key is appendSubjectKey's, and sources the peers that mirror reads, in the order it
+	// reads them (both set by policy).
+	key     string
+	sources []mirrorSource
+}
+
+// subject computes the subject of a workload without reporting problems; policy reports
+// them. It leaves the key of the subjectInfo empty.
+func (b *modelBuilder) subject(w *Workload) (Subject, subjectInfo) {
+	var info subjectInfo
 	if w.selector != nil {
-		sel = selectorPtr(w.selector)
+		info.selector = selectorPtr(w.selector)
 	}
 	switch w.kind {
-	case kindService:
+	case kindService, kindPods, kindNamespace:
 		s := Subject{Scope: ScopeNamespace, Namespace: w.namespace}
-		if sel == nil {
-			s.Pods = metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: w.name}}
-			s.Service = w.name
-		} else {
-			s.Pods = *sel
+		if info.selector == nil && w.kind == kindService {
+			info.service = b.servicePods(w.name, w.namespace)
+			s.Service, info.selector = w.name, &info.service.pods
 		}
-		return s
-	case kindPods, kindNamespace:
-		s := Subject{Scope: ScopeNamespace, Namespace: w.namespace}
-		if sel != nil {
-			s.Pods = *sel
+		if info.selector == nil {
+			info.selector = new(metav1.LabelSelector)
 		}
-		return s
+		s.Pods = *info.selector
+		return s, info
 	case kindCluster:
 		s := Subject{Scope: ScopeCluster}
-		if sel != nil {
-			s.Pods = *sel
+		if info.selector == nil {
+			info.selector = new(metav1.LabelSelector)
 		}
+		s.Pods = *info.selector
 		if w.nsSelector != nil {
 			s.NamespaceSelector = selectorPtr(w.nsSelector)
 		}
-		return s
+		return s, info
 	default:
 		s := Subject{Scope: ScopeHost}
-		if sel != nil {
-			s.Nodes = *sel
+		if info.selector != nil {
+			s.Nodes = *info.selector
 		}
-		return s
+		return s, subjectInfo{}
 	}
 }
 
-func (b *modelBuilder) policy(w *Workload) *Policy {
-	subj := b.subject(w)
+// policy returns the policy of a workload, and what mirroring uses of its subject.
+func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
+	subj, info := b.subject(w)
 	p := &Policy{
 		Subject:     subj,
 		Mode:        w.mode,
@@ -318,18 +454,18 @@ func (b *modelBuilder) policy(w *Workload) *Policy {
 	child := func(name string) pathFn { return func() *field.Path { return w.path.Child(name) } }
 	switch w.kind {
 	case kindService:
-		b.namespaceName(w.namespace, child("namespace"))
+		p.Subject.Namespace = b.namespaceName(w.namespace, child("namespace"))
 		b.dnsLabel(w.name, child("name"))
 		p.Name = w.name
 	case kindPods:
-		b.namespaceName(w.namespace, child("namespace"))
+		p.Subject.Namespace = b.namespaceName(w.namespace, child("namespace"))
 		b.dnsLabel(w.name, child("name"))
 		if w.selector == nil {
 			b.add(field.Required(w.path.Child("selector"), "a pod group needs a selector"))
 		}
 		p.Name = w.name
 	case kindNamespace:
-		b.namespaceName(w.namespace, child("name"))
+		p.Subject.Namespace = b.namespaceName(w.namespace, child("name"))
 		if w.selector != nil {
 			b.add(field.Forbidden(w.path.Child("selector"), "namespace defaults apply to all pods of the namespace; use Set.Pods for a subset"))
 		}
@@ -342,9 +478,11 @@ func (b *modelBuilder) policy(w *Workload) *Policy {
 		p.Name = w.objName
 		b.dnsLabel(w.objName, child("objectName"))
 	}
-	b.selector(&subj.Pods, child("selector"))
-	b.selector(subj.NamespaceSelector, child("namespaceSelector"))
-	b.selector(&subj.Nodes, child("selector"))
+	if info.service == nil || !info.service.valid {
+		b.selector(&p.Subject.Pods, child("selector"))
+	}
+	b.selector(p.Subject.NamespaceSelector, child("namespaceSelector"))
+	b.selector(&p.Subject.Nodes, child("selector"))
 	if len(p.Labels) > 0 {
 		b.addSorted(metav1validation.ValidateLabels(p.Labels, w.path.Child("labels")))
 	}
@@ -369,18 +507,19 @@ func (b *modelBuilder) policy(w *Workload) *Policy {
 	if w.egressN > 0 {
 		p.Egress = make([]Rule, 0, w.egressN)
 	}
-	n := 0
+	b.peers, b.unresolved = nil, 0
 	for _, rb := range w.rules {
-		n += len(rb.peers)
+		b.unresolved += len(rb.peers)
 	}
-	b.peers = make([]Peer, 0, n)
+	b.mirrored[0], b.mirrored[1] = b.mirrored[0][:0], b.mirrored[1][:0]
 	for _, rb := range w.rules {
-		r, ok := b.rule(p, rb)
+		r, shared, ok := b.rule(p, rb)
 		if !ok {
 			continue
 		}
 		if r.Action == Allow {
 			isolate[dirIndex(rb.dir)] = true
+			b.mirrorPeers(rb.dir, len(p.Rules(rb.dir)), r.Peers, shared)
 		}
 		if rb.dir == Ingress {
 			p.Ingress = append(p.Ingress, r)
@@ -396,9 +535,34 @@ func (b *modelBuilder) policy(w *Workload) *Policy {
 		p.DNS = !w.noDNS
 	}
 	if !p.DNS {
-		p.Egress = append(p.Egress, b.fqdnLookups(p.Egress)...)
+		for _, r := range b.fqdnLookups(p.Egress) {
+			b.mirrorPeers(Egress, len(p.Egress), r.Peers, nil)
+			p.Egress = append(p.Egress, r)
+		}
 	}
-	return p
+	b.keyBuf = appendSubjectKey(b.keyBuf[:0], &p.Subject, b.set.serviceLabel)
+	info.key = string(b.keyBuf)
+	// The peers to mirror, ingress first, in a chunk of an array shared by many policies.
+	if n := len(b.mirrored[0]) + len(b.mirrored[1]); n > 0 {
+		if cap(b.sources)-len(b.sources) < n {
+			b.sources = make([]mirrorSource, 0, max(n, 1024))
+		}
+		start := len(b.sources)
+		b.sources = append(append(b.sources, b.mirrored[0]...), b.mirrored[1]...)
+		info.sources = b.sources[start:len(b.sources):len(b.sources)]
+	}
+	return p, info
+}
+
+// mirrorPeers records the peers of an allow rule, the i-th of its direction, that mirror
+// reads: the in-cluster pod peers. shared is the service whose shared peer is the rule's
+// one peer, if any.
+func (b *modelBuilder) mirrorPeers(d Direction, i int, peers []Peer, shared *serviceSelector) {
+	for j := range peers {
+		if x := &peers[j]; x.Kind == PeerPods && x.Cluster == "" {
+			b.mirrored[dirIndex(d)] = append(b.mirrored[dirIndex(d)], mirrorSource{peer: x, service: shared, rule: int32(i), ingress: d == Ingress})
+		}
+	}
 }
 
 // fqdnLookups returns, for a policy without the general DNS allowance, the DNS lookups its
@@ -423,17 +587,6 @@ func (b *modelBuilder) fqdnLookups(rules []Rule) []Rule {
 	return out
 }
 
-// deepCopy returns p with its own copies of selectors and except ranges, so that a Model
-// shares no memory with the Set it came from (or with another Model).
-func (p Peer) deepCopy() Peer {
-	p.PodSelector = p.PodSelector.DeepCopy()
-	p.NamespaceSelector = p.NamespaceSelector.DeepCopy()
-	if p.Except != nil {
-		p.Except = append([]netip.Prefix(nil), p.Except...)
-	}
-	return p
-}
-
 func copyMap(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
@@ -445,7 +598,9 @@ func copyMap(m map[string]string) map[string]string {
 	return out
 }
 
-func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
+// rule returns the rule that rb builds, and the service whose shared peer is its one peer,
+// if any (see sharedPeer).
+func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (_ Rule, shared *serviceSelector, ok bool) {
 	path := rb.path
 	before := len(b.errs)
 	r := Rule{Action: rb.action, Path: path}
@@ -455,19 +610,34 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 	if len(rb.peers) == 0 {
 		b.add(field.Required(path.Child("peers"), "name at least one peer (policy.Any() for every peer)"))
 	}
-	start := len(b.peers)
-	for i, peer := range rb.peers {
-		if rb.dir == Ingress && rb.action != Allow && peer.Kind == PeerEntity && peer.Entity == EntityHost {
+	b.scratch = b.scratch[:0]
+	for i := range rb.peers {
+		b.unresolved--
+		if peer := &rb.peers[i]; rb.dir == Ingress && rb.action != Allow && peer.Kind == PeerEntity && peer.Entity == EntityHost {
 			b.add(field.Forbidden(path.Child("peers").Index(i), "a pod's own node always reaches it (kubelet probes): NetworkPolicy and Calico never police that traffic and Cilium admits it by default, so a deny or pass of it cannot be expressed"))
 			continue
 		}
-		if np, ok := b.peer(p, rb.dir, peer, func() *field.Path { return path.Child("peers").Index(i) }); ok {
-			b.peers = append(b.peers, np)
+		// Resolved in place: a Peer is large, and most are kept.
+		b.scratch = append(b.scratch, rb.peers[i])
+		ok, sh := b.peer(p, rb.dir, &b.scratch[len(b.scratch)-1], func() *field.Path { return path.Child("peers").Index(i) })
+		if !ok {
+			b.scratch = b.scratch[:len(b.scratch)-1]
+			continue
 		}
+		shared = sh
 	}
-	if len(b.peers) > start {
-		// The peers of the policy's rules share one array, each rule's with no room to grow.
-		r.Peers = b.peers[start:len(b.peers):len(b.peers)]
+	switch n := len(b.scratch); {
+	case n == 1 && shared != nil:
+		r.Peers = shared.peer[:]
+	case n > 0:
+		shared = nil
+		// The other peers of the policy's rules share one array, each rule's with no room
+		// to grow.
+		if cap(b.peers)-len(b.peers) < n {
+			b.peers = make([]Peer, 0, n+b.unresolved)
+		}
+		b.peers = append(b.peers, b.scratch...)
+		r.Peers = b.peers[len(b.peers)-n : len(b.peers) : len(b.peers)]
 	}
 	r.Ports = b.ports(rb.ports, func() *field.Path { return path.Child("ports") })
 	for i, m := range rb.icmp {
@@ -505,7 +675,7 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (Rule, bool) {
 		}
 		b.l7Ports(rb, r.Ports, path, "dns", func(pt Port) bool { return pt.Protocol == UDP || pt.Protocol == TCP })
 	}
-	return r, len(b.errs) == before
+	return r, shared, len(b.errs) == before
 }
 
 // l7Ports checks that an L7 rule is an allow with explicit ports of the right protocol:
@@ -527,18 +697,20 @@ func (b *modelBuilder) l7Ports(rb *RuleBuilder, ports []Port, path *field.Path, 
 	}
 }
 
-// peer validates and resolves a peer. p is nil for the Set's own options.
-func (b *modelBuilder) peer(p *Policy, dir Direction, peer Peer, path pathFn) (Peer, bool) {
+// peer validates and resolves *peer in place, and returns the service whose shared peer
+// equals it, if any (see sharedPeer). p is nil for the Set's own options.
+func (b *modelBuilder) peer(p *Policy, dir Direction, peer *Peer, path pathFn) (_ bool, shared *serviceSelector) {
 	before := len(b.errs)
-	freshPods := false
+	ownPods := false
+	var svc *serviceSelector
 	switch peer.Kind {
 	case peerWrongType:
-		return peer, false
+		return false, nil
 	case PeerAny:
 	case PeerPods:
-		peer, freshPods = b.podPeer(p, peer, path)
+		ownPods, svc = b.podPeer(p, peer, path)
 	case PeerCIDR:
-		peer = b.cidrPeer(peer, path())
+		b.cidrPeer(peer, path())
 	case PeerFQDN:
 		if dir != Egress {
 			b.add(field.Forbidden(path(), "FQDN peers apply to egress: an FQDN names where traffic goes, not where it comes from"))
@@ -557,26 +729,34 @@ func (b *modelBuilder) peer(p *Policy, dir Direction, peer Peer, path pathFn) (P
 		b.add(field.NotSupported(path().Child("kind"), peer.Kind, []PeerKind{PeerAny, PeerPods, PeerCIDR, PeerFQDN, PeerEntity}))
 	}
 	peer.rawCIDR, peer.rawExcept, peer.workload, peer.sameNamespace, peer.named = "", nil, nil, false, false
-	if freshPods {
-		// The pod selector is the Model's own already; copy the rest.
-		pods := peer.PodSelector
-		peer.PodSelector = nil
-		peer = peer.deepCopy()
-		peer.PodSelector = pods
-		return peer, len(b.errs) == before
+	// The Model shares no memory with the Set: selectors it did not make are interned
+	// (copied), and so are except ranges that cidrPeer did not copy.
+	if !ownPods {
+		peer.PodSelector = b.intern(peer.PodSelector)
 	}
-	return peer.deepCopy(), len(b.errs) == before
+	peer.NamespaceSelector = b.intern(peer.NamespaceSelector)
+	if peer.Kind != PeerCIDR && peer.Except != nil {
+		peer.Except = append([]netip.Prefix(nil), peer.Except...)
+	}
+	if len(b.errs) != before {
+		return false, nil
+	}
+	if svc != nil && svc.sharedPeer(peer) != nil {
+		return true, svc
+	}
+	return true, nil
 }
 
-// podPeer resolves a pod peer; freshPods reports that it built the peer's pod selector
-// itself, so that it needs no copy.
-func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, freshPods bool) {
+// podPeer resolves a pod peer; ownPods reports that its pod selector is the Model's
+// already (made or interned here), so that it needs no copy, and svc is the selector of
+// the service whose pods it selects, if any.
+func (b *modelBuilder) podPeer(p *Policy, peer *Peer, path pathFn) (ownPods bool, svc *serviceSelector) {
 	if w := peer.workload; w != nil {
 		if w.set != b.set {
 			b.add(field.Invalid(path(), w.path.String(), "the workload belongs to another Set"))
-			return peer, false
+			return false, nil
 		}
-		s := b.subject(w)
+		s, info := b.subject(w)
 		switch s.Scope {
 		case ScopeHost:
 			b.add(field.Invalid(path(), w.path.String(), "a host policy selects nodes, not pods; use policy.Host() or policy.RemoteNodes()"))
@@ -585,14 +765,13 @@ func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, fresh
 		default:
 			peer.Namespace = s.Namespace
 		}
-		pods := s.Pods
-		peer.PodSelector, peer.Service = &pods, s.Service
-		return peer, false
+		peer.PodSelector, peer.Service = info.selector, s.Service
+		return true, info.service
 	}
 	if peer.sameNamespace {
 		if p == nil || p.Subject.Scope != ScopeNamespace {
 			b.add(field.Invalid(path(), peer.Service, "this peer is relative to the workload's namespace, which cluster-wide and host policies lack; use ServiceIn, PodsIn, Namespace or AllNamespaces"))
-			return peer, false
+			return false, nil
 		}
 		peer.Namespace = p.Subject.Namespace
 	}
@@ -600,7 +779,7 @@ func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, fresh
 	set := 0
 	if peer.Namespace != "" {
 		set++
-		b.namespaceName(peer.Namespace, child("namespace"))
+		peer.Namespace = b.namespaceName(peer.Namespace, child("namespace"))
 	}
 	if peer.NamespaceSelector != nil {
 		set++
@@ -615,11 +794,13 @@ func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, fresh
 	if peer.Service != "" || peer.named {
 		b.dnsLabel(peer.Service, child("service"))
 		if peer.PodSelector == nil {
-			peer.PodSelector = &metav1.LabelSelector{MatchLabels: map[string]string{b.set.serviceLabel: peer.Service}}
-			freshPods = true
+			svc = b.servicePods(peer.Service, peer.Namespace)
+			peer.PodSelector, ownPods = &svc.pods, true
 		}
 	}
-	b.selector(peer.PodSelector, child("pods"))
+	if svc == nil || !svc.valid {
+		b.selector(peer.PodSelector, child("pods"))
+	}
 	if peer.ServiceAccount != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(peer.ServiceAccount) {
 			b.add(field.Invalid(path().Child("serviceAccount"), peer.ServiceAccount, msg))
@@ -628,15 +809,123 @@ func (b *modelBuilder) podPeer(p *Policy, peer Peer, path pathFn) (_ Peer, fresh
 	if peer.Cluster != "" {
 		b.dnsLabel(peer.Cluster, child("cluster"))
 	}
-	return peer, freshPods
+	return ownPods, svc
 }
 
-func (b *modelBuilder) cidrPeer(peer Peer, path *field.Path) Peer {
+// serviceSelector is the selector of a service's pods.
+type serviceSelector struct {
+	pods metav1.LabelSelector
+	// valid records that the selector is valid, so that peers naming the service need not
+	// check it (selector reports the problems of an invalid one).
+	valid bool
+	// peer is the pod peer of the service in the namespace where it was declared (or
+	// first named), which the rules naming exactly it share (see sharedPeer).
+	peer [1]Peer
+	// matches caches mirrorer.matches of the peer, by direction.
+	matches [2]struct {
+		found [2]int32
+		known bool
+	}
+}
+
+// sharedPeer returns a slice holding x, shared by every rule whose one peer equals x, when
+// x is the resolved pod peer of the service in its namespace (nil otherwise): a large Set
+// names the same service in many rules, and a Peer is large. The slice has no room to
+// grow.
+func (svc *serviceSelector) sharedPeer(x *Peer) []Peer {
+	// Every field but Namespace is compared with what the peer of a service has (its
+	// Service names svc, whose selector it has); TestSharedPeerFields lists them.
+	if x.Kind != PeerPods || x.PodSelector != &svc.pods || x.NamespaceSelector != nil || x.AllNamespaces ||
+		x.ServiceAccount != "" || x.Cluster != "" || x.CIDR != (netip.Prefix{}) || x.Except != nil || x.FQDN != "" ||
+		x.Entity != "" || x.rawCIDR != "" || x.rawExcept != nil || x.sameNamespace || x.named || x.workload != nil ||
+		x.Namespace != svc.peer[0].Namespace {
+		return nil
+	}
+	return svc.peer[:]
+}
+
+// servicePods returns the selector of the named service's pods, made (with the service's
+// peer in namespace) if need be. There is one per service, shared by every subject and
+// peer that names it: a large Set names each service many times, and a selector (a map)
+// is the costliest part of a peer.
+func (b *modelBuilder) servicePods(name, namespace string) *serviceSelector {
+	if svc, ok := b.sharedServices[name]; ok {
+		return svc
+	}
+	svc, ok := b.services[name]
+	if !ok {
+		svc = b.newServiceSelector(name, namespace)
+		b.services[name] = svc
+	}
+	return svc
+}
+
+func (b *modelBuilder) newServiceSelector(name, namespace string) *serviceSelector {
+	labels := map[string]string{b.set.serviceLabel: name}
+	svc := &serviceSelector{pods: metav1.LabelSelector{MatchLabels: labels}, valid: b.validLabel(b.set.serviceLabel, name)}
+	svc.peer[0] = Peer{Kind: PeerPods, Namespace: namespace, PodSelector: &svc.pods, Service: name}
+	return svc
+}
+
+// intern returns the Model's copy of sel (nil for nil): one per distinct selector, so that
+// equal selectors of the Set take one copy, shared by the Model's peers.
+func (b *modelBuilder) intern(sel *metav1.LabelSelector) *metav1.LabelSelector {
+	if sel == nil {
+		return nil
+	}
+	b.keyBuf = b.appendExactSelectorKey(b.keyBuf[:0], sel)
+	if own, ok := b.selectors[string(b.keyBuf)]; ok {
+		return own
+	}
+	own := sel.DeepCopy()
+	b.selectors[string(b.keyBuf)] = own
+	return own
+}
+
+// appendExactSelectorKey appends to dst a key of sel that differs for selectors that
+// reflect.DeepEqual tells apart: unlike appendSelectorKey, it keeps the order of
+// expressions and values and tells nil from empty, so that an interned copy is equal to
+// the selector it replaces in every way. Strings are length-prefixed.
+func (b *modelBuilder) appendExactSelectorKey(dst []byte, sel *metav1.LabelSelector) []byte {
+	str := func(dst []byte, s string) []byte {
+		return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+	}
+	if sel.MatchLabels != nil {
+		keys := b.labelKeys[:0]
+		for k := range sel.MatchLabels {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		dst = binary.AppendUvarint(append(dst, 'L'), uint64(len(keys)))
+		for _, k := range keys {
+			dst = str(str(dst, k), sel.MatchLabels[k])
+		}
+		clear(keys)
+		b.labelKeys = keys
+	}
+	if sel.MatchExpressions != nil {
+		dst = binary.AppendUvarint(append(dst, 'E'), uint64(len(sel.MatchExpressions)))
+		for _, r := range sel.MatchExpressions {
+			dst = str(str(dst, r.Key), string(r.Operator))
+			if r.Values == nil {
+				dst = append(dst, 'N')
+				continue
+			}
+			dst = binary.AppendUvarint(append(dst, 'V'), uint64(len(r.Values)))
+			for _, v := range r.Values {
+				dst = str(dst, v)
+			}
+		}
+	}
+	return dst
+}
+
+func (b *modelBuilder) cidrPeer(peer *Peer, path *field.Path) {
 	if peer.rawCIDR != "" || !peer.CIDR.IsValid() {
 		pfx, err := netip.ParsePrefix(peer.rawCIDR)
 		if err != nil {
 			b.add(field.Invalid(path.Child("cidr"), peer.rawCIDR, "not a CIDR: "+err.Error()))
-			return peer
+			return
 		}
 		peer.CIDR = pfx
 		peer.Except = nil
@@ -652,7 +941,7 @@ func (b *modelBuilder) cidrPeer(peer Peer, path *field.Path) Peer {
 	c := peer.CIDR
 	if c.Addr().Is4In6() {
 		b.add(field.Invalid(path.Child("cidr"), c.String(), "IPv4-mapped IPv6 ranges are ambiguous; write the IPv4 range"))
-		return peer
+		return
 	}
 	if c != c.Masked() {
 		b.add(field.Invalid(path.Child("cidr"), c.String(), fmt.Sprintf("host bits are set; the range is %s", c.Masked())))
@@ -674,7 +963,6 @@ func (b *modelBuilder) cidrPeer(peer Peer, path *field.Path) Peer {
 		seen[e] = true
 	}
 	sort.Slice(peer.Except, func(i, j int) bool { return peer.Except[i].String() < peer.Except[j].String() })
-	return peer
 }
 
 var fqdnLabel = regexp.MustCompile(`^[a-z0-9_*]([-a-z0-9_*]*[a-z0-9_*])?$`)
@@ -875,17 +1163,30 @@ func (b *modelBuilder) namespaces() []NamespaceInfo {
 	return out
 }
 
-// finish checks object names and sorts the policies.
+// finish sorts the policies and checks that object names are unique in their namespace
+// (or, without one, in the cluster).
 func (b *modelBuilder) finish(m *Model) {
-	sort.SliceStable(m.Policies, func(i, j int) bool { return policyLess(m.Policies[i], m.Policies[j]) })
-	seen := make(map[[2]string]*Policy, len(m.Policies))
+	slices.SortStableFunc(m.Policies, comparePolicies)
+	// Sorted, the policies of a namespace with the same name are adjacent; those without
+	// a namespace (cluster-wide and host policies) are few.
+	var first *Policy // of the names of a namespace
+	clusterNames := map[string]*Policy{}
 	for _, p := range m.Policies {
-		key := [2]string{p.Subject.Namespace, p.Name}
-		if other, dup := seen[key]; dup {
+		other := first
+		if p.Subject.Namespace == "" {
+			other = clusterNames[p.Name]
+		} else if other != nil && (other.Subject.Namespace != p.Subject.Namespace || other.Name != p.Name) {
+			other = nil
+		}
+		if other != nil {
 			b.add(field.Duplicate(p.Path.Child("objectName"), fmt.Sprintf("%s (also used by %s)", p.Name, other.Path)))
 			continue
 		}
-		seen[key] = p
+		if p.Subject.Namespace == "" {
+			clusterNames[p.Name] = p
+		} else {
+			first = p
+		}
 	}
 }
 
@@ -900,15 +1201,17 @@ func scopeRank(s Scope) int {
 	}
 }
 
-func policyLess(a, b *Policy) bool {
-	if ra, rb := scopeRank(a.Subject.Scope), scopeRank(b.Subject.Scope); ra != rb {
-		return ra < rb
+// comparePolicies orders policies by scope (cluster, host, namespaced), namespace, name
+// and mode.
+func comparePolicies(a, b *Policy) int {
+	if c := cmp.Compare(scopeRank(a.Subject.Scope), scopeRank(b.Subject.Scope)); c != 0 {
+		return c
 	}
-	if a.Subject.Namespace != b.Subject.Namespace {
-		return a.Subject.Namespace < b.Subject.Namespace
+	if c := strings.Compare(a.Subject.Namespace, b.Subject.Namespace); c != 0 {
+		return c
 	}
-	if a.Name != b.Name {
-		return a.Name < b.Name
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
 	}
-	return a.Mode < b.Mode
+	return strings.Compare(string(a.Mode), string(b.Mode))
 }

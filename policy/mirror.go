@@ -24,191 +24,381 @@ import (
 // The mirrored subject ignores X's service account: it may open the peer's side for a few
 // more of Q's pods, but only towards P's subject, whose own side still admits only X, so
 // no flow is widened.
-func (b *modelBuilder) mirror(policies []*Policy) []*Policy {
-	idx := newIsolationIndex(b.set.serviceLabel, policies)
-	bySubject := make(map[string]*Policy, len(policies))
-	names := make(map[[2]string]bool, len(policies))
-	var key, from, traffic []byte
-	for _, p := range policies {
-		key = appendMirrorKey(key[:0], p.Subject, p.Mode, p.Tier)
-		bySubject[string(key)] = p
-		names[[2]string{p.Subject.Namespace, p.Name}] = true
+//
+// subjects[i] is what mirror uses of the subject of policies[i] (see subjectInfo).
+func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Policy {
+	m := &mirrorer{b: b, idx: newIsolationIndex(b.set.serviceLabel, policies), policies: policies,
+		subjects:    make(map[string]int32, len(policies)),
+		subjectKeys: make([]string, 0, len(policies)),
+		bySubject:   make(map[targetKey]int32, len(policies)),
+		byPeer:      map[peerKey][2]int32{},
+		traffic:     map[string]int32{},
+		targets:     make([]target, 0, len(policies)),
 	}
-	var derived []*Policy
-	// seen holds the mirrored rules made: one edge declared from several places needs one
-	// rule. Keys are built in key and looked up without copying.
-	seen := map[string]bool{}
-	var candidates []*Policy
+	from := make([]int32, len(policies)) // the subject of each policy
+	for i, p := range policies {
+		from[i] = m.keyID(subjects[i].key)
+		if p.Tier == "" { // a tiered policy never receives mirrored rules
+			m.bySubject[targetKey{from[i], p.Mode == Audit}] = int32(len(m.targets))
+			m.targets = append(m.targets, target{policy: p})
+		}
+	}
+	// One edge declared from several places needs one rule: a rule mirrored from a policy
+	// is dropped when one with the same target, direction, traffic and peer (the subject of
+	// the policy) is pending. Most subjects are one policy's, whose pending rules are found
+	// among its own; seen holds the others.
+	policiesOf := make([]int32, len(m.subjectKeys))
+	for _, id := range from {
+		policiesOf[id]++
+	}
+	seen := map[ruleKey]bool{}
 	// The rules are added once all are known, so that each policy's rules take one
 	// allocation rather than a series of growing ones.
-	type pendingRule struct {
-		target, from *Policy
-		rule         *Rule
-		dir          Direction
-	}
 	var pending []pendingRule
-	inter := intersections{}
-	for _, p := range policies {
+	for pi, p := range policies {
 		if p.Subject.Scope == ScopeHost {
 			continue
 		}
-		from = appendMirrorKey(from[:0], p.Subject, "", "")
-		for _, d := range []Direction{Ingress, Egress} {
-			other := opposite(d)
-			rules := p.Rules(d)
-			for i := range rules {
-				r := &rules[i]
-				if r.Action != Allow || r.Mirrored {
+		mine := len(pending)               // the first pending rule of p
+		alone := policiesOf[from[pi]] == 1 // and the rules of p's subject are p's
+		var r *Rule
+		traffic := int32(-1) // of r
+		for _, src := range subjects[pi].sources {
+			other := Ingress
+			if src.ingress {
+				other = Egress
+			}
+			var matches []mirrorMatch
+			if src.service != nil {
+				matches = m.serviceMatches(other, src.service)
+			} else {
+				matches = m.matches(other, src.peer)
+			}
+			for k := range matches {
+				t := m.target(&matches[k], p.Mode == Audit || matches[k].q.Mode == Audit)
+				m.targets[t].isolate[dirIndex(other)] = true
+				if tp, q := m.targets[t].policy, matches[k].q; tp.Derived && !slices.Contains(tp.Isolators, q) {
+					tp.Isolators = append(tp.Isolators, q)
+				}
+				if rs := p.Rules(opposite(other)); r != &rs[src.rule] {
+					r, traffic = &rs[src.rule], m.trafficID(&rs[src.rule])
+				}
+				pr := pendingRule{target: t, from: int32(pi), traffic: traffic, ingress: other == Ingress, rule: r}
+				if alone && len(pending)-mine > 16 {
+					// Too many to search: p's pending rules go to seen.
+					for _, o := range pending[mine:] {
+						seen[o.key(from)] = true
+					}
+					alone = false
+				}
+				if alone && slices.ContainsFunc(pending[mine:], pr.same) {
 					continue
 				}
-				traffic = traffic[:0]
-				for _, x := range r.Peers {
-					if !x.IsInCluster() {
+				if !alone {
+					if seen[pr.key(from)] {
 						continue
 					}
-					candidates = idx.candidates(candidates[:0], other, x)
-					for _, q := range candidates {
-						in := inter.get(b, q, &x, &key)
-						if !in.ok {
-							continue
-						}
-						mode := p.Mode
-						if q.Mode == Audit {
-							mode = Audit
-						}
-						key = append(key, '|')
-						key = append(key, mode...)
-						key = append(key, '|')
-						target, found := bySubject[string(key)]
-						if !found {
-							k := string(key)
-							subj := in.subject.deepCopy()
-							target = &Policy{
-								Name:    derivedName(subj, q, k, names),
-								Subject: subj,
-								Mode:    mode,
-								Labels:  copyMap(q.Labels),
-								Path:    q.Path,
-								Derived: true,
-							}
-							bySubject[k] = target
-							derived = append(derived, target)
-						}
-						if !target.Isolates(other) {
-							target.Isolate = append(target.Isolate, other)
-							sortDirections(target.Isolate)
-						}
-						if target.Derived && !slices.Contains(target.Isolators, q) {
-							target.Isolators = append(target.Isolators, q)
-						}
-						if len(traffic) == 0 {
-							traffic = appendTrafficKey(append(traffic, '|'), r.Ports, r.ICMP)
-						}
-						key = append(key, '|')
-						key = append(key, other...)
-						key = append(key, '|')
-						key = append(key, from...)
-						key = append(key, traffic...)
-						if seen[string(key)] {
-							continue
-						}
-						seen[string(key)] = true
-						pending = append(pending, pendingRule{target: target, from: p, rule: r, dir: other})
-					}
+					seen[pr.key(from)] = true
 				}
+				m.targets[t].rules[dirIndex(other)]++
+				pending = push(pending, pr)
 			}
 		}
 	}
-	counts := make(map[*Policy][2]int, len(pending)/2)
+	// The rules mirrored from one policy share the peer standing for its pods: the
+	// service's shared peer (see sharedPeer), or one of own.
+	fromPeer := make([][]Peer, len(policies))
+	var own []Peer
+	var ownFrom []int32
 	for _, pr := range pending {
-		c := counts[pr.target]
-		c[dirIndex(pr.dir)]++
-		counts[pr.target] = c
-	}
-	for t, c := range counts {
-		t.Ingress = slices.Grow(t.Ingress, c[0])
-		t.Egress = slices.Grow(t.Egress, c[1])
-	}
-	peers := make([]Peer, len(pending)) // one allocation for the peers of all the rules
-	for i, pr := range pending {
-		r := pr.rule
-		setPeerOf(&peers[i], pr.from.Subject)
-		mr := Rule{Action: Allow, Peers: peers[i : i+1 : i+1], Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
-		if pr.dir == Ingress {
-			pr.target.Ingress = append(pr.target.Ingress, mr)
-		} else {
-			pr.target.Egress = append(pr.target.Egress, mr)
+		if fromPeer[pr.from] != nil {
+			continue
+		}
+		var x Peer
+		setPeerOf(&x, &policies[pr.from].Subject, subjects[pr.from].selector)
+		if svc := subjects[pr.from].service; svc != nil {
+			fromPeer[pr.from] = svc.sharedPeer(&x)
+		}
+		if fromPeer[pr.from] == nil {
+			fromPeer[pr.from] = []Peer{} // until own is complete
+			own, ownFrom = append(own, x), append(ownFrom, pr.from)
 		}
 	}
-	return append(policies, derived...)
+	for i, from := range ownFrom {
+		fromPeer[from] = own[i : i+1 : i+1]
+	}
+	// Each target is changed once: isolated, then given its rules in the order found
+	// (pending, grouped by target with a counting sort).
+	first := make([]int32, len(m.targets)+1) // of each target's rules in byTarget
+	for _, pr := range pending {
+		first[pr.target+1]++
+	}
+	for i := 1; i < len(first); i++ {
+		first[i] += first[i-1]
+	}
+	byTarget := make([]int32, len(pending))
+	next := slices.Clone(first[:len(m.targets)])
+	for i, pr := range pending {
+		byTarget[next[pr.target]] = int32(i)
+		next[pr.target]++
+	}
+	for ti := range m.targets {
+		t := &m.targets[ti]
+		if !t.isolate[0] && !t.isolate[1] {
+			continue // and no rules
+		}
+		p := t.policy
+		for i, d := range [...]Direction{Ingress, Egress} {
+			if t.isolate[i] && !p.Isolates(d) {
+				p.Isolate = append(p.Isolate, d)
+				sortDirections(p.Isolate)
+			}
+		}
+		p.Ingress = slices.Grow(p.Ingress, t.rules[0])
+		p.Egress = slices.Grow(p.Egress, t.rules[1])
+		for _, i := range byTarget[first[ti]:first[ti+1]] {
+			pr := &pending[i]
+			r := pr.rule
+			mr := Rule{Action: Allow, Peers: fromPeer[pr.from], Ports: r.Ports, ICMP: r.ICMP, Mirrored: true, Path: r.Path}
+			if pr.ingress {
+				p.Ingress = append(p.Ingress, mr)
+			} else {
+				p.Egress = append(p.Egress, mr)
+			}
+		}
+	}
+	return append(policies, m.derived...)
 }
 
-// intersection is the subject of an isolating policy's pods that a peer selects (see
-// intersect), with the start of its appendMirrorKey key, which lacks the mode and tier.
-type intersection struct {
-	subject Subject
-	key     string
-	ok      bool
+// pendingRule is a mirrored rule to add to a target (see mirror).
+type pendingRule struct {
+	target, from, traffic int32 // indexes in mirrorer.targets and the policies, trafficID's
+	ingress               bool
+	rule                  *Rule // mirrored
 }
 
-// intersections caches intersect by isolating policy and peer: a peer recurs in many
-// rules, and a policy isolates many peers.
-type intersections map[*Policy]map[string]intersection
+// same reports whether o is the same rule as pr, both mirrored from one policy.
+func (pr *pendingRule) same(o pendingRule) bool {
+	return o.target == pr.target && o.traffic == pr.traffic && o.ingress == pr.ingress
+}
 
-// get returns the intersection of q's subject and x, and sets buf to the start of its key
-// (see intersection). The subject may share x's selectors.
-func (c intersections) get(b *modelBuilder, q *Policy, x *Peer, buf *[]byte) intersection {
+// key is pr's key in seen, from being the subjects of the policies.
+func (pr *pendingRule) key(from []int32) ruleKey {
+	return ruleKey{target: pr.target, from: from[pr.from], traffic: pr.traffic, ingress: pr.ingress}
+}
+
+// mirrorer holds the state of mirror. Subjects, kinds of traffic and the policies that can
+// receive mirrored rules are numbered, so that the maps consulted for every rule and peer
+// have small keys rather than long strings built for each lookup.
+type mirrorer struct {
+	b        *modelBuilder
+	idx      *isolationIndex
+	policies []*Policy // declared
+	// subjects numbers subjects by their key (appendSubjectKey); subjectKeys are the keys.
+	subjects    map[string]int32
+	subjectKeys []string
+	// targets are the untiered policies, declared or derived; bySubject finds them by
+	// subject and mode.
+	targets   []target
+	bySubject map[targetKey]int32
+	derived   []*Policy
+	// names holds the names of the policies by namespace, once a policy is derived.
+	names map[[2]string]bool
+	// byPeer caches matches by direction and peer, as ranges of found: a peer recurs in
+	// many rules.
+	byPeer map[peerKey][2]int32
+	found  []mirrorMatch
+	// traffic numbers the kinds of traffic of rules (ports and ICMP) by their key.
+	traffic    map[string]int32
+	key        []byte
+	candidates []*Policy
+}
+
+// target is a policy that may receive mirrored rules, with how many it receives in each
+// direction and whether it isolates that direction for them.
+type target struct {
+	policy  *Policy
+	rules   [2]int
+	isolate [2]bool
+}
+
+// targetKey identifies an untiered policy by subject and mode (Enforce or Audit).
+type targetKey struct {
+	subject int32
+	audit   bool
+}
+
+// ruleKey identifies a mirrored rule: its policy, direction, peer (the subject of the
+// policy it mirrors) and traffic.
+type ruleKey struct {
+	target, from, traffic int32
+	ingress               bool
+}
+
+// peerKey is what matches depends on of a peer. Pointers stand for selectors: the Model
+// shares one selector between equal peers (see modelBuilder.intern), so that a peer
+// recurring in many rules has one key; equal selectors behind different pointers only
+// cost a second computation.
+type peerKey struct {
+	ingress     bool
+	namespace   string
+	all         bool
+	nsSel, pods *metav1.LabelSelector
+}
+
+// mirrorMatch is an untiered policy q that isolates a direction and has pods that peer x
+// selects, with the number of the subject of those pods (see intersect).
+type mirrorMatch struct {
+	q  *Policy
+	x  *Peer
+	id int32
+	// targets caches the index+1 in mirrorer.targets of the policy receiving the rules
+	// mirrored through the match, by mode (enforced, audited); 0 until known.
+	targets [2]int32
+}
+
+// mirrorSource is an in-cluster pod peer of an allow rule, which mirror reads: the peer,
+// the service whose shared peer it is (if any: see sharedPeer), and the rule, as its index
+// among the rules of its direction.
+type mirrorSource struct {
+	peer    *Peer
+	service *serviceSelector
+	rule    int32
+	ingress bool
+}
+
+// matches returns the matches of a peer for mirrored rules in direction d. The caller may
+// update the targets of the matches returned.
+func (m *mirrorer) matches(d Direction, x *Peer) []mirrorMatch {
+	k := peerKey{ingress: d == Ingress, namespace: x.Namespace, all: x.AllNamespaces, nsSel: x.NamespaceSelector, pods: x.PodSelector}
+	r, ok := m.byPeer[k]
+	if !ok {
+		r = m.match(d, x)
+		m.byPeer[k] = r
+	}
+	return m.found[r[0]:r[1]]
+}
+
+// serviceMatches is matches of the shared peer of a service, cached with its selector,
+// which is cheaper to reach than a map.
+func (m *mirrorer) serviceMatches(d Direction, svc *serviceSelector) []mirrorMatch {
+	c := &svc.matches[dirIndex(d)]
+	if !c.known {
+		c.found, c.known = m.match(d, &svc.peer[0]), true
+	}
+	return m.found[c.found[0]:c.found[1]]
+}
+
+// match finds the matches of a peer in direction d, and returns their range in m.found.
+func (m *mirrorer) match(d Direction, x *Peer) [2]int32 {
+	start := len(m.found)
+	m.candidates = m.idx.candidates(m.candidates[:0], d, x)
+	for _, q := range m.candidates {
+		if s, ok := m.b.intersectPeer(q, x); ok {
+			m.found = push(m.found, mirrorMatch{q: q, x: x, id: m.subjectID(&s)})
+		}
+	}
+	return [2]int32{int32(start), int32(len(m.found))}
+}
+
+// target returns the index in m.targets of the policy that receives the rules mirrored
+// through mt in the given mode, deriving one for a subject without a policy.
+func (m *mirrorer) target(mt *mirrorMatch, audit bool) int32 {
+	mi := 0
+	if audit {
+		mi = 1
+	}
+	if t := mt.targets[mi]; t > 0 {
+		return t - 1
+	}
+	k := targetKey{mt.id, audit}
+	t, found := m.bySubject[k]
+	if !found {
+		mode := Enforce
+		if audit {
+			mode = Audit
+		}
+		subj, _ := m.b.intersectPeer(mt.q, mt.x) // again: matches keeps only its number
+		if m.names == nil {
+			m.names = make(map[[2]string]bool, len(m.policies))
+			for _, p := range m.policies {
+				m.names[[2]string{p.Subject.Namespace, p.Name}] = true
+			}
+		}
+		p := &Policy{
+			Name:    derivedName(subj, mt.q, m.subjectKeys[mt.id]+"|"+string(mode)+"|", m.names),
+			Subject: subj,
+			Mode:    mode,
+			Labels:  copyMap(mt.q.Labels),
+			Path:    mt.q.Path,
+			Derived: true,
+		}
+		t = int32(len(m.targets))
+		m.bySubject[k] = t
+		m.targets = append(m.targets, target{policy: p})
+		m.derived = append(m.derived, p)
+	}
+	mt.targets[mi] = t + 1
+	return t
+}
+
+// subjectID returns the number of a subject.
+func (m *mirrorer) subjectID(s *Subject) int32 {
+	m.key = appendSubjectKey(m.key[:0], s, m.b.set.serviceLabel)
+	if id, ok := m.subjects[string(m.key)]; ok { // looked up without allocating the key
+		return id
+	}
+	return m.keyID(string(m.key))
+}
+
+// keyID returns the number of the subject with the given key (see appendSubjectKey).
+func (m *mirrorer) keyID(key string) int32 {
+	if id, ok := m.subjects[key]; ok {
+		return id
+	}
+	id := int32(len(m.subjectKeys))
+	m.subjectKeys = append(m.subjectKeys, key)
+	m.subjects[key] = id
+	return id
+}
+
+// trafficID returns the number of a rule's kind of traffic.
+func (m *mirrorer) trafficID(r *Rule) int32 {
+	m.key = appendTrafficKey(m.key[:0], r.Ports, r.ICMP)
+	if id, ok := m.traffic[string(m.key)]; ok {
+		return id
+	}
+	id := int32(len(m.traffic))
+	m.traffic[string(m.key)] = id
+	return id
+}
+
+// intersectPeer returns the subject of q's pods that x selects (see intersect), and false
+// when there are none. The subject may share x's selectors.
+func (b *modelBuilder) intersectPeer(q *Policy, x *Peer) (Subject, bool) {
 	if q.Subject.Scope == ScopeNamespace && x.Namespace != "" && x.NamespaceSelector == nil && !x.AllNamespaces &&
 		x.PodSelector != nil && len(x.PodSelector.MatchExpressions) == 0 && isEmptySelector(&q.Subject.Pods) {
 		// The common case, the defaults of a namespace and a peer that names it: the
 		// peer's pods, or nothing.
 		if x.Namespace != q.Subject.Namespace {
-			return intersection{}
+			return Subject{}, false
 		}
-		in := intersection{subject: Subject{Scope: ScopeNamespace, Namespace: x.Namespace, Pods: *x.PodSelector}, ok: true}
-		if svc, ok := x.PodSelector.MatchLabels[b.set.serviceLabel]; ok && len(x.PodSelector.MatchLabels) == 1 && len(x.PodSelector.MatchExpressions) == 0 {
-			in.subject.Service = svc
+		s := Subject{Scope: ScopeNamespace, Namespace: x.Namespace, Pods: *x.PodSelector}
+		if svc, ok := x.PodSelector.MatchLabels[b.set.serviceLabel]; ok && len(x.PodSelector.MatchLabels) == 1 {
+			s.Service = svc
 		}
-		key := appendMirrorKey((*buf)[:0], in.subject, "", "")
-		*buf = key[:len(key)-2] // without the separators of mode and tier
-		return in
+		return s, true
 	}
-	k := append((*buf)[:0], x.Namespace...)
-	if x.AllNamespaces {
-		k = append(k, "|*|"...)
-	} else {
-		k = append(k, "||"...)
-	}
-	k = appendSelectorKey(k, x.NamespaceSelector)
-	k = append(k, '|')
-	k = appendSelectorKey(k, x.PodSelector)
-	*buf = k
-	byPeer := c[q]
-	if in, ok := byPeer[string(k)]; ok {
-		*buf = append((*buf)[:0], in.key...)
-		return in
-	}
-	if byPeer == nil {
-		byPeer = map[string]intersection{}
-		c[q] = byPeer
-	}
-	var in intersection
-	in.subject, in.ok = b.intersect(q.Subject, *x)
-	if in.ok {
-		key := appendMirrorKey(nil, in.subject, "", "")
-		in.key = string(key[:len(key)-2]) // without the separators of mode and tier
-	}
-	byPeer[string(k)] = in
-	*buf = append((*buf)[:0], in.key...)
-	return in
+	return b.intersect(&q.Subject, x)
 }
 
-// deepCopy returns s with its own copies of selectors.
-func (s Subject) deepCopy() Subject {
-	s.NamespaceSelector = s.NamespaceSelector.DeepCopy()
-	s.Pods = *s.Pods.DeepCopy()
-	s.Nodes = *s.Nodes.DeepCopy()
-	return s
+// push appends v to s, doubling its capacity when full: append grows large slices by a
+// quarter at a time, which allocates about five times their final size in all.
+func push[T any](s []T, v T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 16))
+	}
+	return append(s, v)
 }
 
 func opposite(d Direction) Direction {
@@ -225,15 +415,14 @@ func sortDirections(ds []Direction) {
 	}
 }
 
-// setPeerOf sets *p, a zero Peer, to the pod peer standing for a subject's pods.
-func setPeerOf(p *Peer, s Subject) {
-	pods := new(metav1.LabelSelector)
-	s.Pods.DeepCopyInto(pods)
+// setPeerOf sets *p, a zero Peer, to the pod peer standing for a subject's pods, which pods
+// selects.
+func setPeerOf(p *Peer, s *Subject, pods *metav1.LabelSelector) {
 	p.Kind, p.PodSelector, p.Service = PeerPods, pods, s.Service
 	if s.Scope == ScopeNamespace {
 		p.Namespace = s.Namespace
 	} else if s.NamespaceSelector != nil {
-		p.NamespaceSelector = s.NamespaceSelector.DeepCopy()
+		p.NamespaceSelector = s.NamespaceSelector
 	} else {
 		p.AllNamespaces = true
 	}
@@ -241,7 +430,7 @@ func setPeerOf(p *Peer, s Subject) {
 
 // intersect returns the subject of q's pods that x selects, and false when there are none
 // (as far as the Set's namespace labels tell).
-func (b *modelBuilder) intersect(q Subject, x Peer) (Subject, bool) {
+func (b *modelBuilder) intersect(q *Subject, x *Peer) (Subject, bool) {
 	pods, ok := intersectSelectors(&q.Pods, x.PodSelector)
 	if !ok {
 		return Subject{}, false
@@ -285,22 +474,27 @@ func (b *modelBuilder) intersect(q Subject, x Peer) (Subject, bool) {
 	return out, true
 }
 
-// appendMirrorKey appends a key identifying a subject (with mode and tier) to dst, so that
-// rules for the same pods share one policy.
-func appendMirrorKey(dst []byte, s Subject, m Mode, tier string) []byte {
+// appendSubjectKey appends a key identifying a subject to dst, so that rules for the same
+// pods share one policy. label is the service label.
+func appendSubjectKey(dst []byte, s *Subject, label string) []byte {
 	dst = append(dst, s.Scope...)
 	dst = append(dst, '|')
 	dst = append(dst, s.Namespace...)
 	dst = append(dst, '|')
 	dst = appendSelectorKey(dst, s.NamespaceSelector)
 	dst = append(dst, '|')
-	dst = appendSelectorKey(dst, &s.Pods)
+	if s.Service != "" {
+		// The pods are exactly the service's (see Subject.Service): the text of their
+		// selector, without iterating over its map.
+		dst = append(dst, label...)
+		dst = append(dst, '=')
+		dst = append(dst, s.Service...)
+		dst = append(dst, ',')
+	} else {
+		dst = appendSelectorKey(dst, &s.Pods)
+	}
 	dst = append(dst, '|')
-	dst = appendSelectorKey(dst, &s.Nodes)
-	dst = append(dst, '|')
-	dst = append(dst, m...)
-	dst = append(dst, '|')
-	return append(dst, tier...)
+	return appendSelectorKey(dst, &s.Nodes)
 }
 
 // appendSelectorKey appends a canonical text of sel to dst: equal selectors give equal
@@ -388,9 +582,14 @@ func derivedName(s Subject, q *Policy, key string, used map[[2]string]bool) stri
 }
 
 // isolationIndex finds the untiered policies that isolate a direction and may select a
-// peer's pods, without scanning every policy for every peer.
+// peer's pods, without scanning every policy for every peer. It reflects the policies
+// as they were when it was made, before mirroring isolated some of them.
 type isolationIndex struct {
 	label string
+	// isolating[d] lists the policies, from which the maps of direction d are made when
+	// first needed: often only one direction has mirrored rules.
+	isolating [2][]*Policy
+	indexed   [2]bool
 	// byNS[d][namespace] holds namespaced policies; byService narrows those whose pod
 	// selector is one service label value.
 	byNS      [2]map[string][]*Policy
@@ -400,40 +599,48 @@ type isolationIndex struct {
 
 func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
 	idx := &isolationIndex{label: label}
-	for i := range idx.byNS {
-		idx.byNS[i] = map[string][]*Policy{}
-		idx.byService[i] = map[string]map[string][]*Policy{}
-	}
 	for _, q := range policies {
 		if q.Tier != "" {
 			continue
 		}
 		for _, d := range q.Isolate {
-			i := dirIndex(d)
-			switch q.Subject.Scope {
-			case ScopeCluster:
-				idx.cluster[i] = append(idx.cluster[i], q)
-			case ScopeNamespace:
-				if v, ok := q.Subject.Pods.MatchLabels[label]; ok {
-					m := idx.byService[i][q.Subject.Namespace]
-					if m == nil {
-						m = map[string][]*Policy{}
-						idx.byService[i][q.Subject.Namespace] = m
-					}
-					m[v] = append(m[v], q)
-				} else {
-					idx.byNS[i][q.Subject.Namespace] = append(idx.byNS[i][q.Subject.Namespace], q)
-				}
-			}
+			idx.isolating[dirIndex(d)] = push(idx.isolating[dirIndex(d)], q)
 		}
 	}
 	return idx
 }
 
+// index makes the maps of direction i.
+func (idx *isolationIndex) index(i int) {
+	idx.indexed[i] = true
+	idx.byNS[i] = map[string][]*Policy{}
+	idx.byService[i] = map[string]map[string][]*Policy{}
+	for _, q := range idx.isolating[i] {
+		switch q.Subject.Scope {
+		case ScopeCluster:
+			idx.cluster[i] = append(idx.cluster[i], q)
+		case ScopeNamespace:
+			if v, ok := q.Subject.Pods.MatchLabels[idx.label]; ok {
+				m := idx.byService[i][q.Subject.Namespace]
+				if m == nil {
+					m = map[string][]*Policy{}
+					idx.byService[i][q.Subject.Namespace] = m
+				}
+				m[v] = append(m[v], q)
+			} else {
+				idx.byNS[i][q.Subject.Namespace] = append(idx.byNS[i][q.Subject.Namespace], q)
+			}
+		}
+	}
+}
+
 // candidates returns the policies isolating direction d that might select x's pods; the
 // caller intersects to decide.
-func (idx *isolationIndex) candidates(out []*Policy, d Direction, x Peer) []*Policy {
+func (idx *isolationIndex) candidates(out []*Policy, d Direction, x *Peer) []*Policy {
 	i := dirIndex(d)
+	if !idx.indexed[i] {
+		idx.index(i)
+	}
 	out = append(out, idx.cluster[i]...)
 	add := func(ns string) {
 		out = append(out, idx.byNS[i][ns]...)

@@ -54,6 +54,11 @@ const (
 // Model is a validated Set in the normalized form the backends read: one Policy per
 // distinct subject, with the rules of both ends of every edge, in a deterministic order.
 // Obtain it with Set.Model.
+//
+// A Model is read-only. Its subjects and peers share equal label selectors (every peer
+// and subject naming a service holds the same selector), and the rules mirrored from one
+// policy share their peer, so that changing one would change others. It shares no memory with the Set it came from, nor with another Model:
+// changing the Set, or building another Model, leaves it as it is.
 type Model struct {
 	// ServiceLabel is the pod label that names a service ("app" by default).
 	ServiceLabel string

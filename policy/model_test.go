@@ -727,8 +727,9 @@ func TestModelDeterministicAcrossDeclarationOrders(t *testing.T) {
 	}
 }
 
-// TestModelIsACopy: a backend may change the Model it reads; that must not change the Set
-// or the next Model.
+// TestModelIsACopy: a Model shares no memory with its Set. Its users must not change it
+// (its policies share selectors), but if one does, that must not change the Set or the
+// next Model.
 func TestModelIsACopy(t *testing.T) {
 	s := buildRich([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13})
 	first := mustModel(t, s)

@@ -52,7 +52,8 @@ const (
 // World, ...); a Peer is a value, and its methods return modified copies.
 //
 // In a Model, pod peers are resolved: Namespace is set unless NamespaceSelector or
-// AllNamespaces says otherwise, and Pods holds the selector (the service label for services).
+// AllNamespaces says otherwise, and PodSelector holds the selector (the service label for
+// services). A Model's peers are read-only: equal selectors are shared (see Model).
 type Peer struct {
 	// Kind says which of the fields below apply.
 	Kind PeerKind

@@ -10,7 +10,8 @@ import (
 // Selector selects pods, namespaces or nodes by their labels, with Kubernetes label-selector
 // semantics. MatchLabels covers equality; LabelSelector adds set-based expressions.
 type Selector interface {
-	// LabelSelector returns the selector as a fresh Kubernetes LabelSelector value.
+	// LabelSelector returns the selector as a fresh Kubernetes LabelSelector value. Set.Model
+	// may call it from several goroutines at once.
 	LabelSelector() metav1.LabelSelector
 }
 
