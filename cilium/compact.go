@@ -220,10 +220,12 @@ type emitted struct {
 	icmps api.ICMPRules
 }
 
-// emit splits a compacted group into the Cilium rules that express it.
-func (g *group) emit() []emitted {
+// emit splits a compacted group into the Cilium rules that express it: one for its ports
+// and one for its ICMP types, or one for all traffic. It returns them in an array, which
+// costs no allocation, with their number.
+func (g *group) emit() (out [2]emitted, n int) {
 	if g.all {
-		return []emitted{{}}
+		return out, 1
 	}
 	var plain []api.PortProtocol
 	var l7Order []string
@@ -251,37 +253,28 @@ func (g *group) emit() []emitted {
 		}
 	}
 	sort.Strings(l7Order)
-	var out []emitted
 	var ports api.PortRules
-	for _, chunk := range chunks(plain, maxPorts) {
+	for chunk := range slices.Chunk(plain, maxPorts) {
 		ports = append(ports, api.PortRule{Ports: chunk})
 	}
 	for _, k := range l7Order {
-		for _, chunk := range chunks(byL7[k], maxPorts) {
+		for chunk := range slices.Chunk(byL7[k], maxPorts) {
 			ports = append(ports, api.PortRule{Ports: chunk, Rules: l7s[k].rules.DeepCopy()})
 		}
 	}
 	if len(ports) > 0 {
-		out = append(out, emitted{ports: ports})
+		out[n].ports = ports
+		n++
 	}
 	if len(fields) > 0 {
 		var icmps api.ICMPRules
-		for _, chunk := range chunks(fields, maxICMPFields) {
+		for chunk := range slices.Chunk(fields, maxICMPFields) {
 			icmps = append(icmps, api.ICMPRule{Fields: chunk})
 		}
-		out = append(out, emitted{icmps: icmps})
+		out[n].icmps = icmps
+		n++
 	}
-	return out
-}
-
-func chunks[T any](in []T, n int) [][]T {
-	var out [][]T
-	for len(in) > 0 {
-		k := min(n, len(in))
-		out = append(out, in[:k:k])
-		in = in[k:]
-	}
-	return out
+	return out, n
 }
 
 // The peers of emitted rules are copies: a peer's translation is shared by every group
@@ -344,12 +337,14 @@ func (dr *directionRules) ingress(isolated bool) ([]api.IngressRule, []api.Ingre
 	allow := make([]api.IngressRule, 0, len(allows))
 	deny := make([]api.IngressDenyRule, 0, len(denies))
 	for _, g := range allows {
-		for _, e := range g.emit() {
+		es, n := g.emit()
+		for _, e := range es[:n] {
 			allow = append(allow, api.IngressRule{IngressCommonRule: g.ingressCommon(), ToPorts: e.ports, ICMPs: e.icmps})
 		}
 	}
 	for _, g := range denies {
-		for _, e := range g.emit() {
+		es, n := g.emit()
+		for _, e := range es[:n] {
 			deny = append(deny, api.IngressDenyRule{IngressCommonRule: g.ingressCommon(), ToPorts: denyPorts(e.ports), ICMPs: e.icmps})
 		}
 	}
@@ -365,13 +360,15 @@ func (dr *directionRules) egress(isolated bool) ([]api.EgressRule, []api.EgressD
 	allow := make([]api.EgressRule, 0, len(allows))
 	deny := make([]api.EgressDenyRule, 0, len(denies))
 	for _, g := range allows {
-		for _, e := range g.emit() {
+		es, n := g.emit()
+		for _, e := range es[:n] {
 			common, fqdns := g.egressCommon()
 			allow = append(allow, api.EgressRule{EgressCommonRule: common, ToFQDNs: fqdns, ToPorts: e.ports, ICMPs: e.icmps})
 		}
 	}
 	for _, g := range denies {
-		for _, e := range g.emit() {
+		es, n := g.emit()
+		for _, e := range es[:n] {
 			common, _ := g.egressCommon()
 			deny = append(deny, api.EgressDenyRule{EgressCommonRule: common, ToPorts: denyPorts(e.ports), ICMPs: e.icmps})
 		}

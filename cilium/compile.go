@@ -270,8 +270,12 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		if d == policy.Egress {
 			dr = &out
 		}
-		for _, r := range p.Rules(d) {
-			c.rule(t, d, r, dr)
+		if rs := p.Rules(d); len(rs) > 0 {
+			// Mostly one group per rule, and room for the DNS allowance.
+			dr.allow = make([]*group, 0, len(rs)+1)
+			for _, r := range rs {
+				c.rule(t, d, r, dr)
+			}
 		}
 	}
 	if p.DNS {
