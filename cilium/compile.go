@@ -323,6 +323,12 @@ func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path,
 		}
 	}
 	if len(sel.MatchLabels) == 1 && len(sel.MatchExpressions) == 0 {
+		if _, ok := sel.MatchLabels[c.model.ServiceLabel]; ok {
+			// A service's pods, the common case: a lookup costs less than starting an
+			// iteration over the map.
+			check(c.model.ServiceLabel)
+			return
+		}
 		for k := range sel.MatchLabels {
 			check(k)
 		}
