@@ -1,13 +1,10 @@
 package cilium_test
 
 import (
-	"errors"
-	"fmt"
-	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/netintent/netintent/cilium"
+	"github.com/netintent/netintent/internal/golden"
 	"github.com/netintent/netintent/policy"
 )
 
@@ -30,78 +27,44 @@ func TestCompiler(t *testing.T) {
 	}
 	// lossy is refused unless an option allows an ICMP code.
 	lossy := edited(func(s *policy.Set) { s.Service("web").AllowFrom("probe").ICMP(8, 0) })
-	tests := []struct {
-		name     string
-		old, new func() *policy.Set
-		opts     []cilium.Option
-		want     []string
-		// oldHas and newHas are in the YAML of the first object before and after.
-		oldHas, newHas string
-		wantErr        string // the start of the error
-	}{
+	golden.DiffObjects(t, cilium.Compiler(), []golden.DiffCase{
 		{
-			name: "add a namespace default-deny",
-			old:  base,
-			new:  edited(func(s *policy.Set) { s.Namespace("shop").DefaultDeny() }),
+			Name: "add a namespace default-deny",
+			Old:  base,
+			New:  edited(func(s *policy.Set) { s.Namespace("shop").DefaultDeny() }),
 			// web's egress becomes isolated: it gains its egress to api and DNS. gateway's
 			// egress to web goes with the default-deny that isolates it.
-			want: []string{
+			Want: []string{
 				"cilium update CiliumNetworkPolicy shop/web allow",
 				"cilium create CiliumNetworkPolicy shop/gateway default-deny",
 				"cilium create CiliumNetworkPolicy shop/namespace-defaults default-deny",
 			},
 		},
 		{
-			name: "change a port",
-			old:  base,
-			new: func() *policy.Set {
+			Name: "change a port",
+			Old:  base,
+			New: func() *policy.Set {
 				s := policy.NewSet(policy.DefaultNamespace("shop"))
 				s.Service("web").AllowFrom("gateway").TCP(8081)
 				s.Service("api").AllowFrom("web").TCP(9090)
 				return s
 			},
-			want:   []string{"cilium update CiliumNetworkPolicy shop/web allow"},
-			oldHas: "port: \"8080\"\n",
-			newHas: "port: \"8081\"\n",
+			Want:   []string{"cilium update CiliumNetworkPolicy shop/web allow"},
+			OldHas: "port: \"8080\"\n",
+			NewHas: "port: \"8081\"\n",
 		},
 		{
-			name: "remove a service",
-			old:  base,
-			new: func() *policy.Set {
+			Name: "remove a service",
+			Old:  base,
+			New: func() *policy.Set {
 				s := policy.NewSet(policy.DefaultNamespace("shop"))
 				s.Service("web").AllowFrom("gateway").TCP(8080)
 				return s
 			},
-			want: []string{"cilium delete CiliumNetworkPolicy shop/api allow"},
+			Want: []string{"cilium delete CiliumNetworkPolicy shop/api allow"},
 		},
-		{name: "refused in the new set", old: base, new: lossy, wantErr: "cilium: compiling the new set: cilium: 1 intent(s) cannot be expressed exactly"},
-		{name: "refused in the old set", old: lossy, new: base, wantErr: "cilium: compiling the old set: cilium: 1 intent(s) cannot be expressed exactly"},
-		{name: "translated with an option", old: base, new: lossy, opts: []cilium.Option{cilium.WidenICMPCodes()}, want: []string{"cilium update CiliumNetworkPolicy shop/web allow"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := policy.Diff(tt.old(), tt.new(), cilium.Compiler(tt.opts...))
-			if tt.wantErr != "" {
-				var ce *policy.CompileError
-				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) || !errors.As(err, &ce) || ce.Backend != cilium.Backend {
-					t.Fatalf("error %v, want a *policy.CompileError starting %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := []string{}
-			for _, o := range c.Objects {
-				got = append(got, fmt.Sprintf("%s %s %s %s/%s %s", o.Backend, o.Op, o.Kind, o.Namespace, o.Name, o.Stage))
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("objects\ngot  %q\nwant %q", got, tt.want)
-			}
-			if tt.oldHas != "" && !strings.Contains(string(c.Objects[0].Old), tt.oldHas) ||
-				tt.newHas != "" && !strings.Contains(string(c.Objects[0].New), tt.newHas) {
-				t.Errorf("YAML before\n%s\nafter\n%s\nwant %q before, %q after", c.Objects[0].Old, c.Objects[0].New, tt.oldHas, tt.newHas)
-			}
-		})
-	}
+		{Name: "refused in the new set", Old: base, New: lossy, WantErr: "cilium: compiling the new set: cilium: 1 intent(s) cannot be expressed exactly"},
+		{Name: "refused in the old set", Old: lossy, New: base, WantErr: "cilium: compiling the old set: cilium: 1 intent(s) cannot be expressed exactly"},
+		{Name: "translated with an option", Old: base, New: lossy, Compiler: cilium.Compiler(cilium.WidenICMPCodes()), Want: []string{"cilium update CiliumNetworkPolicy shop/web allow"}},
+	})
 }
