@@ -1,71 +1,30 @@
 package calico_test
 
 import (
-	"bytes"
-	"fmt"
-	"reflect"
-	"runtime"
 	"testing"
 
 	"github.com/netintent/netintent/calico"
+	"github.com/netintent/netintent/internal/golden"
 	"github.com/netintent/netintent/policy"
 )
 
-// TestCPUCountIndependent compiles a Set of many policies, with refusals and warnings in
-// most chunks, on one CPU and on several: the objects, the warnings and the problems, in
-// their order, must not depend on how the policies were spread over the CPUs.
+// TestCPUCountIndependent checks that objects, warnings and problems, in their order, do
+// not depend on how many CPUs translated the policies: with the options that refuse
+// constructs of the Set, and with those that translate them lossily.
 func TestCPUCountIndependent(t *testing.T) {
-	set := policy.NewSet()
-	const services = 600
-	ns := func(i int) string { return fmt.Sprintf("ns-%d", i%7) }
-	for i := range services {
-		w := set.ServiceIn(ns(i), fmt.Sprintf("svc-%d", i))
-		j := (i + 13) % services
-		w.AllowFrom(policy.ServiceIn(ns(j), fmt.Sprintf("svc-%d", j))).TCP(8080)
-		switch i % 5 {
-		case 0:
-			w.AllowTo(policy.World()).TCP(443)
-		case 1:
-			w.AllowTo(policy.FQDN("api.example.com")).TCP(443)
-		case 2:
-			w.DenyFrom(policy.Namespace(ns(i + 1)))
-		case 3:
-			w.AllowFrom(policy.ServiceIn(ns(j), fmt.Sprintf("svc-%d", j))).TCP(80).HTTP("GET", "/")
-		}
-	}
-	for i := range 7 {
-		if i%2 == 0 {
-			set.Namespace(ns(i)).DefaultDeny()
-		}
-	}
-	set.Cluster("no-imds").DenyTo(policy.CIDR("169.254.169.254/32"))
-
-	type outcome struct {
-		yaml     []byte
-		warnings []policy.Warning
-		err      string
-	}
-	compile := func(procs int, opts ...calico.Option) outcome {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		res, err := calico.Compile(set, opts...)
-		if err != nil {
-			return outcome{err: err.Error()}
-		}
-		y, err := res.YAML()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return outcome{yaml: y, warnings: res.Warnings}
-	}
+	set := golden.ManyPolicies(
+		func(w *policy.Workload, from policy.Peer) { w.AllowTo(policy.World()).TCP(443) },
+		func(w *policy.Workload, from policy.Peer) { w.AllowFrom(from).TCP(80).HTTP("GET", "/") },
+		func(w *policy.Workload, from policy.Peer) { w.DenyFrom(policy.Namespace("ns-1")) },
+	)
 	for _, opts := range [][]calico.Option{nil, {calico.WidenL7(), calico.WorldAsNets()}} {
-		one := compile(1, opts...)
-		if one.err == "" && len(one.warnings) == 0 {
-			t.Fatal("the Set should make the backend refuse or warn")
-		}
-		many := compile(4, opts...)
-		if one.err != many.err || !bytes.Equal(one.yaml, many.yaml) || !reflect.DeepEqual(one.warnings, many.warnings) {
-			t.Errorf("the output depends on the number of CPUs:\none: %s\n%s%v\nfour: %s\n%s%v",
-				one.err, one.yaml, one.warnings, many.err, many.yaml, many.warnings)
-		}
+		golden.CPUCountIndependent(t, func() ([]byte, []policy.Warning, error) {
+			res, err := calico.Compile(set, opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			y, err := res.YAML()
+			return y, res.Warnings, err
+		})
 	}
 }
