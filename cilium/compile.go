@@ -137,6 +137,9 @@ type compiler struct {
 type shared struct {
 	pods     parallel.Memo[string, *peerItem]
 	services parallel.Memo[serviceKey, *peerItem]
+	// byAddress holds the same translations by the address of the Model's peer, for a peer
+	// outside the policy's namespace and in it.
+	byAddress [2]parallel.Memo[*policy.Peer, *peerItem]
 }
 
 func auditRules(m *policy.Model) map[string]bool {
@@ -309,9 +312,21 @@ func hasFQDN(r policy.Rule) bool {
 
 // checkKeys refuses selector keys that Cilium cannot match as pod or node labels.
 func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path, what string) {
-	if sel == nil {
-		return
+	for _, u := range c.unmatchableKeys(sel) {
+		c.refuse(path(), what+" label key "+u.key, u.why, "")
 	}
+}
+
+// unmatchable is a label key that Cilium cannot match, and why.
+type unmatchable struct{ key, why string }
+
+// unmatchableKeys returns the keys of sel that Cilium cannot match as pod or node labels,
+// sorted.
+func (c *compiler) unmatchableKeys(sel *metav1.LabelSelector) []unmatchable {
+	if sel == nil {
+		return nil
+	}
+	var out []unmatchable
 	check := func(k string) {
 		why, ok := c.keyChecks[k]
 		if !ok {
@@ -319,24 +334,20 @@ func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path,
 			c.keyChecks[k] = why
 		}
 		if why != "" {
-			c.refuse(path(), what+" label key "+k, why, "")
+			out = append(out, unmatchable{key: k, why: why})
 		}
 	}
 	if len(sel.MatchLabels) == 1 && len(sel.MatchExpressions) == 0 {
-		if _, ok := sel.MatchLabels[c.model.ServiceLabel]; ok {
-			// A service's pods, the common case: a lookup costs less than starting an
-			// iteration over the map.
-			check(c.model.ServiceLabel)
-			return
-		}
+		// A service's pods, the common case: no need to sort one key.
 		for k := range sel.MatchLabels {
 			check(k)
 		}
-		return
+		return out
 	}
 	for _, k := range selectorKeys(sel) {
 		check(k)
 	}
+	return out
 }
 
 func labels(in map[string]string) map[string]string {

@@ -37,6 +37,9 @@ type peerItem struct {
 	entity   api.Entity
 	cidr     api.CIDRRule
 	fqdn     api.FQDNSelector
+	// unmatchable lists the pod label keys of an endpoint peer that Cilium cannot match,
+	// which every rule naming the peer refuses.
+	unmatchable []unmatchable
 }
 
 // atom is one element of the traffic a rule matches: a port (with the L7 constraint that
@@ -84,14 +87,15 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 	}
 	deny := r.Action == policy.Deny
 	var byKind [kindFQDN + 1][]*peerItem
-	for i, x := range r.Peers {
+	for i := range r.Peers {
+		x := &r.Peers[i]
 		if deny && x.Kind == policy.PeerFQDN {
 			c.refuse(r.Path.Child("peers").Index(i), "FQDN peers in deny rules",
 				"Cilium has no toFQDNs in egressDeny: DNS names can only be allowed", "")
 			continue
 		}
-		if deny && d == policy.Ingress && !t.host && coversHost(x) {
-			for _, it := range withoutHost(x) {
+		if deny && d == policy.Ingress && !t.host && coversHost(*x) {
+			for _, it := range withoutHost(*x) {
 				byKind[it.kind] = append(byKind[it.kind], it)
 			}
 			continue
@@ -119,8 +123,9 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 	}
 }
 
-// peer translates a peer; path gives its field path, only needed for refusals.
-func (c *compiler) peer(t *translation, x policy.Peer, path func() *field.Path) *peerItem {
+// peer translates a peer; path gives its field path, only needed for refusals. x must
+// stay unchanged during the compilation: pod peers are looked up by address first.
+func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path) *peerItem {
 	switch x.Kind {
 	case policy.PeerAny:
 		return entityItem(api.EntityAll)
@@ -141,20 +146,35 @@ func (c *compiler) peer(t *translation, x policy.Peer, path func() *field.Path) 
 		}
 		return &peerItem{kind: kindFQDN, key: keyOf(f), fqdn: f}
 	default:
-		c.checkKeys(x.PodSelector, func() *field.Path { return path().Child("pods") }, "pod")
 		// The same peers recur across the Set's rules and mirrors: each is translated once
-		// per namespace context, for all chunks (emission copies what it emits).
+		// per namespace context, for all chunks (emission copies what it emits). The Model
+		// shares one Peer per service among the rules that name it, so most are found by
+		// address, which is cheaper to look up than their contents.
 		own := x.Namespace != "" && x.Namespace == t.namespace
-		translate := func() *peerItem {
-			es := c.podSelector(t, x)
-			return &peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es}
+		it := c.shared.byAddress[boolIndex(own)].Get(x, func() *peerItem {
+			translate := func() *peerItem {
+				es := c.podSelector(t, *x)
+				return &peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es,
+					unmatchable: c.unmatchableKeys(x.PodSelector)}
+			}
+			if k, ok := servicePeerKey(own, *x, c.model.ServiceLabel); ok {
+				// The common case, a service, keyed without building a string.
+				return c.shared.services.Get(k, translate)
+			}
+			return c.shared.pods.Get(podPeerKey(own, *x), translate)
+		})
+		for _, u := range it.unmatchable {
+			c.refuse(path().Child("pods"), "pod label key "+u.key, u.why, "")
 		}
-		if k, ok := servicePeerKey(own, x, c.model.ServiceLabel); ok {
-			// The common case, a service, keyed without building a string.
-			return c.shared.services.Get(k, translate)
-		}
-		return c.shared.pods.Get(podPeerKey(own, x), translate)
+		return it
 	}
+}
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // serviceKey identifies the translation of a service's pods in one namespace, as
@@ -497,7 +517,7 @@ func (c *compiler) dnsAllowance(t *translation) *group {
 	if t.fqdn {
 		r.DNS = []string{"*"}
 	}
-	it := c.peer(t, c.model.DNS, func() *field.Path { return field.NewPath("options", "dns", "peer") })
+	it := c.peer(t, &c.model.DNS, func() *field.Path { return field.NewPath("options", "dns", "peer") })
 	_, atoms := c.traffic(t, r)
 	return &group{kind: kindEndpoints, peers: []*peerItem{it}, atoms: atoms, implicit: true}
 }
