@@ -54,12 +54,11 @@ func joinKeys[T any](items []T, key func(T) string) string {
 	return b.String()
 }
 
-// uniqueBy sorts in by key and drops duplicates; the result may share in's memory.
-func uniqueBy[T any](in []T, key func(T) string) []T {
-	if len(in) <= 1 {
-		return in
+// uniqueBy sorts in by key, in place, and drops duplicates.
+func uniqueBy[T any](out []T, key func(T) string) []T {
+	if len(out) <= 1 {
+		return out
 	}
-	out := append([]T(nil), in...)
 	sort.Slice(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
 	n := 0
 	for i, v := range out {

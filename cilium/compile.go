@@ -130,6 +130,12 @@ type compiler struct {
 	portAtoms map[policy.Port]atom
 	// shared holds what the compilers of all chunks share.
 	shared *shared
+	// groups are the groups handed out by newGroup, the first usedGroups of them to the
+	// policy being translated; groups holds the lists of groups of its directions (ingress
+	// and egress allows, then denies). Both are reused from policy to policy.
+	groups     []*group
+	usedGroups int
+	lists      [4][]*group
 }
 
 // shared holds the translations of pod peers, by podPeerKey, and of the peers that
@@ -267,18 +273,16 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		rule.EndpointSelector = b.build()
 	}
 
-	var in, out directionRules
+	c.usedGroups = 0
+	in := directionRules{allow: c.lists[0][:0], deny: c.lists[2][:0]}
+	out := directionRules{allow: c.lists[1][:0], deny: c.lists[3][:0]}
 	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 		dr := &in
 		if d == policy.Egress {
 			dr = &out
 		}
-		if rs := p.Rules(d); len(rs) > 0 {
-			// Mostly one group per rule, and room for the DNS allowance.
-			dr.allow = make([]*group, 0, len(rs)+1)
-			for _, r := range rs {
-				c.rule(t, d, r, dr)
-			}
+		for _, r := range p.Rules(d) {
+			c.rule(t, d, r, dr)
 		}
 	}
 	if p.DNS {
@@ -288,6 +292,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 	rule.EnableDefaultDeny = api.DefaultDenyConfig{Ingress: &isoIn, Egress: &isoOut}
 	rule.Ingress, rule.IngressDeny = in.ingress(isoIn)
 	rule.Egress, rule.EgressDeny = out.egress(isoOut)
+	c.lists = [4][]*group{in.allow, out.allow, in.deny, out.deny}
 	if len(c.problems) > 0 {
 		return nil, metav1.ObjectMeta{}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,7 +85,13 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 		return
 	}
 	deny := r.Action == policy.Deny
-	var byKind [kindFQDN + 1][]*peerItem
+	var byKind [kindFQDN + 1]*group
+	add := func(it *peerItem) {
+		if byKind[it.kind] == nil {
+			byKind[it.kind] = c.newGroup(it.kind)
+		}
+		byKind[it.kind].peers = append(byKind[it.kind].peers, it)
+	}
 	for i := range r.Peers {
 		x := &r.Peers[i]
 		if deny && x.Kind == policy.PeerFQDN {
@@ -96,31 +101,43 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 		}
 		if deny && d == policy.Ingress && !t.host && coversHost(*x) {
 			for _, it := range withoutHost(*x) {
-				byKind[it.kind] = append(byKind[it.kind], it)
+				add(it)
 			}
 			continue
 		}
-		it := c.peer(t, x, func() *field.Path { return r.Path.Child("peers").Index(i) })
-		byKind[it.kind] = append(byKind[it.kind], it)
+		add(c.peer(t, x, func() *field.Path { return r.Path.Child("peers").Index(i) }))
 	}
-	all, atoms := c.traffic(t, r)
-	first := true
-	for k, peers := range byKind {
-		if len(peers) == 0 {
+	var first *group
+	for _, g := range byKind {
+		if g == nil {
 			continue
 		}
-		g := &group{kind: peerKind(k), peers: peers, all: all, atoms: atoms}
-		if !first {
-			// Merging appends to a group's atoms: each group has its own.
-			g.atoms = slices.Clone(atoms)
+		// Merging appends to a group's atoms: each group has its own.
+		if first == nil {
+			g.all, g.atoms = c.traffic(t, r, g.atoms)
+			first = g
+		} else {
+			g.all, g.atoms = first.all, append(g.atoms, first.atoms...)
 		}
-		first = false
 		if deny {
 			dr.deny = append(dr.deny, g)
 		} else {
 			dr.allow = append(dr.allow, g)
 		}
 	}
+}
+
+// newGroup returns an empty group of the given kind. Groups live until their policy is
+// emitted, which copies what it keeps of them, so the compiler reuses them, with their
+// slices, from policy to policy (see compiler.groups).
+func (c *compiler) newGroup(kind peerKind) *group {
+	if c.usedGroups == len(c.groups) {
+		c.groups = append(c.groups, &group{})
+	}
+	g := c.groups[c.usedGroups]
+	c.usedGroups++
+	*g = group{kind: kind, peers: g.peers[:0], atoms: g.atoms[:0]}
+	return g
 }
 
 // peer translates a peer; path gives its field path, only needed for refusals. x must
@@ -306,11 +323,11 @@ func (c *compiler) podSelector(t *translation, x policy.Peer) api.EndpointSelect
 	return b.build()
 }
 
-// traffic translates a rule's ports, L7 matches and ICMP matches into atoms; all is true
-// when the rule matches all traffic.
-func (c *compiler) traffic(t *translation, r policy.Rule) (all bool, atoms []atom) {
+// traffic translates a rule's ports, L7 matches and ICMP matches into atoms, appended to
+// atoms; all is true when the rule matches all traffic.
+func (c *compiler) traffic(t *translation, r policy.Rule, atoms []atom) (all bool, _ []atom) {
 	if r.AllTraffic() {
-		return true, nil
+		return true, atoms
 	}
 	l7 := c.l7(t, r)
 	for _, pt := range r.Ports {
@@ -517,9 +534,11 @@ func (c *compiler) dnsAllowance(t *translation) *group {
 	if t.fqdn {
 		r.DNS = []string{"*"}
 	}
-	it := c.peer(t, &c.model.DNS, func() *field.Path { return field.NewPath("options", "dns", "peer") })
-	_, atoms := c.traffic(t, r)
-	return &group{kind: kindEndpoints, peers: []*peerItem{it}, atoms: atoms, implicit: true}
+	g := c.newGroup(kindEndpoints)
+	g.peers = append(g.peers, c.peer(t, &c.model.DNS, func() *field.Path { return field.NewPath("options", "dns", "peer") }))
+	_, g.atoms = c.traffic(t, r, g.atoms)
+	g.implicit = true
+	return g
 }
 
 // keyOf is the canonical key of a value: its JSON (map keys sorted).
