@@ -1,6 +1,7 @@
 package cilium
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"sort"
@@ -59,7 +60,7 @@ func uniqueBy[T any](out []T, key func(T) string) []T {
 	if len(out) <= 1 {
 		return out
 	}
-	sort.Slice(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	slices.SortFunc(out, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 	n := 0
 	for i, v := range out {
 		if i > 0 && key(v) == key(out[n-1]) {
@@ -94,15 +95,8 @@ func compact(gs []*group) []*group {
 			break
 		}
 	}
-	sort.Slice(gs, func(i, j int) bool {
-		a, b := gs[i], gs[j]
-		if a.kind != b.kind {
-			return a.kind < b.kind
-		}
-		if a.pkey != b.pkey {
-			return a.pkey < b.pkey
-		}
-		return a.tkey < b.tkey
+	slices.SortFunc(gs, func(a, b *group) int {
+		return cmp.Or(cmp.Compare(a.kind, b.kind), strings.Compare(a.pkey, b.pkey), strings.Compare(a.tkey, b.tkey))
 	})
 	return gs
 }

@@ -209,6 +209,9 @@ func (t *translation) warn(path *field.Path, msg string) {
 	if t.warned[key] {
 		return
 	}
+	if t.warned == nil {
+		t.warned = map[string]bool{}
+	}
 	t.warned[key] = true
 	t.messages = append(t.messages, path.String()+": "+msg)
 	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: t.object, Message: msg})
@@ -218,7 +221,7 @@ func (t *translation) warn(path *field.Path, msg string) {
 // rule when the policy says nothing (no rules, no isolation: Cilium rejects an empty rule),
 // when OmitAudit leaves it out, or when something was refused.
 func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
-	t := &translation{object: p.Name, host: p.Subject.Scope == policy.ScopeHost, warned: map[string]bool{}}
+	t := &translation{object: p.Name, host: p.Subject.Scope == policy.ScopeHost}
 	if p.Subject.Scope == policy.ScopeNamespace {
 		t.namespace = p.Subject.Namespace
 		t.object = p.Subject.Namespace + "/" + p.Name
@@ -268,9 +271,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		rule.EndpointSelector = b.build()
 	default:
 		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, "pod")
-		var b selectorBuilder
-		b.add(&p.Subject.Pods, sameKey)
-		rule.EndpointSelector = b.build()
+		rule.EndpointSelector = podsSelector(&p.Subject.Pods)
 	}
 
 	c.usedGroups = 0

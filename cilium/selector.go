@@ -1,6 +1,7 @@
 package cilium
 
 import (
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -90,6 +91,18 @@ func (b *selectorBuilder) build() api.EndpointSelector {
 		exprs = append(exprs, e)
 	}
 	return api.EndpointSelector{LabelSelector: &slimv1.LabelSelector{MatchLabels: b.labels, MatchExpressions: exprs}}
+}
+
+// podsSelector translates a selector of pods in the policy's own namespace, which Cilium
+// leaves implicit. Labels alone (a service's pods, mostly) are copied with maps.Clone,
+// cheaper than building the map anew.
+func podsSelector(sel *metav1.LabelSelector) api.EndpointSelector {
+	if len(sel.MatchExpressions) == 0 && len(sel.MatchLabels) > 0 {
+		return api.EndpointSelector{LabelSelector: &slimv1.LabelSelector{MatchLabels: maps.Clone(sel.MatchLabels)}}
+	}
+	var b selectorBuilder
+	b.add(sel, sameKey)
+	return b.build()
 }
 
 // selectorKey is a canonical key of a built selector (whose expressions are sorted):
