@@ -28,17 +28,18 @@ const (
 	kindFQDN
 )
 
-// peerItem is one translated peer with its canonical key.
+// peerItem is one translated peer with its canonical key. The fields read for every rule
+// naming the peer come first, on one cache line.
 type peerItem struct {
-	kind     peerKind
-	key      string
-	endpoint api.EndpointSelector
-	entity   api.Entity
-	cidr     api.CIDRRule
-	fqdn     api.FQDNSelector
+	kind peerKind
 	// unmatchable lists the pod label keys of an endpoint peer that Cilium cannot match,
 	// which every rule naming the peer refuses.
 	unmatchable []unmatchable
+	key         string
+	endpoint    api.EndpointSelector
+	entity      api.Entity
+	cidr        api.CIDRRule
+	fqdn        api.FQDNSelector
 }
 
 // atom is one element of the traffic a rule matches: a port (with the L7 constraint that
