@@ -195,8 +195,9 @@ type translation struct {
 	host bool
 	// fqdn is true when the policy allows egress to FQDN peers, which Cilium can only do
 	// if the endpoint's DNS lookups go through its DNS proxy.
-	fqdn     bool
-	object   string
+	fqdn bool
+	// name is the object's name; object names it in warnings (see object).
+	name     string
 	messages []string
 	warnings []policy.Warning
 	warned   map[string]bool
@@ -214,17 +215,24 @@ func (t *translation) warn(path *field.Path, msg string) {
 	}
 	t.warned[key] = true
 	t.messages = append(t.messages, path.String()+": "+msg)
-	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: t.object, Message: msg})
+	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: t.object(), Message: msg})
+}
+
+// object names the object in warnings: namespace/name, or name for clusterwide objects.
+func (t *translation) object() string {
+	if t.namespace == "" {
+		return t.name
+	}
+	return t.namespace + "/" + t.name
 }
 
 // policy translates one Policy into a rule and the object's metadata. It returns a nil
 // rule when the policy says nothing (no rules, no isolation: Cilium rejects an empty rule),
 // when OmitAudit leaves it out, or when something was refused.
 func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
-	t := &translation{object: p.Name, host: p.Subject.Scope == policy.ScopeHost}
+	t := &translation{name: p.Name, host: p.Subject.Scope == policy.ScopeHost}
 	if p.Subject.Scope == policy.ScopeNamespace {
 		t.namespace = p.Subject.Namespace
-		t.object = p.Subject.Namespace + "/" + p.Name
 	}
 	if len(p.Ingress) == 0 && len(p.Egress) == 0 && len(p.Isolate) == 0 {
 		return nil, metav1.ObjectMeta{}
