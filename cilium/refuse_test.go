@@ -90,6 +90,23 @@ func TestRefusals(t *testing.T) {
 			{"pods[shop/sts-0].selector", "pod label key statefulset.kubernetes.io/pod-name", ""},
 			{"pods[shop/sts-0].ingress[0].peers[0].pods", "pod label key io.cilium.k8s.policy.serviceaccount", ""},
 		}},
+		// Translations of peers are shared: every rule naming the peer still refuses its
+		// keys, in key order whatever the map's.
+		{"unmatchable keys of a peer named by several rules", func() *policy.Set {
+			s := shop()
+			bad := policy.Pods(policy.MatchLabels{"pod-template-hash": "x", "controller-revision-hash": "y", "app": "z"})
+			s.Service("web").AllowFrom(bad).TCP(80)
+			s.Service("web").AllowFrom(bad, policy.Service("api")).TCP(81)
+			s.Service("api").AllowFrom(bad).TCP(82)
+			return s
+		}, []refusal{
+			{"services[shop/api].ingress[0].peers[0].pods", "pod label key controller-revision-hash", ""},
+			{"services[shop/api].ingress[0].peers[0].pods", "pod label key pod-template-hash", ""},
+			{"services[shop/web].ingress[0].peers[0].pods", "pod label key controller-revision-hash", ""},
+			{"services[shop/web].ingress[0].peers[0].pods", "pod label key pod-template-hash", ""},
+			{"services[shop/web].ingress[1].peers[0].pods", "pod label key controller-revision-hash", ""},
+			{"services[shop/web].ingress[1].peers[0].pods", "pod label key pod-template-hash", ""},
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
