@@ -131,11 +131,13 @@ type compiler struct {
 	// shared holds what the compilers of all chunks share.
 	shared *shared
 	// groups are the groups handed out by newGroup, the first usedGroups of them to the
-	// policy being translated; groups holds the lists of groups of its directions (ingress
-	// and egress allows, then denies). Both are reused from policy to policy.
+	// policy being translated; lists holds the lists of groups of its directions (ingress
+	// and egress allows, then denies); atoms holds the traffic of the rule being
+	// translated. All are reused from policy to policy.
 	groups     []*group
 	usedGroups int
 	lists      [4][]*group
+	atoms      []atom
 }
 
 // shared holds the translations of pod peers, by podPeerKey, and of the peers that

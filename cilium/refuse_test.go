@@ -48,6 +48,14 @@ func TestRefusals(t *testing.T) {
 			s.Service("web").DenyTo(policy.FQDN("evil.example.com"), policy.CIDR("192.0.2.0/24"))
 			return s
 		}, []refusal{{"services[shop/web].egress[0].peers[0]", "FQDN peers in deny rules", ""}}},
+		{"icmp code of a deny rule whose peers are all refused", func() *policy.Set {
+			s := shop()
+			s.Service("web").DenyTo(policy.FQDN("evil.example.com")).ICMP(3, 4)
+			return s
+		}, []refusal{
+			{"services[shop/web].egress[0].peers[0]", "FQDN peers in deny rules", ""},
+			{"services[shop/web].egress[0].icmp[0].code", "ICMP codes", "cilium.WidenICMPCodes()"},
+		}},
 		{"icmp code", func() *policy.Set {
 			s := shop()
 			s.Service("web").AllowFrom("api").ICMP(3, 4)

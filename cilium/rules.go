@@ -108,18 +108,16 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 		}
 		add(c.peer(t, x, func() *field.Path { return r.Path.Child("peers").Index(i) }))
 	}
-	var first *group
+	// The traffic is translated even when no peer is left, so that its problems are
+	// reported too.
+	all, atoms := c.traffic(t, r, c.atoms[:0])
+	c.atoms = atoms
 	for _, g := range byKind {
 		if g == nil {
 			continue
 		}
 		// Merging appends to a group's atoms: each group has its own.
-		if first == nil {
-			g.all, g.atoms = c.traffic(t, r, g.atoms)
-			first = g
-		} else {
-			g.all, g.atoms = first.all, append(g.atoms, first.atoms...)
-		}
+		g.all, g.atoms = all, append(g.atoms, atoms...)
 		if deny {
 			dr.deny = append(dr.deny, g)
 		} else {
