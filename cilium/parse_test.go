@@ -204,20 +204,3 @@ func TestAllowLocalhost(t *testing.T) {
 		}
 	}
 }
-
-// TestIndependentObjects checks that emitted objects share no memory: changing one rule's
-// selector changes nothing else, even where the rules came from one intent.
-func TestIndependentObjects(t *testing.T) {
-	s := shop()
-	s.Service("web").AllowFrom("api").TCP(80).ICMP(8)
-	res := compileOK(t, s)
-	in := res.CiliumNetworkPolicies[0].Spec.Ingress
-	if len(in) != 2 {
-		t.Fatalf("ingress = %+v, want a port rule and an ICMP rule", in)
-	}
-	in[0].FromEndpoints[0].MatchLabels["app"] = "changed"
-	in[0].ToPorts[0].Ports[0].Port = "1"
-	if got := in[1].FromEndpoints[0].MatchLabels["app"]; got != "api" {
-		t.Errorf("changing one rule's selector changed another's to %q", got)
-	}
-}
