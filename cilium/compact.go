@@ -272,8 +272,9 @@ func (g *group) emit() (out [2]emitted, n int) {
 	return out, n
 }
 
-// The peers of emitted rules are copies: a peer's translation is shared by every group
-// and rule that holds it.
+// The peers of emitted rules have memory of their own: a peer's translation is shared by
+// every group that holds it, so all but one of the rules emitting it get a copy (see
+// emitEndpoint).
 
 func (g *group) ingressCommon() api.IngressCommonRule {
 	var r api.IngressCommonRule
@@ -283,7 +284,7 @@ func (g *group) ingressCommon() api.IngressCommonRule {
 	for _, p := range g.peers {
 		switch p.kind {
 		case kindEndpoints:
-			r.FromEndpoints = append(r.FromEndpoints, copyEndpoint(&p.endpoint))
+			r.FromEndpoints = append(r.FromEndpoints, p.emitEndpoint())
 		case kindEntities:
 			r.FromEntities = append(r.FromEntities, p.entity)
 		case kindCIDR:
@@ -302,7 +303,7 @@ func (g *group) egressCommon() (api.EgressCommonRule, []api.FQDNSelector) {
 	for _, p := range g.peers {
 		switch p.kind {
 		case kindEndpoints:
-			r.ToEndpoints = append(r.ToEndpoints, copyEndpoint(&p.endpoint))
+			r.ToEndpoints = append(r.ToEndpoints, p.emitEndpoint())
 		case kindEntities:
 			r.ToEntities = append(r.ToEntities, p.entity)
 		case kindCIDR:
@@ -312,6 +313,17 @@ func (g *group) egressCommon() (api.EgressCommonRule, []api.FQDNSelector) {
 		}
 	}
 	return r, fqdns
+}
+
+// emitEndpoint returns the selector of an endpoint peer for an emitted rule: the first
+// rule to ask takes the translation's own, later ones a copy. So every emitted selector
+// has memory of its own, and the translation is copied once less. Copying it from any
+// goroutine is safe: once built, it is only read until Compile returns.
+func (p *peerItem) emitEndpoint() api.EndpointSelector {
+	if !p.taken.Load() && p.taken.CompareAndSwap(false, true) {
+		return p.endpoint
+	}
+	return copyEndpoint(&p.endpoint)
 }
 
 // copyEndpoint is EndpointSelector.DeepCopy by value, with the labels copied by

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/policy/api"
@@ -32,6 +33,8 @@ const (
 // naming the peer come first, on one cache line.
 type peerItem struct {
 	kind peerKind
+	// taken is set once an emitted rule holds endpoint itself (see emitEndpoint).
+	taken atomic.Bool
 	// unmatchable lists the pod label keys of an endpoint peer that Cilium cannot match,
 	// which every rule naming the peer refuses.
 	unmatchable []unmatchable
