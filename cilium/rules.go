@@ -38,12 +38,18 @@ type peerItem struct {
 	// unmatchable lists the pod label keys of an endpoint peer that Cilium cannot match,
 	// which every rule naming the peer refuses.
 	unmatchable []unmatchable
-	key         string
-	endpoint    api.EndpointSelector
-	entity      api.Entity
-	cidr        api.CIDRRule
-	fqdn        api.FQDNSelector
+	// labels are the labels of endpoint, from which emitEndpoint copies them: inserting
+	// them costs less than iterating over the map.
+	labels   []label
+	key      string
+	endpoint api.EndpointSelector
+	entity   api.Entity
+	cidr     api.CIDRRule
+	fqdn     api.FQDNSelector
 }
+
+// label is a label of a selector: key=value.
+type label struct{ key, value string }
 
 // atom is one element of the traffic a rule matches: a port (with the L7 constraint that
 // narrows it, if any) or an ICMP type.
@@ -173,8 +179,9 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 		it := c.shared.byAddress[boolIndex(own)].Get(x, func() *peerItem {
 			translate := func() *peerItem {
 				es := c.podSelector(t, *x)
-				return &peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es,
-					unmatchable: c.unmatchableKeys(x.PodSelector)}
+				it := endpointItem(es)
+				it.unmatchable = c.unmatchableKeys(x.PodSelector)
+				return it
 			}
 			if k, ok := servicePeerKey(own, *x, c.model.ServiceLabel); ok {
 				// The common case, a service, keyed without building a string.
@@ -290,7 +297,19 @@ func withoutHost(x policy.Peer) []*peerItem {
 		pods.expr(labelCluster, slimv1.LabelSelectorOpExists)
 	}
 	es := pods.build()
-	return append(out, &peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es})
+	return append(out, endpointItem(es))
+}
+
+// endpointItem is the peerItem of an endpoint selector, with its key and its labels.
+func endpointItem(es api.EndpointSelector) *peerItem {
+	it := &peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es}
+	if n := len(es.MatchLabels); n > 0 {
+		it.labels = make([]label, 0, n)
+		for k, v := range es.MatchLabels {
+			it.labels = append(it.labels, label{k, v})
+		}
+	}
+	return it
 }
 
 func entityItem(e api.Entity) *peerItem {
