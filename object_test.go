@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/netintent/netintent"
@@ -187,4 +188,15 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestReservedAnnotations checks that every annotation the backends set is under
+// policy.ReservedAnnotationPrefix, which the Set refuses in a policy's own annotations, so
+// that no user annotation is overwritten or read as the backend's.
+func TestReservedAnnotations(t *testing.T) {
+	for _, key := range []string{policy.RolloutStageAnnotation, k8snp.WarningsAnnotation, cilium.WarningsAnnotation, calico.WarningsAnnotation} {
+		if !strings.HasPrefix(key, policy.ReservedAnnotationPrefix) {
+			t.Errorf("annotation %s is not under %s", key, policy.ReservedAnnotationPrefix)
+		}
+	}
 }

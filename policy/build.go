@@ -488,9 +488,16 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 	}
 	if len(p.Annotations) > 0 {
 		b.addSorted(apivalidation.ValidateAnnotations(p.Annotations, w.path.Child("annotations")))
-		if _, ok := p.Annotations[RolloutStageAnnotation]; ok {
-			b.add(field.Forbidden(w.path.Child("annotations").Key(RolloutStageAnnotation),
-				"the backends set it to the policy's rollout stage"))
+		var reserved []string
+		for k := range p.Annotations {
+			if strings.HasPrefix(k, ReservedAnnotationPrefix) {
+				reserved = append(reserved, k)
+			}
+		}
+		slices.Sort(reserved)
+		for _, k := range reserved {
+			b.add(field.Forbidden(w.path.Child("annotations").Key(k),
+				"annotations under "+ReservedAnnotationPrefix+" are the backends' (the rollout stage, the lossy translations made)"))
 		}
 	}
 	if w.tier != "" {

@@ -563,6 +563,12 @@ const (
 // calico.DenyTier): it only denies, so it is a guardrail (or audit, staged).
 const RolloutStageAnnotation = render.RolloutStageAnnotation
 
+// ReservedAnnotationPrefix starts the keys of the annotations the backends set on the
+// objects they emit: RolloutStageAnnotation, and the list of lossy translations made in
+// an object (netintent.io/warnings). A policy's own annotation under it would be
+// overwritten, or read as the backend's, so it is a validation error.
+const ReservedAnnotationPrefix = "netintent.io/"
+
 // String names the stage: "audit", "guardrail", "allow", "broad-allow" or
 // "default-deny".
 func (s RolloutStage) String() string {

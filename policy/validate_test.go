@@ -70,6 +70,14 @@ func TestValidationErrors(t *testing.T) {
 				s.Service("web").WithAnnotations(map[string]string{policy.RolloutStageAnnotation: "allow"})
 			},
 			want: []problem{{forbidden, web + ".annotations[netintent.io/rollout-stage]", nil}}},
+		{name: "reserved annotations, all reported in key order",
+			build: func(s *policy.Set) {
+				s.Service("web").WithAnnotations(map[string]string{"netintent.io/warnings": "none", "netintent.io/x": "y", "note": "ok"})
+			},
+			want: []problem{
+				{forbidden, web + ".annotations[netintent.io/warnings]", nil},
+				{forbidden, web + ".annotations[netintent.io/x]", nil},
+			}},
 		{name: "invalid cluster policy name",
 			build: func(s *policy.Set) { s.Cluster("Guard").DenyTo(policy.World()) },
 			want:  []problem{{invalid, "cluster[Guard].name", "Guard"}}},
