@@ -232,6 +232,6 @@ func Example_pulumi() {
 	}
 	// Output:
 	// tier-netintent-deny projectcalico.org/v3 order: 999999
-	// globalnetworkpolicy-netintent-deny.block-metadata projectcalico.org/v3 order: 1
-	// networkpolicy-orders projectcalico.org/v3 order: 1
+	// globalnetworkpolicy-netintent-deny.block-metadata projectcalico.org/v3 order: 1000
+	// networkpolicy-orders projectcalico.org/v3 order: 1000
 }

@@ -32,6 +32,12 @@ const (
 	// default tier (order 1,000,000), where untiered allows live. Tiers of the Set must
 	// have lower orders.
 	DenyTierOrder = float64(999_999)
+	// UntieredOrder is the order of every policy of DenyTier and of the default tier: the
+	// order Calico gives the Kubernetes NetworkPolicies it converts. Denies of DenyTier,
+	// and allows of the default tier, add up in any order, so one order for all of them
+	// changes no verdict, and adding or removing a policy leaves the others' objects
+	// unchanged (numbering them would rewrite every later one).
+	UntieredOrder = float64(1000)
 )
 
 // The options that translate refused intent lossily, as named in policy.Unsupported.
@@ -312,13 +318,10 @@ func (e *emitted) setRules(d policy.Direction, rules []calicov3.Rule) {
 	}
 }
 
-// assignOrders gives the policies of DenyTier and of the default tier distinct orders, in
-// the Model's policy order (their rules all share one action per tier, so the order among
-// them does not change any verdict; distinct orders keep Calico from breaking ties by
-// name), and refuses equal orders in a tier of the Set between policies that may select
-// the same endpoint.
+// assignOrders gives the policies of DenyTier and of the default tier UntieredOrder, and
+// refuses equal orders in a tier of the Set between policies that may select the same
+// endpoint: there, rules of different actions make the order decide.
 func (c *compiler) assignOrders(all []*emitted) {
-	next := map[string]float64{}
 	type slot struct {
 		tier  string
 		order float64
@@ -326,8 +329,8 @@ func (c *compiler) assignOrders(all []*emitted) {
 	bySlot := map[slot][]*emitted{}
 	for _, e := range all {
 		if e.tier == "" || e.tier == DenyTier {
-			next[e.tier]++
-			e.order = next[e.tier]
+			e.order = UntieredOrder
+			continue
 		}
 		s := slot{e.tier, e.order}
 		for _, other := range bySlot[s] {

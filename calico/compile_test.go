@@ -44,7 +44,7 @@ func constructCases() []constructCase {
 				  protocol: TCP
 				  source:
 				    selector: app in {'admin', 'web'}
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				types:
 				- Ingress
@@ -66,7 +66,7 @@ func constructCases() []constructCase {
 				  source:
 				    namespaceSelector: projectcalico.org/name in {'dev', 'pay'}
 				    selector: app == 'web'
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				types:
 				- Ingress
@@ -94,7 +94,7 @@ func constructCases() []constructCase {
 				    namespaceSelector: env == 'prod'
 				    selector: has(canary) && ! has(legacy) && tier in {'edge', 'front'} && zone not
 				      in {'a', 'b'}
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				types:
 				- Ingress
@@ -146,7 +146,7 @@ func constructCases() []constructCase {
 				    serviceAccounts:
 				      names:
 				      - robot
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				types:
 				- Ingress
@@ -187,7 +187,7 @@ func constructCases() []constructCase {
 				    type: 128
 				  protocol: ICMPv6
 				  source: {}
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				types:
 				- Ingress
@@ -245,7 +245,7 @@ func constructCases() []constructCase {
 				    selector: k8s-app == 'kube-dns'
 				  protocol: UDP
 				  source: {}
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				types:
 				- Egress
@@ -311,7 +311,7 @@ func constructCases() []constructCase {
 				  source:
 				    nets:
 				    - fd00:10::/64
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				types:
 				- Ingress
@@ -342,7 +342,7 @@ func constructCases() []constructCase {
 				    selector: k8s-app == 'kube-dns'
 				  protocol: UDP
 				  source: {}
-				order: 1
+				order: 1000
 				selector: all()
 				types:
 				- Egress
@@ -355,7 +355,7 @@ func constructCases() []constructCase {
 			},
 			object: "NetworkPolicy shop/namespace-defaults",
 			want: `
-				order: 1
+				order: 1000
 				selector: all()
 				types:
 				- Ingress
@@ -383,7 +383,7 @@ func constructCases() []constructCase {
 				  destination: {}
 				  source:
 				    namespaceSelector: projectcalico.org/name == 'dev'
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				tier: netintent-deny
 				types:
@@ -418,7 +418,7 @@ func constructCases() []constructCase {
 				  source:
 				    namespaceSelector: projectcalico.org/name == 'shop'
 				namespaceSelector: env == 'prod'
-				order: 1
+				order: 1000
 				selector: app == 'web'
 				types:
 				- Ingress
@@ -441,7 +441,7 @@ func constructCases() []constructCase {
 				  protocol: TCP
 				  source: {}
 				namespaceSelector: all()
-				order: 1
+				order: 1000
 				selector: all()
 				tier: netintent-deny
 				types:
@@ -539,7 +539,7 @@ func constructCases() []constructCase {
 			build:  func(s *policy.Set) { s.Namespace("shop").DefaultDenyIngress().Audit() },
 			object: "StagedNetworkPolicy shop/namespace-defaults",
 			want: `
-				order: 1
+				order: 1000
 				selector: all()
 				stagedAction: Set
 				types:
@@ -558,7 +558,7 @@ func constructCases() []constructCase {
 				    - 169.254.169.254/32
 				  source: {}
 				namespaceSelector: all()
-				order: 1
+				order: 1000
 				selector: all()
 				stagedAction: Set
 				tier: netintent-deny
@@ -612,7 +612,7 @@ func constructCases() []constructCase {
 				  protocol: TCP
 				  source:
 				    selector: app == 'web'
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				types:
 				- Ingress
@@ -625,7 +625,7 @@ func constructCases() []constructCase {
 			},
 			object: "NetworkPolicy shop/api",
 			want: `
-				order: 1
+				order: 1000
 				selector: app == 'api'
 				types:
 				- Ingress
@@ -647,7 +647,7 @@ func constructCases() []constructCase {
 				    selector: app == 'api'
 				  protocol: TCP
 				  source: {}
-				order: 3
+				order: 1000
 				selector: app == 'web'
 				types:
 				- Egress

@@ -28,8 +28,10 @@
 //   - Untiered allow rules, mirrored rules and the DNS allowance go to the default tier,
 //     in a policy whose types are the directions the intent isolates: an endpoint it
 //     selects is isolated by the tier's end-of-tier drop, like a Kubernetes
-//     NetworkPolicy, and allows of all such policies add up. Policies of DenyTier and of
-//     the default tier get distinct orders 1, 2, 3, ... in the Model's policy order.
+//     NetworkPolicy, and allows of all such policies add up. Every policy of DenyTier and
+//     of the default tier has order UntieredOrder (1000, that of the Kubernetes
+//     NetworkPolicies Calico converts): their verdicts do not depend on the order, and
+//     adding or removing one leaves the other objects unchanged.
 //   - Audit mode emits the Staged kinds with stagedAction Set: Calico reports what they
 //     would do and enforces nothing
 //     (https://docs.tigera.io/calico/latest/reference/resources/stagednetworkpolicy).

@@ -54,7 +54,7 @@ func ExampleCompile() {
 	//     protocol: TCP
 	//     source: {}
 	//   namespaceSelector: all()
-	//   order: 1
+	//   order: 1000
 	//   selector: all()
 	//   tier: netintent-deny
 	//   types:
@@ -78,7 +78,7 @@ func ExampleCompile() {
 	//     protocol: TCP
 	//     source:
 	//       selector: app == 'web'
-	//   order: 1
+	//   order: 1000
 	//   selector: app == 'orders'
 	//   types:
 	//   - Ingress

@@ -20,7 +20,7 @@ var label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // checkValid asserts what Calico's API server would check on create (libcalico-go
 // validator/v3 and names.ValidateTieredPolicyName), and the backend's own promises:
-// explicit types, explicit and distinct orders in the tiers it numbers, the managed-by
+// explicit types, explicit orders (UntieredOrder in the tiers it owns), the managed-by
 // label, and a strict round trip of the rendered YAML.
 func checkValid(t *testing.T, name string, res *calico.Result) {
 	t.Helper()
@@ -32,11 +32,6 @@ func checkValid(t *testing.T, name string, res *calico.Result) {
 			errorf("tier %s: bad name, or order or default action unset", tier.Name)
 		}
 	}
-	type slot struct {
-		tier  string
-		order float64
-	}
-	numbered := map[slot]string{}
 	for _, o := range res.Objects() {
 		if o.GetObjectKind().GroupVersionKind().Empty() {
 			errorf("%s: TypeMeta unset", o.GetName())
@@ -86,12 +81,8 @@ func checkValid(t *testing.T, name string, res *calico.Result) {
 		if len(types) == 0 || len(types) == 2 && types[0] == types[1] {
 			errorf("%s: types %v", pname, types)
 		}
-		if order != nil && (tier == "" || tier == calico.DenyTier) {
-			s := slot{tier, *order}
-			if other, dup := numbered[s]; dup {
-				errorf("%s and %s share order %v in tier %q", other, pname, *order, tier)
-			}
-			numbered[s] = pname
+		if order != nil && (tier == "" || tier == calico.DenyTier) && *order != calico.UntieredOrder {
+			errorf("%s: order %v in tier %q, want UntieredOrder", pname, *order, tier)
 		}
 		for i, r := range in {
 			checkRule(errorf, fmt.Sprintf("%s ingress[%d]", pname, i), r, true)
