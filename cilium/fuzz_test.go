@@ -81,6 +81,8 @@ func FuzzCompileCilium(f *testing.F) {
 	f.Add(uint64(2), "Bad Name", "10.0.0.1/8", "a..b", "[", 70000, uint16(0x7fff), uint8(0xff))
 	f.Add(uint64(3), "", "", "", "", 0, uint16(1<<6|1<<7|1<<8|1<<9|1<<10), uint8(0))
 	f.Add(uint64(4), "X-Token", "0.0.0.0/0", "**.example.org", " spaced ", 53, uint16(1<<5|1<<12|1<<13|1<<14), uint8(3))
+	// Found by the fuzzer: an HTTP path with DEL compiled, and the YAML then failed.
+	f.Add(uint64(1), "A", "0", "0", "/\x7f", 443, uint16(2072), uint8(0))
 	f.Fuzz(func(t *testing.T, seed uint64, name, cidr, fqdn, path string, port int, flags uint16, opts uint8) {
 		var options []cilium.Option
 		if opts&1 != 0 {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/netintent/netintent/internal/render"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -488,6 +489,16 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 	}
 	if len(p.Annotations) > 0 {
 		b.addSorted(apivalidation.ValidateAnnotations(p.Annotations, w.path.Child("annotations")))
+		var bad []string
+		for k, v := range p.Annotations {
+			if !render.Representable(v) {
+				bad = append(bad, k)
+			}
+		}
+		slices.Sort(bad)
+		for _, k := range bad {
+			b.add(field.Invalid(w.path.Child("annotations").Key(k), p.Annotations[k], unrepresentable))
+		}
 		var reserved []string
 		for k := range p.Annotations {
 			if strings.HasPrefix(k, ReservedAnnotationPrefix) {
@@ -1099,12 +1110,17 @@ func (b *modelBuilder) http(h HTTPMatch, path *field.Path) {
 	}
 	switch h.PathKind {
 	case "", PathExact, PathPrefix:
-		if h.Path != "" && (!strings.HasPrefix(h.Path, "/") || strings.ContainsAny(h.Path, " \t\r\n?#")) {
-			b.add(field.Invalid(path.Child("path"), h.Path, "an HTTP path starts with '/' and has no spaces, query or fragment"))
+		// What a request carries (RFC 3986): other bytes are percent-encoded on the wire,
+		// so a path holding them would never match.
+		if h.Path != "" && (!strings.HasPrefix(h.Path, "/") || strings.ContainsAny(h.Path, "?#") || !visibleASCII(h.Path)) {
+			b.add(field.Invalid(path.Child("path"), h.Path,
+				"an HTTP path starts with '/' and has only visible ASCII characters (percent-encode the others), no query or fragment"))
 		}
 	case PathRegex:
 		if _, err := syntax.Parse(h.Path, syntax.Perl); err != nil {
 			b.add(field.Invalid(path.Child("path"), h.Path, "not an RE2 regular expression: "+err.Error()))
+		} else if !render.Representable(h.Path) {
+			b.add(field.Invalid(path.Child("path"), h.Path, unrepresentable+"; write such characters as escapes (\\x7f)"))
 		}
 	default:
 		b.add(field.NotSupported(path.Child("pathKind"), h.PathKind, []PathKind{PathExact, PathPrefix, PathRegex}))
@@ -1126,10 +1142,23 @@ func (b *modelBuilder) http(h HTTPMatch, path *field.Path) {
 		for _, msg := range validation.IsHTTPHeaderName(hd.Name) {
 			b.add(field.Invalid(hp.Child("name"), hd.Name, msg))
 		}
-		if strings.ContainsAny(hd.Value, "\r\n") {
-			b.add(field.Invalid(hp.Child("value"), hd.Value, "a header value cannot contain line breaks"))
+		if strings.ContainsFunc(hd.Value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7F }) || !render.Representable(hd.Value) {
+			b.add(field.Invalid(hp.Child("value"), hd.Value, "a header value has no control characters other than tab (RFC 9110), and "+unrepresentable))
 		}
 	}
+}
+
+// unrepresentable explains what render.Representable refuses.
+const unrepresentable = "the output cannot carry invalid UTF-8, DEL, C1 controls, U+FFFE or U+FFFF"
+
+// visibleASCII reports whether s has only the characters from '!' to '~'.
+func visibleASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // namespaces returns every namespace the Set declares or refers to, with declared labels

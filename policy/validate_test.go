@@ -308,6 +308,15 @@ func TestValidationErrors(t *testing.T) {
 		{name: "prefix path with space",
 			build: func(s *policy.Set) { s.Service("web").AllowFrom("a").TCP(80).HTTPPrefix("GET", "/a b") },
 			want:  []problem{{invalid, web + ".ingress[0].http[0].path", "/a b"}}},
+		{name: "exact path with a control character",
+			build: func(s *policy.Set) { s.Service("web").AllowFrom("a").TCP(80).HTTP("GET", "/\x7f") },
+			want:  []problem{{invalid, web + ".ingress[0].http[0].path", "/\x7f"}}},
+		{name: "prefix path not percent-encoded",
+			build: func(s *policy.Set) { s.Service("web").AllowFrom("a").TCP(80).HTTPPrefix("GET", "/café") },
+			want:  []problem{{invalid, web + ".ingress[0].http[0].path", "/café"}}},
+		{name: "regex with a character the output cannot carry",
+			build: func(s *policy.Set) { s.Service("web").AllowFrom("a").TCP(80).HTTPRegex("GET", "/a\u0085\x7f") },
+			want:  []problem{{invalid, web + ".ingress[0].http[0].path", "/a\u0085\x7f"}}},
 		{name: "regex that does not compile",
 			build: func(s *policy.Set) {
 				s.Service("web").AllowFrom("a").TCP(80).HTTP("GET", "/").HTTPRegex("GET", "/orders/[0-9+")
@@ -340,6 +349,23 @@ func TestValidationErrors(t *testing.T) {
 					{Name: "X-Ok", Value: "1\r\nX-Evil: 1"}}})
 			},
 			want: []problem{{invalid, web + ".ingress[0].http[0].headers[0].value", "1\r\nX-Evil: 1"}}},
+		{name: "header values with DEL or a C1 control, and one with a tab",
+			build: func(s *policy.Set) {
+				s.Service("web").AllowFrom("a").TCP(80).HTTPRequest(policy.HTTPMatch{Headers: []policy.Header{
+					{Name: "X-A", Value: "a\x7f"}, {Name: "X-B", Value: "b\u0090"}, {Name: "X-C", Value: "c\td"}}})
+			},
+			want: []problem{
+				{invalid, web + ".ingress[0].http[0].headers[0].value", "a\x7f"},
+				{invalid, web + ".ingress[0].http[0].headers[1].value", "b\u0090"},
+			}},
+		{name: "annotation values the output cannot carry",
+			build: func(s *policy.Set) {
+				s.Service("web").WithAnnotations(map[string]string{"b": "x\x7f", "a": "\xff", "ok": "é"})
+			},
+			want: []problem{
+				{invalid, web + ".annotations[a]", "\xff"},
+				{invalid, web + ".annotations[b]", "x\x7f"},
+			}},
 		{name: "L7 on deny",
 			build: func(s *policy.Set) { s.Service("web").DenyFrom("a").TCP(80).HTTP("GET", "/admin") },
 			want:  []problem{{forbidden, web + ".ingress[0].http", nil}}},
@@ -559,7 +585,9 @@ func TestValidationErrors(t *testing.T) {
 // problem a case reports comes from what the case adds.
 func TestValidSetHasNoProblems(t *testing.T) {
 	s := policy.NewSet(policy.DefaultNamespace("shop"))
-	s.Service("web").AllowFrom("a").TCP(80).HTTP("GET", "/").
+	s.Service("web").AllowFrom("a").TCP(80).HTTP("GET", "/").HTTPRegex("GET", `/a\x7f`).
+		HTTPRequest(policy.HTTPMatch{Headers: []policy.Header{{Name: "X-Tab", Value: "a\tb"}}}).
+		WithAnnotations(map[string]string{"note": "café"}).
 		AllowTo(policy.FQDN("api.stripe.com")).TCP(443).
 		AllowTo(policy.KubeDNS()).UDP(53).DNS("*.example.com")
 	s.Tier("security", 10)

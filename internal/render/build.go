@@ -560,6 +560,12 @@ func (t *tree) addString(s string) (int32, bool) {
 	return t.add(node{kind: kindString, off: int32(off), n: int32(len(s))}), true
 }
 
+// Representable reports whether rendered output carries s exactly. encoding/json replaces
+// invalid UTF-8, and the YAML that sigs.k8s.io/yaml makes of JSON cannot hold DEL, C1
+// controls, U+FFFE or U+FFFF (its parser refuses them), so the backends' output cannot hold
+// a string with any of them: the Set refuses such strings where they would be emitted.
+func Representable(s string) bool { return validString(s) }
+
 // validString reports whether tree.str accepts s as encoding/json writes it and reads back
 // s itself: s is valid UTF-8 (encoding/json replaces invalid bytes), without DEL, C1 controls,
 // U+FFFE or U+FFFF. Other control characters, U+2028 and U+2029 are escaped in the text, which
