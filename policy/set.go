@@ -2,7 +2,8 @@ package policy
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -157,14 +158,19 @@ func (s *Set) Validate() error {
 // sortedWorkloads returns the workloads in key order, so that everything derived from the
 // Set is independent of the order of declaration.
 func (s *Set) sortedWorkloads() []*Workload {
-	keys := make([]string, 0, len(s.workloads))
-	for k := range s.workloads {
-		keys = append(keys, k)
+	type entry struct {
+		key string
+		w   *Workload
 	}
-	sort.Strings(keys)
-	out := make([]*Workload, len(keys))
-	for i, k := range keys {
-		out[i] = s.workloads[k]
+	entries := make([]entry, 0, len(s.workloads))
+	for k, w := range s.workloads {
+		entries = append(entries, entry{k, w})
+	}
+	// Sorting the entries, not the keys, spares looking each workload up again.
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	out := make([]*Workload, len(entries))
+	for i, e := range entries {
+		out[i] = e.w
 	}
 	return out
 }
