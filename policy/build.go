@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
@@ -489,26 +490,13 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 	}
 	if len(p.Annotations) > 0 {
 		b.addSorted(apivalidation.ValidateAnnotations(p.Annotations, w.path.Child("annotations")))
-		var bad []string
-		for k, v := range p.Annotations {
-			if !render.Representable(v) {
-				bad = append(bad, k)
-			}
-		}
-		slices.Sort(bad)
-		for _, k := range bad {
-			b.add(field.Invalid(w.path.Child("annotations").Key(k), p.Annotations[k], unrepresentable))
-		}
-		var reserved []string
-		for k := range p.Annotations {
+		for _, k := range slices.Sorted(maps.Keys(p.Annotations)) {
 			if strings.HasPrefix(k, ReservedAnnotationPrefix) {
-				reserved = append(reserved, k)
+				b.add(field.Forbidden(w.path.Child("annotations").Key(k),
+					"annotations under "+ReservedAnnotationPrefix+" are the backends' (the rollout stage, the lossy translations made)"))
+			} else if !render.Representable(p.Annotations[k]) {
+				b.add(field.Invalid(w.path.Child("annotations").Key(k), p.Annotations[k], unrepresentable))
 			}
-		}
-		slices.Sort(reserved)
-		for _, k := range reserved {
-			b.add(field.Forbidden(w.path.Child("annotations").Key(k),
-				"annotations under "+ReservedAnnotationPrefix+" are the backends' (the rollout stage, the lossy translations made)"))
 		}
 	}
 	if w.tier != "" {
