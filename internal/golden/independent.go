@@ -1,6 +1,7 @@
 package golden
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -21,12 +22,28 @@ func Independent[R interface{ Objects() []netintent.Object }](t *testing.T, set 
 	if err != nil {
 		t.Skip(err)
 	}
-	objs := res.Objects()
+	again := func() ([]netintent.Object, error) {
+		res, err := compile(set)
+		if err != nil {
+			return nil, err
+		}
+		return res.Objects(), nil
+	}
+	if err := independence(res.Objects(), again); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// independence overwrites each of objs in turn and reports the first other object that
+// changes with it, then whether the objects that again compiles differ from objs as they
+// were.
+func independence(objs []netintent.Object, again func() ([]netintent.Object, error)) error {
 	want := make([][]byte, len(objs))
 	names := make([]string, len(objs))
 	for i, o := range objs {
+		var err error
 		if want[i], err = render.Marshal(o); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		names[i] = o.GetNamespace() + "/" + o.GetName()
 	}
@@ -34,19 +51,20 @@ func Independent[R interface{ Objects() []netintent.Object }](t *testing.T, set 
 		scribble(reflect.ValueOf(o))
 		for j := i + 1; j < len(objs); j++ {
 			if got, _ := render.Marshal(objs[j]); string(got) != string(want[j]) {
-				t.Fatalf("overwriting %s changed %s:\n%s\nwant:\n%s", names[i], names[j], got, want[j])
+				return fmt.Errorf("overwriting %s changed %s:\n%s\nwant:\n%s", names[i], names[j], got, want[j])
 			}
 		}
 	}
-	again, err := compile(set)
+	fresh, err := again()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	for i, o := range again.Objects() {
+	for i, o := range fresh {
 		if got, _ := render.Marshal(o); string(got) != string(want[i]) {
-			t.Fatalf("overwriting the objects changed the Set: %s is now\n%s\nwant:\n%s", names[i], got, want[i])
+			return fmt.Errorf("overwriting the objects changed the Set: %s is now\n%s\nwant:\n%s", names[i], got, want[i])
 		}
 	}
+	return nil
 }
 
 // scribble overwrites every settable value reachable from v, map entries included.
