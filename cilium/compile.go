@@ -56,7 +56,7 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	// by its own compiler, and the parts joined in Model order.
 	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
 		c := &compiler{model: m, opts: o, auditRules: audit, keyChecks: map[string]string{},
-			portAtoms: map[policy.Port]atom{}, shared: sh}
+			portAtoms: map[policy.Port]atom{}, shared: sh, serviceLabelOK: unmatchableKey(m.ServiceLabel) == ""}
 		for _, p := range m.Policies[lo:hi] {
 			c.emit(p)
 		}
@@ -130,21 +130,26 @@ type compiler struct {
 	portAtoms map[policy.Port]atom
 	// shared holds what the compilers of all chunks share.
 	shared *shared
-	// groups are the groups handed out by newGroup, the first usedGroups of them to the
-	// policy being translated; lists holds the lists of groups of its directions (ingress
-	// and egress allows, then denies); atoms holds the traffic of the rule being
-	// translated. All are reused from policy to policy.
+	// serviceLabelOK records that Cilium can match the Set's service label, so that
+	// servicePeer can translate the peers of services.
+	serviceLabelOK bool
+	// groups and items are the groups and peer items handed out by newGroup and newItem,
+	// the first usedGroups and usedItems of them to the policy being translated; lists
+	// holds the lists of groups of its directions (ingress and egress allows, then
+	// denies); atoms holds the traffic of the rule being translated. All are reused from
+	// policy to policy.
 	groups     []*group
 	usedGroups int
+	items      []*peerItem
+	usedItems  int
 	lists      [4][]*group
 	atoms      []atom
 }
 
-// shared holds the translations of pod peers, by podPeerKey, and of the peers that
-// servicePeerKey identifies; they depend on nothing else.
+// shared holds the translations of pod peers other than services', by podPeerKey; they
+// depend on nothing else.
 type shared struct {
-	pods     parallel.Memo[string, *peerItem]
-	services parallel.Memo[serviceKey, *peerItem]
+	pods parallel.Memo[string, *peerItem]
 	// byAddress holds the same translations by the address of the Model's peer, for a peer
 	// outside the policy's namespace and in it.
 	byAddress [2]parallel.Memo[*policy.Peer, *peerItem]
@@ -284,7 +289,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		rule.EndpointSelector = podsSelector(&p.Subject.Pods)
 	}
 
-	c.usedGroups = 0
+	c.usedGroups, c.usedItems = 0, 0
 	in := directionRules{allow: c.lists[0][:0], deny: c.lists[2][:0]}
 	out := directionRules{allow: c.lists[1][:0], deny: c.lists[3][:0]}
 	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {

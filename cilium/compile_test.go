@@ -251,3 +251,56 @@ func TestUnit(t *testing.T) {
 		})
 	}
 }
+
+// TestServicePeers checks that the peers of services, which servicePeer translates on a
+// path of its own, come out as the same pods named by a selector do: in the policy's own
+// namespace and another, with a service account, a cluster, the local cluster, in a
+// clusterwide policy and mirrored; and that a rule naming both has one peer.
+func TestServicePeers(t *testing.T) {
+	type peers struct{ service, selector policy.Peer }
+	api := func(ns string) peers {
+		return peers{policy.ServiceIn(ns, "api"), policy.PodsIn(ns, policy.MatchLabels{"app": "api"})}
+	}
+	with := func(p peers, f func(policy.Peer) policy.Peer) peers { return peers{f(p.service), f(p.selector)} }
+	cases := []struct {
+		name string
+		peer peers
+		opts []cilium.Option
+	}{
+		{"own namespace", api("shop"), nil},
+		{"other namespace", api("edge"), nil},
+		{"service account", with(api("edge"), func(p policy.Peer) policy.Peer { return p.WithServiceAccount("reader") }), nil},
+		{"own namespace and service account", with(api("shop"), func(p policy.Peer) policy.Peer { return p.WithServiceAccount("reader") }), nil},
+		{"cluster", with(api("edge"), func(p policy.Peer) policy.Peer { return p.InCluster("east") }), nil},
+		{"local cluster", api("edge"), []cilium.Option{cilium.LocalCluster("west")}},
+		{"everything", with(api("edge"), func(p policy.Peer) policy.Peer { return p.WithServiceAccount("reader").InCluster("east") }),
+			[]cilium.Option{cilium.LocalCluster("west")}},
+	}
+	compile := func(t *testing.T, opts []cilium.Option, peers ...any) string {
+		t.Helper()
+		s := shop()
+		s.Namespace("edge").DefaultDeny() // mirrors the rules into edge's pods
+		s.Service("web").AllowFrom(peers...).TCP(8080).AllowTo(peers...).TCP(9090)
+		s.Cluster("guard").DenyFrom(peers...).TCP(22)
+		res, err := cilium.Compile(s, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := res.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(y)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			service, selector := compile(t, c.opts, c.peer.service), compile(t, c.opts, c.peer.selector)
+			if service != selector {
+				t.Errorf("a service's pods:\n%s\nthe same pods by selector:\n%s", service, selector)
+			}
+			if both := compile(t, c.opts, c.peer.service, c.peer.selector); both != service {
+				t.Errorf("a rule naming both:\n%s\nwant one peer, as in:\n%s", both, service)
+			}
+		})
+	}
+}

@@ -115,6 +115,17 @@ func TestRefusals(t *testing.T) {
 			{"services[shop/web].ingress[1].peers[0].pods", "pod label key controller-revision-hash", ""},
 			{"services[shop/web].ingress[1].peers[0].pods", "pod label key pod-template-hash", ""},
 		}},
+		// Services' peers take a path of their own (servicePeer) only when the service label
+		// is one Cilium can match.
+		{"unmatchable service label", func() *policy.Set {
+			s := policy.NewSet(policy.DefaultNamespace("shop"), policy.ServiceLabel("pod-template-hash"))
+			s.Service("web").AllowFrom("api", policy.ServiceIn("edge", "gateway")).TCP(80)
+			return s
+		}, []refusal{
+			{"services[shop/web].selector", "pod label key pod-template-hash", ""},
+			{"services[shop/web].ingress[0].peers[0].pods", "pod label key pod-template-hash", ""},
+			{"services[shop/web].ingress[0].peers[1].pods", "pod label key pod-template-hash", ""},
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

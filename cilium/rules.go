@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,18 +39,12 @@ type peerItem struct {
 	// unmatchable lists the pod label keys of an endpoint peer that Cilium cannot match,
 	// which every rule naming the peer refuses.
 	unmatchable []unmatchable
-	// labels are the labels of endpoint, from which emitEndpoint copies them: inserting
-	// them costs less than iterating over the map.
-	labels   []label
-	key      string
-	endpoint api.EndpointSelector
-	entity   api.Entity
-	cidr     api.CIDRRule
-	fqdn     api.FQDNSelector
+	key         string
+	endpoint    api.EndpointSelector
+	entity      api.Entity
+	cidr        api.CIDRRule
+	fqdn        api.FQDNSelector
 }
-
-// label is a label of a selector: key=value.
-type label struct{ key, value string }
 
 // atom is one element of the traffic a rule matches: a port (with the L7 constraint that
 // narrows it, if any) or an ICMP type.
@@ -171,29 +166,68 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 		}
 		return &peerItem{kind: kindFQDN, key: keyOf(f), fqdn: f}
 	default:
-		// The same peers recur across the Set's rules and mirrors: each is translated once
-		// per namespace context, for all chunks (emission copies what it emits). The Model
-		// shares one Peer per service among the rules that name it, so most are found by
-		// address, which is cheaper to look up than their contents.
 		own := x.Namespace != "" && x.Namespace == t.namespace
+		if c.serviceLabelOK && isServicePeer(*x, c.model.ServiceLabel) {
+			return c.servicePeer(own, x)
+		}
+		// Other pod peers recur too, across the Set's rules and mirrors: each is translated
+		// once per namespace context, for all chunks (emission copies what it emits). Most
+		// are found by the address of the Model's peer, which is cheaper to look up than
+		// their contents.
 		it := c.shared.byAddress[boolIndex(own)].Get(x, func() *peerItem {
-			translate := func() *peerItem {
-				es := c.podSelector(t, *x)
-				it := endpointItem(es)
+			return c.shared.pods.Get(podPeerKey(own, *x), func() *peerItem {
+				it := endpointItem(c.podSelector(t, *x))
 				it.unmatchable = c.unmatchableKeys(x.PodSelector)
 				return it
-			}
-			if k, ok := servicePeerKey(own, *x, c.model.ServiceLabel); ok {
-				// The common case, a service, keyed without building a string.
-				return c.shared.services.Get(k, translate)
-			}
-			return c.shared.pods.Get(podPeerKey(own, *x), translate)
+			})
 		})
 		for _, u := range it.unmatchable {
 			c.refuse(path().Child("pods"), "pod label key "+u.key, u.why, "")
 		}
 		return it
 	}
+}
+
+// servicePeer translates x, a service's pods in one namespace (see isServicePeer), into an
+// item of the policy being translated. A large Set names the same services over and over:
+// building the selector straight from x costs no more than copying a shared translation
+// would, and no lookup. It says what podSelector would.
+func (c *compiler) servicePeer(own bool, x *policy.Peer) *peerItem {
+	var buf [4]label
+	ls := append(buf[:0], label{c.model.ServiceLabel, x.Service})
+	if !own {
+		ls = append(ls, label{labelNamespace, x.Namespace})
+	}
+	if x.ServiceAccount != "" {
+		ls = append(ls, label{labelServiceAccount, x.ServiceAccount})
+	}
+	switch {
+	case x.Cluster != "":
+		ls = append(ls, label{labelCluster, x.Cluster})
+	case c.opts.localCluster != "":
+		ls = append(ls, label{labelCluster, c.opts.localCluster})
+	}
+	slices.SortFunc(ls, func(a, b label) int { return strings.Compare(a.key, b.key) })
+	m := make(map[string]string, len(ls))
+	for _, l := range ls {
+		m[l.key] = l.value
+	}
+	it := c.newItem()
+	*it = peerItem{kind: kindEndpoints, key: labelsKey(ls),
+		endpoint: api.EndpointSelector{LabelSelector: &slimv1.LabelSelector{MatchLabels: m}}}
+	return it
+}
+
+// newItem returns an item for the policy being translated. Like groups, items live until
+// their policy is emitted, which keeps their selectors but not them, so the compiler reuses
+// them from policy to policy (see compiler.items).
+func (c *compiler) newItem() *peerItem {
+	if c.usedItems == len(c.items) {
+		c.items = append(c.items, &peerItem{})
+	}
+	it := c.items[c.usedItems]
+	c.usedItems++
+	return it
 }
 
 func boolIndex(b bool) int {
@@ -203,21 +237,11 @@ func boolIndex(b bool) int {
 	return 0
 }
 
-// serviceKey identifies the translation of a service's pods in one namespace, as
-// podPeerKey does.
-type serviceKey struct {
-	own                                      bool
-	namespace, serviceAccount, cluster, name string
-}
-
-// servicePeerKey returns the serviceKey of x, if x is a service's pods in one namespace:
-// pods selected by the service label alone.
-func servicePeerKey(own bool, x policy.Peer, label string) (serviceKey, bool) {
-	if x.Service == "" || x.Namespace == "" || x.AllNamespaces || x.NamespaceSelector != nil || x.PodSelector == nil ||
-		len(x.PodSelector.MatchLabels) != 1 || len(x.PodSelector.MatchExpressions) != 0 || x.PodSelector.MatchLabels[label] != x.Service {
-		return serviceKey{}, false
-	}
-	return serviceKey{own: own, namespace: x.Namespace, serviceAccount: x.ServiceAccount, cluster: x.Cluster, name: x.Service}, true
+// isServicePeer reports whether x is a service's pods in one namespace: pods selected by
+// the service label alone.
+func isServicePeer(x policy.Peer, label string) bool {
+	return x.Service != "" && x.Namespace != "" && !x.AllNamespaces && x.NamespaceSelector == nil && x.PodSelector != nil &&
+		len(x.PodSelector.MatchLabels) == 1 && len(x.PodSelector.MatchExpressions) == 0 && x.PodSelector.MatchLabels[label] == x.Service
 }
 
 // podPeerKey identifies a pod peer's translation: two peers with equal keys translate to
@@ -300,16 +324,9 @@ func withoutHost(x policy.Peer) []*peerItem {
 	return append(out, endpointItem(es))
 }
 
-// endpointItem is the peerItem of an endpoint selector, with its key and its labels.
+// endpointItem is the peerItem of an endpoint selector, with its key.
 func endpointItem(es api.EndpointSelector) *peerItem {
-	it := &peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es}
-	if n := len(es.MatchLabels); n > 0 {
-		it.labels = make([]label, 0, n)
-		for k, v := range es.MatchLabels {
-			it.labels = append(it.labels, label{k, v})
-		}
-	}
-	return it
+	return &peerItem{kind: kindEndpoints, key: selectorKey(es.LabelSelector), endpoint: es}
 }
 
 func entityItem(e api.Entity) *peerItem {

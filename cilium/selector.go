@@ -3,6 +3,7 @@ package cilium
 import (
 	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,21 +109,39 @@ func podsSelector(sel *metav1.LabelSelector) api.EndpointSelector {
 // selectorKey is a canonical key of a built selector (whose expressions are sorted):
 // cheaper than its JSON, and ordered the same way for the common case of labels only.
 func selectorKey(sel *slimv1.LabelSelector) string {
-	keys := make([]string, 0, len(sel.MatchLabels))
-	for k := range sel.MatchLabels {
-		keys = append(keys, k)
+	ls := make([]label, 0, len(sel.MatchLabels))
+	for k, v := range sel.MatchLabels {
+		ls = append(ls, label{k, v})
 	}
-	sort.Strings(keys)
+	slices.SortFunc(ls, func(a, b label) int { return strings.Compare(a.key, b.key) })
+	if len(sel.MatchExpressions) == 0 {
+		return labelsKey(ls)
+	}
 	var b strings.Builder
-	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(sel.MatchLabels[k])
-		b.WriteByte('\x01')
-	}
+	b.WriteString(labelsKey(ls))
 	for _, r := range sel.MatchExpressions {
 		b.WriteByte('\x02')
 		b.WriteString(exprKey(r))
+	}
+	return b.String()
+}
+
+// label is a label of a selector: key=value.
+type label struct{ key, value string }
+
+// labelsKey is the key of a selector of the labels ls alone, sorted by key (see selectorKey).
+func labelsKey(ls []label) string {
+	n := 0
+	for _, l := range ls {
+		n += len(l.key) + len(l.value) + 2
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, l := range ls {
+		b.WriteString(l.key)
+		b.WriteByte('=')
+		b.WriteString(l.value)
+		b.WriteByte('\x01')
 	}
 	return b.String()
 }
