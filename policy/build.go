@@ -139,14 +139,24 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 	// first, so that the builders share them: most peers name declared services.
 	names := map[string]string{}
 	shared := make(map[string]*serviceSelector, len(workloads))
+	// The map's keys are copied into one string: every peer naming a service compares its
+	// name with a key, which is then near the others in memory, not wherever the Set's
+	// strings are.
+	var all strings.Builder
 	for _, w := range workloads {
+		all.WriteString(w.name)
+	}
+	keys := all.String()
+	for _, w := range workloads {
+		key := keys[:len(w.name)]
+		keys = keys[len(w.name):]
 		ns, ok := names[w.namespace]
 		if !ok {
 			ns = w.namespace
 			names[ns] = ns
 		}
-		if w.kind == kindService && w.selector == nil && shared[w.name] == nil {
-			shared[w.name] = b.newServiceSelector(w.name, ns)
+		if w.kind == kindService && w.selector == nil && shared[key] == nil {
+			shared[key] = b.newServiceSelector(w.name, ns)
 		}
 	}
 	chunks := (len(workloads) + policyChunk - 1) / policyChunk
