@@ -139,9 +139,10 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 	// first, so that the builders share them: most peers name declared services.
 	names := map[string]string{}
 	shared := make(map[string]*serviceSelector, len(workloads))
-	// The map's keys are copied into one string: every peer naming a service compares its
-	// name with a key, which is then near the others in memory, not wherever the Set's
-	// strings are.
+	// The names are copied into one string, for the map's keys and the selectors: every
+	// peer naming a service compares its name with a key, and backends read the names of
+	// the peers they translate, which are then near each other in memory, not wherever
+	// the Set's strings are.
 	var all strings.Builder
 	for _, w := range workloads {
 		all.WriteString(w.name)
@@ -156,7 +157,7 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 			names[ns] = ns
 		}
 		if w.kind == kindService && w.selector == nil && shared[key] == nil {
-			shared[key] = b.newServiceSelector(w.name, ns)
+			shared[key] = b.newServiceSelector(key, ns)
 		}
 	}
 	chunks := (len(workloads) + policyChunk - 1) / policyChunk
