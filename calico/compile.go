@@ -80,8 +80,11 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	// by its own compiler, and the parts joined in Model order.
 	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
 		c := &compiler{model: m, opts: o, nsExprs: map[string]string{}}
-		for _, p := range m.Policies[lo:hi] {
-			c.policy(p)
+		for i := lo; i < hi; i++ {
+			c.policy(m.Policies[i])
+			// The Model is Compile's own: a policy let go once translated is reclaimed while
+			// the others translate, rather than marked again by each collection.
+			m.Policies[i] = nil
 		}
 		return c
 	})

@@ -57,8 +57,11 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
 		c := &compiler{model: m, opts: o, auditRules: audit, keyChecks: map[string]string{},
 			portAtoms: map[policy.Port]atom{}, shared: sh, serviceLabelOK: unmatchableKey(m.ServiceLabel) == ""}
-		for _, p := range m.Policies[lo:hi] {
-			c.emit(p)
+		for i := lo; i < hi; i++ {
+			c.emit(m.Policies[i])
+			// The Model is Compile's own: a policy let go once translated is reclaimed while
+			// the others translate, rather than marked again by each collection.
+			m.Policies[i] = nil
 		}
 		return c
 	})

@@ -49,10 +49,13 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	// by its own compiler, and the parts joined in Model order.
 	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
 		c := &compiler{model: m, opts: o, portKeys: map[policy.Port]string{}}
-		for _, p := range m.Policies[lo:hi] {
-			if np := c.policy(p); np != nil {
+		for i := lo; i < hi; i++ {
+			if np := c.policy(m.Policies[i]); np != nil {
 				c.nps = append(c.nps, np)
 			}
+			// The Model is Compile's own: a policy let go once translated is reclaimed while
+			// the others translate, rather than marked again by each collection.
+			m.Policies[i] = nil
 		}
 		return c
 	})
