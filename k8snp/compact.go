@@ -245,7 +245,7 @@ func mergeBy(rules []*rule, key func(*rule) string, merge func(into, from *rule)
 		}
 		return nil
 	}
-	out := make([]*rule, 0, len(rules))
+	out := rules[:0] // in place: a rule kept is never read again
 	var merged []*rule
 	for _, r := range rules {
 		k := key(r)

@@ -92,6 +92,23 @@ type compiler struct {
 	portKeys map[policy.Port]string
 	// nps holds the objects translated.
 	nps []*networkingv1.NetworkPolicy
+	// pool holds the rules handed out by newRule, the first used of them to the policy
+	// being translated, with their peers and ports; dirs holds the lists of rules of its
+	// directions. All are reused from policy to policy: emission copies what it keeps.
+	pool []*rule
+	used int
+	dirs [2][]*rule
+}
+
+// newRule returns an empty rule for the policy being translated.
+func (c *compiler) newRule() *rule {
+	if c.used == len(c.pool) {
+		c.pool = append(c.pool, &rule{})
+	}
+	r := c.pool[c.used]
+	c.used++
+	*r = rule{peers: r.peers[:0], ports: r.ports[:0]}
+	return r
 }
 
 func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
@@ -122,13 +139,15 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 		c.refuse(p.Path, "audit mode", "NetworkPolicy is always enforced; it has no audit or staged mode", "")
 	}
 	t := &translation{policy: p}
-	ingress := c.rules(p, policy.Ingress, t)
-	egress := c.rules(p, policy.Egress, t)
+	c.used = 0
+	ingress := c.rules(p, policy.Ingress, t, c.dirs[0][:0])
+	egress := c.rules(p, policy.Egress, t, c.dirs[1][:0])
 	if p.DNS {
 		if r, ok := c.dnsRule(p.Subject.Namespace); ok {
 			egress = append(egress, r)
 		}
 	}
+	c.dirs = [2][]*rule{ingress, egress}
 	if len(p.Isolate) == 0 || len(c.problems) > 0 {
 		return nil
 	}
@@ -148,11 +167,19 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 		}
 		np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyType(d))
 		if d == policy.Ingress {
-			for _, r := range compact(ingress) {
+			rs := compact(ingress)
+			if len(rs) > 0 {
+				np.Spec.Ingress = make([]networkingv1.NetworkPolicyIngressRule, 0, len(rs))
+			}
+			for _, r := range rs {
 				np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: r.emitPeers(), Ports: r.emitPorts()})
 			}
 		} else {
-			for _, r := range compact(egress) {
+			rs := compact(egress)
+			if len(rs) > 0 {
+				np.Spec.Egress = make([]networkingv1.NetworkPolicyEgressRule, 0, len(rs))
+			}
+			for _, r := range rs {
 				np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{To: r.emitPeers(), Ports: r.emitPorts()})
 			}
 		}
@@ -226,9 +253,9 @@ func (t *translation) warn(path *field.Path, msg string) {
 	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: object, Message: msg})
 }
 
-// rules translates the rules of direction d, reporting what cannot be expressed.
-func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation) []*rule {
-	var out []*rule
+// rules translates the rules of direction d, appended to out, reporting what cannot be
+// expressed.
+func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, out []*rule) []*rule {
 	ns := p.Subject.Namespace
 	for _, r := range p.Rules(d) {
 		switch r.Action {
@@ -240,10 +267,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation) [
 			c.refuse(r.Path, "pass rules", "NetworkPolicy has no tiers, so nothing to pass to", "")
 			continue
 		}
-		nr := &rule{peers: make([]peerEntry, 0, len(r.Peers))}
-		if len(r.Ports) > 0 {
-			nr.ports = make([]portEntry, 0, len(r.Ports))
-		}
+		nr := c.newRule()
 		ok := true
 		var widened []string
 		onlyNode := true
@@ -349,7 +373,8 @@ func (c *compiler) dnsRule(ns string) (*rule, bool) {
 	if !ok {
 		return nil, false
 	}
-	r := &rule{peers: []peerEntry{e}}
+	r := c.newRule()
+	r.peers = append(r.peers, e)
 	for _, pt := range c.model.DNSPorts {
 		r.ports = append(r.ports, c.portOf(pt))
 	}
