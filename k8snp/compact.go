@@ -245,7 +245,7 @@ func mergeBy(rules []*rule, key func(*rule) string, merge func(into, from *rule)
 		}
 		return nil
 	}
-	out := rules[:0] // in place: a rule kept is never read again
+	out := rules[:0] // in place: a slot is written only once it has been read
 	var merged []*rule
 	for _, r := range rules {
 		k := key(r)
