@@ -7,6 +7,7 @@ import (
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	"github.com/cilium/cilium/pkg/policy/api"
 	"github.com/netintent/netintent/internal/parallel"
+	"github.com/netintent/netintent/internal/reuse"
 	"github.com/netintent/netintent/policy"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -136,17 +137,14 @@ type compiler struct {
 	// serviceLabelOK records that Cilium can match the Set's service label, so that
 	// servicePeer can translate the peers of services.
 	serviceLabelOK bool
-	// groups and items are the groups and peer items handed out by newGroup and newItem,
-	// the first usedGroups and usedItems of them to the policy being translated; lists
-	// holds the lists of groups of its directions (ingress and egress allows, then
+	// groups and items hold the groups and peer items of the policy being translated;
+	// lists holds the lists of groups of its directions (ingress and egress allows, then
 	// denies); atoms holds the traffic of the rule being translated. All are reused from
-	// policy to policy.
-	groups     []*group
-	usedGroups int
-	items      []*peerItem
-	usedItems  int
-	lists      [4][]*group
-	atoms      []atom
+	// policy to policy: they live until the policy is emitted, which copies what it keeps.
+	groups reuse.Pool[group]
+	items  reuse.Pool[peerItem]
+	lists  [4][]*group
+	atoms  []atom
 }
 
 // shared holds the translations of pod peers other than services', by podPeerKey; they
@@ -292,7 +290,8 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		rule.EndpointSelector = podsSelector(&p.Subject.Pods)
 	}
 
-	c.usedGroups, c.usedItems = 0, 0
+	c.groups.Reset()
+	c.items.Reset()
 	in := directionRules{allow: c.lists[0][:0], deny: c.lists[2][:0]}
 	out := directionRules{allow: c.lists[1][:0], deny: c.lists[3][:0]}
 	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {

@@ -130,15 +130,10 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 	}
 }
 
-// newGroup returns an empty group of the given kind. Groups live until their policy is
-// emitted, which copies what it keeps of them, so the compiler reuses them, with their
-// slices, from policy to policy (see compiler.groups).
+// newGroup returns an empty group of the given kind, with the slices of one the compiler
+// reuses (see compiler.groups).
 func (c *compiler) newGroup(kind peerKind) *group {
-	if c.usedGroups == len(c.groups) {
-		c.groups = append(c.groups, &group{})
-	}
-	g := c.groups[c.usedGroups]
-	c.usedGroups++
+	g := c.groups.Next()
 	*g = group{kind: kind, peers: g.peers[:0], atoms: g.atoms[:0]}
 	return g
 }
@@ -189,9 +184,9 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 }
 
 // servicePeer translates x, a service's pods in one namespace (see isServicePeer), into an
-// item of the policy being translated. A large Set names the same services over and over:
-// building the selector straight from x costs no more than copying a shared translation
-// would, and no lookup. It says what podSelector would.
+// item of the policy being translated (see compiler.items). A large Set names the same
+// services over and over: building the selector straight from x costs no more than copying
+// a shared translation would, and no lookup. It says what podSelector would.
 func (c *compiler) servicePeer(own bool, x *policy.Peer) *peerItem {
 	var buf [4]label
 	ls := append(buf[:0], label{c.model.ServiceLabel, x.Service})
@@ -212,21 +207,9 @@ func (c *compiler) servicePeer(own bool, x *policy.Peer) *peerItem {
 	for _, l := range ls {
 		m[l.key] = l.value
 	}
-	it := c.newItem()
+	it := c.items.Next()
 	*it = peerItem{kind: kindEndpoints, key: labelsKey(ls),
 		endpoint: api.EndpointSelector{LabelSelector: &slimv1.LabelSelector{MatchLabels: m}}}
-	return it
-}
-
-// newItem returns an item for the policy being translated. Like groups, items live until
-// their policy is emitted, which keeps their selectors but not them, so the compiler reuses
-// them from policy to policy (see compiler.items).
-func (c *compiler) newItem() *peerItem {
-	if c.usedItems == len(c.items) {
-		c.items = append(c.items, &peerItem{})
-	}
-	it := c.items[c.usedItems]
-	c.usedItems++
 	return it
 }
 

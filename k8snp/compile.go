@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/netintent/netintent/internal/parallel"
+	"github.com/netintent/netintent/internal/reuse"
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -92,21 +93,16 @@ type compiler struct {
 	portKeys map[policy.Port]string
 	// nps holds the objects translated.
 	nps []*networkingv1.NetworkPolicy
-	// pool holds the rules handed out by newRule, the first used of them to the policy
-	// being translated, with their peers and ports; dirs holds the lists of rules of its
-	// directions. All are reused from policy to policy: emission copies what it keeps.
-	pool []*rule
-	used int
+	// pool holds the rules of the policy being translated, with their peers and ports;
+	// dirs holds the lists of rules of its directions. All are reused from policy to
+	// policy: emission copies what it keeps.
+	pool reuse.Pool[rule]
 	dirs [2][]*rule
 }
 
-// newRule returns an empty rule for the policy being translated.
+// newRule returns an empty rule, with the slices of one the compiler reuses.
 func (c *compiler) newRule() *rule {
-	if c.used == len(c.pool) {
-		c.pool = append(c.pool, &rule{})
-	}
-	r := c.pool[c.used]
-	c.used++
+	r := c.pool.Next()
 	*r = rule{peers: r.peers[:0], ports: r.ports[:0]}
 	return r
 }
@@ -139,7 +135,7 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 		c.refuse(p.Path, "audit mode", "NetworkPolicy is always enforced; it has no audit or staged mode", "")
 	}
 	t := &translation{policy: p}
-	c.used = 0
+	c.pool.Reset()
 	ingress := c.rules(p, policy.Ingress, t, c.dirs[0][:0])
 	egress := c.rules(p, policy.Egress, t, c.dirs[1][:0])
 	if p.DNS {
