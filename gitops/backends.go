@@ -23,6 +23,9 @@ type Backend struct {
 	// Compile compiles a Set into the objects to write and the lossy translations that
 	// options allowed.
 	Compile func(*policy.Set) ([]netintent.Object, []policy.Warning, error)
+	// Options are Sync's options for the backend's directory, such as ArgoCDSyncWaves,
+	// after Header(Header).
+	Options []Option
 }
 
 // K8sNP is the Kubernetes NetworkPolicy backend with the given options.
@@ -98,11 +101,12 @@ func (e *BackendError) Unwrap() error { return e.Err }
 
 // SyncAll compiles set with each backend (all three with default options if none are
 // given) and syncs the objects into root/<backend name>, as Sync does, with the backend's
-// header. A backend that fails, typically because it cannot express part of the intent,
-// does not stop the others. A backend that refuses leaves its directory as it was:
-// removing its files would let a GitOps tool prune policies that are still enforced. The reports come in the
-// order of the backends; the error joins one *BackendError per failed backend. An invalid
-// Set is returned as the *policy.ValidationError alone, before anything is written.
+// header and Options. A backend that fails, typically because it cannot express part of
+// the intent, does not stop the others. A backend that refuses leaves its directory as it
+// was: removing its files would let a GitOps tool prune policies that are still enforced.
+// The reports come in the order of the backends; the error joins one *BackendError per
+// failed backend. An invalid Set is returned as the *policy.ValidationError alone, before
+// anything is written.
 func SyncAll(root string, set *policy.Set, backends ...Backend) ([]BackendReport, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
@@ -130,7 +134,7 @@ func SyncAll(root string, set *policy.Set, backends ...Backend) ([]BackendReport
 		seen[b.Name] = true
 		if err == nil {
 			r.Warnings = warnings
-			r.Report, err = Sync(filepath.Join(root, b.Name), objs, Header(b.Header))
+			r.Report, err = Sync(filepath.Join(root, b.Name), objs, append([]Option{Header(b.Header)}, b.Options...)...)
 		}
 		if err != nil {
 			r.Err = &BackendError{Backend: b.Name, Err: err}

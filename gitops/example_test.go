@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/cilium"
 	"github.com/netintent/netintent/gitops"
+	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/policy"
 )
 
@@ -93,4 +95,48 @@ func ExampleSyncAll() {
 	// calico: [.netintent-files 30-networkpolicy_shop_orders.yaml kustomization.yaml]
 	// k8snp: 1 intent(s) cannot be expressed exactly:
 	//   services[shop/orders].ingress[0].http: L7 HTTP rules: NetworkPolicy is L3/L4 only and cannot match HTTP requests (option k8snp.WidenL7() translates it with a warning)
+}
+
+// For Argo CD, which applies an Application's objects by sync wave, not in file order:
+// each object's wave is its rollout step, here after a base of -100 so that the policies
+// come before the Application's workloads (wave 0). Orders' allow (step 30) is applied
+// before the namespace's default-deny and the egress it opens for web (step 50), which
+// Argo CD applies only once the earlier wave is.
+func ExampleArgoCDSyncWaves() {
+	dir, err := os.MkdirTemp("", "manifests")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+
+	set := policy.NewSet(policy.DefaultNamespace("shop"))
+	set.Namespace("shop").DefaultDeny()
+	set.Service("orders").AllowFrom("web").TCP(8080)
+	res, err := k8snp.Compile(set)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	report, err := gitops.Sync(dir, res.Objects(), gitops.ArgoCDSyncWaves(-100))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, name := range report.Written {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		for line := range strings.SplitSeq(string(data), "\n") {
+			if strings.Contains(line, gitops.ArgoCDSyncWaveAnnotation) {
+				fmt.Println(name, strings.TrimSpace(line))
+			}
+		}
+	}
+	// Output:
+	// 30-networkpolicy_shop_orders.yaml argocd.argoproj.io/sync-wave: "-70"
+	// 50-networkpolicy_shop_namespace-defaults.yaml argocd.argoproj.io/sync-wave: "-50"
+	// 50-networkpolicy_shop_web.yaml argocd.argoproj.io/sync-wave: "-50"
 }

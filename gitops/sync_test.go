@@ -5,15 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/netintent/netintent"
+	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/cilium"
 	"github.com/netintent/netintent/gitops"
 	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/policy"
+	"sigs.k8s.io/yaml"
 
 	_ "github.com/netintent/netintent/internal/golden" // defines -update, as in every test package
 )
@@ -380,5 +383,104 @@ func TestSyncAllBadBackends(t *testing.T) {
 		reports[1].Err == nil || !strings.Contains(reports[1].Err.Error(), "backend cilium is given twice") ||
 		reports[2].Err == nil || !strings.Contains(reports[2].Err.Error(), `backend name "../cilium" is not a directory name`) {
 		t.Errorf("reports %+v, error %v", reports, err)
+	}
+}
+
+// waves returns the Argo CD sync wave of every object file in dir, by file name.
+func waves(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		if e.Name() == gitops.KustomizationFile || !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
+		}
+		var obj struct {
+			Metadata struct {
+				Annotations map[string]string `json:"annotations"`
+			} `json:"metadata"`
+		}
+		if err := yaml.Unmarshal([]byte(read(t, filepath.Join(dir, e.Name()))), &obj); err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		out[e.Name()] = obj.Metadata.Annotations[gitops.ArgoCDSyncWaveAnnotation]
+	}
+	return out
+}
+
+// TestArgoCDSyncWaves checks that every written object carries base plus its rollout step
+// (the digits its file name starts with) as its Argo CD sync wave, that the objects given
+// to Sync are left as they were, that a second run changes nothing, that SyncAll passes a
+// backend's Options, and that an object with a wave of its own is refused with nothing
+// written.
+func TestArgoCDSyncWaves(t *testing.T) {
+	set := policy.NewSet(policy.DefaultNamespace("shop"))
+	set.Tier("security", 10)
+	set.Namespace("shop").DefaultDeny()
+	set.Service("web").AllowFrom("api").TCP(8080)
+	set.Cluster("no-smtp").DenyTo(policy.Any()).TCP(25)
+	res, err := calico.Compile(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := res.Objects()
+	for _, base := range []int{0, -100} {
+		dir := t.TempDir()
+		sync(t, dir, objs, gitops.ArgoCDSyncWaves(base))
+		steps := map[int]bool{}
+		for name, wave := range waves(t, dir) {
+			step, err := strconv.Atoi(name[:2])
+			if err != nil {
+				t.Fatalf("%s: no step: %v", name, err)
+			}
+			steps[step] = true
+			if want := strconv.Itoa(base + step); wave != want {
+				t.Errorf("base %d: %s has wave %q, want %q", base, name, wave, want)
+			}
+		}
+		if !steps[0] || !steps[20] || !steps[30] || !steps[50] {
+			t.Errorf("steps %v: want the tier (00), a guardrail (20), an allow (30) and a default-deny (50)", steps)
+		}
+		if r := sync(t, dir, objs, gitops.ArgoCDSyncWaves(base)); r.Changed() {
+			t.Errorf("base %d: a second run changed %v", base, r.Written)
+		}
+	}
+	for _, obj := range objs {
+		if _, ok := obj.GetAnnotations()[gitops.ArgoCDSyncWaveAnnotation]; ok {
+			t.Errorf("Sync annotated %s, an object it was given", obj.GetName())
+		}
+	}
+
+	root := t.TempDir()
+	b := gitops.K8sNP()
+	b.Options = []gitops.Option{gitops.ArgoCDSyncWaves(-100)}
+	if _, err := gitops.SyncAll(root, set, b); err == nil {
+		t.Fatal("k8snp compiled tiers")
+	}
+	plain := policy.NewSet(policy.DefaultNamespace("shop"))
+	plain.Service("web").AllowFrom("api").TCP(8080)
+	if _, err := gitops.SyncAll(root, plain, b); err != nil {
+		t.Fatal(err)
+	}
+	if got := waves(t, filepath.Join(root, "k8snp")); got["30-networkpolicy_shop_web.yaml"] != "-70" {
+		t.Errorf("SyncAll with the backend's Options: waves %v", got)
+	}
+
+	own := policy.NewSet(policy.DefaultNamespace("shop"))
+	own.Service("web").WithAnnotations(map[string]string{gitops.ArgoCDSyncWaveAnnotation: "3"}).AllowFrom("api").TCP(8080)
+	ownRes, err := k8snp.Compile(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "manifests")
+	if _, err := gitops.Sync(dir, ownRes.Objects(), gitops.ArgoCDSyncWaves(0)); err == nil ||
+		!strings.Contains(err.Error(), "NetworkPolicy shop/web already has the annotation argocd.argoproj.io/sync-wave: \"3\"") {
+		t.Errorf("an object with its own wave: error %v", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s was created (stat: %v)", dir, err)
 	}
 }

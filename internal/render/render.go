@@ -55,7 +55,7 @@ const RolloutStageAnnotation = "netintent.io/rollout-stage"
 // orders by them and cannot import policy.
 var RolloutStages = [...]string{"audit", "guardrail", "allow", "broad-allow", "default-deny"}
 
-// step is the place of obj in a rollout, the two digits that start its file name:
+// Step is the place of obj in a rollout, the two digits that start its file name:
 //
 //   - 00: Namespace and Tier, which the objects living in them need, as they are rejected
 //     when applied before;
@@ -67,7 +67,7 @@ var RolloutStages = [...]string{"audit", "guardrail", "allow", "broad-allow", "d
 //     allows; objects that isolate nothing lose nothing by coming last.
 //
 // The gaps let a stage added later take a number without renumbering the others' files.
-func step(obj Object) int {
+func Step(obj Object) int {
 	switch obj.GetObjectKind().GroupVersionKind().Kind {
 	case "Namespace", "Tier":
 		return 0
@@ -436,7 +436,7 @@ func fileName(obj Object) (string, error) {
 // orders by it.
 func rawFileName(obj Object) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%02d-", step(obj))
+	fmt.Fprintf(&b, "%02d-", Step(obj))
 	b.WriteString(strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind))
 	if ns := obj.GetNamespace(); ns != "" {
 		b.WriteString("_")
