@@ -143,7 +143,12 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 	// peer naming a service compares its name with a key, and backends read the names of
 	// the peers they translate, which are then near each other in memory, not wherever
 	// the Set's strings are.
+	n := 0
+	for _, w := range workloads {
+		n += len(w.name)
+	}
 	var all strings.Builder
+	all.Grow(n)
 	for _, w := range workloads {
 		all.WriteString(w.name)
 	}
