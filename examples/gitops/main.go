@@ -1,7 +1,8 @@
 // Command gitops keeps the manifests of the ecommerce scenario (scenarios.Ecommerce: HTTP
 // rules, a default-deny namespace, a cluster-wide guardrail) current for every backend, in
 // ./manifests/<backend>/, each directory with a kustomization.yaml for Argo CD, Flux or
-// kubectl apply -k:
+// kubectl apply -k, and every object with its Argo CD sync wave (its rollout step, after
+// a base of -100: before the Application's workloads, in wave 0):
 //
 //	go generate ./examples/gitops
 //
@@ -38,7 +39,11 @@ func main() {
 // what changed to stdout and each refusal to stderr, and returns the failures that are
 // not refusals.
 func generate(root string, stdout, stderr io.Writer) error {
-	reports, err := gitops.SyncAll(root, scenarios.Ecommerce())
+	backends := gitops.Backends()
+	for i := range backends {
+		backends[i].Options = []gitops.Option{gitops.ArgoCDSyncWaves(-100)}
+	}
+	reports, err := gitops.SyncAll(root, scenarios.Ecommerce(), backends...)
 	if reports == nil {
 		return err // an invalid Set: nothing was written
 	}
