@@ -252,6 +252,9 @@ func sorted(objs []netintent.Object) []render.Object {
 func withWaves(objs []netintent.Object, base int) ([]netintent.Object, error) {
 	out := make([]netintent.Object, len(objs))
 	for i, obj := range objs {
+		if err := render.Check(obj); err != nil {
+			return nil, fmt.Errorf("gitops: %w", err)
+		}
 		if wave, ok := obj.GetAnnotations()[ArgoCDSyncWaveAnnotation]; ok {
 			return nil, fmt.Errorf("gitops: %s %s already has the annotation %s: %q; ArgoCDSyncWaves sets it from the rollout stage, so drop one of them",
 				obj.GetObjectKind().GroupVersionKind().Kind, objectName(obj), ArgoCDSyncWaveAnnotation, wave)

@@ -16,6 +16,7 @@ import (
 	"github.com/netintent/netintent/gitops"
 	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/policy"
+	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/yaml"
 
 	_ "github.com/netintent/netintent/internal/golden" // defines -update, as in every test package
@@ -282,6 +283,10 @@ func TestSyncErrors(t *testing.T) {
 			objs[0].SetName("Orders")
 			return objs
 		}(), nil, `"Orders" is not a lower-case DNS name`},
+		{"nil object", append(objects(t, "orders"), nil), nil, "a nil object (<nil>) cannot be rendered"},
+		{"nil pointer", append(objects(t, "orders"), (*networkingv1.NetworkPolicy)(nil)), nil, "a nil object (*v1.NetworkPolicy) cannot be rendered"},
+		{"nil pointer with sync waves", append(objects(t, "orders"), (*networkingv1.NetworkPolicy)(nil)),
+			[]gitops.Option{gitops.ArgoCDSyncWaves(0)}, "a nil object (*v1.NetworkPolicy) cannot be rendered"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

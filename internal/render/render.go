@@ -32,6 +32,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -68,6 +69,9 @@ var RolloutStages = [...]string{"audit", "guardrail", "allow", "broad-allow", "d
 //
 // The gaps let a stage added later take a number without renumbering the others' files.
 func Step(obj Object) int {
+	if isNil(obj) {
+		return 90
+	}
 	switch obj.GetObjectKind().GroupVersionKind().Kind {
 	case "Namespace", "Tier":
 		return 0
@@ -95,7 +99,10 @@ func Sort(objs []Object) {
 	}
 	keys := make([]keyed, len(objs))
 	for i, obj := range objs {
-		keys[i] = keyed{file: rawFileName(obj), apiVersion: obj.GetObjectKind().GroupVersionKind().GroupVersion().String(), obj: obj}
+		keys[i] = keyed{file: rawFileName(obj), obj: obj}
+		if !isNil(obj) {
+			keys[i].apiVersion = obj.GetObjectKind().GroupVersionKind().GroupVersion().String()
+		}
 	}
 	slices.SortStableFunc(keys, func(a, b keyed) int {
 		return cmp.Or(strings.Compare(a.file, b.file), strings.Compare(a.apiVersion, b.apiVersion))
@@ -126,7 +133,7 @@ func (c *yamlConverter) appendObject(dst []byte, obj Object) ([]byte, error) {
 // appendFast appends the YAML document of obj to dst with the fast path (yaml.go), or
 // reports false, leaving dst as it is, if obj is outside what that path reproduces exactly.
 func (c *yamlConverter) appendFast(dst []byte, obj Object) ([]byte, bool) {
-	if checkTypeMeta(obj) != nil {
+	if Check(obj) != nil {
 		return dst, false
 	}
 	if !c.load(&c.t, obj, orderYAML) || c.t.nodes[0].kind != kindObject || !c.sort() {
@@ -215,7 +222,7 @@ func JSON(w io.Writer, objs []Object) error {
 // it, all by the reference renderer.
 func jsonOutput(objs []Object) (output, error) {
 	chunks, stopped, err := appendChunks(&jsonConverters, len(objs), func(c *jsonConverter, dst []byte, i int) ([]byte, bool, error) {
-		if err := checkTypeMeta(objs[i]); err != nil {
+		if err := Check(objs[i]); err != nil {
 			return dst, true, err
 		}
 		if i > 0 {
@@ -358,7 +365,7 @@ func WriteDir(dir string, objs []Object, header string) ([]string, error) {
 // Unstructured converts obj to the map form that dynamic clients, Pulumi and cdk8s take,
 // with the same noise removed as in YAML and JSON output.
 func Unstructured(obj Object) (*unstructured.Unstructured, error) {
-	if err := checkTypeMeta(obj); err != nil {
+	if err := Check(obj); err != nil {
 		return nil, err
 	}
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
@@ -372,7 +379,7 @@ func Unstructured(obj Object) (*unstructured.Unstructured, error) {
 // toMap is the JSON form of obj as a generic map, noise stripped. Numbers stay json.Number
 // so that re-encoding reproduces encoding/json's bytes exactly.
 func toMap(obj Object) (map[string]any, error) {
-	if err := checkTypeMeta(obj); err != nil {
+	if err := Check(obj); err != nil {
 		return nil, err
 	}
 	j, err := json.Marshal(obj)
@@ -404,9 +411,13 @@ func stripNoise(m map[string]any) {
 	}
 }
 
-// checkTypeMeta rejects objects without apiVersion or kind: rendered without them, a
+// Check returns the error that rendering obj fails with before its contents are looked at:
+// obj is nil (or a nil pointer), or has no apiVersion or kind. Rendered without them, a
 // manifest cannot be applied, and the mistake would only surface in the cluster.
-func checkTypeMeta(obj Object) error {
+func Check(obj Object) error {
+	if isNil(obj) {
+		return fmt.Errorf("render: a nil object (%T) cannot be rendered", obj)
+	}
 	gvk := obj.GetObjectKind().GroupVersionKind()
 	if gvk.Version == "" || gvk.Kind == "" {
 		return fmt.Errorf("render: %s has no apiVersion or kind; set its TypeMeta", describe(obj))
@@ -417,7 +428,7 @@ func checkTypeMeta(obj Object) error {
 // fileName is the WriteDir file name of obj, or an error if a part of it is not safe in
 // a file name.
 func fileName(obj Object) (string, error) {
-	if err := checkTypeMeta(obj); err != nil {
+	if err := Check(obj); err != nil {
 		return "", err
 	}
 	parts := []string{strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind)}
@@ -435,6 +446,9 @@ func fileName(obj Object) (string, error) {
 // rawFileName is the file name of obj, whether or not its parts are safe in one: Sort
 // orders by it.
 func rawFileName(obj Object) string {
+	if isNil(obj) {
+		return "" // before every other object; rendering reports it (see Check)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%02d-", Step(obj))
 	b.WriteString(strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind))
@@ -464,6 +478,9 @@ func fileSafe(s string) bool {
 
 // describe names obj in error messages.
 func describe(obj Object) string {
+	if isNil(obj) {
+		return fmt.Sprintf("nil %T", obj)
+	}
 	kind := obj.GetObjectKind().GroupVersionKind().Kind
 	if kind == "" {
 		kind = fmt.Sprintf("%T", obj)
@@ -472,6 +489,15 @@ func describe(obj Object) string {
 		return fmt.Sprintf("%s %s/%s", kind, ns, obj.GetName())
 	}
 	return fmt.Sprintf("%s %s", kind, obj.GetName())
+}
+
+// isNil reports whether obj is nil or holds a nil pointer, whose methods would panic.
+func isNil(obj Object) bool {
+	if obj == nil {
+		return true
+	}
+	v := reflect.ValueOf(obj)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // YAMLBytes is YAML into a new byte slice.

@@ -3,6 +3,7 @@ package render_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -631,4 +632,40 @@ func TestNoTypeMeta(t *testing.T) {
 			t.Errorf("wrote %q", out.String())
 		}
 	})
+}
+
+// TestNilObjects checks that a nil object, or a nil pointer, is an error of every function
+// that renders, never a panic, and that Sort (which puts it first) and Step take it.
+func TestNilObjects(t *testing.T) {
+	var np *ciliumv2.CiliumNetworkPolicy
+	for _, obj := range []render.Object{nil, np} {
+		want := fmt.Sprintf("render: a nil object (%T) cannot be rendered", obj)
+		objs := []render.Object{sorted(t)[0], obj}
+		render.Sort(objs)
+		if objs[0] != obj {
+			t.Errorf("Sort put %T second, want it first", obj)
+		}
+		if got := render.Step(obj); got != 90 {
+			t.Errorf("Step(%T) = %d, want 90", obj, got)
+		}
+		tests := []struct {
+			name string
+			run  func() error
+		}{
+			{"Check", func() error { return render.Check(obj) }},
+			{"Marshal", func() error { _, err := render.Marshal(obj); return err }},
+			{"YAML", func() error { return render.YAML(new(bytes.Buffer), header, objs) }},
+			{"JSON", func() error { return render.JSON(new(bytes.Buffer), objs) }},
+			{"Files", func() error { _, err := render.Files(objs, header); return err }},
+			{"WriteDir", func() error { _, err := render.WriteDir(t.TempDir(), objs, header); return err }},
+			{"Unstructured", func() error { _, err := render.UnstructuredAll(objs); return err }},
+		}
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/%T", tt.name, obj), func(t *testing.T) {
+				if err := tt.run(); err == nil || err.Error() != want {
+					t.Errorf("error %v, want %q", err, want)
+				}
+			})
+		}
+	}
 }
