@@ -558,3 +558,18 @@ func splitRow(row string) []string {
 func mdUnescape(s string) string {
 	return regexp.MustCompile(`\\(.)`).ReplaceAllString(s, "$1")
 }
+
+// TestNilModel checks that a nil Model is drawn as one without policies.
+func TestNilModel(t *testing.T) {
+	empty := &policy.Model{}
+	for name, draw := range map[string]func(*policy.Model) string{
+		"Mermaid":   Mermaid,
+		"DOT":       DOT,
+		"Matrix":    func(m *policy.Model) string { return Matrix(m, nil) },
+		"MatrixFor": func(m *policy.Model) string { return MatrixFor(m, nil, nil) },
+	} {
+		if got, want := draw(nil), draw(empty); got != want {
+			t.Errorf("%s(nil):\n%s\nwant, as for a Model without policies:\n%s", name, got, want)
+		}
+	}
+}

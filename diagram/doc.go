@@ -32,4 +32,7 @@
 // traffic the reference evaluator (policy.Model.Evaluate) allows between the endpoints of
 // a policy.Universe. MatrixFor does the same for endpoints and probes of the caller's
 // choice.
+//
+// A nil Model is drawn as one without policies: an empty graph, and a table without
+// endpoints.
 package diagram

@@ -120,6 +120,9 @@ type builder struct {
 
 // build turns a model into its sorted graph.
 func build(m *policy.Model) *graph {
+	if m == nil {
+		m = &policy.Model{} // see the package documentation
+	}
 	b := &builder{m: m, nodes: map[string]*node{}, groups: map[string]*group{}, edges: map[string]*edge{}}
 	isolation := map[string]*[2][]policy.Direction{} // namespace -> enforced, audited
 	for _, p := range m.Policies {

@@ -20,6 +20,9 @@ import (
 // narrower subject or peer covers. Rows are sources and columns destinations, pods first,
 // then nodes, then addresses; see MatrixFor for the cells.
 func Matrix(m *policy.Model, u *policy.Universe) string {
+	if m == nil {
+		m = &policy.Model{}
+	}
 	if u == nil {
 		u = m.Universe()
 	}
@@ -38,6 +41,9 @@ func Matrix(m *policy.Model, u *policy.Universe) string {
 // "audit-denied:" when it is allowed but would be denied once the audit-mode policies are
 // enforced. A legend and the list of probes follow the table.
 func MatrixFor(m *policy.Model, endpoints []policy.Sample, probes []policy.Probe) string {
+	if m == nil {
+		m = &policy.Model{}
+	}
 	if len(endpoints) == 0 {
 		return "(no endpoints)\n"
 	}

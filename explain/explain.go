@@ -36,6 +36,7 @@
 package explain
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -55,6 +56,9 @@ import (
 // Flow compiles the Set with every backend on each call; it is meant for people asking
 // about one flow, not for judging many.
 func Flow(set *policy.Set, f policy.Flow, backends ...Backend) (string, error) {
+	if set == nil {
+		return "", errors.New("explain: Flow needs a policy.Set, got nil")
+	}
 	e, err := newExplainer(set, backends)
 	if err != nil {
 		return "", err

@@ -160,3 +160,9 @@ func TestFlowInvalidSet(t *testing.T) {
 		t.Errorf("error %v, want a *policy.ValidationError", err)
 	}
 }
+
+func TestFlowNilSet(t *testing.T) {
+	if _, err := explain.Flow(nil, policy.Flow{}); err == nil || err.Error() != "explain: Flow needs a policy.Set, got nil" {
+		t.Errorf("Flow(nil): %v", err)
+	}
+}

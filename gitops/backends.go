@@ -108,6 +108,9 @@ func (e *BackendError) Unwrap() error { return e.Err }
 // failed backend. An invalid Set is returned as the *policy.ValidationError alone, before
 // anything is written.
 func SyncAll(root string, set *policy.Set, backends ...Backend) ([]BackendReport, error) {
+	if set == nil {
+		return nil, errors.New("gitops: SyncAll needs a policy.Set, got nil")
+	}
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}

@@ -364,6 +364,16 @@ func TestSyncAll(t *testing.T) {
 	}
 }
 
+func TestSyncAllNilSet(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "manifests")
+	if reports, err := gitops.SyncAll(root, nil); reports != nil || err == nil || err.Error() != "gitops: SyncAll needs a policy.Set, got nil" {
+		t.Errorf("reports %v, error %v", reports, err)
+	}
+	if _, err := os.Stat(root); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s was created (stat: %v)", root, err)
+	}
+}
+
 func TestSyncAllInvalid(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "manifests")
 	set := policy.NewSet(policy.DefaultNamespace("shop"))

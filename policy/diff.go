@@ -256,7 +256,18 @@ func objectChanges(comp Compiler, old, new *Set) ([]ObjectChange, error) {
 // end is. A change of the DNS service or of the tiers makes every flow a candidate. The
 // cost is about (changed rules × the samples they match × probes), and (affected samples ×
 // samples × probes) where isolation changes.
+//
+// A nil model stands for one without namespaces, tiers or policies, with the other's
+// service label and DNS service: the change from (or to) nothing.
 func DiffModels(old, new *Model) *Change {
+	switch {
+	case old == nil && new == nil:
+		old, new = &Model{}, &Model{}
+	case old == nil:
+		old = &Model{ServiceLabel: new.ServiceLabel, DNS: new.DNS, DNSPorts: new.DNSPorts}
+	case new == nil:
+		new = &Model{ServiceLabel: old.ServiceLabel, DNS: old.DNS, DNSPorts: old.DNSPorts}
+	}
 	u := mergedUniverse(old, new)
 	d := &differ{u: u, old: old, new: new, ov: modelView(u.Endpoints, old), nv: modelView(u.Endpoints, new),
 		oj: newJudge(old), nj: newJudge(new), seen: map[[3]int]bool{}}

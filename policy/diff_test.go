@@ -473,3 +473,43 @@ func TestRolloutStageString(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffModelsNil checks that a nil model is the change from (or to) nothing: the same
+// as an empty Set's model, with the other's options.
+func TestDiffModelsNil(t *testing.T) {
+	empty, err := policy.NewSet().Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := diffBase().Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		got, want *policy.Change
+	}{
+		{"from nothing", policy.DiffModels(nil, m), policy.DiffModels(empty, m)},
+		{"to nothing", policy.DiffModels(m, nil), policy.DiffModels(m, empty)},
+	} {
+		if tc.got.String() != tc.want.String() {
+			t.Errorf("%s:\n%s\nwant, as with an empty Set's model:\n%s", tc.name, tc.got, tc.want)
+		}
+		if len(tc.got.Opened)+len(tc.got.Closed) == 0 {
+			t.Errorf("%s: no flow changed", tc.name)
+		}
+	}
+	if c := policy.DiffModels(nil, nil); len(c.Opened)+len(c.Closed)+len(c.Policies) > 0 {
+		t.Errorf("two nil models:\n%s", c)
+	}
+}
+
+// TestNilSets checks that functions taking a Set refuse nil with an error.
+func TestNilSets(t *testing.T) {
+	if _, err := policy.Lint(nil); err == nil || err.Error() != "policy: Lint needs a Set, got nil" {
+		t.Errorf("Lint(nil): %v", err)
+	}
+	if _, err := policy.Diff(nil, diffBase()); err == nil {
+		t.Error("Diff(nil, set): no error")
+	}
+}

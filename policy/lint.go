@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -158,6 +159,9 @@ func DefaultClusterRanges() []netip.Prefix {
 // Lint validates the Set and reports what in it is likely wrong; see Model.Lint. The
 // error is the *ValidationError of an invalid Set.
 func Lint(set *Set, opts ...LintOption) ([]Finding, error) {
+	if set == nil {
+		return nil, errors.New("policy: Lint needs a Set, got nil")
+	}
 	m, err := set.Model()
 	if err != nil {
 		return nil, err
