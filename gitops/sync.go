@@ -27,7 +27,7 @@
 //
 // Argo CD ignores the order of files and resources: it applies an Application's objects by
 // sync wave, then kind, then name. With the ArgoCDSyncWaves option every object carries
-// its step as its wave, so Argo CD applies the stages one after the other, waiting until a
+// its step, after a base, as its wave, so Argo CD applies the stages one after the other, waiting until a
 // stage is applied and healthy before the next, and stops at a stage that fails: a
 // default-deny is never applied when the allows and DNS egress it needs were not. When
 // pruning, it removes the later waves first, default-denies before the allows.
