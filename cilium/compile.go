@@ -147,13 +147,10 @@ type compiler struct {
 	atoms  []atom
 }
 
-// shared holds the translations of pod peers other than services', by podPeerKey; they
-// depend on nothing else.
+// shared holds the translations of pod peers other than services', which depend on
+// their podKey alone.
 type shared struct {
-	pods parallel.Memo[string, *peerItem]
-	// byAddress holds the same translations by the address of the Model's peer, for a peer
-	// outside the policy's namespace and in it.
-	byAddress [2]parallel.Memo[*policy.Peer, *peerItem]
+	pods parallel.Memo[podKey, *peerItem]
 }
 
 func auditRules(m *policy.Model) map[string]bool {

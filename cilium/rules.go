@@ -166,15 +166,13 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 			return c.servicePeer(own, x)
 		}
 		// Other pod peers recur too, across the Set's rules and mirrors: each is translated
-		// once per namespace context, for all chunks (emission copies what it emits). Most
-		// are found by the address of the Model's peer, which is cheaper to look up than
-		// their contents.
-		it := c.shared.byAddress[boolIndex(own)].Get(x, func() *peerItem {
-			return c.shared.pods.Get(podPeerKey(own, *x), func() *peerItem {
-				it := endpointItem(c.podSelector(t, *x))
-				it.unmatchable = c.unmatchableKeys(x.PodSelector)
-				return it
-			})
+		// once per namespace context, for all chunks (emission copies what it emits).
+		k := podKey{own: own, all: x.AllNamespaces, namespace: x.Namespace, serviceAccount: x.ServiceAccount,
+			cluster: x.Cluster, namespaces: x.NamespaceSelector, pods: x.PodSelector}
+		it := c.shared.pods.Get(k, func() *peerItem {
+			it := endpointItem(c.podSelector(t, *x))
+			it.unmatchable = c.unmatchableKeys(x.PodSelector)
+			return it
 		})
 		for _, u := range it.unmatchable {
 			c.refuse(path().Child("pods"), "pod label key "+u.key, u.why, "")
@@ -213,13 +211,6 @@ func (c *compiler) servicePeer(own bool, x *policy.Peer) *peerItem {
 	return it
 }
 
-func boolIndex(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // isServicePeer reports whether x is a service's pods in one namespace: pods selected by
 // the service label alone.
 func isServicePeer(x policy.Peer, label string) bool {
@@ -227,54 +218,15 @@ func isServicePeer(x policy.Peer, label string) bool {
 		len(x.PodSelector.MatchLabels) == 1 && len(x.PodSelector.MatchExpressions) == 0 && x.PodSelector.MatchLabels[label] == x.Service
 }
 
-// podPeerKey identifies a pod peer's translation: two peers with equal keys translate to
+// podKey identifies a pod peer's translation: two peers with equal keys translate to
 // equal selectors. own says whether the peer's namespace is the policy's own, which
-// podSelector leaves implicit.
-func podPeerKey(own bool, x policy.Peer) string {
-	var b strings.Builder
-	if own {
-		b.WriteByte('=')
-	}
-	if x.AllNamespaces {
-		b.WriteByte('*')
-	}
-	for _, s := range []string{x.Namespace, x.ServiceAccount, x.Cluster} {
-		b.WriteString(s)
-		b.WriteByte(0)
-	}
-	writeSelector(&b, x.NamespaceSelector)
-	b.WriteByte(0)
-	writeSelector(&b, x.PodSelector)
-	return b.String()
-}
-
-// writeSelector writes a selector's requirements (labels sorted; nil and empty differ).
-func writeSelector(b *strings.Builder, sel *metav1.LabelSelector) {
-	if sel == nil {
-		b.WriteString("nil")
-		return
-	}
-	keys := make([]string, 0, len(sel.MatchLabels))
-	for k := range sel.MatchLabels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(sel.MatchLabels[k])
-		b.WriteByte(1)
-	}
-	for _, r := range sel.MatchExpressions {
-		b.WriteString(r.Key)
-		b.WriteByte(2)
-		b.WriteString(string(r.Operator))
-		for _, v := range r.Values {
-			b.WriteByte(2)
-			b.WriteString(v)
-		}
-		b.WriteByte(1)
-	}
+// podSelector leaves implicit. The Model holds one copy of equal selectors (it interns
+// them), so their addresses stand for their contents: cheaper to hash than the contents,
+// and equal selectors behind two addresses only cost a second translation.
+type podKey struct {
+	own, all                           bool
+	namespace, serviceAccount, cluster string
+	namespaces, pods                   *metav1.LabelSelector
 }
 
 // A pod's own node always reaches it (the intent's rule for kubelet probes, which the
