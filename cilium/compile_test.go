@@ -304,3 +304,44 @@ func TestServicePeers(t *testing.T) {
 		})
 	}
 }
+
+// TestPodPeersDistinct checks that pod peers differing in one field keep translations of
+// their own, although equal ones share one (see podKey): a rule naming both has both.
+func TestPodPeersDistinct(t *testing.T) {
+	sel := policy.MatchLabels{"role": "worker"}
+	cases := []struct {
+		name string
+		a, b policy.Peer
+	}{
+		{"namespace", policy.PodsIn("edge", sel), policy.PodsIn("tools", sel)},
+		{"pods", policy.PodsIn("edge", sel), policy.PodsIn("edge", policy.MatchLabels{"role": "batch"})},
+		{"service account", policy.PodsIn("edge", sel), policy.PodsIn("edge", sel).WithServiceAccount("robot")},
+		{"cluster", policy.PodsIn("edge", sel), policy.PodsIn("edge", sel).InCluster("east")},
+		{"namespace selector", policy.Namespaces(policy.MatchLabels{"team": "a"}).Pods(sel), policy.Namespaces(policy.MatchLabels{"team": "b"}).Pods(sel)},
+	}
+	compile := func(t *testing.T, peers ...any) string {
+		t.Helper()
+		s := shop()
+		s.Service("web").AllowFrom(peers...).TCP(8080)
+		res, err := cilium.Compile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := res.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(y)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, b, both := compile(t, c.a), compile(t, c.b), compile(t, c.a, c.b)
+			if a == b {
+				t.Fatalf("the two peers translate alike:\n%s", a)
+			}
+			if both == a || both == b {
+				t.Errorf("a rule naming both peers has one of them:\n%s", both)
+			}
+		})
+	}
+}

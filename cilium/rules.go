@@ -167,8 +167,8 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 		}
 		// Other pod peers recur too, across the Set's rules and mirrors: each is translated
 		// once per namespace context, for all chunks (emission copies what it emits).
-		k := podKey{own: own, all: x.AllNamespaces, namespace: x.Namespace, serviceAccount: x.ServiceAccount,
-			cluster: x.Cluster, namespaces: x.NamespaceSelector, pods: x.PodSelector}
+		k := podKey{own: own, namespace: x.Namespace, serviceAccount: x.ServiceAccount, cluster: x.Cluster,
+			namespaces: x.NamespaceSelector, pods: x.PodSelector}
 		it := c.shared.pods.Get(k, func() *peerItem {
 			it := endpointItem(c.podSelector(t, *x))
 			it.unmatchable = c.unmatchableKeys(x.PodSelector)
@@ -220,11 +220,13 @@ func isServicePeer(x policy.Peer, label string) bool {
 
 // podKey identifies a pod peer's translation: two peers with equal keys translate to
 // equal selectors. own says whether the peer's namespace is the policy's own, which
-// podSelector leaves implicit. The Model holds one copy of equal selectors (it interns
-// them), so their addresses stand for their contents: cheaper to hash than the contents,
-// and equal selectors behind two addresses only cost a second translation.
+// podSelector leaves implicit. A Model peer names exactly one of a namespace, a namespace
+// selector and all namespaces, so the last needs no field. The Model holds one copy of
+// equal selectors (it interns them), so their addresses stand for their contents: cheaper
+// to hash than the contents, and equal selectors behind two addresses only cost a second
+// translation.
 type podKey struct {
-	own, all                           bool
+	own                                bool
 	namespace, serviceAccount, cluster string
 	namespaces, pods                   *metav1.LabelSelector
 }
