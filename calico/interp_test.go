@@ -316,8 +316,9 @@ func portMatches(ports []numorstring.Port, proto *numorstring.Protocol, f policy
 	return false
 }
 
-// httpMatches follows Dikastes: a method list (if any) and a path list (if any) must
-// both admit the request.
+// httpMatches follows Dikastes (app-policy/checker matchHTTP): a method list (if any) and
+// a path list (if any) must both admit the request; paths are matched after the query
+// string and then the fragment are cut off.
 func httpMatches(m *calicov3.HTTPMatch, req *policy.HTTPRequest) bool {
 	if len(m.Methods) > 0 {
 		ok := false
@@ -331,8 +332,12 @@ func httpMatches(m *calicov3.HTTPMatch, req *policy.HTTPRequest) bool {
 	if len(m.Paths) == 0 {
 		return true
 	}
+	path := req.Path
+	for _, sep := range []string{"?", "#"} {
+		path, _, _ = strings.Cut(path, sep)
+	}
 	for _, p := range m.Paths {
-		if p.Exact != "" && req.Path == p.Exact || p.Prefix != "" && strings.HasPrefix(req.Path, p.Prefix) {
+		if p.Exact != "" && path == p.Exact || p.Prefix != "" && strings.HasPrefix(path, p.Prefix) {
 			return true
 		}
 	}

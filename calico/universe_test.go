@@ -80,7 +80,8 @@ func newUniverse() *universe {
 		u.probes = append(u.probes, probe{icmp: &m})
 	}
 	for _, req := range []policy.HTTPRequest{{Method: "GET", Path: "/api"}, {Method: "POST", Path: "/orders"},
-		{Method: "GET", Path: "/orders/12"}, {Method: "DELETE", Path: "/users/1"}} {
+		{Method: "GET", Path: "/orders/12"}, {Method: "DELETE", Path: "/users/1"}, {Method: "GET", Path: "/api?x=/orders"},
+		{Method: "POST", Path: "/orders?page=2"}, {Method: "POST", Path: "/orders#top"}, {Method: "GET", Path: "/orders/12?a#b"}} {
 		u.probes = append(u.probes, probe{proto: policy.TCP, port: 8080, http: &req})
 	}
 	return u

@@ -22,7 +22,7 @@ func Capabilities() []policy.Capability {
 		{Feature: policy.FeatureNodeIngress, Support: policy.Exact},
 		{Feature: policy.FeaturePorts, Support: policy.Exact},
 		{Feature: policy.FeatureICMP, Support: policy.Exact, Note: "types; codes only with cilium.WidenICMPCodes()"},
-		{Feature: policy.FeatureHTTP, Support: policy.Exact, Note: "anchored, quoted regexes"},
+		{Feature: policy.FeatureHTTP, Support: policy.Exact, Note: "quoted regexes that admit any query string after the path"},
 		{Feature: policy.FeatureHTTPMore, Support: policy.Exact},
 		{Feature: policy.FeatureDNSLookups, Support: policy.Exact},
 	}

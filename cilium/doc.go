@@ -43,9 +43,12 @@
 // name, or, without the allowance, the Model's lookup rule admits exactly the FQDN names.
 //
 // HTTP matches become rules.http: the proxy matches method, path and host as RE2 regexes
-// against the whole value, so exact values are quoted (regexp.QuoteMeta), a path prefix is
-// quoted and followed by ".*", and a regex stays as written; headers are "Name: value",
-// matched exactly.
+// against the whole value, so exact values are quoted (regexp.QuoteMeta); headers are
+// "Name: value", matched exactly. The proxy's path is the whole request target, query
+// string included, while the intent matches the path before the query
+// (policy.RequestPath): an exact path is quoted and followed by (?:[?#].*)?, a prefix is
+// quoted and followed by ".*", and a regex has '?' and '#' taken out of what it matches
+// and is followed by (?:[?#].*)? (a '$' that does not end the regex is refused).
 //
 // # Capabilities
 //

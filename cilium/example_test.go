@@ -72,7 +72,7 @@ func ExampleCompile() {
 	//       rules:
 	//         http:
 	//         - method: POST
-	//           path: /orders
+	//           path: /orders(?:[?#].*)?
 }
 
 // The objects as maps, for dynamic clients and for Pulumi or cdk8s programs.

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode"
 
 	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/policy/api"
@@ -410,8 +412,13 @@ func (c *compiler) l7(t *translation, r policy.Rule) *l7Spec {
 		return nil
 	}
 	var rules api.L7Rules
-	for _, h := range r.HTTP {
-		rules.HTTP = append(rules.HTTP, httpRule(h))
+	for i, h := range r.HTTP {
+		hr, err := httpRule(h)
+		if err != nil {
+			c.refuse(r.Path.Child("http").Index(i).Child("path"), "HTTP regex paths", err.Error(), "")
+			return nil
+		}
+		rules.HTTP = append(rules.HTTP, hr)
 	}
 	for _, n := range r.DNS {
 		rules.DNS = append(rules.DNS, dnsRule(n))
@@ -461,10 +468,12 @@ func sortedUnique[T any](in []T) []T {
 }
 
 // httpRule translates an HTTP match. The proxy (Envoy) matches method, path and host as
-// RE2 regular expressions against the whole value, so literals are quoted, a prefix is
-// followed by ".*", and a regex is kept as written (the intent's regexes are matched in
-// full too). Headers are "Name: value" strings, which the proxy matches exactly.
-func httpRule(h policy.HTTPMatch) api.PortRuleHTTP {
+// RE2 regular expressions against the whole value, so literals are quoted. The path it
+// matches is the whole request target, query string included, while the intent matches
+// the path before the query (policy.RequestPath): an exact path is followed by an optional
+// query or fragment, a prefix (which holds no '?' or '#') by ".*", and a regex is rewritten
+// by pathRegex. Headers are "Name: value" strings, which the proxy matches exactly.
+func httpRule(h policy.HTTPMatch) (api.PortRuleHTTP, error) {
 	var r api.PortRuleHTTP
 	if h.Method != "" {
 		r.Method = regexp.QuoteMeta(h.Method)
@@ -472,11 +481,15 @@ func httpRule(h policy.HTTPMatch) api.PortRuleHTTP {
 	if h.Path != "" {
 		switch h.PathKind {
 		case policy.PathRegex:
-			r.Path = h.Path
+			p, err := pathRegex(h.Path)
+			if err != nil {
+				return r, err
+			}
+			r.Path = p
 		case policy.PathPrefix:
 			r.Path = regexp.QuoteMeta(h.Path) + ".*"
 		default:
-			r.Path = regexp.QuoteMeta(h.Path)
+			r.Path = regexp.QuoteMeta(h.Path) + querySuffix
 		}
 	}
 	if h.Host != "" {
@@ -486,7 +499,106 @@ func httpRule(h policy.HTTPMatch) api.PortRuleHTTP {
 		r.Headers = append(r.Headers, hd.Name+": "+hd.Value)
 	}
 	sort.Strings(r.Headers)
-	return r
+	return r, nil
+}
+
+// querySuffix admits what may follow a request's path in its target: nothing, a query
+// string or a fragment.
+const querySuffix = `(?:[?#].*)?`
+
+// pathRegex rewrites an intent regex, which matches a request's path in full, into the
+// regex the proxy matches against the whole target: the same regex with '?' and '#' taken
+// out of everything it can match (a path holds neither: the first of them starts the
+// query or fragment), followed by querySuffix. A target then matches exactly when the
+// intent's regex matches its path. An end-of-text assertion ('$', '\z') holds at the end
+// of the path only, so it is dropped where nothing can follow it and refused elsewhere.
+func pathRegex(expr string) (string, error) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return "", err
+	}
+	if re, err = withoutQuery(re, true); err != nil {
+		return "", err
+	}
+	s := re.String()
+	if re.Op == syntax.OpAlternate {
+		s = "(?:" + s + ")"
+	}
+	return s + querySuffix, nil
+}
+
+// withoutQuery returns re with '?' and '#' removed from every character it matches (from
+// character classes and "any character"; a literal holding either matches nothing), and
+// end-of-text assertions at its end (tail: nothing of the whole regex follows re) dropped.
+func withoutQuery(re *syntax.Regexp, tail bool) (*syntax.Regexp, error) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if strings.ContainsAny(string(re.Rune), "?#") {
+			return &syntax.Regexp{Op: syntax.OpNoMatch}, nil
+		}
+	case syntax.OpAnyChar:
+		return classWithout([]rune{0, unicode.MaxRune}), nil
+	case syntax.OpAnyCharNotNL:
+		return classWithout([]rune{0, '\n' - 1, '\n' + 1, unicode.MaxRune}), nil
+	case syntax.OpCharClass:
+		return classWithout(re.Rune), nil
+	case syntax.OpEndText, syntax.OpEndLine:
+		if !tail {
+			return nil, fmt.Errorf("Cilium's proxy matches the query string too, so an end-of-text assertion can only end the regex")
+		}
+		return &syntax.Regexp{Op: syntax.OpEmptyMatch}, nil
+	case syntax.OpConcat:
+		subs := re.Sub[:0]
+		for i, sub := range re.Sub {
+			sub, err := withoutQuery(sub, tail && i == len(re.Sub)-1)
+			if err != nil {
+				return nil, err
+			}
+			if sub.Op != syntax.OpEmptyMatch { // a dropped assertion
+				subs = append(subs, sub)
+			}
+		}
+		re.Sub = subs
+	case syntax.OpAlternate, syntax.OpCapture:
+		for i, sub := range re.Sub {
+			var err error
+			if re.Sub[i], err = withoutQuery(sub, tail); err != nil {
+				return nil, err
+			}
+		}
+	default: // repetitions: what they repeat is followed by more of itself
+		for i, sub := range re.Sub {
+			var err error
+			if re.Sub[i], err = withoutQuery(sub, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return re, nil
+}
+
+// classWithout is the character class of the ranges (pairs of bounds, ascending) minus '#'
+// and '?'. Case folding is already expanded in a parsed class.
+func classWithout(ranges []rune) *syntax.Regexp {
+	var out []rune
+	for i := 0; i < len(ranges); i += 2 {
+		lo, hi := ranges[i], ranges[i+1]
+		for _, x := range []rune{'#', '?'} { // ascending
+			if lo <= x && x <= hi {
+				if lo < x {
+					out = append(out, lo, x-1)
+				}
+				lo = x + 1
+			}
+		}
+		if lo <= hi {
+			out = append(out, lo, hi)
+		}
+	}
+	if len(out) == 0 {
+		return &syntax.Regexp{Op: syntax.OpNoMatch}
+	}
+	return &syntax.Regexp{Op: syntax.OpCharClass, Rune: out}
 }
 
 // dnsRule translates a DNS-lookup pattern: exact names as matchName, "*" patterns as

@@ -151,7 +151,7 @@ func httpRequests(m *policy.Model) (reqs []policy.HTTPRequest, ports map[int32]b
 				var paths []string
 				switch h.PathKind {
 				case policy.PathRegex:
-					paths = []string{"/orders/42", "/orders/x", "/orders/", "/api/v1/products"}
+					paths = []string{"/orders/42", "/orders/x", "/orders/", "/api/v1/products", "/orders/4?2"}
 				case policy.PathPrefix:
 					paths = []string{h.Path, h.Path + "more/x", strings.TrimSuffix(h.Path, "/")}
 				default:
@@ -163,6 +163,10 @@ func httpRequests(m *policy.Model) (reqs []policy.HTTPRequest, ports map[int32]b
 				method := h.Method
 				if method == "" {
 					method = "GET"
+				}
+				// The proxy sees the query string and fragment, the intent does not.
+				for _, p := range paths {
+					paths = append(paths, p+"?page=2", p+"#top", p+"x?y")
 				}
 				for _, path := range paths {
 					ok := policy.HTTPRequest{Method: method, Path: path, Host: h.Host, Headers: h.Headers}

@@ -625,7 +625,8 @@ func TestEndpointDescribe(t *testing.T) {
 	}
 }
 
-// TestHTTPMatch covers HTTPMatch.Matches on its own.
+// TestHTTPMatch states how an HTTP match admits a request; paths are judged without the
+// query string and fragment (policy.RequestPath).
 func TestHTTPMatch(t *testing.T) {
 	cases := []struct {
 		m    policy.HTTPMatch
@@ -648,6 +649,16 @@ func TestHTTPMatch(t *testing.T) {
 			policy.HTTPRequest{Headers: []policy.Header{{Name: "x-b", Value: "2"}, {Name: "X-a", Value: "1"}}}, true},
 		{policy.HTTPMatch{Headers: []policy.Header{{Name: "X-A", Value: "1"}, {Name: "X-B", Value: "2"}}},
 			policy.HTTPRequest{Headers: []policy.Header{{Name: "X-A", Value: "1"}}}, false},
+		// Paths are matched without the query string and fragment.
+		{policy.HTTPMatch{Path: "/orders"}, policy.HTTPRequest{Path: "/orders?page=2"}, true},
+		{policy.HTTPMatch{Path: "/orders"}, policy.HTTPRequest{Path: "/orders#top"}, true},
+		{policy.HTTPMatch{Path: "/orders"}, policy.HTTPRequest{Path: "/ordersx?page=2"}, false},
+		{policy.HTTPMatch{Path: "/orders"}, policy.HTTPRequest{Path: "/?/orders"}, false},
+		{policy.HTTPMatch{Path: "/a/", PathKind: policy.PathPrefix}, policy.HTTPRequest{Path: "/a?/"}, false},
+		{policy.HTTPMatch{Path: "/a/", PathKind: policy.PathPrefix}, policy.HTTPRequest{Path: "/a/b?c"}, true},
+		{policy.HTTPMatch{Path: "/orders/[0-9]+", PathKind: policy.PathRegex}, policy.HTTPRequest{Path: "/orders/1?x=y"}, true},
+		{policy.HTTPMatch{Path: "/a.*", PathKind: policy.PathRegex}, policy.HTTPRequest{Path: "/ab?c"}, true},
+		{policy.HTTPMatch{Path: `/a\?b`, PathKind: policy.PathRegex}, policy.HTTPRequest{Path: "/a?b"}, false},
 	}
 	for i, c := range cases {
 		if got := c.m.Matches(c.r); got != c.want {

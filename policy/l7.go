@@ -7,7 +7,9 @@ import (
 // PathKind says how an HTTP path is matched.
 type PathKind string
 
-// The ways to match an HTTP path.
+// The ways to match an HTTP path. Every kind is matched against the request's path
+// without its query string and fragment (RequestPath): "/orders" admits "/orders?page=2",
+// as in Gateway API, Istio and Calico's application layer policy.
 const (
 	// PathExact matches the path exactly.
 	PathExact PathKind = "Exact"
@@ -22,7 +24,9 @@ const (
 type HTTPMatch struct {
 	// Method is an HTTP method such as GET or POST; empty matches every method.
 	Method string
-	// Path is matched according to PathKind; empty matches every path.
+	// Path is matched according to PathKind against the request's path without its query
+	// string and fragment; empty matches every path. Exact and prefix paths therefore hold
+	// no '?' or '#'.
 	Path string
 	// PathKind says how Path matches; empty means PathExact.
 	PathKind PathKind
@@ -45,18 +49,19 @@ func (m HTTPMatch) Matches(r HTTPRequest) bool {
 		return false
 	}
 	if m.Path != "" {
+		path := RequestPath(r.Path)
 		switch m.PathKind {
 		case PathPrefix:
-			if len(r.Path) < len(m.Path) || r.Path[:len(m.Path)] != m.Path {
+			if !strings.HasPrefix(path, m.Path) {
 				return false
 			}
 		case PathRegex:
 			re, err := compileCached(`^(?:` + m.Path + `)$`)
-			if err != nil || !re.MatchString(r.Path) {
+			if err != nil || !re.MatchString(path) {
 				return false
 			}
 		default:
-			if r.Path != m.Path {
+			if path != m.Path {
 				return false
 			}
 		}
@@ -73,13 +78,24 @@ func (m HTTPMatch) Matches(r HTTPRequest) bool {
 }
 
 // HTTPRequest is the L7 part of a flow: one HTTP request. Path is the request target as
-// sent (HTTP/2 :path), query string included: an exact path "/orders" does not admit
-// "/orders?page=2", as in Cilium's proxy.
+// sent (HTTP/2 :path), query string included; path matches judge RequestPath(Path).
 type HTTPRequest struct {
 	Method  string
 	Path    string
 	Host    string
 	Headers []Header
+}
+
+// RequestPath returns the path of a request target: what precedes its first '?' (the
+// query string) or '#' (a fragment, which clients should not send). It is what every
+// HTTPMatch path is matched against, and what Calico's application layer policy matches
+// (app-policy/checker strips both); Cilium's proxy matches the whole target, so the
+// Cilium backend writes its regexes to admit any query after the path.
+func RequestPath(target string) string {
+	if i := strings.IndexAny(target, "?#"); i >= 0 {
+		return target[:i]
+	}
+	return target
 }
 
 func (r HTTPRequest) hasHeader(h Header) bool {

@@ -17,8 +17,10 @@ type Features struct {
 	Deny bool
 	// Cluster allows cluster-wide policies.
 	Cluster bool
-	// L7 allows HTTP rules.
+	// L7 allows HTTP rules with exact and prefix paths.
 	L7 bool
+	// HTTPRegex allows HTTP regex paths too (with L7).
+	HTTPRegex bool
 	// FQDN allows FQDN peers.
 	FQDN bool
 	// Entities allows entity peers.
@@ -30,7 +32,7 @@ type Features struct {
 }
 
 // All enables every feature.
-var All = Features{Deny: true, Cluster: true, L7: true, FQDN: true, Entities: true, ICMP: true, ServiceAccounts: true}
+var All = Features{Deny: true, Cluster: true, L7: true, HTTPRegex: true, FQDN: true, Entities: true, ICMP: true, ServiceAccounts: true}
 
 // Case is one generated Set and the code that builds it.
 type Case struct {
@@ -173,8 +175,18 @@ func (g *gen) rule(w *policy.Workload, target, ns string) {
 		rb.TCP(port)
 		call += fmt.Sprintf(".TCP(%d)", port)
 		if g.f.L7 && !deny && g.r.IntN(4) == 0 {
-			rb.HTTPPrefix("GET", "/api/")
-			call += `.HTTPPrefix("GET", "/api/")`
+			switch n := g.r.IntN(3); {
+			case n == 1:
+				rb.HTTP("POST", "/orders")
+				call += `.HTTP("POST", "/orders")`
+			case n == 2 && g.f.HTTPRegex:
+				// [^/] would match the query string's '?' in a proxy that sees it.
+				rb.HTTPRegex("GET", "/users/[^/]+/orders")
+				call += `.HTTPRegex("GET", "/users/[^/]+/orders")`
+			default:
+				rb.HTTPPrefix("GET", "/api/")
+				call += `.HTTPPrefix("GET", "/api/")`
+			}
 		}
 	}
 	g.linef("%s", call)

@@ -96,7 +96,7 @@ func notInSelectors(m *policy.Model) []string {
 // matter to it (CIDR rules never match pods), but a range is picked the same way.
 var ciliumBackend = backend{
 	name: "cilium",
-	features: randset.Features{Deny: true, Cluster: true, L7: true, FQDN: true, Entities: true,
+	features: randset.Features{Deny: true, Cluster: true, L7: true, HTTPRegex: true, FQDN: true, Entities: true,
 		ICMP: true, ServiceAccounts: true},
 	compile: func(set *policy.Set, _ []netip.Prefix) (*compiled, error) {
 		res, err := cilium.Compile(set)

@@ -3,6 +3,8 @@ package equivalence
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,10 +53,41 @@ func allowRules(p *policy.Policy, d policy.Direction) []policy.Rule {
 	return out
 }
 
+// subsumed reports whether another allow rule of p in direction d admits all traffic on
+// port pt from or to every peer of r (mirrored rules too): the L7 matches of r then
+// restrict nothing there, and a backend may leave them out.
+func subsumed(p *policy.Policy, d policy.Direction, r policy.Rule, pt policy.Port) bool {
+	peerKey := func(x policy.Peer) string {
+		return fmt.Sprintf("%s|%s|%v|%v|%v|%s|%s|%s|%v|%s|%s", x.Kind, x.Namespace, x.NamespaceSelector, x.AllNamespaces,
+			x.PodSelector, x.ServiceAccount, x.Cluster, x.CIDR, x.Except, x.FQDN, x.Entity)
+	}
+	for _, o := range p.Rules(d) {
+		if o.Action != policy.Allow || o.Path.String() == r.Path.String() && !o.Mirrored || len(o.HTTP) > 0 || len(o.DNS) > 0 || len(o.ICMP) > 0 {
+			continue
+		}
+		covers := len(o.Ports) == 0 || slices.ContainsFunc(o.Ports, func(q policy.Port) bool {
+			return q.Protocol == pt.Protocol && q.Name == pt.Name &&
+				(pt.Name != "" || q.Port <= pt.Port && max(pt.Port, pt.EndPort) <= max(q.Port, q.EndPort))
+		})
+		if !covers {
+			continue
+		}
+		have := map[string]bool{}
+		for _, x := range o.Peers {
+			have[peerKey(x)] = true
+		}
+		if !slices.ContainsFunc(r.Peers, func(x policy.Peer) bool { return !have[peerKey(x)] }) {
+			return true
+		}
+	}
+	return false
+}
+
 // httpSamples returns requests that tell h apart from near misses: first one that h
-// admits, then variants. checkPath is false for regex paths, which cannot be sampled
-// (they are compared as text).
-func httpSamples(h policy.HTTPMatch) (reqs []policy.HTTPRequest, checkPath bool) {
+// admits, then variants, each also with a query string and a fragment (which the intent's
+// paths ignore and Cilium's proxy sees). A regex path is sampled with strings its syntax
+// tree produces (regexSamples), '?' and '#' included where it could match them.
+func httpSamples(h policy.HTTPMatch) []policy.HTTPRequest {
 	base := policy.HTTPRequest{Method: h.Method, Host: h.Host, Headers: h.Headers}
 	if base.Method == "" {
 		base.Method = "GET"
@@ -62,43 +95,123 @@ func httpSamples(h policy.HTTPMatch) (reqs []policy.HTTPRequest, checkPath bool)
 	if base.Host == "" {
 		base.Host = "netintent.example"
 	}
-	checkPath = true
+	var paths []string
 	switch {
 	case h.Path == "":
-		base.Path = "/netintent"
+		paths = []string{"/netintent"}
 	case h.PathKind == policy.PathPrefix:
-		base.Path = h.Path + "netintent/x"
+		paths = []string{h.Path + "netintent/x", h.Path, h.Path[:len(h.Path)-1], unmeta(h.Path) + "x"}
 	case h.PathKind == policy.PathRegex:
-		checkPath = false
+		paths = regexSamples(h.Path)
 	default:
-		base.Path = h.Path
+		paths = []string{h.Path, h.Path[:len(h.Path)-1], unmeta(h.Path)}
 	}
-	reqs = append(reqs, base)
+	var reqs []policy.HTTPRequest
+	for _, p := range paths {
+		for _, v := range []string{p, p + "x", "/other" + p, p + "?page=2", p + "#top", p + "?", p + "x?y"} {
+			q := base
+			q.Path = v
+			reqs = append(reqs, q)
+		}
+	}
 	vary := func(f func(q *policy.HTTPRequest)) {
-		q := base
-		q.Headers = append([]policy.Header(nil), base.Headers...)
+		q := reqs[0]
+		q.Headers = append([]policy.Header(nil), q.Headers...)
 		f(&q)
 		reqs = append(reqs, q)
 	}
 	vary(func(q *policy.HTTPRequest) { q.Method += "X" })
 	vary(func(q *policy.HTTPRequest) { q.Method = strings.ToLower(q.Method) })
 	vary(func(q *policy.HTTPRequest) { q.Method = "NETINTENT" })
-	if checkPath {
-		vary(func(q *policy.HTTPRequest) { q.Path += "x" })
-		vary(func(q *policy.HTTPRequest) { q.Path = "/other" + q.Path })
-		if h.Path != "" {
-			vary(func(q *policy.HTTPRequest) { q.Path = h.Path })
-			vary(func(q *policy.HTTPRequest) { q.Path = h.Path[:len(h.Path)-1] })
-			vary(func(q *policy.HTTPRequest) { q.Path = unmeta(h.Path) + strings.TrimPrefix(q.Path, h.Path) })
-		}
-	}
 	vary(func(q *policy.HTTPRequest) { q.Host += "x" })
 	vary(func(q *policy.HTTPRequest) { q.Host = unmeta(q.Host) })
 	for i := range h.Headers {
 		vary(func(q *policy.HTTPRequest) { q.Headers = append(q.Headers[:i:i], q.Headers[i+1:]...) })
 		vary(func(q *policy.HTTPRequest) { q.Headers[i].Value += "x" })
 	}
-	return reqs, checkPath
+	return reqs
+}
+
+// maxSamples bounds the strings regexSamples makes of one node of a regex.
+const maxSamples = 24
+
+// regexSamples returns strings near the language of the RE2 regex expr: for each node of
+// its syntax tree a few strings it matches (every branch of an alternation, both ends of
+// every class range, zero, one and two repetitions), and '?', '#' and a letter wherever it
+// matches any character. They need not all match: the caller compares verdicts.
+func regexSamples(expr string) []string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return []string{"/"}
+	}
+	return samplesOf(re)
+}
+
+func samplesOf(re *syntax.Regexp) []string {
+	capped := func(ss []string) []string {
+		slices.Sort(ss)
+		ss = slices.Compact(ss)
+		if len(ss) > maxSamples {
+			ss = ss[:maxSamples]
+		}
+		return ss
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		return []string{string(re.Rune)}
+	case syntax.OpCharClass:
+		var out []string
+		for i := 0; i < len(re.Rune); i += 2 {
+			out = append(out, string(re.Rune[i]), string(re.Rune[i+1]))
+			for _, x := range "?#/" {
+				if re.Rune[i] <= x && x <= re.Rune[i+1] {
+					out = append(out, string(x))
+				}
+			}
+		}
+		return capped(out)
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return []string{"a", "?", "#", "/"}
+	case syntax.OpNoMatch:
+		return nil
+	case syntax.OpCapture:
+		return samplesOf(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+		sub := samplesOf(re.Sub[0])
+		var out []string
+		if re.Op == syntax.OpStar || re.Op == syntax.OpQuest || re.Op == syntax.OpRepeat && re.Min == 0 {
+			out = append(out, "")
+		}
+		for _, x := range sub {
+			out = append(out, x)
+			if re.Op != syntax.OpQuest {
+				out = append(out, x+x, x+sub[0])
+			}
+			if re.Op == syntax.OpRepeat && re.Min > 1 {
+				out = append(out, strings.Repeat(x, re.Min))
+			}
+		}
+		return capped(out)
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, sub := range re.Sub {
+			var next []string
+			for _, a := range out {
+				for _, b := range samplesOf(sub) {
+					next = append(next, a+b)
+				}
+			}
+			out = capped(next)
+		}
+		return out
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			out = append(out, samplesOf(sub)...)
+		}
+		return capped(out)
+	}
+	return []string{""} // empty matches and assertions
 }
 
 // unmeta replaces the first regex metacharacter of s with a letter: a literal left
@@ -123,15 +236,12 @@ func fullMatch(re, s string) (bool, error) {
 // ciliumAdmits reports whether Cilium's proxy admits q under e, as the agent configures
 // Envoy (pkg/envoy/policy getHTTPRule): method, path and host are RE2 regexes on the
 // whole value; a header "Name: value" needs that exact value, "Name" only its presence.
-func ciliumAdmits(e api.PortRuleHTTP, q policy.HTTPRequest, checkPath bool) (bool, error) {
+func ciliumAdmits(e api.PortRuleHTTP, q policy.HTTPRequest) (bool, error) {
 	if len(e.HeaderMatches) > 0 {
 		return false, fmt.Errorf("unexpected headerMatches %v", e.HeaderMatches)
 	}
-	for _, f := range []struct {
-		re, v string
-		on    bool
-	}{{e.Method, q.Method, true}, {e.Path, q.Path, checkPath}, {e.Host, q.Host, true}} {
-		if f.re == "" || !f.on {
+	for _, f := range []struct{ re, v string }{{e.Method, q.Method}, {e.Path, q.Path}, {e.Host, q.Host}} {
+		if f.re == "" {
 			continue
 		}
 		if ok, err := fullMatch(f.re, f.v); err != nil || !ok {
@@ -154,23 +264,14 @@ func ciliumAdmits(e api.PortRuleHTTP, q policy.HTTPRequest, checkPath bool) (boo
 	return true, nil
 }
 
-// ciliumEquivalent reports whether e admits exactly what h admits on h's samples; a
-// regex path must be kept as written.
+// ciliumEquivalent reports whether e admits exactly what h admits on h's samples.
 func ciliumEquivalent(e api.PortRuleHTTP, h policy.HTTPMatch) (bool, error) {
-	reqs, checkPath := httpSamples(h)
-	if !checkPath && e.Path != h.Path {
-		return false, nil
-	}
-	model := h
-	if !checkPath {
-		model.Path = ""
-	}
-	for _, q := range reqs {
-		got, err := ciliumAdmits(e, q, checkPath)
+	for _, q := range httpSamples(h) {
+		got, err := ciliumAdmits(e, q)
 		if err != nil {
 			return false, err
 		}
-		if got != model.Matches(q) {
+		if got != h.Matches(q) {
 			return false, nil
 		}
 	}
@@ -394,6 +495,9 @@ func ciliumStructure(m *policy.Model, objs []runtime.Object) *structReport {
 				allHTTP = append(allHTTP, r.HTTP...)
 				allDNS = append(allDNS, r.DNS...)
 				for _, pt := range r.Ports {
+					if subsumed(p, d, r, pt) {
+						continue
+					}
 					http, dns := o.l7At(d, pt)
 					for _, h := range r.HTTP {
 						rep.checked["HTTP"]++
