@@ -299,13 +299,16 @@ type RuleBuilder struct {
 	path   *field.Path
 }
 
-// TCP narrows the rule to the given TCP ports.
+// TCP narrows the rule to the given TCP ports; it needs at least one (AllPorts
+// admits every TCP port).
 func (r *RuleBuilder) TCP(ports ...int) *RuleBuilder { return r.numbered(TCP, ports) }
 
-// UDP narrows the rule to the given UDP ports.
+// UDP narrows the rule to the given UDP ports; it needs at least one (AllPorts
+// admits every UDP port).
 func (r *RuleBuilder) UDP(ports ...int) *RuleBuilder { return r.numbered(UDP, ports) }
 
-// SCTP narrows the rule to the given SCTP ports.
+// SCTP narrows the rule to the given SCTP ports; it needs at least one (AllPorts
+// admits every SCTP port).
 func (r *RuleBuilder) SCTP(ports ...int) *RuleBuilder { return r.numbered(SCTP, ports) }
 
 // PortRange narrows the rule to ports from..to (inclusive) of the protocol.
@@ -379,7 +382,15 @@ func (r *RuleBuilder) DNS(patterns ...string) *RuleBuilder {
 	return r
 }
 
+// numbered adds numbered ports of proto. No port at all is refused: the rule would keep
+// no port and so admit every protocol, and an empty list (typically from configuration)
+// must not widen the rule silently; AllPorts says "every port" explicitly.
 func (r *RuleBuilder) numbered(proto Protocol, ports []int) *RuleBuilder {
+	if len(ports) == 0 {
+		r.set.errs = append(r.set.errs, field.Required(r.path.Child("ports").Index(len(r.ports)),
+			fmt.Sprintf("%s() names no port; list the ports, or use AllPorts(policy.%s) for every %s port", proto, proto, proto)))
+		return r
+	}
 	for _, p := range ports {
 		r.number(Port{Protocol: proto, Port: clampPort(p)})
 	}
