@@ -1,6 +1,7 @@
 package calico
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -68,6 +69,9 @@ var reservedTiers = map[string]string{
 // Option allows a lossy translation, which is then reported in Result.Warnings and on the
 // object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
+	if set == nil {
+		return nil, errors.New("calico: Compile needs a policy.Set, got nil")
+	}
 	m, err := set.Model()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package k8snp
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -38,6 +39,9 @@ const (
 // exactly (unless an Option allows a lossy translation, which is then reported in
 // Result.Warnings and on the object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
+	if set == nil {
+		return nil, errors.New("k8snp: Compile needs a policy.Set, got nil")
+	}
 	m, err := set.Model()
 	if err != nil {
 		return nil, err

@@ -58,11 +58,14 @@ func (e *ValidationError) Unwrap() []error {
 }
 
 // Model validates the Set and returns its normalized form. Every problem is reported at
-// once in a *ValidationError.
+// once in a *ValidationError; a nil Set is an error too.
 func (s *Set) Model() (*Model, error) { return s.model(runtime.GOMAXPROCS(0)) }
 
 // model is Model with policies built by up to the given number of goroutines.
 func (s *Set) model(workers int) (*Model, error) {
+	if s == nil {
+		return nil, errNilSet
+	}
 	b := newModelBuilder(s)
 	b.errs = append(field.ErrorList(nil), s.errs...)
 	m := &Model{ServiceLabel: s.serviceLabel}

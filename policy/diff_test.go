@@ -512,4 +512,14 @@ func TestNilSets(t *testing.T) {
 	if _, err := policy.Diff(nil, diffBase()); err == nil {
 		t.Error("Diff(nil, set): no error")
 	}
+	var nilSet *policy.Set
+	if err := nilSet.Validate(); err == nil {
+		t.Error("(*Set)(nil).Validate(): no error")
+	}
+	if m, err := nilSet.Model(); m != nil || err == nil {
+		t.Errorf("(*Set)(nil).Model() = %v, %v; want an error", m, err)
+	}
+	if _, err := nilSet.Evaluate(policy.Flow{}); err == nil {
+		t.Error("(*Set)(nil).Evaluate(): no error")
+	}
 }

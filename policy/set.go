@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -149,11 +150,15 @@ func (s *Set) newWorkload(key string, kind workloadKind, namespace, name string,
 	return w
 }
 
-// Validate checks the whole Set and returns every problem found, or nil.
+// Validate checks the whole Set and returns every problem found, or nil; a nil Set is an
+// error.
 func (s *Set) Validate() error {
 	_, err := s.Model()
 	return err
 }
+
+// errNilSet is what Validate, Model and Evaluate return for a nil *Set.
+var errNilSet = errors.New("policy: the Set is nil: create it with policy.NewSet")
 
 // sortedWorkloads returns the workloads in key order, so that everything derived from the
 // Set is independent of the order of declaration.
