@@ -51,7 +51,8 @@ import (
 // Flow explains the verdict of set for f: the outcome, each judged end's decision with
 // the deciding policy and intent rule, and for each backend the object, and where it can
 // be determined the rule, that implements it. A backend that refuses the Set is listed
-// with its error. The error is the Set's *policy.ValidationError, if it is invalid.
+// with its error. The error is the Set's *policy.ValidationError, if it is invalid, or
+// the flow's (policy.Flow.Validate).
 //
 // Flow compiles the Set with every backend on each call; it is meant for people asking
 // about one flow, not for judging many.
@@ -61,6 +62,9 @@ func Flow(set *policy.Set, f policy.Flow, backends ...Backend) (string, error) {
 	}
 	e, err := newExplainer(set, backends)
 	if err != nil {
+		return "", err
+	}
+	if err := f.Validate(); err != nil {
 		return "", err
 	}
 	return e.explain(f), nil

@@ -161,6 +161,17 @@ func TestFlowInvalidSet(t *testing.T) {
 	}
 }
 
+// TestFlowInvalidFlow checks that a flow without ends is an error, not a verdict printed
+// as "/0 from  to :".
+func TestFlowInvalidFlow(t *testing.T) {
+	set := policy.NewSet(policy.DefaultNamespace("shop"))
+	set.Service("web").AllowFrom("gw").TCP(80)
+	out, err := explain.Flow(set, policy.Flow{})
+	if err == nil || !strings.Contains(err.Error(), "from.kind: Required") {
+		t.Errorf("Flow(set, Flow{}) = %q, %v; want an invalid-flow error", out, err)
+	}
+}
+
 func TestFlowNilSet(t *testing.T) {
 	if _, err := explain.Flow(nil, policy.Flow{}); err == nil || err.Error() != "explain: Flow needs a policy.Set, got nil" {
 		t.Errorf("Flow(nil): %v", err)

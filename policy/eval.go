@@ -126,10 +126,13 @@ func (d Decision) String() string {
 
 // Evaluate answers whether the Set allows the flow, and why, following the reference
 // semantics (design section 4): tiers in order, then deny wins, isolation, both ends,
-// mirrored intent, DNS, and L7. It validates the Set first.
+// mirrored intent, DNS, and L7. It validates the Set, then the flow (Flow.Validate).
 func (s *Set) Evaluate(f Flow) (Verdict, error) {
 	m, err := s.Model()
 	if err != nil {
+		return Verdict{}, err
+	}
+	if err := f.Validate(); err != nil {
 		return Verdict{}, err
 	}
 	return m.Evaluate(f), nil

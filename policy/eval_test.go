@@ -586,6 +586,37 @@ func TestEvaluateFromSet(t *testing.T) {
 	}
 }
 
+// TestEvaluateInvalidFlow checks that flows no cluster carries are rejected with every
+// problem and its path, never judged.
+func TestEvaluateInvalidFlow(t *testing.T) {
+	code := int32(300)
+	cases := []struct {
+		name string
+		flow policy.Flow
+		want []string
+	}{
+		{"empty", policy.Flow{}, []string{"from.kind: Required", "to.kind: Required", `protocol: Unsupported value: ""`, "port: Invalid value: 0"}},
+		{"pod without namespace", tcp(policy.Endpoint{Kind: policy.EndpointPod}, pod("shop", "order"), 8080), []string{"from.namespace: Required"}},
+		{"external without address", tcp(pod("shop", "gw"), policy.Endpoint{Kind: policy.EndpointExternal}, 443), []string{"to.ip: Required"}},
+		{"unknown kind", tcp(pod("shop", "gw"), policy.Endpoint{Kind: "Printer"}, 443), []string{`to.kind: Unsupported value: "Printer"`}},
+		{"port out of range", tcp(pod("shop", "gw"), pod("shop", "order"), 70000), []string{"port: Invalid value: 70000"}},
+		{"ICMP", policy.Flow{From: pod("shop", "gw"), To: pod("shop", "order"), ICMP: &policy.ICMP{Family: "IPv5", Type: 8, Code: &code},
+			HTTP: &policy.HTTPRequest{Method: "GET", Path: "/"}}, []string{"icmp.family: Unsupported", "icmp.code: Invalid value: 300", "icmp: Forbidden"}},
+	}
+	for _, c := range cases {
+		_, err := evalSet().Evaluate(c.flow)
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", c.name, err, w)
+			}
+		}
+	}
+}
+
 func TestVerdictString(t *testing.T) {
 	m := mustModel(t, evalSet())
 	cases := []struct {

@@ -1,0 +1,76 @@
+package policy
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// endpointKinds are the kinds of endpoint a flow can name.
+var endpointKinds = []EndpointKind{EndpointPod, EndpointExternal, EndpointHost, EndpointRemoteNode, EndpointKubeAPIServer}
+
+// Validate reports what makes the flow something no cluster carries, every problem at
+// once with its path: an end without a kind, a pod without a namespace, an external end
+// without an address or name, a port outside 1..65535 or an unknown protocol, an ICMP
+// message of an unknown family or type, an L7 request on ICMP. Set.Evaluate and
+// explain.Flow judge only valid flows.
+func (f Flow) Validate() error {
+	var errs field.ErrorList
+	for _, e := range []struct {
+		path *field.Path
+		end  Endpoint
+	}{{field.NewPath("from"), f.From}, {field.NewPath("to"), f.To}} {
+		errs = append(errs, e.end.validate(e.path)...)
+	}
+	if f.ICMP == nil {
+		switch f.Protocol {
+		case TCP, UDP, SCTP:
+		default:
+			errs = append(errs, field.NotSupported(field.NewPath("protocol"), f.Protocol, []Protocol{TCP, UDP, SCTP}))
+		}
+		for _, msg := range validation.IsValidPortNum(int(f.Port)) {
+			errs = append(errs, field.Invalid(field.NewPath("port"), f.Port, msg))
+		}
+	} else {
+		icmp := field.NewPath("icmp")
+		if f.ICMP.Family != IPv4 && f.ICMP.Family != IPv6 {
+			errs = append(errs, field.NotSupported(icmp.Child("family"), f.ICMP.Family, []IPFamily{IPv4, IPv6}))
+		}
+		for _, msg := range validation.IsInRange(int(f.ICMP.Type), 0, 255) {
+			errs = append(errs, field.Invalid(icmp.Child("type"), f.ICMP.Type, msg))
+		}
+		if f.ICMP.Code != nil {
+			for _, msg := range validation.IsInRange(int(*f.ICMP.Code), 0, 255) {
+				errs = append(errs, field.Invalid(icmp.Child("code"), *f.ICMP.Code, msg))
+			}
+		}
+		if f.HTTP != nil || f.DNSQuery != "" {
+			errs = append(errs, field.Forbidden(icmp, "an ICMP message carries no HTTP request or DNS query"))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("invalid flow: %w", errs.ToAggregate())
+}
+
+func (e Endpoint) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	switch e.Kind {
+	case EndpointPod:
+		if e.Namespace == "" {
+			errs = append(errs, field.Required(path.Child("namespace"), "a pod is in a namespace"))
+		}
+	case EndpointExternal:
+		if !e.IP.IsValid() && e.DNSName == "" {
+			errs = append(errs, field.Required(path.Child("ip"), "an external end has an address (or the DNS name it was looked up by)"))
+		}
+	case EndpointHost, EndpointRemoteNode, EndpointKubeAPIServer:
+	case "":
+		errs = append(errs, field.Required(path.Child("kind"), fmt.Sprintf("one of %v", endpointKinds)))
+	default:
+		errs = append(errs, field.NotSupported(path.Child("kind"), e.Kind, endpointKinds))
+	}
+	return errs
+}
