@@ -3,7 +3,6 @@ package calico
 import (
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
@@ -158,7 +157,7 @@ func (c *compiler) tiers() []*calicov3.Tier {
 			c.refuse(t.Path, "reserved tier name", fmt.Sprintf("tier %q is reserved: %s", t.Name, why), "")
 			continue
 		}
-		if math.IsNaN(t.Order) || math.IsInf(t.Order, 0) || t.Order >= DenyTierOrder {
+		if t.Order >= DenyTierOrder {
 			c.refuse(t.Path.Child("order"), "tier order", fmt.Sprintf(
 				"tiers of the Set are evaluated before untiered intent, which lives in tier %s (order %v) and Calico's default tier (order %v); the order must be a number below %v",
 				DenyTier, DenyTierOrder, calicov3.DefaultTierOrder, DenyTierOrder), "")
@@ -243,9 +242,6 @@ func (c *compiler) policy(p *policy.Policy) {
 	if p.Tier != "" {
 		e := base
 		e.tier, e.order, e.name = p.Tier, p.Order, p.Tier+"."+p.Name
-		if math.IsNaN(p.Order) || math.IsInf(p.Order, 0) {
-			c.refuse(p.Path.Child("order"), "policy order", "the order must be a finite number", "")
-		}
 		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 			if len(p.Rules(d)) > 0 || p.Isolates(d) {
 				var extra *policy.Rule

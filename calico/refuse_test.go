@@ -2,7 +2,6 @@ package calico_test
 
 import (
 	"errors"
-	"math"
 	"strings"
 	"testing"
 
@@ -112,11 +111,6 @@ func TestRefusals(t *testing.T) {
 			want:  []problem{{"tiers[late].order", "tier order", ""}},
 		},
 		{
-			name:  "a tier order that is not a number",
-			build: func(s *policy.Set) { s.Tier("nan", math.NaN()) },
-			want:  []problem{{"tiers[nan].order", "tier order", ""}},
-		},
-		{
 			name: "equal orders in a tier for policies that may select one endpoint",
 			build: func(s *policy.Set) {
 				s.Tier("sec", 1)
@@ -126,14 +120,6 @@ func TestRefusals(t *testing.T) {
 				s.ServiceIn("dev", "x").InTier("sec", 7).AllowFrom(policy.Any())
 			},
 			want: []problem{{"services[pay/x].order", "equal policy orders in a tier", ""}},
-		},
-		{
-			name: "a policy order that is not a number",
-			build: func(s *policy.Set) {
-				s.Tier("sec", 1)
-				s.Cluster("a").InTier("sec", math.Inf(1)).DenyFrom(policy.CIDR("10.0.0.0/8"))
-			},
-			want: []problem{{"cluster[a].order", "policy order", ""}},
 		},
 		{
 			name: "every problem at once, in policy order",

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
+	"math"
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
@@ -277,12 +278,21 @@ func (b *modelBuilder) tiers() []Tier {
 		if t.Name == "default" {
 			b.add(field.Invalid(t.Path, t.Name, "untiered policies form the default tier; name tiers otherwise"))
 		}
+		b.finite(t.Path.Child("order"), t.Order)
 		if other, dup := byOrder[t.Order]; dup {
 			b.add(field.Duplicate(t.Path.Child("order"), fmt.Sprintf("%v (also tier %q): equal orders would be decided by name", t.Order, other)))
 		}
 		byOrder[t.Order] = t.Name
 	}
 	return out
+}
+
+// finite checks an order: tiers and policies in a tier are evaluated by ascending order,
+// which NaN and the infinities do not give.
+func (b *modelBuilder) finite(path *field.Path, order float64) {
+	if math.IsNaN(order) || math.IsInf(order, 0) {
+		b.add(field.Invalid(path, order, "must be a finite number"))
+	}
 }
 
 // namespaceName checks a namespace name and returns it, as the one string the builder
@@ -520,6 +530,7 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 	}
 	if w.tier != "" {
 		p.Tier, p.Order = w.tier, w.order
+		b.finite(w.path.Child("order"), w.order)
 		if _, ok := b.set.tiers[w.tier]; !ok {
 			b.add(field.NotFound(w.path.Child("tier"), w.tier))
 		}
