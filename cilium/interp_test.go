@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	k8sconst "github.com/cilium/cilium/pkg/k8s/apis/cilium.io"
+	"github.com/cilium/cilium/pkg/labels"
+	"github.com/cilium/cilium/pkg/labelsfilter"
 	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/policy/api"
 	"github.com/netintent/netintent/cilium"
@@ -109,15 +111,20 @@ func (id identity) matches(sel *slimv1.LabelSelector) bool {
 }
 
 // podIdentity is the identity the agent gives a pod: its labels, its namespace, the
-// namespace's labels, its service account and its cluster.
+// namespace's labels, its service account and its cluster, less the keys that the
+// agent's default label filter (pkg/labelsfilter) drops.
 func podIdentity(e policy.Endpoint) identity {
 	id := identity{}
 	for k, v := range e.Labels {
-		id.set("k8s", k, v)
+		if inIdentity(k) {
+			id.set("k8s", k, v)
+		}
 	}
 	id.set("k8s", k8sconst.PodNamespaceLabel, e.Namespace)
 	for k, v := range e.NamespaceLabels {
-		id.set("k8s", k8sconst.PodNamespaceMetaLabelsPrefix+k, v)
+		if k := k8sconst.PodNamespaceMetaLabelsPrefix + k; inIdentity(k) {
+			id.set("k8s", k, v)
+		}
 	}
 	cluster := e.Cluster
 	if cluster == "" {
@@ -128,6 +135,13 @@ func podIdentity(e policy.Endpoint) identity {
 		id.set("k8s", k8sconst.PolicyLabelServiceAccount, e.ServiceAccount)
 	}
 	return id
+}
+
+// inIdentity reports whether Cilium's default label filter keeps a k8s label key in
+// identities.
+func inIdentity(key string) bool {
+	kept, _ := labelsfilter.Filter(labels.Labels{key: labels.NewLabel(key, "", labels.LabelSourceK8s)})
+	return len(kept) == 1
 }
 
 // selfIdentity is the identity of an endpoint whose own policy is judged: a local pod, or
@@ -160,6 +174,10 @@ func peerIdentity(self, peer policy.Endpoint) identity {
 		id.set("reserved", "remote-node", "")
 	case policy.EndpointKubeAPIServer:
 		id.set("reserved", "kube-apiserver", "")
+	case policy.EndpointSystem:
+		// Cilium's reserved identities health, ingress, init and unmanaged
+		// (pkg/identity) carry one reserved label of that name.
+		id.set("reserved", peer.Component, "")
 	default:
 		id.set("reserved", "world", "")
 	}
