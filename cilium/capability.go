@@ -21,7 +21,7 @@ func Capabilities() []policy.Capability {
 		{Feature: policy.FeatureEntities, Support: policy.Exact, Note: "cluster: pods, host, remote-node, kube-apiserver, health, ingress, init, unmanaged; Any adds world and cluster-mesh pods; ingress denies of them spare the pod's own host"},
 		{Feature: policy.FeatureNodeIngress, Support: policy.Exact},
 		{Feature: policy.FeaturePorts, Support: policy.Exact},
-		{Feature: policy.FeatureICMP, Support: policy.Exact, Note: "types; codes only with cilium.WidenICMPCodes()"},
+		{Feature: policy.FeatureICMP, Support: policy.Exact, Note: "types but 0, which Cilium reads as every type; codes only with cilium.WidenICMPCodes()"},
 		{Feature: policy.FeatureHTTP, Support: policy.Exact, Note: "anchored, quoted regexes"},
 		{Feature: policy.FeatureHTTPMore, Support: policy.Exact},
 		{Feature: policy.FeatureDNSLookups, Support: policy.Exact},

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	k8sconst "github.com/cilium/cilium/pkg/k8s/apis/cilium.io"
+	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/labels"
 	"github.com/cilium/cilium/pkg/labelsfilter"
-	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/policy/api"
 	"github.com/netintent/netintent/cilium"
 	"github.com/netintent/netintent/policy"
@@ -413,7 +413,9 @@ func portsMatch(ports api.PortRules, icmps api.ICMPRules, dir policy.Direction, 
 				if family == "" {
 					family = api.IPv4Family
 				}
-				if family == string(f.ICMP.Family) && fld.Type != nil && fld.Type.String() == strconv.Itoa(int(f.ICMP.Type)) {
+				// The type takes a policy key's port, where 0 stands for every port.
+				if family == string(f.ICMP.Family) && fld.Type != nil &&
+					(fld.Type.String() == strconv.Itoa(int(f.ICMP.Type)) || fld.Type.String() == "0") {
 					return []api.PortRule{}
 				}
 			}

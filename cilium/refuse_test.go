@@ -115,6 +115,14 @@ func TestRefusals(t *testing.T) {
 			{"cluster[zone].namespaceSelector", "namespace label key node.beta.kubernetes.io/instance-type", ""},
 			{"services[shop/web].ingress[0].peers[0].namespaces", "namespace label key failure-domain.beta.kubernetes.io/region", ""},
 		}},
+		{"icmp type 0", func() *policy.Set {
+			s := shop()
+			s.Service("web").AllowFrom("api").ICMP(8).ICMP(0).ICMPv6(0)
+			return s
+		}, []refusal{
+			{"services[shop/web].ingress[0].icmp[1].type", "ICMP type 0", ""},
+			{"services[shop/web].ingress[0].icmp[2].type", "ICMP type 0", ""},
+		}},
 		// Translations of peers are shared: every rule naming the peer still refuses its
 		// keys, in key order whatever the map's.
 		{"unmatchable keys of a peer named by several rules", func() *policy.Set {

@@ -334,6 +334,14 @@ func (c *compiler) traffic(t *translation, r policy.Rule, atoms []atom) (all boo
 		atoms = append(atoms, a)
 	}
 	for i, m := range r.ICMP {
+		if m.Type == 0 {
+			// Checked with Cilium's policy repository (TestCiliumICMP in the conformance
+			// oracle): an echo-reply rule admits every ICMP type of the family.
+			c.refuse(r.Path.Child("icmp").Index(i).Child("type"), "ICMP type 0",
+				"Cilium keys ICMP rules by type in a policy key's port (api.ICMPField.PortProtocol), where 0 stands for "+
+					"every port: a rule for type 0 matches every ICMP type", "")
+			continue
+		}
 		if m.Code != nil {
 			path := r.Path.Child("icmp").Index(i).Child("code")
 			if !c.opts.widenICMP {

@@ -49,6 +49,9 @@ func corpus() []corpusSet {
 	filtered.Namespace("edge").Labels(map[string]string{"failure-domain.beta.kubernetes.io/zone": "a"})
 	filtered.Service("web").AllowFrom(policy.Namespaces(policy.MatchLabels{"failure-domain.beta.kubernetes.io/zone": "a"})).TCP(80)
 	out = append(out, corpusSet{"refused/filtered-namespace-label-key", filtered})
+	echoReply := shop()
+	echoReply.Service("web").AllowFrom("api").ICMP(8).AllowFrom("batch").ICMP(0)
+	out = append(out, corpusSet{"refused/icmp-type-0", echoReply})
 	for seed := uint64(1); seed <= 40; seed++ {
 		c := randset.New(seed, 5, randset.All)
 		out = append(out, corpusSet{fmt.Sprintf("randset/%d", seed), c.Set})
