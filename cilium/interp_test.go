@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	k8sconst "github.com/cilium/cilium/pkg/k8s/apis/cilium.io"
@@ -138,11 +139,17 @@ func podIdentity(e policy.Endpoint) identity {
 }
 
 // inIdentity reports whether Cilium's default label filter keeps a k8s label key in
-// identities.
+// identities. Answers are cached: every flow asks about the same few keys.
 func inIdentity(key string) bool {
+	if kept, ok := filterCache.Load(key); ok {
+		return kept.(bool)
+	}
 	kept, _ := labelsfilter.Filter(labels.Labels{key: labels.NewLabel(key, "", labels.LabelSourceK8s)})
+	filterCache.Store(key, len(kept) == 1)
 	return len(kept) == 1
 }
+
+var filterCache sync.Map
 
 // selfIdentity is the identity of an endpoint whose own policy is judged: a local pod, or
 // a node's host endpoint (reserved:host plus the node's labels).
