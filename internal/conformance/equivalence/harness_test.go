@@ -205,8 +205,10 @@ func runCorpus(t *testing.T, b backend) {
 	if st.compared == 0 || st.judged == 0 {
 		t.Fatalf("%s: nothing compared", b.name)
 	}
-	if float64(st.judged) < minJudgedOverall*float64(st.flows) {
-		t.Errorf("%s: only %d of %d flows judged", b.name, st.judged, st.flows)
+	// The system endpoints are Cilium's reserved identities: engines without them leave
+	// their flows out of the share too.
+	if considered := st.flows - st.skipped[SkipSystem]; float64(st.judged) < minJudgedOverall*float64(considered) {
+		t.Errorf("%s: only %d of %d flows judged", b.name, st.judged, considered)
 	}
 	if random := len(items) - len(scenarios.All()) - len(handSets); st.randomRefused > random/2 {
 		t.Errorf("%s: %d of %d random Sets refused: the corpus barely exercises the backend", b.name, st.randomRefused, random)
