@@ -276,6 +276,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		rule.NodeSelector = b.build()
 	case policy.ScopeCluster:
 		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, "pod")
+		c.checkNamespaceKeys(p.Subject.NamespaceSelector, func() *field.Path { return p.Path.Child("namespaceSelector") })
 		var b selectorBuilder
 		b.add(&p.Subject.Pods, sameKey)
 		// Also keeps the policy off endpoints without a namespace (cilium-health, the
@@ -337,8 +338,31 @@ func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path,
 	}
 }
 
-// unmatchable is a label key that Cilium cannot match, and why.
-type unmatchable struct{ key, why string }
+// checkNamespaceKeys refuses namespace selector keys that Cilium cannot match.
+func (c *compiler) checkNamespaceKeys(sel *metav1.LabelSelector, path func() *field.Path) {
+	for _, u := range unmatchableNamespaceKeys(sel) {
+		c.refuse(path(), "namespace label key "+u.key, u.why, "")
+	}
+}
+
+// unmatchable is a label key that Cilium cannot match, and why; namespace marks a key
+// of a namespace selector.
+type unmatchable struct {
+	key, why  string
+	namespace bool
+}
+
+// unmatchableNamespaceKeys returns the keys of a namespace selector that Cilium cannot
+// match, sorted.
+func unmatchableNamespaceKeys(sel *metav1.LabelSelector) []unmatchable {
+	var out []unmatchable
+	for _, k := range selectorKeys(sel) {
+		if why := unmatchableNamespaceKey(k); why != "" {
+			out = append(out, unmatchable{key: k, why: why, namespace: true})
+		}
+	}
+	return out
+}
 
 // unmatchableKeys returns the keys of sel that Cilium cannot match as pod or node labels,
 // sorted.

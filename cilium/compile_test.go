@@ -108,7 +108,7 @@ func unitCases() []unitCase {
 		}},
 		{"icmp", func() *policy.Set {
 			s := shop()
-			s.Service("web").AllowFrom("api").ICMP(8).ICMPv6(128).AllowFrom("batch").TCP(80).ICMP(0)
+			s.Service("web").AllowFrom("api").ICMP(8).ICMPv6(128).AllowFrom("batch").TCP(80).ICMP(3)
 			return s
 		}},
 		{"http", func() *policy.Set {

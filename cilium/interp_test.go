@@ -5,10 +5,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	k8sconst "github.com/cilium/cilium/pkg/k8s/apis/cilium.io"
 	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
+	"github.com/cilium/cilium/pkg/labels"
+	"github.com/cilium/cilium/pkg/labelsfilter"
 	"github.com/cilium/cilium/pkg/policy/api"
 	"github.com/netintent/netintent/cilium"
 	"github.com/netintent/netintent/policy"
@@ -109,15 +112,20 @@ func (id identity) matches(sel *slimv1.LabelSelector) bool {
 }
 
 // podIdentity is the identity the agent gives a pod: its labels, its namespace, the
-// namespace's labels, its service account and its cluster.
+// namespace's labels, its service account and its cluster, less the keys that the
+// agent's default label filter (pkg/labelsfilter) drops.
 func podIdentity(e policy.Endpoint) identity {
 	id := identity{}
 	for k, v := range e.Labels {
-		id.set("k8s", k, v)
+		if inIdentity(k) {
+			id.set("k8s", k, v)
+		}
 	}
 	id.set("k8s", k8sconst.PodNamespaceLabel, e.Namespace)
 	for k, v := range e.NamespaceLabels {
-		id.set("k8s", k8sconst.PodNamespaceMetaLabelsPrefix+k, v)
+		if k := k8sconst.PodNamespaceMetaLabelsPrefix + k; inIdentity(k) {
+			id.set("k8s", k, v)
+		}
 	}
 	cluster := e.Cluster
 	if cluster == "" {
@@ -129,6 +137,19 @@ func podIdentity(e policy.Endpoint) identity {
 	}
 	return id
 }
+
+// inIdentity reports whether Cilium's default label filter keeps a k8s label key in
+// identities. Answers are cached: every flow asks about the same few keys.
+func inIdentity(key string) bool {
+	if kept, ok := filterCache.Load(key); ok {
+		return kept.(bool)
+	}
+	kept, _ := labelsfilter.Filter(labels.Labels{key: labels.NewLabel(key, "", labels.LabelSourceK8s)})
+	filterCache.Store(key, len(kept) == 1)
+	return len(kept) == 1
+}
+
+var filterCache sync.Map
 
 // selfIdentity is the identity of an endpoint whose own policy is judged: a local pod, or
 // a node's host endpoint (reserved:host plus the node's labels).
@@ -160,6 +181,10 @@ func peerIdentity(self, peer policy.Endpoint) identity {
 		id.set("reserved", "remote-node", "")
 	case policy.EndpointKubeAPIServer:
 		id.set("reserved", "kube-apiserver", "")
+	case policy.EndpointSystem:
+		// Cilium's reserved identities health, ingress, init and unmanaged
+		// (pkg/identity) carry one reserved label of that name.
+		id.set("reserved", peer.Component, "")
 	default:
 		id.set("reserved", "world", "")
 	}
@@ -395,7 +420,9 @@ func portsMatch(ports api.PortRules, icmps api.ICMPRules, dir policy.Direction, 
 				if family == "" {
 					family = api.IPv4Family
 				}
-				if family == string(f.ICMP.Family) && fld.Type != nil && fld.Type.String() == strconv.Itoa(int(f.ICMP.Type)) {
+				// The type takes a policy key's port, where 0 stands for every port.
+				if family == string(f.ICMP.Family) && fld.Type != nil &&
+					(fld.Type.String() == strconv.Itoa(int(f.ICMP.Type)) || fld.Type.String() == "0") {
 					return []api.PortRule{}
 				}
 			}

@@ -98,6 +98,31 @@ func TestRefusals(t *testing.T) {
 			{"pods[shop/sts-0].selector", "pod label key statefulset.kubernetes.io/pod-name", ""},
 			{"pods[shop/sts-0].ingress[0].peers[0].pods", "pod label key io.cilium.k8s.policy.serviceaccount", ""},
 		}},
+		// A namespace label reaches identities as io.cilium.k8s.namespace.labels.<key>: the
+		// default filter drops it when the key matches .*beta\.kubernetes\.io, in peers
+		// and in the namespace selectors of cluster-wide subjects alike. Its neighbours
+		// topology.kubernetes.io/region (dropped as a pod label, kept under the prefix) and
+		// beta.kubernetes (no ".io") pass.
+		{"unmatchable namespace label keys", func() *policy.Set {
+			s := shop()
+			s.Service("web").
+				AllowFrom(policy.Namespaces(policy.MatchLabels{"failure-domain.beta.kubernetes.io/region": "eu"})).TCP(80).
+				AllowFrom(policy.Namespaces(policy.MatchLabels{"topology.kubernetes.io/region": "eu", "beta.kubernetes": "x"})).TCP(81)
+			s.Cluster("zone").InNamespaces(policy.MatchLabels{"node.beta.kubernetes.io/instance-type": "x"}).
+				DenyFrom(policy.World()).TCP(22)
+			return s
+		}, []refusal{
+			{"cluster[zone].namespaceSelector", "namespace label key node.beta.kubernetes.io/instance-type", ""},
+			{"services[shop/web].ingress[0].peers[0].namespaces", "namespace label key failure-domain.beta.kubernetes.io/region", ""},
+		}},
+		{"icmp type 0", func() *policy.Set {
+			s := shop()
+			s.Service("web").AllowFrom("api").ICMP(8).ICMP(0).ICMPv6(0)
+			return s
+		}, []refusal{
+			{"services[shop/web].ingress[0].icmp[1].type", "ICMP type 0", ""},
+			{"services[shop/web].ingress[0].icmp[2].type", "ICMP type 0", ""},
+		}},
 		// Translations of peers are shared: every rule naming the peer still refuses its
 		// keys, in key order whatever the map's.
 		{"unmatchable keys of a peer named by several rules", func() *policy.Set {

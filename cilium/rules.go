@@ -38,8 +38,8 @@ type peerItem struct {
 	kind peerKind
 	// taken is set once an emitted rule holds endpoint itself (see emitEndpoint).
 	taken atomic.Bool
-	// unmatchable lists the pod label keys of an endpoint peer that Cilium cannot match,
-	// which every rule naming the peer refuses.
+	// unmatchable lists the pod and namespace label keys of an endpoint peer that Cilium
+	// cannot match, which every rule naming the peer refuses.
 	unmatchable []unmatchable
 	key         string
 	endpoint    api.EndpointSelector
@@ -173,11 +173,15 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 			namespaces: x.NamespaceSelector, pods: x.PodSelector}
 		it := c.shared.pods.Get(k, func() *peerItem {
 			it := endpointItem(c.podSelector(t, *x))
-			it.unmatchable = c.unmatchableKeys(x.PodSelector)
+			it.unmatchable = append(c.unmatchableKeys(x.PodSelector), unmatchableNamespaceKeys(x.NamespaceSelector)...)
 			return it
 		})
 		for _, u := range it.unmatchable {
-			c.refuse(path().Child("pods"), "pod label key "+u.key, u.why, "")
+			if u.namespace {
+				c.refuse(path().Child("namespaces"), "namespace label key "+u.key, u.why, "")
+			} else {
+				c.refuse(path().Child("pods"), "pod label key "+u.key, u.why, "")
+			}
 		}
 		return it
 	}
@@ -245,16 +249,27 @@ func coversHost(x policy.Peer) bool {
 		x.Kind == policy.PeerEntity && (x.Entity == policy.EntityHost || x.Entity == policy.EntityCluster)
 }
 
+// clusterWithoutHost are the entities of the cluster entity's selectors (api.InitEntities)
+// other than the host and the local cluster's pods: every reserved identity Cilium 1.20
+// gives traffic inside the cluster (pkg/identity), except the aggregate identities, which
+// only exist in policy maps.
+var clusterWithoutHost = []api.Entity{api.EntityRemoteNode, api.EntityKubeAPIServer,
+	api.EntityHealth, api.EntityIngress, api.EntityInit, api.EntityUnmanaged}
+
 // withoutHost returns the peers that cover what x covers except the local node: for the
-// cluster, the other nodes, the API server and the local cluster's pods; for any peer,
-// also every address outside the cluster and pods of every cluster-mesh cluster.
+// cluster, the other nodes, the API server, the system endpoints (health, ingress, init,
+// unmanaged) and the local cluster's pods; for any peer, also every address outside the
+// cluster and pods of every cluster-mesh cluster.
 func withoutHost(x policy.Peer) []*peerItem {
 	if x.Kind == policy.PeerEntity && x.Entity == policy.EntityHost {
 		return nil
 	}
 	var pods selectorBuilder
 	pods.namespaces(nil)
-	out := []*peerItem{entityItem(api.EntityRemoteNode), entityItem(api.EntityKubeAPIServer)}
+	out := make([]*peerItem, 0, len(clusterWithoutHost)+2)
+	for _, e := range clusterWithoutHost {
+		out = append(out, entityItem(e))
+	}
 	if x.Kind == policy.PeerAny {
 		out = append(out, entityItem(api.EntityWorld))
 		pods.expr(labelCluster, slimv1.LabelSelectorOpExists)
@@ -321,6 +336,14 @@ func (c *compiler) traffic(t *translation, r policy.Rule, atoms []atom) (all boo
 		atoms = append(atoms, a)
 	}
 	for i, m := range r.ICMP {
+		if m.Type == 0 {
+			// Checked with Cilium's policy repository (TestCiliumICMP in the conformance
+			// oracle): an echo-reply rule admits every ICMP type of the family.
+			c.refuse(r.Path.Child("icmp").Index(i).Child("type"), "ICMP type 0",
+				"Cilium keys ICMP rules by type in a policy key's port (api.ICMPField.PortProtocol), where 0 stands for "+
+					"every port: a rule for type 0 matches every ICMP type", "")
+			continue
+		}
 		if m.Code != nil {
 			path := r.Path.Child("icmp").Index(i).Child("code")
 			if !c.opts.widenICMP {

@@ -248,6 +248,18 @@ func unmatchableKey(key string) string {
 	return ""
 }
 
+// unmatchableNamespaceKey explains why Cilium cannot match a namespace label key, or
+// returns "". A namespace label reaches a pod's identity as
+// io.cilium.k8s.namespace.labels.<key>, which the default label filter drops when it
+// matches an ignore pattern (.*beta\.kubernetes\.io) beyond the prefix it keeps.
+func unmatchableNamespaceKey(key string) string {
+	if key == policy.NamespaceNameLabel || inIdentity(labelNamespacePrefix+key) {
+		return ""
+	}
+	return "the Cilium agent's default identity label filter drops " + labelNamespacePrefix + key +
+		", the identity label that carries this namespace label, so a selector on it never matches"
+}
+
 // selectorKeys returns the label keys a selector mentions, sorted.
 func selectorKeys(sel *metav1.LabelSelector) []string {
 	if sel == nil {

@@ -2,11 +2,13 @@ package cilium_test
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/cilium/cilium/pkg/labelsfilter"
 	"github.com/cilium/cilium/pkg/policy/api"
 	"github.com/netintent/netintent/cilium"
 	"github.com/netintent/netintent/examples/scenarios"
@@ -18,6 +20,10 @@ func TestMain(m *testing.M) {
 	// The cluster entity selects the local cluster's endpoints; the agent initializes it
 	// with its cluster name at startup.
 	api.InitEntities(clusterName)
+	// The agent's default identity label filter (--labels and --label-prefix-file unset).
+	if err := labelsfilter.ParseLabelPrefixCfg(slog.New(slog.DiscardHandler), nil, nil, ""); err != nil {
+		panic(err)
+	}
 	os.Exit(m.Run())
 }
 
@@ -37,6 +43,15 @@ func corpus() []corpusSet {
 	for _, c := range unitCases() {
 		out = append(out, corpusSet{"unit/" + c.name, c.build()})
 	}
+	// Sets the backend must refuse: were it to compile them, the comparison would show
+	// what it got wrong.
+	filtered := policy.NewSet(policy.DefaultNamespace("shop"))
+	filtered.Namespace("edge").Labels(map[string]string{"failure-domain.beta.kubernetes.io/zone": "a"})
+	filtered.Service("web").AllowFrom(policy.Namespaces(policy.MatchLabels{"failure-domain.beta.kubernetes.io/zone": "a"})).TCP(80)
+	out = append(out, corpusSet{"refused/filtered-namespace-label-key", filtered})
+	echoReply := shop()
+	echoReply.Service("web").AllowFrom("api").ICMP(8).AllowFrom("batch").ICMP(0)
+	out = append(out, corpusSet{"refused/icmp-type-0", echoReply})
 	for seed := uint64(1); seed <= 40; seed++ {
 		c := randset.New(seed, 5, randset.All)
 		out = append(out, corpusSet{fmt.Sprintf("randset/%d", seed), c.Set})

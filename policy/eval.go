@@ -24,6 +24,26 @@ const (
 	EndpointRemoteNode EndpointKind = "RemoteNode"
 	// EndpointKubeAPIServer is the Kubernetes API server.
 	EndpointKubeAPIServer EndpointKind = "KubeAPIServer"
+	// EndpointSystem is an endpoint of the local cluster that is neither a pod, a node nor
+	// the API server: the network plugin's own endpoints and endpoints it does not identify
+	// by labels. Component says which. Any and WholeCluster cover it, no other peer does,
+	// and no policy applies to it.
+	EndpointSystem EndpointKind = "System"
+)
+
+// The components an EndpointSystem stands for, named after the Cilium reserved
+// identities they carry (pkg/identity, Cilium 1.20).
+const (
+	// ComponentHealth is a node's health-checking endpoint (Cilium's reserved:health).
+	ComponentHealth = "health"
+	// ComponentIngress is the source address of the in-cluster Ingress and Gateway API
+	// proxy (Cilium's Envoy: reserved:ingress).
+	ComponentIngress = "ingress"
+	// ComponentInit is a pod whose labels are not known yet (Cilium's reserved:init).
+	ComponentInit = "init"
+	// ComponentUnmanaged is a pod the network plugin does not manage, such as one started
+	// before it (Cilium's reserved:unmanaged).
+	ComponentUnmanaged = "unmanaged"
 )
 
 // Endpoint is one end of a flow.
@@ -43,6 +63,8 @@ type Endpoint struct {
 	IP netip.Addr
 	// DNSName is the name an external address was looked up by, for FQDN peers.
 	DNSName string
+	// Component names an EndpointSystem (ComponentHealth, ...).
+	Component string
 	// NamedPorts maps a destination pod's container port names to their ports.
 	NamedPorts map[string]Port
 }
@@ -544,6 +566,8 @@ func (e Endpoint) Describe() string {
 			return fmt.Sprintf("%s (%s)", e.IP, e.DNSName)
 		}
 		return e.IP.String()
+	case EndpointSystem:
+		return string(e.Kind) + " " + e.Component
 	default:
 		return string(e.Kind)
 	}

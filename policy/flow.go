@@ -2,13 +2,17 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // endpointKinds are the kinds of endpoint a flow can name.
-var endpointKinds = []EndpointKind{EndpointPod, EndpointExternal, EndpointHost, EndpointRemoteNode, EndpointKubeAPIServer}
+var endpointKinds = []EndpointKind{EndpointPod, EndpointExternal, EndpointHost, EndpointRemoteNode, EndpointKubeAPIServer, EndpointSystem}
+
+// components are the components an EndpointSystem can stand for.
+var components = []string{ComponentHealth, ComponentIngress, ComponentInit, ComponentUnmanaged}
 
 // Validate reports what makes the flow something no cluster carries, every problem at
 // once with its path: an end without a kind, a pod without a namespace, an external end
@@ -65,6 +69,10 @@ func (e Endpoint) validate(path *field.Path) field.ErrorList {
 	case EndpointExternal:
 		if !e.IP.IsValid() && e.DNSName == "" {
 			errs = append(errs, field.Required(path.Child("ip"), "an external end has an address (or the DNS name it was looked up by)"))
+		}
+	case EndpointSystem:
+		if !slices.Contains(components, e.Component) {
+			errs = append(errs, field.NotSupported(path.Child("component"), e.Component, components))
 		}
 	case EndpointHost, EndpointRemoteNode, EndpointKubeAPIServer:
 	case "":

@@ -11,7 +11,7 @@ type PeerKind string
 
 // The kinds of peer.
 const (
-	// PeerAny is every endpoint and address, inside and outside the cluster.
+	// PeerAny is every endpoint and address, inside and outside the cluster (see Any).
 	PeerAny PeerKind = "Any"
 	// PeerPods is pods chosen by namespace and labels (and optionally service account and
 	// cluster-mesh cluster).
@@ -37,7 +37,7 @@ const (
 	// EntityWorld is every address outside the cluster (the internet and private networks
 	// that are not part of the cluster).
 	EntityWorld Entity = "world"
-	// EntityCluster is every endpoint of the local cluster: pods, nodes, the API server.
+	// EntityCluster is every endpoint of the local cluster (see WholeCluster).
 	EntityCluster Entity = "cluster"
 	// EntityHost is the node the workload runs on.
 	EntityHost Entity = "host"
@@ -162,8 +162,11 @@ func FQDN(name string) Peer { return Peer{Kind: PeerFQDN, FQDN: name} }
 // World is every address outside the cluster.
 func World() Peer { return Peer{Kind: PeerEntity, Entity: EntityWorld} }
 
-// WholeCluster is every endpoint of the local cluster: pods of all namespaces, nodes and
-// the API server.
+// WholeCluster is every endpoint of the local cluster: pods of all namespaces, the
+// workload's own node, the other nodes, the API server, and the system endpoints
+// (EndpointSystem: in Cilium, the reserved identities health, ingress, init and
+// unmanaged). Pods of other cluster-mesh clusters and addresses outside the cluster are
+// not part of it.
 func WholeCluster() Peer { return Peer{Kind: PeerEntity, Entity: EntityCluster} }
 
 // Host is the node the workload runs on (kubelet probes, host-network daemons).
@@ -175,7 +178,10 @@ func RemoteNodes() Peer { return Peer{Kind: PeerEntity, Entity: EntityRemoteNode
 // KubeAPIServer is the Kubernetes API server.
 func KubeAPIServer() Peer { return Peer{Kind: PeerEntity, Entity: EntityKubeAPIServer} }
 
-// Any is every endpoint and address, inside and outside the cluster.
+// Any is every endpoint and address, inside and outside the cluster: what WholeCluster
+// covers, plus pods of every cluster-mesh cluster and every address outside the cluster
+// (World). In Cilium terms, every identity: pods, host, remote-node, kube-apiserver,
+// health, ingress, init, unmanaged and world.
 func Any() Peer { return Peer{Kind: PeerAny} }
 
 // Pods narrows a namespace-level peer (Namespace, Namespaces, AllNamespaces, SameNamespace)

@@ -12,9 +12,9 @@ import (
 // Universe is a finite sample of the endpoints and traffic a Model talks about: a pod for
 // every subject and pod peer (and one that nothing selects), addresses inside, outside and
 // in the holes of every CIDR, names that do and do not match every FQDN, the DNS service,
-// nodes and the API server; and a probe for every port, range edge and ICMP type. Judging
-// every flow of a Universe is how diagrams, reviews and the backends' equivalence tests
-// see what a Set means.
+// nodes, the API server and one system endpoint per component (EndpointSystem); and a
+// probe for every port, range edge and ICMP type. Judging every flow of a Universe is how
+// diagrams, reviews and the backends' equivalence tests see what a Set means.
 type Universe struct {
 	// Namespaces are the model's namespaces plus any synthesized to satisfy a namespace
 	// selector, sorted by name.
@@ -108,6 +108,9 @@ func (m *Model) Universe() *Universe {
 		Sample{Name: "node:remote", Endpoint: Endpoint{Kind: EndpointRemoteNode, Labels: g.nodeLabels}},
 		Sample{Name: "kube-apiserver", Endpoint: Endpoint{Kind: EndpointKubeAPIServer}},
 	)
+	for _, c := range []string{ComponentHealth, ComponentIngress, ComponentInit, ComponentUnmanaged} {
+		u.Endpoints = append(u.Endpoints, Sample{Name: "system:" + c, Endpoint: Endpoint{Kind: EndpointSystem, Component: c}})
+	}
 	sort.Slice(u.Endpoints, func(i, j int) bool { return u.Endpoints[i].Name < u.Endpoints[j].Name })
 	for name, labels := range g.ns {
 		u.Namespaces = append(u.Namespaces, NamespaceInfo{Name: name, Labels: labels})

@@ -441,8 +441,11 @@ func TestValidationErrors(t *testing.T) {
 			build: func(s *policy.Set) { s.Tier("security", math.NaN()) },
 			want:  []problem{{invalid, "tiers[security].order", "NaN"}}},
 		{name: "policy order infinite",
-			build: func(s *policy.Set) { s.Tier("security", 1); s.Service("web").InTier("security", math.Inf(-1)).AllowFrom("a").TCP(80) },
-			want:  []problem{{invalid, web + ".order", "-Inf"}}},
+			build: func(s *policy.Set) {
+				s.Tier("security", 1)
+				s.Service("web").InTier("security", math.Inf(-1)).AllowFrom("a").TCP(80)
+			},
+			want: []problem{{invalid, web + ".order", "-Inf"}}},
 		{name: "Pass in untiered policy",
 			build: func(s *policy.Set) { s.Service("web").PassFrom("a") },
 			want:  []problem{{forbidden, web + ".ingress[0].action", nil}}},

@@ -29,10 +29,12 @@ type Features struct {
 	ICMP bool
 	// ServiceAccounts allows service-account peers.
 	ServiceAccounts bool
+	// Broad allows the peers Any and WholeCluster, in allow and deny rules.
+	Broad bool
 }
 
 // All enables every feature.
-var All = Features{Deny: true, Cluster: true, L7: true, HTTPRegex: true, FQDN: true, Entities: true, ICMP: true, ServiceAccounts: true}
+var All = Features{Deny: true, Cluster: true, L7: true, HTTPRegex: true, FQDN: true, Entities: true, ICMP: true, ServiceAccounts: true, Broad: true}
 
 // Case is one generated Set and the code that builds it.
 type Case struct {
@@ -228,6 +230,13 @@ func (g *gen) peer(ns string, ingress, deny bool) (policy.Peer, string) {
 		case 9:
 			if !g.f.Entities {
 				continue
+			}
+			// Drawn only with Broad, so that Sets without it stay as they were.
+			if g.f.Broad && g.r.IntN(2) == 0 {
+				if g.r.IntN(2) == 0 {
+					return policy.Any(), "policy.Any()"
+				}
+				return policy.WholeCluster(), "policy.WholeCluster()"
 			}
 			// A pod's own node always reaches it: denying it on ingress is invalid.
 			if g.r.IntN(2) == 0 || (ingress && deny) {

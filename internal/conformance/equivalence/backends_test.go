@@ -97,7 +97,7 @@ func notInSelectors(m *policy.Model) []string {
 var ciliumBackend = backend{
 	name: "cilium",
 	features: randset.Features{Deny: true, Cluster: true, L7: true, HTTPRegex: true, FQDN: true, Entities: true,
-		ICMP: true, ServiceAccounts: true},
+		ICMP: true, ServiceAccounts: true, Broad: true},
 	compile: func(set *policy.Set, _ []netip.Prefix) (*compiled, error) {
 		res, err := cilium.Compile(set)
 		if err != nil {
@@ -112,9 +112,10 @@ var ciliumBackend = backend{
 		}
 		return e, nil
 	},
-	coverage:   AvoidPeers,
-	modelsHost: true,
-	structural: ciliumStructure,
+	coverage:       AvoidPeers,
+	modelsReserved: true,
+	modelsICMP:     true,
+	structural:     ciliumStructure,
 }
 
 // calicoBackend: Calico 3.31 judged by its selector library under Felix's tier order,

@@ -10,7 +10,8 @@
 // warnings, every flow of the Model's own policy.Universe is judged by the reference
 // evaluator and by the backend's engine, and the verdicts must be equal. Flows an engine
 // cannot judge (oracle.ErrCannotJudge) or cannot even express (ICMP, remote nodes, the
-// API server) are skipped and counted per reason; L7 and FQDN rules, which the engines
+// API server and system endpoints, except for Cilium, which judges them as its reserved
+// identities) are skipped and counted per reason; L7 and FQDN rules, which the engines
 // judge at L4 only, are checked structurally.
 //
 // This file and universe.go hold the small, reusable part: translating a

@@ -86,6 +86,30 @@ set.ServiceIn("lab", "probe").AllowTo(policy.ServiceIn("shop", "web")).TCP(80)`,
 		set.ServiceIn("lab", "probe").AllowTo(policy.ServiceIn("shop", "web")).TCP(80)
 		return set
 	}},
+	{"deny-any-and-cluster", `set := policy.NewSet(policy.DefaultNamespace("shop"))
+set.Service("db").DenyFrom(policy.Any()).TCP(22).DenyFrom(policy.WholeCluster()).TCP(23).
+	DenyTo(policy.Any()).TCP(25).DenyTo(policy.WholeCluster()).TCP(26)
+set.Service("api").AllowFrom(policy.ServiceIn("shop", "web").InCluster("east")).TCP(8080).
+	DenyFrom(policy.Any()).TCP(8081)
+set.Cluster("no-telnet").DenyFrom(policy.WholeCluster()).TCP(23)`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("shop"))
+		set.Service("db").DenyFrom(policy.Any()).TCP(22).DenyFrom(policy.WholeCluster()).TCP(23).
+			DenyTo(policy.Any()).TCP(25).DenyTo(policy.WholeCluster()).TCP(26)
+		set.Service("api").AllowFrom(policy.ServiceIn("shop", "web").InCluster("east")).TCP(8080).
+			DenyFrom(policy.Any()).TCP(8081)
+		set.Cluster("no-telnet").DenyFrom(policy.WholeCluster()).TCP(23)
+		return set
+	}},
+	// Cilium's identities drop namespace labels whose key matches .*beta\.kubernetes\.io:
+	// the cilium backend must refuse this Set.
+	{"filtered-namespace-label-key", `set := policy.NewSet(policy.DefaultNamespace("shop"))
+set.Namespace("edge").Labels(map[string]string{"failure-domain.beta.kubernetes.io/zone": "a"})
+set.Service("web").AllowFrom(policy.Namespaces(policy.MatchLabels{"failure-domain.beta.kubernetes.io/zone": "a"})).TCP(80)`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("shop"))
+		set.Namespace("edge").Labels(map[string]string{"failure-domain.beta.kubernetes.io/zone": "a"})
+		set.Service("web").AllowFrom(policy.Namespaces(policy.MatchLabels{"failure-domain.beta.kubernetes.io/zone": "a"})).TCP(80)
+		return set
+	}},
 	{"selector-expressions", `set := policy.NewSet()
 set.Namespace("shop").Labels(map[string]string{"env": "prod", "team": "web"})
 set.Namespace("ops").Labels(map[string]string{"env": "dev"})

@@ -525,8 +525,11 @@ func ciliumStructure(m *policy.Model, objs []runtime.Object) *structReport {
 						}
 					}
 				}
+				// Any covers what an FQDN peer of the same rule resolves to: the backend
+				// emits toEntities all on the same traffic, which the engine judges.
+				anyPeer := slices.ContainsFunc(r.Peers, func(x policy.Peer) bool { return x.Kind == policy.PeerAny })
 				for _, x := range r.Peers {
-					if x.Kind != policy.PeerFQDN {
+					if x.Kind != policy.PeerFQDN || anyPeer {
 						continue
 					}
 					rep.checked["FQDN"]++

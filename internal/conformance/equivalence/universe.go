@@ -52,14 +52,34 @@ var poolCandidates = map[int][]netip.Prefix{
 	},
 }
 
-// Skip reasons for flows that no engine can be asked about: an oracle.Flow is TCP, UDP
-// or SCTP between pods, external addresses and the local node (see package oracle).
+// Skip reasons for flows that no engine can be asked about (an oracle.Flow is TCP, UDP
+// or SCTP with a pod end, see package oracle), or that an engine without Cilium's
+// reserved identities cannot be asked about (see Unmodeled).
 const (
-	SkipICMP       = "ICMP probe: oracle flows are TCP, UDP or SCTP"
+	SkipICMP       = "ICMP probe: not modeled by this engine"
+	SkipICMPCode   = "ICMP probe with a code: oracle flows carry ICMP types only"
 	SkipRemoteNode = "remote-node end: not an oracle endpoint"
 	SkipAPIServer  = "kube-apiserver end: not an oracle endpoint"
+	SkipSystem     = "system end (health, ingress, init, unmanaged): not an oracle endpoint"
 	SkipNoPod      = "no pod end: engines judge pods"
 )
+
+// Unmodeled returns the skip reason of a flow with an end that only an engine modeling
+// Cilium's reserved identities can judge (a remote node, the API server, a system
+// endpoint), or "".
+func Unmodeled(c Case) string {
+	for _, s := range []policy.Sample{c.From, c.To} {
+		switch s.Kind {
+		case policy.EndpointRemoteNode:
+			return SkipRemoteNode
+		case policy.EndpointKubeAPIServer:
+			return SkipAPIServer
+		case policy.EndpointSystem:
+			return SkipSystem
+		}
+	}
+	return ""
+}
 
 // Universe is a policy.Universe translated for the oracle engines: the same namespaces
 // (with the labels the reference evaluator sees), one oracle pod per pod sample (labels,
@@ -232,6 +252,12 @@ func NewUniverse(m *policy.Model, pu *policy.Universe, family int, cov Coverage)
 			u.ends[s.Name] = oracle.Endpoint{IP: s.IP}
 		case policy.EndpointHost:
 			u.ends[s.Name] = oracle.HostEndpoint()
+		case policy.EndpointRemoteNode:
+			u.ends[s.Name] = oracle.ReservedEndpoint("remote-node")
+		case policy.EndpointKubeAPIServer:
+			u.ends[s.Name] = oracle.ReservedEndpoint("kube-apiserver")
+		case policy.EndpointSystem:
+			u.ends[s.Name] = oracle.ReservedEndpoint(s.Component)
 		}
 	}
 	return u, nil
@@ -290,20 +316,21 @@ func Cases(pu *policy.Universe) []Case {
 }
 
 // Flow translates c into an oracle flow, or returns the reason (one of the Skip
-// constants) why no engine can be asked about it.
+// constants) why no engine can be asked about it. Remote nodes, the API server and
+// system endpoints become Cilium's reserved identities, and ICMP probes ICMP flows,
+// which only the Cilium engine judges: callers skip such flows for other engines
+// (Unmodeled, SkipICMP).
 func (u *Universe) Flow(c Case) (oracle.Flow, string) {
-	if c.Probe.ICMP != nil {
-		return oracle.Flow{}, SkipICMP
+	var icmp *oracle.ICMP
+	if m := c.Probe.ICMP; m != nil {
+		if m.Code != nil {
+			return oracle.Flow{}, SkipICMPCode
+		}
+		icmp = &oracle.ICMP{Family: string(m.Family), Type: uint8(m.Type)}
 	}
 	var ends [2]oracle.Endpoint
 	pod := false
 	for i, s := range []policy.Sample{c.From, c.To} {
-		switch s.Kind {
-		case policy.EndpointRemoteNode:
-			return oracle.Flow{}, SkipRemoteNode
-		case policy.EndpointKubeAPIServer:
-			return oracle.Flow{}, SkipAPIServer
-		}
 		e, ok := u.ends[s.Name]
 		if !ok {
 			return oracle.Flow{}, "sample " + s.Name + " unknown to the oracle universe"
@@ -314,12 +341,16 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 	if !pod {
 		return oracle.Flow{}, SkipNoPod
 	}
+	if icmp != nil {
+		return oracle.Flow{From: ends[0], To: ends[1], ICMP: icmp}, ""
+	}
 	return oracle.Flow{From: ends[0], To: ends[1], Protocol: string(c.Probe.Protocol), Port: c.Probe.Port}, ""
 }
 
 // reasons maps words of the engines' oracle.ErrCannotJudge messages to skip reasons.
 var reasons = []struct{ word, reason string }{
 	{"toFQDNs", "toFQDNs: verdict depends on the DNS proxy's answers"},
+	{"ICMP type 0", "ICMP type 0: port 0 in Cilium's policy keys"},
 	{"toServices", "toServices/toGroups: needs agent service state"},
 	{"ipBlock", "ipBlock covers a pod address"},
 	{"remote cluster", "pod of a remote cluster"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -107,12 +108,23 @@ type External struct {
 
 // Endpoint is one end of a flow: a pod of the universe (Pod set), the node the
 // pod runs on (Host, Cilium's reserved:host; only the Cilium engine judges it),
-// or an address outside the cluster (IP set, Pod empty).
+// another of Cilium's reserved identities (Reserved set; only the Cilium engine
+// judges it), or an address outside the cluster (IP set, Pod empty).
 type Endpoint struct {
 	Namespace, Pod string
 	IP             netip.Addr
 	Host           bool
+	// Reserved names a reserved identity of Cilium 1.20 other than host and world
+	// (pkg/identity): one of ReservedIdentities.
+	Reserved string
 }
+
+// ReservedIdentities are the reserved identities an Endpoint can name: the other
+// nodes, the API server's nodes, and the endpoints that are neither pods nor nodes.
+var ReservedIdentities = []string{"remote-node", "kube-apiserver", "health", "ingress", "init", "unmanaged"}
+
+// ReservedEndpoint names a reserved identity (one of ReservedIdentities).
+func ReservedEndpoint(name string) Endpoint { return Endpoint{Reserved: name} }
 
 // PodEndpoint names a pod of the universe.
 func PodEndpoint(namespace, name string) Endpoint {
@@ -135,6 +147,8 @@ func (e Endpoint) String() string {
 	switch {
 	case e.Host:
 		return "host"
+	case e.Reserved != "":
+		return "reserved:" + e.Reserved
 	case e.IsPod():
 		return e.Namespace + "/" + e.Pod
 	default:
@@ -143,16 +157,29 @@ func (e Endpoint) String() string {
 }
 
 // Flow is a connection attempt: From opens a connection to To on
-// Protocol/Port. There is no source port and no L7 request: every engine is
-// asked for its L3/L4 verdict.
+// Protocol/Port, or sends an ICMP message. There is no source port and no L7
+// request: every engine is asked for its L3/L4 verdict.
 type Flow struct {
 	From, To Endpoint
 	// Protocol is "TCP", "UDP" or "SCTP".
 	Protocol string
 	Port     int32
+	// ICMP, when set, makes this an ICMP flow (Protocol and Port unused); only the
+	// Cilium engine judges it.
+	ICMP *ICMP
+}
+
+// ICMP is the ICMP part of a flow.
+type ICMP struct {
+	// Family is "IPv4" (ICMP) or "IPv6" (ICMPv6).
+	Family string
+	Type   uint8
 }
 
 func (f Flow) String() string {
+	if f.ICMP != nil {
+		return fmt.Sprintf("%s -> %s ICMP %s/%d", f.From, f.To, f.ICMP.Family, f.ICMP.Type)
+	}
 	return fmt.Sprintf("%s -> %s %s/%d", f.From, f.To, f.Protocol, f.Port)
 }
 
@@ -304,20 +331,44 @@ func (u *universe) pod(e Endpoint) (*Pod, error) {
 }
 
 // checkFlow validates the shape of a flow against the universe and returns the
-// normalized protocol.
+// normalized protocol. Reserved ends and ICMP flows are refused with
+// ErrCannotJudge: only the Cilium engine models them (see checkCiliumFlow).
 func (u *universe) checkFlow(f Flow) (string, error) {
-	proto, err := normProto(f.Protocol)
-	if err != nil {
-		return "", err
-	}
-	if f.Port < 1 || f.Port > 65535 {
-		return "", fmt.Errorf("flow port %d out of range", f.Port)
+	return u.checkEnds(f, false)
+}
+
+// checkCiliumFlow is checkFlow accepting reserved ends and ICMP flows (protocol "").
+func (u *universe) checkCiliumFlow(f Flow) (string, error) {
+	return u.checkEnds(f, true)
+}
+
+func (u *universe) checkEnds(f Flow, cilium bool) (proto string, err error) {
+	switch {
+	case f.ICMP == nil:
+		proto, err = normProto(f.Protocol)
+		if err != nil {
+			return "", err
+		}
+		if f.Port < 1 || f.Port > 65535 {
+			return "", fmt.Errorf("flow port %d out of range", f.Port)
+		}
+	case !cilium:
+		return "", cannotJudge("ICMP flows are not modeled by this engine")
+	case f.ICMP.Family != "IPv4" && f.ICMP.Family != "IPv6":
+		return "", fmt.Errorf("flow %v: ICMP family %q (want IPv4 or IPv6)", f, f.ICMP.Family)
 	}
 	if !f.From.IsPod() && !f.To.IsPod() {
 		return "", fmt.Errorf("flow %v: at least one end must be a pod", f)
 	}
 	for _, e := range []Endpoint{f.From, f.To} {
 		switch {
+		case e.Reserved != "":
+			if e.Host || e.IsPod() || e.IP.IsValid() || !slices.Contains(ReservedIdentities, e.Reserved) {
+				return "", fmt.Errorf("endpoint %+v: a reserved endpoint names one of %v and nothing else", e, ReservedIdentities)
+			}
+			if !cilium {
+				return "", cannotJudge("reserved identity %s is not modeled by this engine", e.Reserved)
+			}
 		case e.Host:
 			if e.IsPod() || e.IP.IsValid() {
 				return "", fmt.Errorf("endpoint %v: host endpoint must not name a pod or an IP", e)

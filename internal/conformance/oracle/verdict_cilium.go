@@ -64,16 +64,18 @@ var labelsFilterInit = sync.OnceValue(func() error {
 // reserved:world-ipv4/-ipv6), so toCIDR/toCIDRSet/world entities match it as
 // in the agent. The host endpoint is the reserved:host identity; as in the
 // agent in Kubernetes mode (allow-localhost "auto" becomes "always"), the host
-// may always reach local pods. The "cluster"
+// may always reach local pods. Reserved endpoints are the reserved identities of
+// pkg/identity with their labels (kube-apiserver, the identity of a remote node
+// serving the API server, also carries reserved:remote-node). The "cluster"
 // entity is initialized for Universe.ClusterName; Parse scopes selectors
 // without a cluster label to that cluster (policy-default-local-cluster, the
 // default).
 //
 // A verdict is the conjunction of the pod ends: the source pod's egress and
 // the destination pod's ingress. Ends that are not local pods (external
-// addresses, the host, pods of a remote cluster) are reported allowed: Cilium
-// enforces nothing for them here (no host firewall, the remote cluster's own
-// policies are not in this repository).
+// addresses, the host, reserved endpoints, pods of a remote cluster) are
+// reported allowed: Cilium enforces nothing for them here (no host firewall,
+// the remote cluster's own policies are not in this repository).
 //
 // Limits (documented, not silently wrong):
 //   - L7: an HTTP or DNS rule on a port counts as an L4 allow of that port
@@ -87,9 +89,11 @@ var labelsFilterInit = sync.OnceValue(func() error {
 //     flow whose source pod is selected by such a policy is refused with
 //     ErrCannotJudge.
 //   - Named ports: SCTP named ports are not resolved by LookupFlow.
+//   - ICMP flows are looked up as Cilium keys ICMP rules: protocol ICMP or
+//     ICMPv6, the type in the port's place. Type 0 (echo reply) would be port 0,
+//     every port, in a policy key: such flows are refused with ErrCannotJudge.
 //   - Node selectors (fromNodes/toNodes, nodeSelector host policies) and the
-//     host firewall are not modeled; reserved entities other than host/world/
-//     cluster select nothing in the universe.
+//     host firewall are not modeled.
 //   - Authentication (mutual auth) requirements are ignored: the verdict is
 //     the policy verdict before authentication.
 //   - The policy.cilium.io/audit-mode annotation has no effect in Cilium OSS
@@ -103,6 +107,7 @@ type CiliumEngine struct {
 	pods      map[string]*identity.Identity // key namespace/name
 	externals map[netip.Addr]*identity.Identity
 	host      *identity.Identity
+	reserved  map[string]*identity.Identity // by Endpoint.Reserved
 	nextLocal identity.NumericIdentity
 
 	// subjects of policies whose verdict this engine cannot compute.
@@ -177,6 +182,15 @@ func NewCiliumEngine(objs []runtime.Object, u Universe) (*CiliumEngine, error) {
 		return nil, fmt.Errorf("cilium: reserved host identity missing")
 	}
 	idMap := identity.IdentityMap{e.host.ID: e.host.LabelArray}
+	e.reserved = map[string]*identity.Identity{}
+	for _, name := range ReservedIdentities {
+		id := identity.LookupReservedIdentity(identity.GetReservedID(name))
+		if id == nil {
+			return nil, fmt.Errorf("cilium: reserved identity %s missing", name)
+		}
+		e.reserved[name] = id
+		idMap[id.ID] = id.LabelArray
+	}
 	npm := ciliumtypes.NewNamedPortMultiMap()
 	for i, p := range cu.podOrder {
 		id := identity.NewIdentity(identity.NumericIdentity(10000+i), e.podLabels(p))
@@ -208,6 +222,9 @@ func NewCiliumEngine(objs []runtime.Object, u Universe) (*CiliumEngine, error) {
 	// Keep every identity known to the subject selector cache for the engine's
 	// lifetime (LookupFlow adds and removes its two ends around each lookup).
 	e.idMgr.Add(e.host)
+	for _, id := range e.reserved {
+		e.idMgr.Add(id)
+	}
 	for _, id := range e.pods {
 		e.idMgr.Add(id)
 	}
@@ -261,6 +278,8 @@ func (e *CiliumEngine) identityOf(ep Endpoint) (*identity.Identity, bool, error)
 	switch {
 	case ep.Host:
 		return e.host, false, nil
+	case ep.Reserved != "":
+		return e.reserved[ep.Reserved], false, nil
 	case ep.IsPod():
 		p, err := e.u.pod(ep)
 		if err != nil {
@@ -397,7 +416,7 @@ func (e *CiliumEngine) Decide(f Flow) (Decision, error) {
 // ciliumFlow translates f into the flow LookupFlow takes and reports which ends are
 // local pods. It refuses (ErrCannotJudge) flows whose verdict needs agent state.
 func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, fromLocal, toLocal bool, _ error) {
-	proto, err := e.u.checkFlow(f)
+	proto, err := e.u.checkCiliumFlow(f)
 	if err != nil {
 		return policytypes.Flow{}, false, false, err
 	}
@@ -413,11 +432,23 @@ func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, fromLocal, toLoca
 		if e.serviceSubjects.Matches(from.LabelArray) {
 			return policytypes.Flow{}, false, false, cannotJudge("source %s is selected by a policy with toServices/toGroups (needs agent service state)", f.From)
 		}
-		if !f.To.IsPod() && !f.To.Host && e.fqdnSubjects.Matches(from.LabelArray) {
+		if f.To.IP.IsValid() && e.fqdnSubjects.Matches(from.LabelArray) {
 			return policytypes.Flow{}, false, false, cannotJudge("source %s is selected by a policy with toFQDNs; whether %s is allowed depends on DNS answers seen by the proxy", f.From, f.To)
 		}
 	}
 	flow := policytypes.Flow{From: from, To: to, Proto: ciliumProto(proto), Dport: uint16(f.Port)}
+	if f.ICMP != nil {
+		// Cilium keys ICMP rules by protocol and type in the port's place
+		// (api.ICMPField.PortProtocol), where port 0 means every port.
+		if f.ICMP.Type == 0 {
+			return policytypes.Flow{}, false, false, cannotJudge("ICMP type 0 is port 0 to Cilium's policy keys, which stands for every type")
+		}
+		flow.Proto, flow.Dport = u8proto.ICMP, uint16(f.ICMP.Type)
+		if f.ICMP.Family == "IPv6" {
+			flow.Proto = u8proto.ICMPv6
+		}
+		return flow, fromLocal, toLocal, nil
+	}
 	if f.To.IsPod() {
 		p, _ := e.u.pod(f.To)
 		flow.NamedPortsTCP = map[string]uint16{}

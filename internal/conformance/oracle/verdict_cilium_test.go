@@ -293,3 +293,86 @@ func TestCiliumLookupMatchesLookupFlow(t *testing.T) {
 		t.Fatalf("only %d flows compared", n)
 	}
 }
+
+// Reserved identities as flow ends: the cluster entity covers every reserved identity
+// but world (pkg/policy/api InitEntities), the remote-node entity also covers the
+// kube-apiserver identity (which carries reserved:remote-node), and each other entity
+// only its own identity. Other engines refuse reserved ends.
+func TestCiliumReservedIdentities(t *testing.T) {
+	cnp := decodeOne[*ciliumv2.CiliumNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: reserved, namespace: production}
+spec:
+  endpointSelector: {matchLabels: {app: api-server}}
+  enableDefaultDeny: {ingress: false, egress: false}
+  ingressDeny:
+  - fromEntities: [cluster]
+    toPorts: [{ports: [{port: "23", protocol: TCP}]}]
+  - fromEntities: [health]
+    toPorts: [{ports: [{port: "24", protocol: TCP}]}]
+  - fromEntities: [remote-node]
+    toPorts: [{ports: [{port: "25", protocol: TCP}]}]
+  egressDeny:
+  - toEntities: [all]
+    toPorts: [{ports: [{port: "26", protocol: TCP}]}]
+`)
+	e := ciliumEngine(t, []runtime.Object{cnp}, prodUniverse())
+	api := pod("production", "api")
+	var cases []flowCase
+	for _, r := range ReservedIdentities {
+		cases = append(cases,
+			deny(tcp(ReservedEndpoint(r), api, 23), "cluster covers "+r),
+			deny(tcp(api, ReservedEndpoint(r), 26), "all covers "+r),
+			allow(tcp(ReservedEndpoint(r), api, 22), "no rule on port 22"))
+	}
+	cases = append(cases,
+		deny(tcp(ReservedEndpoint("health"), api, 24), "health"),
+		allow(tcp(ReservedEndpoint("ingress"), api, 24), "health is not ingress"),
+		deny(tcp(ReservedEndpoint("kube-apiserver"), api, 25), "the kube-apiserver identity is also a remote node"),
+		allow(tcp(ReservedEndpoint("unmanaged"), api, 25), "unmanaged is not a remote node"),
+		allow(tcp(ext("192.0.2.1"), api, 23), "world is not in the cluster"))
+	checkFlows(t, e, cases)
+
+	np := ciliumEngine(t, nil, prodUniverse())
+	checkFlows(t, np, []flowCase{allow(tcp(ReservedEndpoint("init"), api, 23), "no policy")})
+	k8s, err := NewNetworkPolicyEngine(nil, prodUniverse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCannotJudge(t, k8s, tcp(ReservedEndpoint("health"), api, 80))
+}
+
+// ICMP flows: Cilium matches ICMP rules by family and type, and ports rules never match
+// ICMP.
+func TestCiliumICMP(t *testing.T) {
+	cnp := decodeOne[*ciliumv2.CiliumNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: icmp, namespace: production}
+spec:
+  endpointSelector: {matchLabels: {app: api-server}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: frontend}}]
+    icmps: [{fields: [{type: 8}, {family: IPv6, type: EchoRequest}]}]
+  - fromEndpoints: [{matchLabels: {app: frontend}}]
+    toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+`)
+	e := ciliumEngine(t, []runtime.Object{cnp}, prodUniverse())
+	api, fe := pod("production", "api"), pod("production", "frontend")
+	icmp := func(from, to Endpoint, family string, typ uint8) Flow {
+		return Flow{From: from, To: to, ICMP: &ICMP{Family: family, Type: typ}}
+	}
+	checkFlows(t, e, []flowCase{
+		allow(icmp(fe, api, "IPv4", 8), "echo request"),
+		allow(icmp(fe, api, "IPv6", 128), "ICMPv6 echo request by name"),
+		deny(icmp(fe, api, "IPv4", 13), "another type"),
+		deny(icmp(fe, api, "IPv6", 8), "type 8 of the other family"),
+		deny(icmp(pod("production", "other"), api, "IPv4", 8), "another peer"),
+		allow(icmp(api, fe, "IPv4", 13), "no egress policy"),
+	})
+	checkCannotJudge(t, e, icmp(fe, api, "IPv4", 0))
+	k8s, err := NewNetworkPolicyEngine(nil, prodUniverse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCannotJudge(t, k8s, icmp(fe, api, "IPv4", 8))
+}
