@@ -26,6 +26,47 @@ var testNamespaces = map[string]map[string]string{
 type universe struct {
 	pods, others []policy.Endpoint
 	probes       []probe
+	// sur are the host endpoints and network sets that Calico selectors match besides
+	// the pods.
+	sur *surroundings
+}
+
+// Calico selectors match host endpoints and network sets too. The universe has both,
+// labelled like its pods, so that a selector the backend leaves unguarded matches them;
+// some also carry labels Calico gives workloads (an automatic host endpoint copies its
+// node's labels, and network sets' labels are free), each set so that exactly one of the
+// backend's guards keeps it out:
+//
+//   - the local node's host endpoint carries the labels of shop's web pods and those
+//     they inherit from namespace shop (pcns.*): only the workload guard
+//     (projectcalico.org/orchestrator) keeps it out of selectors with a
+//     namespaceSelector (none could keep out an endpoint that also carried
+//     projectcalico.org/namespace: every namespaced policy would select it);
+//   - the remote node's carries api's labels and projectcalico.org/orchestrator: only
+//     namespace selectors (a namespace required) keep it out;
+//   - network sets of the pods' namespaces with the pods' labels, which inherit their
+//     namespace's labels: only the workload guard keeps them out;
+//   - global network sets with the pods' labels, with none (negative-only selectors match
+//     it) and with api's labels and projectcalico.org/orchestrator.
+//
+// Their nets hold external addresses of the universe, which the reference evaluator
+// judges as what they are: addresses outside the cluster.
+func newSurroundings() *surroundings {
+	return &surroundings{
+		hostEndpoints: map[netip.Addr]map[string]string{
+			netip.MustParseAddr("100.100.0.1"): {"app": "web", "tier": "front", "pcns.projectcalico.org/name": "shop", "pcns." + policy.NamespaceNameLabel: "shop", "pcns.env": "prod", "pcns.team": "a"},
+			netip.MustParseAddr("100.100.0.2"): {"app": "api", "tier": "back", "projectcalico.org/orchestrator": "k8s"},
+		},
+		netSets: []netSet{
+			{namespace: "shop", labels: map[string]string{"app": "web", "tier": "front"}, nets: []string{"10.1.2.3/32", "192.168.1.1/32"}},
+			{namespace: "pay", labels: map[string]string{"app": "db", "tier": "data"}, nets: []string{"169.254.169.254/32", "2001:db8:1::5/128"}},
+			{namespace: "dev", labels: map[string]string{"role": "batch"}, nets: []string{"172.16.5.5/32"}},
+			{namespace: "kube-system", labels: map[string]string{"k8s-app": "kube-dns"}, nets: []string{"10.0.1.5/32"}},
+			{labels: map[string]string{"app": "web", "tier": "front"}, nets: []string{"8.8.8.8/32", "2001:db8::1/128"}},
+			{nets: []string{"198.51.100.7/32"}},
+			{labels: map[string]string{"app": "api", "tier": "back", "projectcalico.org/orchestrator": "k8s"}, nets: []string{"203.0.113.9/32"}},
+		},
+	}
 }
 
 // probe is the protocol part of a flow.
@@ -37,7 +78,7 @@ type probe struct {
 }
 
 func newUniverse() *universe {
-	u := &universe{}
+	u := &universe{sur: newSurroundings()}
 	ip := netip.MustParseAddr("100.64.0.0")
 	pod := func(ns string, labels map[string]string, sa string, named map[string]policy.Port) {
 		ip = ip.Next()
