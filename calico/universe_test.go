@@ -127,16 +127,17 @@ func newUniverse() *universe {
 	return u
 }
 
-// flows returns every flow with a pod at one end or both (nothing else is policed), or a
-// sample of n of them when n > 0. Flows from a node to a pod are left out: Calico never
-// polices them (felix/rules/static.go), while the Model judges them like any peer.
+// flows returns every flow with a pod or a node at one end or both (nothing else is
+// policed; a node by its host endpoint), but not between two nodes, or a sample of n of
+// them when n > 0. Flows from a node to a pod are left out: Calico never polices them
+// (felix/rules/static.go), while the Model judges them like any peer.
 func (u *universe) flows(rng *rand.Rand, n int) []policy.Flow {
 	all := append(append([]policy.Endpoint(nil), u.pods...), u.others...)
 	var pairs [][2]policy.Endpoint
 	for _, a := range all {
 		for _, b := range all {
-			if a.Kind != policy.EndpointPod && b.Kind != policy.EndpointPod || a.IP == b.IP ||
-				a.Kind == policy.EndpointHost && b.Kind == policy.EndpointPod {
+			if !policed(a) && !policed(b) || policed(a) && policed(b) && a.Kind != policy.EndpointPod && b.Kind != policy.EndpointPod ||
+				a.IP == b.IP || a.Kind == policy.EndpointHost && b.Kind == policy.EndpointPod {
 				continue
 			}
 			pairs = append(pairs, [2]policy.Endpoint{a, b})
@@ -172,4 +173,9 @@ func describeFlow(f policy.Flow) string {
 		s += fmt.Sprintf(" %s %s", f.HTTP.Method, f.HTTP.Path)
 	}
 	return s
+}
+
+// policed reports whether policy can apply at e: a pod, or a node (host endpoint).
+func policed(e policy.Endpoint) bool {
+	return e.Kind == policy.EndpointPod || e.Kind == policy.EndpointHost || e.Kind == policy.EndpointRemoteNode
 }
