@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,9 +49,16 @@ type backend struct {
 	// dual-stack cluster talk to IPv6 addresses from their IPv6 address).
 	perFamily bool
 	// modelsHost is true when the engine judges the local node as a flow end (Cilium's
-	// reserved:host); other engines refuse it (it is implementation-defined for
-	// NetworkPolicy, and Calico host endpoints are not modeled).
+	// reserved:host, Calico's host endpoints); the NetworkPolicy engine refuses it (it is
+	// implementation-defined).
 	modelsHost bool
+	// optionRefusals are constructs the backend refuses without an option the run does
+	// not give (the calico.ClusterCIDRs variant covers them): random Sets refused only
+	// for them do not count as barely exercising the backend.
+	optionRefusals []string
+	// surroundings gives the universes nodes with host endpoints and network sets
+	// labelled like the pods (Calico; see Surround).
+	surroundings bool
 	// unjudgeable lists constructs of m, beyond FQDN peers and host policies, for which
 	// the engine refuses flows by design (the judged-share check is then waived).
 	unjudgeable func(m *policy.Model) []string
@@ -113,7 +121,8 @@ func corpus(b backend, n int) []item {
 // stats counts what a corpus run did.
 type stats struct {
 	mu sync.Mutex
-	// Sets: all, refused with a CompileError, compiled with warnings, compared flow by flow.
+	// Sets: all, refused with a CompileError, compiled with warnings, compared flow by
+	// flow; randomRefused counts the random Sets refused for more than optionRefusals.
 	sets, refused, warned, compared, randomRefused int
 	// objects is the number of objects validated.
 	objects int
@@ -143,7 +152,7 @@ func (s *stats) add(o *setStats) {
 // String renders the counts for the test log.
 func (s *stats) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d Sets: %d refused (CompileError; %d of them random), %d with warnings, %d compared; %d objects validated\n",
+	fmt.Fprintf(&b, "%d Sets: %d refused (CompileError; %d of them random, beyond options the run lacks), %d with warnings, %d compared; %d objects validated\n",
 		s.sets, s.refused, s.randomRefused, s.warned, s.compared, s.objects)
 	for _, k := range SortedReasons(s.refusals) {
 		fmt.Fprintf(&b, "  refused %4d Sets for: %s\n", s.refusals[k], k)
@@ -178,7 +187,7 @@ const (
 // outOfDomain lists the skip reasons that say a flow is outside what an engine can be
 // asked at all, whatever the Set: they do not count against the judged share.
 var outOfDomain = map[string]bool{
-	SkipICMP: true, SkipRemoteNode: true, SkipAPIServer: true, SkipNoPod: true, skipHostNotModeled: true,
+	SkipICMP: true, SkipRemoteNode: true, SkipAPIServer: true, SkipNoPod: true, skipHostNotModeled: true, SkipOwnNode: true,
 }
 
 // minJudged is the share of a Set's flows inside the engine's domain that must be judged
@@ -232,6 +241,11 @@ func universes(b backend, m *policy.Model, pu *policy.Universe) (map[int]*Univer
 		if err != nil {
 			return nil, err
 		}
+		if b.surroundings {
+			if err := u.addSurroundings(pu); err != nil {
+				return nil, err
+			}
+		}
 		out[fam] = u
 		if !b.perFamily {
 			break
@@ -277,6 +291,9 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 		t.Fatalf("invalid Set: %v\n%s", err, it.repro)
 	}
 	pu := Normalize(m.Universe())
+	if b.surroundings {
+		pu = Surround(pu)
+	}
 	us, err := universes(b, m, pu)
 	if err != nil {
 		t.Fatalf("universe: %v\n%s", err, it.repro)
@@ -297,7 +314,7 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 		t.Logf("refused: %v", err)
 		st.mu.Lock()
 		st.refused++
-		if it.random {
+		if it.random && slices.ContainsFunc(ce.Problems, func(p policy.Unsupported) bool { return !slices.Contains(b.optionRefusals, p.Construct) }) {
 			st.randomRefused++
 		}
 		seen := map[string]bool{}
@@ -387,7 +404,7 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 func compareFlows(b backend, m *policy.Model, pu *policy.Universe, us map[int]*Universe, objs []runtime.Object) (*setStats, []string, error) {
 	engines := map[int]engine{}
 	for fam, u := range us {
-		e, err := b.newEngine(objs, u.Oracle)
+		e, err := b.newEngine(append(objs[:len(objs):len(objs)], u.Extra...), u.Oracle)
 		if err != nil {
 			return nil, nil, fmt.Errorf("engine (IPv%d pods): %w", fam, err)
 		}

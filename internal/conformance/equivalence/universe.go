@@ -11,6 +11,7 @@ import (
 
 	"github.com/netintent/netintent/internal/conformance/oracle"
 	"github.com/netintent/netintent/policy"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Coverage says how pod addresses must stay clear of a Model's CIDR peers. The intent
@@ -70,6 +71,9 @@ type Universe struct {
 	Oracle oracle.Universe
 	// Pool is the range the pods' addresses come from.
 	Pool netip.Prefix
+	// Extra are objects the engine is given besides the backend's output: the network
+	// sets and host endpoints around the pods (Calico backends, see Surround).
+	Extra []runtime.Object
 	// ends maps sample names to oracle endpoints.
 	ends map[string]oracle.Endpoint
 }
@@ -296,22 +300,25 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 		return oracle.Flow{}, SkipICMP
 	}
 	var ends [2]oracle.Endpoint
-	pod := false
+	pod, node := false, false
 	for i, s := range []policy.Sample{c.From, c.To} {
-		switch s.Kind {
-		case policy.EndpointRemoteNode:
-			return oracle.Flow{}, SkipRemoteNode
-		case policy.EndpointKubeAPIServer:
-			return oracle.Flow{}, SkipAPIServer
-		}
 		e, ok := u.ends[s.Name]
-		if !ok {
+		switch {
+		case s.Kind == policy.EndpointRemoteNode && !ok:
+			return oracle.Flow{}, SkipRemoteNode
+		case s.Kind == policy.EndpointKubeAPIServer:
+			return oracle.Flow{}, SkipAPIServer
+		case !ok:
 			return oracle.Flow{}, "sample " + s.Name + " unknown to the oracle universe"
 		}
 		pod = pod || e.IsPod()
+		node = node || len(u.Oracle.Nodes) > 0 && (s.Kind == policy.EndpointHost || s.Kind == policy.EndpointRemoteNode)
 		ends[i] = e
 	}
-	if !pod {
+	switch {
+	case len(u.Oracle.Nodes) > 0 && c.From.Kind == policy.EndpointHost && c.To.Kind == policy.EndpointPod && c.To.Cluster == "":
+		return oracle.Flow{}, SkipOwnNode
+	case !pod && !node:
 		return oracle.Flow{}, SkipNoPod
 	}
 	return oracle.Flow{From: ends[0], To: ends[1], Protocol: string(c.Probe.Protocol), Port: c.Probe.Port}, ""
