@@ -28,8 +28,8 @@
 // # Meaning
 //
 // A Universe (namespaces, pods with labels, service accounts, IPs and named
-// ports, external addresses) and a Flow (from, to, protocol, port) are the
-// neutral inputs. Three engines answer "is this flow allowed?":
+// ports, external addresses, and nodes for Calico's host endpoints) and a Flow
+// (from, to, protocol, port) are the neutral inputs. Three engines answer "is this flow allowed?":
 //
 //   - NetworkPolicyEngine / NetworkPolicyVerdict: cyclonus's matcher.
 //   - CiliumEngine / CiliumVerdict: Cilium's policy repository and LookupFlow.
