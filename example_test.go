@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -211,7 +212,7 @@ func Example_pulumi() {
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("orders").AllowFrom("web").TCP(8080)
 	set.Cluster("block-metadata").DenyTo(policy.CIDR("169.254.169.254/32"))
-	res, err := calico.Compile(set)
+	res, err := calico.Compile(set, calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))
 	if err != nil {
 		fmt.Println(err)
 		return

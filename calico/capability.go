@@ -15,7 +15,7 @@ func Capabilities() []policy.Capability {
 		{Feature: policy.FeaturePodPeers, Support: policy.Exact},
 		{Feature: policy.FeatureServiceAccount, Support: policy.Exact},
 		{Feature: policy.FeatureClusterMesh, Support: policy.Refused, Note: "federation is Calico Enterprise"},
-		{Feature: policy.FeatureCIDR, Support: policy.Exact, Note: "nets/notNets; for ranges outside the cluster unless calico.ClusterCIDRs(...)"},
+		{Feature: policy.FeatureCIDR, Support: policy.WithOption, Option: "calico.ClusterCIDRs(...)", Note: "nets/notNets minus the declared ranges: nets also match pod, node and API-server addresses"},
 		{Feature: policy.FeatureFQDN, Support: policy.Refused, Note: "domains are Calico Enterprise"},
 		{Feature: policy.FeatureWorld, Support: policy.WithOption, Option: "calico.ClusterCIDRs(...)", Note: "exact once the cluster's ranges are declared; calico.WorldAsNets() widens"},
 		{Feature: policy.FeatureEntities, Support: policy.Refused, Note: "cluster is exact with calico.ClusterCIDRs(...)"},

@@ -42,8 +42,9 @@ const (
 
 // The options that translate refused intent lossily, as named in policy.Unsupported.
 const (
-	optWidenL7     = "calico.WidenL7()"
-	optWorldAsNets = "calico.WorldAsNets()"
+	optWidenL7      = "calico.WidenL7()"
+	optWorldAsNets  = "calico.WorldAsNets()"
+	optClusterCIDRs = "calico.ClusterCIDRs(...)"
 )
 
 // reservedTiers are the tiers Calico 3.31 creates itself (libcalico-go/lib/names), with
@@ -227,12 +228,14 @@ func (c *compiler) policy(p *policy.Policy) {
 	if p.Subject.Scope == policy.ScopeNamespace {
 		base.namespace = p.Subject.Namespace
 	} else {
-		// A GlobalNetworkPolicy selects host endpoints too unless a namespaceSelector
-		// limits it to workloads; all() selects every namespaced endpoint
-		// (libcalico-go updateprocessors: all() becomes has(projectcalico.org/namespace)).
+		// A GlobalNetworkPolicy's selector also selects host endpoints, which carry
+		// whatever labels their node has: the guard keeps it to workloads, and the
+		// namespaceSelector (all() becomes has(projectcalico.org/namespace) in
+		// libcalico-go's updateprocessors) to namespaced endpoints.
+		base.selector = workloadsOnly(sel)
 		base.nsSelector = allSelector
 		if p.Subject.NamespaceSelector != nil {
-			if base.nsSelector, err = selectorExpr(p.Subject.NamespaceSelector); err != nil {
+			if base.nsSelector, err = namespaceSelectorExpr(p.Subject.NamespaceSelector); err != nil {
 				c.refuse(p.Path.Child("namespaceSelector"), "label selector", err.Error(), "")
 				return
 			}

@@ -26,6 +26,9 @@ func compileCase(c constructCase) (*calico.Result, error) {
 }
 
 func constructCases() []constructCase {
+	// outside declares a cluster range that none of the CIDR peers below reaches, so
+	// that they are emitted as they are written.
+	outside := calico.ClusterCIDRs(netip.MustParsePrefix("100.64.0.0/10"))
 	expr := func(reqs ...metav1.LabelSelectorRequirement) policy.Selector {
 		return policy.LabelSelector{MatchExpressions: reqs}
 	}
@@ -43,7 +46,7 @@ func constructCases() []constructCase {
 				    - 8080
 				  protocol: TCP
 				  source:
-				    selector: app in {'admin', 'web'}
+				    selector: projectcalico.org/orchestrator == 'k8s' && app in {'admin', 'web'}
 				order: 1000
 				selector: app == 'api'
 				types:
@@ -65,7 +68,7 @@ func constructCases() []constructCase {
 				  protocol: TCP
 				  source:
 				    namespaceSelector: projectcalico.org/name in {'dev', 'pay'}
-				    selector: app == 'web'
+				    selector: projectcalico.org/orchestrator == 'k8s' && app == 'web'
 				order: 1000
 				selector: app == 'api'
 				types:
@@ -92,8 +95,8 @@ func constructCases() []constructCase {
 				  protocol: UDP
 				  source:
 				    namespaceSelector: env == 'prod'
-				    selector: has(canary) && ! has(legacy) && tier in {'edge', 'front'} && zone not
-				      in {'a', 'b'}
+				    selector: projectcalico.org/orchestrator == 'k8s' && has(canary) && ! has(legacy)
+				      && tier in {'edge', 'front'} && zone not in {'a', 'b'}
 				order: 1000
 				selector: app == 'api'
 				types:
@@ -119,19 +122,21 @@ func constructCases() []constructCase {
 				  protocol: SCTP
 				  source:
 				    namespaceSelector: all()
+				    selector: projectcalico.org/orchestrator == 'k8s'
 				- action: Allow
 				  destination:
 				    ports:
 				    - 3869
 				  protocol: SCTP
 				  source:
-				    selector: all()
+				    selector: projectcalico.org/orchestrator == 'k8s'
 				- action: Allow
 				  destination:
 				    ports:
 				    - 3870
 				  protocol: SCTP
 				  source:
+				    selector: projectcalico.org/orchestrator == 'k8s'
 				    serviceAccounts:
 				      names:
 				      - robot
@@ -142,7 +147,7 @@ func constructCases() []constructCase {
 				  protocol: SCTP
 				  source:
 				    namespaceSelector: projectcalico.org/name == 'pay'
-				    selector: app == 'job'
+				    selector: projectcalico.org/orchestrator == 'k8s' && app == 'job'
 				    serviceAccounts:
 				      names:
 				      - robot
@@ -199,6 +204,7 @@ func constructCases() []constructCase {
 				s.Service("api").AllowTo(policy.CIDR("10.0.0.0/8", "10.0.1.0/24"), policy.CIDR("2001:db8::/32"),
 					policy.CIDR("198.51.100.0/24"), policy.CIDR("203.0.113.0/24")).TCP(443)
 			},
+			opts:   []calico.Option{outside},
 			object: "NetworkPolicy shop/api",
 			want: `
 				egress:
@@ -234,7 +240,7 @@ func constructCases() []constructCase {
 				    namespaceSelector: projectcalico.org/name == 'kube-system'
 				    ports:
 				    - 53
-				    selector: k8s-app == 'kube-dns'
+				    selector: projectcalico.org/orchestrator == 'k8s' && k8s-app == 'kube-dns'
 				  protocol: TCP
 				  source: {}
 				- action: Allow
@@ -242,7 +248,7 @@ func constructCases() []constructCase {
 				    namespaceSelector: projectcalico.org/name == 'kube-system'
 				    ports:
 				    - 53
-				    selector: k8s-app == 'kube-dns'
+				    selector: projectcalico.org/orchestrator == 'k8s' && k8s-app == 'kube-dns'
 				  protocol: UDP
 				  source: {}
 				order: 1000
@@ -319,6 +325,22 @@ func constructCases() []constructCase {
 			`,
 		},
 		{
+			name: "a rule whose CIDR peers all lie in the cluster allows nothing and still isolates",
+			build: func(s *policy.Set) {
+				s.Service("api").WithoutDNS().AllowTo(policy.CIDR("100.64.1.0/24"), policy.CIDR("fd00:10::/80")).TCP(443).
+					AllowFrom(policy.CIDR("100.64.0.0/16", "100.64.1.0/24")).TCP(8080)
+			},
+			opts:   []calico.Option{calico.ClusterCIDRs(netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("fd00:10::/64"))},
+			object: "NetworkPolicy shop/api",
+			want: `
+				order: 1000
+				selector: app == 'api'
+				types:
+				- Ingress
+				- Egress
+			`,
+		},
+		{
 			name: "DNS allowance for an egress default-deny namespace",
 			build: func(s *policy.Set) {
 				s.Namespace("shop").DefaultDenyEgress()
@@ -331,7 +353,7 @@ func constructCases() []constructCase {
 				    namespaceSelector: projectcalico.org/name == 'kube-system'
 				    ports:
 				    - 53
-				    selector: k8s-app == 'kube-dns'
+				    selector: projectcalico.org/orchestrator == 'k8s' && k8s-app == 'kube-dns'
 				  protocol: TCP
 				  source: {}
 				- action: Allow
@@ -339,7 +361,7 @@ func constructCases() []constructCase {
 				    namespaceSelector: projectcalico.org/name == 'kube-system'
 				    ports:
 				    - 53
-				    selector: k8s-app == 'kube-dns'
+				    selector: projectcalico.org/orchestrator == 'k8s' && k8s-app == 'kube-dns'
 				  protocol: UDP
 				  source: {}
 				order: 1000
@@ -367,6 +389,7 @@ func constructCases() []constructCase {
 			build: func(s *policy.Set) {
 				s.Service("api").DenyFrom(policy.Namespace("dev")).DenyTo(policy.CIDR("169.254.169.254/32")).TCP(80)
 			},
+			opts:   []calico.Option{outside},
 			object: "NetworkPolicy shop/netintent-deny.api",
 			want: `
 				egress:
@@ -383,6 +406,7 @@ func constructCases() []constructCase {
 				  destination: {}
 				  source:
 				    namespaceSelector: projectcalico.org/name == 'dev'
+				    selector: projectcalico.org/orchestrator == 'k8s'
 				order: 1000
 				selector: app == 'api'
 				tier: netintent-deny
@@ -394,6 +418,7 @@ func constructCases() []constructCase {
 		{
 			name:   "the deny tier passes what its policies do not deny",
 			build:  func(s *policy.Set) { s.Cluster("no-imds").DenyTo(policy.CIDR("169.254.169.254/32")) },
+			opts:   []calico.Option{outside},
 			object: "Tier netintent-deny",
 			want: `
 				defaultAction: Pass
@@ -417,9 +442,46 @@ func constructCases() []constructCase {
 				  protocol: TCP
 				  source:
 				    namespaceSelector: projectcalico.org/name == 'shop'
+				    selector: projectcalico.org/orchestrator == 'k8s'
 				namespaceSelector: env == 'prod'
 				order: 1000
-				selector: app == 'web'
+				selector: projectcalico.org/orchestrator == 'k8s' && app == 'web'
+				types:
+				- Ingress
+			`,
+		},
+		{
+			name: "negative-only namespace selectors require a namespace; pod selectors require a workload",
+			build: func(s *policy.Set) {
+				s.Cluster("untagged").Select(expr(metav1.LabelSelectorRequirement{Key: "app", Operator: metav1.LabelSelectorOpDoesNotExist})).
+					InNamespaces(expr(metav1.LabelSelectorRequirement{Key: "team", Operator: metav1.LabelSelectorOpDoesNotExist})).
+					AllowFrom(policy.Namespaces(expr(metav1.LabelSelectorRequirement{Key: "env", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"dev"}}))).TCP(80).
+					AllowFrom(policy.Namespaces(expr(
+						metav1.LabelSelectorRequirement{Key: "env", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"dev"}},
+						metav1.LabelSelectorRequirement{Key: "team", Operator: metav1.LabelSelectorOpExists}))).TCP(81)
+			},
+			object: "GlobalNetworkPolicy untagged",
+			want: `
+				ingress:
+				- action: Allow
+				  destination:
+				    ports:
+				    - 80
+				  protocol: TCP
+				  source:
+				    namespaceSelector: env not in {'dev'} && has(projectcalico.org/name)
+				    selector: projectcalico.org/orchestrator == 'k8s'
+				- action: Allow
+				  destination:
+				    ports:
+				    - 81
+				  protocol: TCP
+				  source:
+				    namespaceSelector: env not in {'dev'} && has(team)
+				    selector: projectcalico.org/orchestrator == 'k8s'
+				namespaceSelector: has(projectcalico.org/name) && ! has(team)
+				order: 1000
+				selector: projectcalico.org/orchestrator == 'k8s' && ! has(app)
 				types:
 				- Ingress
 			`,
@@ -437,12 +499,12 @@ func constructCases() []constructCase {
 				    namespaceSelector: all()
 				    ports:
 				    - 5432
-				    selector: app == 'db'
+				    selector: projectcalico.org/orchestrator == 'k8s' && app == 'db'
 				  protocol: TCP
 				  source: {}
 				namespaceSelector: all()
 				order: 1000
-				selector: all()
+				selector: projectcalico.org/orchestrator == 'k8s'
 				tier: netintent-deny
 				types:
 				- Egress
@@ -457,6 +519,7 @@ func constructCases() []constructCase {
 					PassFrom(policy.Namespace("dev")).
 					AllowFrom(policy.Any()).TCP(80)
 			},
+			opts:   []calico.Option{outside},
 			object: "GlobalNetworkPolicy security.threats",
 			want: `
 				ingress:
@@ -470,6 +533,7 @@ func constructCases() []constructCase {
 				  destination: {}
 				  source:
 				    namespaceSelector: projectcalico.org/name == 'dev'
+				    selector: projectcalico.org/orchestrator == 'k8s'
 				- action: Allow
 				  destination:
 				    ports:
@@ -478,7 +542,7 @@ func constructCases() []constructCase {
 				  source: {}
 				namespaceSelector: all()
 				order: 10
-				selector: all()
+				selector: projectcalico.org/orchestrator == 'k8s'
 				tier: security
 				types:
 				- Ingress
@@ -508,7 +572,7 @@ func constructCases() []constructCase {
 				  destination:
 				    ports:
 				    - 5432
-				    selector: app == 'db'
+				    selector: projectcalico.org/orchestrator == 'k8s' && app == 'db'
 				  protocol: TCP
 				  source: {}
 				- action: Allow
@@ -516,7 +580,7 @@ func constructCases() []constructCase {
 				    namespaceSelector: projectcalico.org/name == 'kube-system'
 				    ports:
 				    - 53
-				    selector: k8s-app == 'kube-dns'
+				    selector: projectcalico.org/orchestrator == 'k8s' && k8s-app == 'kube-dns'
 				  protocol: TCP
 				  source: {}
 				- action: Allow
@@ -524,7 +588,7 @@ func constructCases() []constructCase {
 				    namespaceSelector: projectcalico.org/name == 'kube-system'
 				    ports:
 				    - 53
-				    selector: k8s-app == 'kube-dns'
+				    selector: projectcalico.org/orchestrator == 'k8s' && k8s-app == 'kube-dns'
 				  protocol: UDP
 				  source: {}
 				order: 1
@@ -549,6 +613,7 @@ func constructCases() []constructCase {
 		{
 			name:   "audit mode for cluster scope",
 			build:  func(s *policy.Set) { s.Cluster("no-imds").Audit().DenyTo(policy.CIDR("169.254.169.254/32")) },
+			opts:   []calico.Option{outside},
 			object: "StagedGlobalNetworkPolicy netintent-deny.no-imds",
 			want: `
 				egress:
@@ -559,7 +624,7 @@ func constructCases() []constructCase {
 				  source: {}
 				namespaceSelector: all()
 				order: 1000
-				selector: all()
+				selector: projectcalico.org/orchestrator == 'k8s'
 				stagedAction: Set
 				tier: netintent-deny
 				types:
@@ -585,7 +650,7 @@ func constructCases() []constructCase {
 				    - DELETE
 				  protocol: TCP
 				  source:
-				    selector: app == 'web'
+				    selector: projectcalico.org/orchestrator == 'k8s' && app == 'web'
 				- action: Allow
 				  destination:
 				    ports:
@@ -598,7 +663,7 @@ func constructCases() []constructCase {
 				    - prefix: /orders/
 				  protocol: TCP
 				  source:
-				    selector: app == 'web'
+				    selector: projectcalico.org/orchestrator == 'k8s' && app == 'web'
 				- action: Allow
 				  destination:
 				    ports:
@@ -611,7 +676,7 @@ func constructCases() []constructCase {
 				    - exact: /orders
 				  protocol: TCP
 				  source:
-				    selector: app == 'web'
+				    selector: projectcalico.org/orchestrator == 'k8s' && app == 'web'
 				order: 1000
 				selector: app == 'api'
 				types:
@@ -644,7 +709,7 @@ func constructCases() []constructCase {
 				  destination:
 				    ports:
 				    - 8080
-				    selector: app == 'api'
+				    selector: projectcalico.org/orchestrator == 'k8s' && app == 'api'
 				  protocol: TCP
 				  source: {}
 				order: 1000
@@ -689,7 +754,7 @@ func TestMetadata(t *testing.T) {
 	}
 	var yamls [2]string
 	for i, reverse := range []bool{false, true} {
-		res, err := calico.Compile(build(reverse))
+		res, err := calico.Compile(build(reverse), clusterCIDRs())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -85,6 +85,19 @@ func handCorpus() []corpusSet {
 			s.Cluster("no-outside").Select(policy.MatchLabels{"tier": "data"}).DenyTo(policy.World())
 			s.Service("api").AllowTo(policy.CIDR("0.0.0.0/0", "10.0.0.0/8")).TCP(443)
 		})},
+		{name: "selectors-around-host-endpoints-and-network-sets", build: set(func(s *policy.Set) {
+			// The subjects and peers look like the host endpoints and network sets of the
+			// universe (newSurroundings): each is kept out by one guard of the backend.
+			s.Cluster("untagged-api").Select(policy.MatchLabels{"app": "api"}).
+				InNamespaces(expr("team", metav1.LabelSelectorOpDoesNotExist)).DefaultDeny()
+			s.Cluster("prod-web").Select(policy.MatchLabels{"app": "web"}).
+				InNamespaces(policy.MatchLabels{"env": "prod"}).DefaultDenyEgress()
+			s.Service("db").
+				AllowFrom(policy.Namespaces(expr("team", metav1.LabelSelectorOpDoesNotExist)).Pods(policy.MatchLabels{"app": "api"})).TCP(5432).
+				AllowFrom(policy.Namespaces(policy.MatchLabels{"env": "prod"}).Pods(policy.MatchLabels{"app": "web"})).TCP(8081).
+				AllowTo(policy.Service("web"), policy.Namespaces(expr("env", metav1.LabelSelectorOpNotIn, "dev"))).TCP(443)
+			s.ServiceIn("pay", "db").AllowFrom(policy.SameNamespace()).TCP(5432)
+		})},
 		{name: "host-probes", build: set(func(s *policy.Set) {
 			s.Service("api").DefaultDeny().AllowFrom(policy.Host()).TCP(9100)
 		})},

@@ -36,10 +36,16 @@
 //     would do and enforces nothing
 //     (https://docs.tigera.io/calico/latest/reference/resources/stagednetworkpolicy).
 //   - Namespace scope is a NetworkPolicy; cluster scope a GlobalNetworkPolicy whose
-//     namespaceSelector (all() unless the intent narrows it) keeps host endpoints out,
-//     since a global policy's selector alone also selects host endpoints and global
-//     network sets
+//     selector requires projectcalico.org/orchestrator == 'k8s' and whose
+//     namespaceSelector is all() unless the intent narrows it: a global policy's selector
+//     alone also selects host endpoints, which carry their node's labels
 //     (https://docs.tigera.io/calico/latest/network-policy/get-started/calico-policy/calico-labels).
+//   - Calico selectors match NetworkSets, GlobalNetworkSets and host endpoints that carry
+//     the labels, not only pods: every pod peer requires projectcalico.org/orchestrator ==
+//     'k8s', the label only workload endpoints carry (Calico's own translation of
+//     Kubernetes pod selectors requires it too), and a namespace selector made only of
+//     negative terms ("! has(k)", "k not in {...}") also requires
+//     has(projectcalico.org/name), which only endpoints of a namespace inherit.
 //
 // types is always explicit, and every object carries the label
 // app.kubernetes.io/managed-by: netintent. Every policy carries its rollout stage in the
@@ -50,7 +56,7 @@
 //
 //	Intent                                   Calico 3.31 open source
 //	namespace / service / pod-group policy   exact: NetworkPolicy
-//	cluster-wide policy                      exact: GlobalNetworkPolicy + namespaceSelector
+//	cluster-wide policy                      exact: GlobalNetworkPolicy, workloads only
 //	host policy (Set.Host)                   refused: needs HostEndpoints; failsafe ports stay open
 //	deny rules, deny wins                    exact: tier netintent-deny (defaultAction Pass)
 //	default-deny, isolation by allows        exact: types + end-of-tier drop in the default tier
@@ -58,12 +64,13 @@
 //	mirrored rules (both ends)               exact
 //	tiers, order, Pass, DefaultPass          exact: Tier + "<tier>.<name>" policies
 //	audit mode                               exact: StagedNetworkPolicy / StagedGlobalNetworkPolicy
-//	pods by labels (incl. expressions)       exact: selector (k == 'v', k in {...}, has(k), ...)
+//	pods by labels (incl. expressions)       exact: selector (k == 'v', k in {...}, has(k), ...),
+//	                                         workloads only (projectcalico.org/orchestrator)
 //	pods of other namespaces, by name        exact: namespaceSelector projectcalico.org/name == 'ns'
 //	namespaces by labels, all namespaces     exact: namespaceSelector expr / all()
 //	service account peers                    exact: serviceAccounts.names
 //	cluster-mesh peers                       refused: federation is Calico Enterprise
-//	CIDR with except                         exact: nets / notNets (see ClusterCIDRs)
+//	CIDR with except                         exact with ClusterCIDRs: nets / notNets; refused without
 //	FQDN peers                               refused: domains is Calico Enterprise
 //	world entity                             exact with ClusterCIDRs; WorldAsNets() widens
 //	cluster entity                           exact with ClusterCIDRs
@@ -80,10 +87,14 @@
 // # Options
 //
 // ClusterCIDRs declares the cluster's pod, node and API server ranges: Calico's nets match
-// every address, pods included, while a CIDR peer means addresses outside the cluster;
-// with the ranges known, CIDR peers exclude them and the world and cluster entities
-// become exact. Without it, a CIDR peer is exact only while no pod or node address falls
-// inside it (0.0.0.0/0 always holds some).
+// every address, pods, nodes and the API server included, while a CIDR peer means
+// addresses outside the cluster; with the ranges known, CIDR peers exclude them (notNets)
+// and the world and cluster entities become exact. Without it every CIDR peer is refused:
+// no selector can exclude in-cluster addresses (a notSelector limits a namespaced
+// policy's rule to workloads, libcalico-go's getEndpointSelector, and nodes have no
+// labels without host endpoints). A CIDR peer inside the declared ranges matches no
+// address and yields no rule: an allow of it allows nothing, and the isolation of its
+// policy stays.
 //
 // ApplicationLayerPolicy declares that the workloads run Calico's application layer
 // policy (Istio with the Dikastes sidecar), the only enforcer of http matches in Calico
@@ -99,6 +110,8 @@
 // (felix/rules/static.go), so kubelet probes and host-network processes on the same node
 // always reach the node's pods. Policies already in the cluster's default tier, such as
 // Kubernetes NetworkPolicies, add their allows to the emitted ones; the deny tier still
-// overrides them. Namespaced NetworkSets whose labels match a pod selector of a rule are
-// matched too, as by every Calico selector.
+// overrides them. Host endpoints and network sets are never selected by the emitted
+// selectors, unless they carry projectcalico.org/orchestrator == 'k8s' and the labels of
+// a namespace (projectcalico.org/namespace or pcns.*), which Calico gives workloads and
+// their namespaces' endpoints only.
 package calico

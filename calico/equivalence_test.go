@@ -12,10 +12,11 @@ import (
 	"github.com/netintent/netintent/policy"
 )
 
-// checkEquivalent compiles set and asserts that the engine's verdict on the emitted objects
-// equals the reference evaluator's for every flow. It reports false, checking nothing,
-// when the backend refuses the Set or translates it with warnings.
-func checkEquivalent(t *testing.T, name string, set *policy.Set, flows []policy.Flow, opts ...calico.Option) bool {
+// checkEquivalent compiles set and asserts that the engine's verdict on the emitted objects,
+// among the surroundings sur, equals the reference evaluator's for every flow. It reports
+// false, checking nothing, when the backend refuses the Set or translates it with
+// warnings.
+func checkEquivalent(t *testing.T, name string, set *policy.Set, sur *surroundings, flows []policy.Flow, opts ...calico.Option) bool {
 	t.Helper()
 	m, err := set.Model()
 	if err != nil {
@@ -32,7 +33,7 @@ func checkEquivalent(t *testing.T, name string, set *policy.Set, flows []policy.
 	if len(res.Warnings) > 0 {
 		return false
 	}
-	e, err := newEngine(res)
+	e, err := newEngine(res, sur)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -54,19 +55,17 @@ func checkEquivalent(t *testing.T, name string, set *policy.Set, flows []policy.
 }
 
 // TestEquivalence checks every Set of the hand-written corpus on every flow of the
-// universe: with the cluster's address ranges declared, and also without them where no
-// CIDR peer reaches into the cluster (plain nets would match pods there).
+// universe: with the cluster's address ranges declared, and also without them, where the
+// backend must refuse CIDR peers (plain nets would match pods and nodes).
 func TestEquivalence(t *testing.T) {
 	u := newUniverse()
 	flows := u.flows(nil, 0)
 	compared := 0
 	for _, c := range handCorpus() {
-		if checkEquivalent(t, c.name, c.build(), flows, append([]calico.Option{clusterCIDRs()}, c.opts...)...) {
+		if checkEquivalent(t, c.name, c.build(), u.sur, flows, append([]calico.Option{clusterCIDRs()}, c.opts...)...) {
 			compared++
 		}
-		if m, err := c.build().Model(); err == nil && !overlapsCluster(m) {
-			checkEquivalent(t, c.name+"-plain-nets", c.build(), flows, c.opts...)
-		}
+		checkEquivalent(t, c.name+"-undeclared", c.build(), u.sur, flows, c.opts...)
 	}
 	t.Logf("%d Sets compared", compared)
 	// Scenarios that Calico refuses (cluster mesh, FQDN, HTTP without ALP, host egress)
@@ -77,7 +76,7 @@ func TestEquivalence(t *testing.T) {
 }
 
 // TestEquivalenceRandom checks random Sets on a sample of flows, with the cluster's
-// address ranges declared, and without them where no CIDR peer reaches into the cluster.
+// address ranges declared, and without them.
 func TestEquivalenceRandom(t *testing.T) {
 	u := newUniverse()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -95,18 +94,15 @@ func TestEquivalenceRandom(t *testing.T) {
 			}
 			return s
 		}
-		m, err := build().Model()
-		if err != nil {
+		if err := build().Validate(); err != nil {
 			continue
 		}
 		flows := u.flows(rng, 1000)
 		name := fmt.Sprintf("random-%d", i)
-		if checkEquivalent(t, name, build(), flows, clusterCIDRs(), calico.ApplicationLayerPolicy()) {
+		if checkEquivalent(t, name, build(), u.sur, flows, clusterCIDRs(), calico.ApplicationLayerPolicy()) {
 			compared++
 		}
-		if !overlapsCluster(m) {
-			checkEquivalent(t, name+"-plain-nets", build(), flows, calico.ApplicationLayerPolicy())
-		}
+		checkEquivalent(t, name+"-undeclared", build(), u.sur, flows, calico.ApplicationLayerPolicy())
 	}
 	t.Logf("%d of %d random Sets compared", compared, n)
 	if compared < n/3 {
@@ -172,7 +168,12 @@ func TestEquivalenceRandset(t *testing.T) {
 				flows = append(flows, f)
 			}
 		}
-		if checkEquivalent(t, fmt.Sprintf("randset seed %d\n%s", seed, c.Code), c.Set, flows, calico.ApplicationLayerPolicy()) {
+		// The pods' range is the cluster's (the universe's nodes have no addresses).
+		var opts []calico.Option
+		if pu := m.Universe(); pu.PodCIDR.IsValid() {
+			opts = append(opts, calico.ClusterCIDRs(pu.PodCIDR))
+		}
+		if checkEquivalent(t, fmt.Sprintf("randset seed %d\n%s", seed, c.Code), c.Set, newSurroundings(), flows, append(opts, calico.ApplicationLayerPolicy())...) {
 			compared++
 		}
 	}

@@ -2,6 +2,7 @@ package calico_test
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 
 	"github.com/netintent/netintent/calico"
@@ -15,7 +16,9 @@ func ExampleCompile() {
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("orders").AllowFrom("web").TCP(8080)
 	set.Cluster("block-metadata").DenyTo(policy.CIDR("169.254.169.254/32")).TCP(80)
-	res, err := calico.Compile(set)
+	// Calico's nets also match pod and node addresses: the cluster's ranges are declared,
+	// and cut out of CIDR peers that reach into them.
+	res, err := calico.Compile(set, calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"), netip.MustParsePrefix("192.168.0.0/24")))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -55,7 +58,7 @@ func ExampleCompile() {
 	//     source: {}
 	//   namespaceSelector: all()
 	//   order: 1000
-	//   selector: all()
+	//   selector: projectcalico.org/orchestrator == 'k8s'
 	//   tier: netintent-deny
 	//   types:
 	//   - Egress
@@ -77,7 +80,7 @@ func ExampleCompile() {
 	//       - 8080
 	//     protocol: TCP
 	//     source:
-	//       selector: app == 'web'
+	//       selector: projectcalico.org/orchestrator == 'k8s' && app == 'web'
 	//   order: 1000
 	//   selector: app == 'orders'
 	//   types:

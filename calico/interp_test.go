@@ -28,14 +28,81 @@ import (
 //   - after the last tier the namespace profile allows;
 //   - staged policies never enforce; empty types are defaulted as the API server does;
 //   - rule selectors follow libcalico-go's updateprocessors.getEndpointSelector: in a
-//     NetworkPolicy any selector limits the rule to the policy's namespace unless
-//     namespaceSelector names others; nets match addresses, pods included;
+//     NetworkPolicy any selector limits the rule to the policy's namespace
+//     (projectcalico.org/namespace) unless namespaceSelector names others; a
+//     namespaceSelector is evaluated on the pcns.* labels, all() standing for
+//     has(projectcalico.org/namespace); nets match addresses, pods and nodes included;
+//   - selectors match by address, as Felix's IP sets do: an address matches when a
+//     workload endpoint, a host endpoint or a network set that holds it carries matching
+//     labels (surroundings: NetworkSets inherit their namespace's labels, host endpoints
+//     and GlobalNetworkSets carry only their own);
+//   - a GlobalNetworkPolicy whose selector selects a node's host endpoint polices the
+//     node's own traffic (failsafe ports are not modeled); its default profile allows
+//     what no tier decided;
 //   - http matches are enforced (application layer policy) as Dikastes does
 //     (app-policy/checker/match.go).
 //
 // Its selector evaluator understands exactly the expression forms the backend emits.
 type engine struct {
 	tiers []*engineTier
+	sur   *surroundings
+}
+
+// surroundings are what Calico selectors match besides workload endpoints.
+type surroundings struct {
+	// hostEndpoints are the nodes' host endpoints: their labels by node address.
+	hostEndpoints map[netip.Addr]map[string]string
+	netSets       []netSet
+}
+
+// netSet is a NetworkSet (namespace set) or a GlobalNetworkSet.
+type netSet struct {
+	namespace string
+	labels    map[string]string
+	nets      []string
+}
+
+// members returns the labels, as Felix sees them, of everything that holds ep's address:
+// ep itself when it is a pod, its host endpoint when it is a node, and the network sets
+// whose nets hold it.
+func (s *surroundings) members(ep policy.Endpoint) []map[string]string {
+	var out []map[string]string
+	if ep.Kind == policy.EndpointPod {
+		out = append(out, workloadLabels(ep))
+	}
+	if s == nil {
+		return out
+	}
+	if l, ok := s.hostEndpoints[ep.IP]; ok && ep.Kind != policy.EndpointPod && ep.IP.IsValid() {
+		out = append(out, l)
+	}
+	for _, n := range s.netSets {
+		if inNets(n.nets, ep.IP) {
+			out = append(out, n.felixLabels())
+		}
+	}
+	return out
+}
+
+// felixLabels are the labels Felix gives a network set: a NetworkSet also carries
+// projectcalico.org/namespace and inherits its namespace's labels as pcns.*
+// (libcalico-go updateprocessors/networksetprocessor.go).
+func (n netSet) felixLabels() map[string]string {
+	l := map[string]string{}
+	if n.namespace != "" {
+		l["pcns.projectcalico.org/name"] = n.namespace
+		l["pcns."+policy.NamespaceNameLabel] = n.namespace
+		for k, v := range testNamespaces[n.namespace] {
+			l["pcns."+k] = v
+		}
+	}
+	for k, v := range n.labels {
+		l[k] = v
+	}
+	if n.namespace != "" {
+		l["projectcalico.org/namespace"] = n.namespace
+	}
+	return l
 }
 
 type engineTier struct {
@@ -67,8 +134,8 @@ type entityMatcher struct {
 	inPolicy string // the NetworkPolicy's namespace, "" for global policies
 }
 
-func newEngine(res *calico.Result) (*engine, error) {
-	e := &engine{}
+func newEngine(res *calico.Result, sur *surroundings) (*engine, error) {
+	e := &engine{sur: sur}
 	byName := map[string]*engineTier{"default": {name: "default", order: calicov3.DefaultTierOrder, defaultAction: calicov3.Deny}}
 	for _, t := range res.Tiers {
 		byName[t.Name] = &engineTier{name: t.Name, order: *t.Spec.Order, defaultAction: *t.Spec.DefaultAction}
@@ -175,15 +242,36 @@ func newEntityMatcher(er calicov3.EntityRule, ns string) (entityMatcher, error) 
 	return m, nil
 }
 
-// verdict judges both sides of f.
+// verdict judges both sides of f: at a pod's workload endpoint, or at a node's host
+// endpoint.
 func (e *engine) verdict(f policy.Flow) bool {
-	if f.From.Kind == policy.EndpointPod && !e.side(policy.Egress, f.From, f.To, f) {
+	if e.policed(f.From) && !e.side(policy.Egress, f.From, f.To, f) {
 		return false
 	}
-	if f.To.Kind == policy.EndpointPod && f.From.Kind != policy.EndpointHost && !e.side(policy.Ingress, f.To, f.From, f) {
+	if e.policed(f.To) && !(f.To.Kind == policy.EndpointPod && f.From.Kind == policy.EndpointHost) && !e.side(policy.Ingress, f.To, f.From, f) {
 		return false
 	}
 	return true
+}
+
+// policed reports whether ep has an endpoint that policy can select.
+func (e *engine) policed(ep policy.Endpoint) bool {
+	if ep.Kind == policy.EndpointPod {
+		return true
+	}
+	if e.sur == nil || ep.Kind != policy.EndpointHost && ep.Kind != policy.EndpointRemoteNode || !ep.IP.IsValid() {
+		return false
+	}
+	_, ok := e.sur.hostEndpoints[ep.IP]
+	return ok
+}
+
+// endpointLabels are the labels of ep's workload or host endpoint.
+func (e *engine) endpointLabels(ep policy.Endpoint) map[string]string {
+	if ep.Kind == policy.EndpointPod {
+		return workloadLabels(ep)
+	}
+	return e.sur.hostEndpoints[ep.IP]
 }
 
 // side judges the workload self in direction d, peer being the other end.
@@ -192,7 +280,7 @@ tiers:
 	for _, t := range e.tiers {
 		took := false
 		for _, p := range t.policies {
-			if !p.types[calicov3.PolicyType(d)] || !p.selects(self) {
+			if !p.types[calicov3.PolicyType(d)] || !p.selects(e.endpointLabels(self)) {
 				continue
 			}
 			took = true
@@ -201,7 +289,7 @@ tiers:
 				rules = p.egress
 			}
 			for _, r := range rules {
-				if !r.matches(d, self, peer, f) {
+				if !r.matches(d, self, peer, f, e.sur) {
 					continue
 				}
 				switch r.Action {
@@ -221,44 +309,64 @@ tiers:
 	return true
 }
 
-func (p *enginePolicy) selects(ep policy.Endpoint) bool {
-	if ep.Kind != policy.EndpointPod {
+// selects reports whether the policy selects the endpoint with these labels, as
+// libcalico-go's converters make it: a NetworkPolicy only endpoints of its namespace, a
+// GlobalNetworkPolicy with a namespaceSelector the endpoints whose pcns.* labels match
+// (all() anywhere in its selectors standing for has(projectcalico.org/namespace)).
+func (p *enginePolicy) selects(labels map[string]string) bool {
+	if labels == nil {
 		return false
 	}
-	if p.namespace != "" && ep.Namespace != p.namespace {
-		return false
+	if p.namespace != "" {
+		return labels["projectcalico.org/namespace"] == p.namespace && p.selector.eval(labels)
 	}
-	if p.nsSel != nil && !p.nsSel.eval(namespaceLabels(ep)) {
-		return false
+	if p.nsSel != nil {
+		if !namespaceMatches(p.nsSel, labels) {
+			return false
+		}
+		if _, all := p.selector.(allExpr); all {
+			_, ok := labels["projectcalico.org/namespace"]
+			return ok
+		}
 	}
-	return p.selector.eval(workloadLabels(ep))
+	return p.selector.eval(labels)
 }
 
-// workloadLabels are the labels Calico gives a pod's workload endpoint.
-func workloadLabels(ep policy.Endpoint) map[string]string {
-	l := map[string]string{
-		"projectcalico.org/namespace":    ep.Namespace,
-		"projectcalico.org/orchestrator": "k8s",
+// namespaceMatches evaluates a namespaceSelector on the pcns.* labels of an endpoint or
+// network set; all() is has(projectcalico.org/namespace).
+func namespaceMatches(ns expr, labels map[string]string) bool {
+	if _, all := ns.(allExpr); all {
+		_, ok := labels["projectcalico.org/namespace"]
+		return ok
 	}
-	if ep.ServiceAccount != "" {
-		l["projectcalico.org/serviceaccount"] = ep.ServiceAccount
+	view := map[string]string{}
+	for k, v := range labels {
+		if name, ok := strings.CutPrefix(k, "pcns."); ok {
+			view[name] = v
+		}
+	}
+	return ns.eval(view)
+}
+
+// workloadLabels are the labels Felix gives a pod's workload endpoint: the pod's, those
+// of Calico's pod conversion, and its namespace's as pcns.* (namespace profile).
+func workloadLabels(ep policy.Endpoint) map[string]string {
+	l := map[string]string{"pcns.projectcalico.org/name": ep.Namespace, "pcns." + policy.NamespaceNameLabel: ep.Namespace}
+	for k, v := range ep.NamespaceLabels {
+		l["pcns."+k] = v
 	}
 	for k, v := range ep.Labels {
 		l[k] = v
 	}
-	return l
-}
-
-// namespaceLabels are the labels a namespaceSelector sees.
-func namespaceLabels(ep policy.Endpoint) map[string]string {
-	l := map[string]string{"projectcalico.org/name": ep.Namespace, policy.NamespaceNameLabel: ep.Namespace}
-	for k, v := range ep.NamespaceLabels {
-		l[k] = v
+	l["projectcalico.org/namespace"] = ep.Namespace
+	l["projectcalico.org/orchestrator"] = "k8s"
+	if ep.ServiceAccount != "" {
+		l["projectcalico.org/serviceaccount"] = ep.ServiceAccount
 	}
 	return l
 }
 
-func (r engineRule) matches(d policy.Direction, self, peer policy.Endpoint, f policy.Flow) bool {
+func (r engineRule) matches(d policy.Direction, self, peer policy.Endpoint, f policy.Flow, sur *surroundings) bool {
 	if r.Protocol != nil && !protocolMatches(*r.Protocol, f) {
 		return false
 	}
@@ -272,7 +380,7 @@ func (r engineRule) matches(d policy.Direction, self, peer policy.Endpoint, f po
 	if d == policy.Egress {
 		src, dst = self, peer
 	}
-	if !r.src.matches(src) || !r.dst.matches(dst) {
+	if !r.src.matches(src, sur) || !r.dst.matches(dst, sur) {
 		return false
 	}
 	if len(r.Source.Ports) > 0 {
@@ -344,7 +452,7 @@ func httpMatches(m *calicov3.HTTPMatch, req *policy.HTTPRequest) bool {
 	return false
 }
 
-func (m entityMatcher) matches(ep policy.Endpoint) bool {
+func (m entityMatcher) matches(ep policy.Endpoint, sur *surroundings) bool {
 	er := m.er
 	if len(er.Nets) > 0 && !inNets(er.Nets, ep.IP) {
 		return false
@@ -356,28 +464,34 @@ func (m entityMatcher) matches(ep policy.Endpoint) bool {
 	if !selects {
 		return true
 	}
-	// Selectors match workload endpoints only (the universe has no network sets and no
-	// host endpoints).
-	if ep.Kind != policy.EndpointPod {
-		return false
+	for _, labels := range sur.members(ep) {
+		if m.selects(labels) {
+			return true
+		}
 	}
+	return false
+}
+
+// selects reports whether the rule's selectors match the labels of an endpoint or
+// network set.
+func (m entityMatcher) selects(labels map[string]string) bool {
 	switch {
 	case m.ns != nil:
-		if !m.ns.eval(namespaceLabels(ep)) {
+		if !namespaceMatches(m.ns, labels) {
 			return false
 		}
 	case m.inPolicy != "":
-		if ep.Namespace != m.inPolicy {
+		if labels["projectcalico.org/namespace"] != m.inPolicy {
 			return false
 		}
 	}
-	if m.sel != nil && !m.sel.eval(workloadLabels(ep)) {
+	if m.sel != nil && !m.sel.eval(labels) {
 		return false
 	}
-	if sa := er.ServiceAccounts; sa != nil {
+	if sa := m.er.ServiceAccounts; sa != nil {
 		ok := false
 		for _, n := range sa.Names {
-			ok = ok || n == ep.ServiceAccount
+			ok = ok || n == labels["projectcalico.org/serviceaccount"]
 		}
 		if !ok {
 			return false

@@ -23,8 +23,7 @@ type options struct {
 // means addresses outside the cluster. With the ranges known, each CIDR peer excludes
 // them (notNets) and so means exactly what it says, and the world and cluster entities
 // become expressible (nets 0.0.0.0/0 and ::/0 minus these ranges, and these ranges).
-// Without this option CIDR peers are emitted as plain nets, which is exact only while no
-// pod or node address falls inside them.
+// Without this option CIDR peers are refused.
 func ClusterCIDRs(prefixes ...netip.Prefix) Option {
 	return func(o *options) {
 		for _, p := range prefixes {

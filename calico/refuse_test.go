@@ -10,6 +10,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// cidrConstruct is the construct of a CIDR peer refused for want of the cluster's ranges.
+const cidrConstruct = "CIDR peers without the cluster's ranges"
+
 // problem is the part of a policy.Unsupported a test pins down.
 type problem struct {
 	path, construct, option string
@@ -21,6 +24,8 @@ func TestRefusals(t *testing.T) {
 		build func(s *policy.Set)
 		opts  []calico.Option
 		want  []problem
+		// details are words every problem's detail must hold.
+		details []string
 	}{
 		{
 			name:  "FQDN peers",
@@ -58,6 +63,30 @@ func TestRefusals(t *testing.T) {
 				{"services[shop/api].ingress[0].peers[0]", "cluster entity", ""},
 				{"services[shop/api].egress[0].peers[0]", "world entity", "calico.WorldAsNets()"},
 			},
+		},
+		{
+			name: "CIDR peers without the cluster's ranges, of every kind",
+			build: func(s *policy.Set) {
+				s.Tier("sec", 1)
+				s.Service("api").AllowTo(policy.CIDR("10.0.0.0/8", "10.0.1.0/24")).TCP(443).
+					AllowFrom(policy.CIDR("2001:db8::/32")).TCP(8080).
+					DenyTo(policy.CIDR("169.254.169.254/32")).
+					DenyFrom(policy.CIDR("198.51.100.0/24"))
+				s.Cluster("guard").DenyTo(policy.CIDR("0.0.0.0/0"), policy.CIDR("::/0"))
+				s.ServiceIn("pay", "x").InTier("sec", 1).PassFrom(policy.CIDR("203.0.113.0/24")).AllowTo(policy.CIDR("8.8.8.8/32"))
+			},
+			opts: []calico.Option{calico.ApplicationLayerPolicy(), calico.WorldAsNets(), calico.WidenL7()},
+			want: []problem{
+				{"cluster[guard].egress[0].peers[0]", cidrConstruct, ""},
+				{"cluster[guard].egress[0].peers[1]", cidrConstruct, ""},
+				{"services[pay/x].ingress[0].peers[0]", cidrConstruct, ""},
+				{"services[pay/x].egress[0].peers[0]", cidrConstruct, ""},
+				{"services[shop/api].ingress[1].peers[0]", cidrConstruct, ""},
+				{"services[shop/api].egress[1].peers[0]", cidrConstruct, ""},
+				{"services[shop/api].ingress[0].peers[0]", cidrConstruct, ""},
+				{"services[shop/api].egress[0].peers[0]", cidrConstruct, ""},
+			},
+			details: []string{"pod, node and API-server addresses", "calico.ClusterCIDRs(...) makes it exact"},
 		},
 		{
 			name:  "HTTP without application layer policy",
@@ -114,7 +143,7 @@ func TestRefusals(t *testing.T) {
 			name: "equal orders in a tier for policies that may select one endpoint",
 			build: func(s *policy.Set) {
 				s.Tier("sec", 1)
-				s.Cluster("a").InTier("sec", 5).DenyFrom(policy.CIDR("10.0.0.0/8"))
+				s.Cluster("a").InTier("sec", 5).DenyFrom(policy.Namespace("dev"))
 				s.ServiceIn("pay", "x").InTier("sec", 5).AllowFrom(policy.Any())
 				s.ServiceIn("shop", "x").InTier("sec", 7).AllowFrom(policy.Any())
 				s.ServiceIn("dev", "x").InTier("sec", 7).AllowFrom(policy.Any())
@@ -152,6 +181,11 @@ func TestRefusals(t *testing.T) {
 				got = append(got, problem{p.Path, p.Construct, p.Option})
 				if p.Detail == "" {
 					t.Errorf("%s: %s: no detail", p.Path, p.Construct)
+				}
+				for _, d := range c.details {
+					if !strings.Contains(p.Detail, d) {
+						t.Errorf("%s: %s: detail %q lacks %q", p.Path, p.Construct, p.Detail, d)
+					}
 				}
 			}
 			if len(got) != len(c.want) {
@@ -210,7 +244,7 @@ func TestWidening(t *testing.T) {
 			object:  "NetworkPolicy shop/api",
 			path:    "services[shop/api].ingress[0]",
 			message: "HTTP matches dropped (L7 HTTP rules): every request on the rule's peers and ports is admitted",
-			spec:    "  protocol: TCP\n  source:\n    selector: app == 'web'\n",
+			spec:    "  protocol: TCP\n  source:\n    selector: projectcalico.org/orchestrator == 'k8s' && app == 'web'\n",
 		},
 		{
 			name: "regex paths with application layer policy",
@@ -221,7 +255,7 @@ func TestWidening(t *testing.T) {
 			object:  "NetworkPolicy shop/api",
 			path:    "services[shop/api].ingress[0]",
 			message: "HTTP matches dropped (HTTP regex paths): every request on the rule's peers and ports is admitted",
-			spec:    "  protocol: TCP\n  source:\n    selector: app == 'web'\n",
+			spec:    "  protocol: TCP\n  source:\n    selector: projectcalico.org/orchestrator == 'k8s' && app == 'web'\n",
 		},
 		{
 			name:    "DNS lookup patterns",
@@ -230,7 +264,7 @@ func TestWidening(t *testing.T) {
 			object:  "NetworkPolicy shop/api",
 			path:    "services[shop/api].egress[0]",
 			message: "DNS lookup patterns dropped: every lookup to the DNS servers on the rule's ports is admitted",
-			spec:    "    selector: k8s-app == 'kube-dns'\n",
+			spec:    "    selector: projectcalico.org/orchestrator == 'k8s' && k8s-app == 'kube-dns'\n",
 		},
 		{
 			name:    "world as nets",

@@ -63,7 +63,7 @@ func TestRolloutOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			set := policy.NewSet(policy.DefaultNamespace("shop"))
 			tt.build(set)
-			res, err := calico.Compile(set)
+			res, err := calico.Compile(set, clusterCIDRs())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +96,9 @@ func egress(o netintent.Object) (isolates, dns, wholeNamespace bool) {
 		for _, p := range r.Destination.Ports {
 			udp53 = udp53 || r.Protocol != nil && r.Protocol.String() == "UDP" && p.MinPort == 53 && p.MaxPort == 53
 		}
-		dns = dns || r.Action == calicov3.Allow && udp53 && r.Destination.Selector == "k8s-app == 'kube-dns'"
+		dns = dns || r.Action == calicov3.Allow && udp53 && r.Destination.Selector == "projectcalico.org/orchestrator == 'k8s' && k8s-app == 'kube-dns'"
 	}
-	return isolates, dns, selector == "all()"
+	// A NetworkPolicy selects its whole namespace with all(), a GlobalNetworkPolicy every
+	// workload with the guard alone.
+	return isolates, dns, selector == "all()" || selector == "projectcalico.org/orchestrator == 'k8s'"
 }

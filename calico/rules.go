@@ -389,15 +389,12 @@ func calicoRule(r *calicov3.Rule, action calicov3.Action, d policy.Direction, en
 	}
 	er.Nets, er.NotNets = en.nets, en.notNets
 	if en.pods {
+		// Calico selectors also match NetworkSets (which inherit their namespace's
+		// labels) and, without a namespace, GlobalNetworkSets and host endpoints: the
+		// guard keeps the peer to pods. In a NetworkPolicy any selector also limits the
+		// rule to the policy's namespace unless namespaceSelector names others.
 		er.NamespaceSelector = en.nsSel
-		switch {
-		case en.sel != allSelector:
-			er.Selector = en.sel
-		case en.nsSel == "" && en.sa == "":
-			// In a NetworkPolicy a selector (even all()) limits the rule to the
-			// policy's namespace; without any selector the rule matches everything.
-			er.Selector = allSelector
-		}
+		er.Selector = workloadsOnly(en.sel)
 		if en.sa != "" {
 			er.ServiceAccounts = &calicov3.ServiceAccountMatch{Names: []string{en.sa}}
 		}
@@ -590,7 +587,7 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 			case x.AllNamespaces:
 				en.nsSel = allSelector
 			case x.NamespaceSelector != nil:
-				en.nsSel, err = selectorExpr(x.NamespaceSelector)
+				en.nsSel, err = namespaceSelectorExpr(x.NamespaceSelector)
 			case e.namespace != "" && x.Namespace == e.namespace:
 			default:
 				en.nsSel, err = c.namespaceExpr(x.Namespace)
@@ -604,6 +601,12 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 			}
 			out = append(out, en)
 		case policy.PeerCIDR:
+			if len(c.opts.clusterCIDRs) == 0 {
+				c.refuse(path(), "CIDR peers without the cluster's ranges",
+					"Calico's nets also match pod, node and API-server addresses, while a CIDR peer means addresses outside the cluster, and no selector excludes them (a notSelector limits a namespaced policy's rule to workloads, and nodes have no labels without host endpoints); declaring the cluster's ranges with "+optClusterCIDRs+" makes it exact: they are cut out of the nets",
+					"")
+				continue
+			}
 			if en, ok := c.cidrEntity(x.CIDR, x.Except); ok {
 				out = append(out, en)
 			}
@@ -641,8 +644,10 @@ func (c *compiler) namespaceExpr(name string) (string, error) {
 	return expr, err
 }
 
-// cidrEntity is the addresses of cidr outside the cluster, minus except. Without
-// ClusterCIDRs it is the plain range.
+// cidrEntity is the addresses of cidr outside the cluster (the ranges of ClusterCIDRs),
+// minus except. It reports false when every address of cidr is in the cluster: the peer
+// then matches nothing and yields no entity (an entity without nets would match every
+// address).
 func (c *compiler) cidrEntity(cidr netip.Prefix, except []netip.Prefix) (entity, bool) {
 	var notNets []string
 	for _, x := range except {

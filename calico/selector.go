@@ -20,6 +20,44 @@ const allSelector = "all()"
 // (https://docs.tigera.io/calico/latest/network-policy/get-started/calico-policy/calico-labels).
 const namespaceNameLabel = "projectcalico.org/name"
 
+// workloadGuard selects workload endpoints only: Calico's pod conversion gives every
+// workload endpoint this label (libcalico-go k8s/conversion, workload_endpoint_default.go)
+// and its own translation of Kubernetes pod selectors requires it (conversion.go,
+// k8sSelectorToCalico), while NetworkSets, GlobalNetworkSets and host endpoints, which
+// Calico selectors also match, do not carry it.
+const workloadGuard = "projectcalico.org/orchestrator == 'k8s'"
+
+// workloadsOnly ANDs workloadGuard into a pod selector expression, first.
+func workloadsOnly(sel string) string {
+	switch {
+	case sel == "" || sel == allSelector:
+		return workloadGuard
+	case strings.Contains(sel, "||"):
+		return workloadGuard + " && (" + sel + ")"
+	}
+	return workloadGuard + " && " + sel
+}
+
+// namespaceSelectorExpr is selectorExpr for a namespace selector. A namespaceSelector
+// becomes a selector on the pcns.* labels that endpoints inherit from their namespace
+// (libcalico-go updateprocessors), so one made only of negative terms ("! has(k)",
+// "k not in {...}") also matches what has no namespace: host endpoints and
+// GlobalNetworkSets. Such a selector is given the term has(projectcalico.org/name),
+// which every namespace carries and only namespaced endpoints inherit.
+func namespaceSelectorExpr(sel *metav1.LabelSelector) (string, error) {
+	if sel == nil || len(sel.MatchLabels) > 0 || len(sel.MatchExpressions) == 0 {
+		return selectorExpr(sel)
+	}
+	for _, r := range sel.MatchExpressions {
+		if r.Operator == metav1.LabelSelectorOpIn || r.Operator == metav1.LabelSelectorOpExists {
+			return selectorExpr(sel)
+		}
+	}
+	required := &metav1.LabelSelector{MatchExpressions: append(append(make([]metav1.LabelSelectorRequirement, 0, len(sel.MatchExpressions)+1),
+		sel.MatchExpressions...), metav1.LabelSelectorRequirement{Key: namespaceNameLabel, Operator: metav1.LabelSelectorOpExists})}
+	return selectorExpr(required)
+}
+
 // selectorExpr renders a Kubernetes label selector as a Calico selector expression: one
 // term per requirement, sorted by key and then operator, joined by " && "; an empty (or
 // nil) selector is all(). Kubernetes and Calico agree on the meaning of every term: "not

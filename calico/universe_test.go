@@ -26,6 +26,47 @@ var testNamespaces = map[string]map[string]string{
 type universe struct {
 	pods, others []policy.Endpoint
 	probes       []probe
+	// sur are the host endpoints and network sets that Calico selectors match besides
+	// the pods.
+	sur *surroundings
+}
+
+// Calico selectors match host endpoints and network sets too. The universe has both,
+// labelled like its pods, so that a selector the backend leaves unguarded matches them;
+// some also carry labels Calico gives workloads (an automatic host endpoint copies its
+// node's labels, and network sets' labels are free), each set so that exactly one of the
+// backend's guards keeps it out:
+//
+//   - the local node's host endpoint carries the labels of shop's web pods and those
+//     they inherit from namespace shop (pcns.*): only the workload guard
+//     (projectcalico.org/orchestrator) keeps it out of selectors with a
+//     namespaceSelector (none could keep out an endpoint that also carried
+//     projectcalico.org/namespace: every namespaced policy would select it);
+//   - the remote node's carries api's labels and projectcalico.org/orchestrator: only
+//     namespace selectors (a namespace required) keep it out;
+//   - network sets of the pods' namespaces with the pods' labels, which inherit their
+//     namespace's labels: only the workload guard keeps them out;
+//   - global network sets with the pods' labels, with none (negative-only selectors match
+//     it) and with api's labels and projectcalico.org/orchestrator.
+//
+// Their nets hold external addresses of the universe, which the reference evaluator
+// judges as what they are: addresses outside the cluster.
+func newSurroundings() *surroundings {
+	return &surroundings{
+		hostEndpoints: map[netip.Addr]map[string]string{
+			netip.MustParseAddr("100.100.0.1"): {"app": "web", "tier": "front", "pcns.projectcalico.org/name": "shop", "pcns." + policy.NamespaceNameLabel: "shop", "pcns.env": "prod", "pcns.team": "a"},
+			netip.MustParseAddr("100.100.0.2"): {"app": "api", "tier": "back", "projectcalico.org/orchestrator": "k8s"},
+		},
+		netSets: []netSet{
+			{namespace: "shop", labels: map[string]string{"app": "web", "tier": "front"}, nets: []string{"10.1.2.3/32", "192.168.1.1/32"}},
+			{namespace: "pay", labels: map[string]string{"app": "db", "tier": "data"}, nets: []string{"169.254.169.254/32", "2001:db8:1::5/128"}},
+			{namespace: "dev", labels: map[string]string{"role": "batch"}, nets: []string{"172.16.5.5/32"}},
+			{namespace: "kube-system", labels: map[string]string{"k8s-app": "kube-dns"}, nets: []string{"10.0.1.5/32"}},
+			{labels: map[string]string{"app": "web", "tier": "front"}, nets: []string{"8.8.8.8/32", "2001:db8::1/128"}},
+			{nets: []string{"198.51.100.7/32"}},
+			{labels: map[string]string{"app": "api", "tier": "back", "projectcalico.org/orchestrator": "k8s"}, nets: []string{"203.0.113.9/32"}},
+		},
+	}
 }
 
 // probe is the protocol part of a flow.
@@ -37,7 +78,7 @@ type probe struct {
 }
 
 func newUniverse() *universe {
-	u := &universe{}
+	u := &universe{sur: newSurroundings()}
 	ip := netip.MustParseAddr("100.64.0.0")
 	pod := func(ns string, labels map[string]string, sa string, named map[string]policy.Port) {
 		ip = ip.Next()
@@ -87,16 +128,17 @@ func newUniverse() *universe {
 	return u
 }
 
-// flows returns every flow with a pod at one end or both (nothing else is policed), or a
-// sample of n of them when n > 0. Flows from a node to a pod are left out: Calico never
-// polices them (felix/rules/static.go), while the Model judges them like any peer.
+// flows returns every flow with a pod or a node at one end or both (nothing else is
+// policed; a node by its host endpoint), but not between two nodes, or a sample of n of
+// them when n > 0. Flows from a node to a pod are left out: Calico never polices them
+// (felix/rules/static.go), while the Model judges them like any peer.
 func (u *universe) flows(rng *rand.Rand, n int) []policy.Flow {
 	all := append(append([]policy.Endpoint(nil), u.pods...), u.others...)
 	var pairs [][2]policy.Endpoint
 	for _, a := range all {
 		for _, b := range all {
-			if a.Kind != policy.EndpointPod && b.Kind != policy.EndpointPod || a.IP == b.IP ||
-				a.Kind == policy.EndpointHost && b.Kind == policy.EndpointPod {
+			if !policed(a) && !policed(b) || policed(a) && policed(b) && a.Kind != policy.EndpointPod && b.Kind != policy.EndpointPod ||
+				a.IP == b.IP || a.Kind == policy.EndpointHost && b.Kind == policy.EndpointPod {
 				continue
 			}
 			pairs = append(pairs, [2]policy.Endpoint{a, b})
@@ -132,4 +174,9 @@ func describeFlow(f policy.Flow) string {
 		s += fmt.Sprintf(" %s %s", f.HTTP.Method, f.HTTP.Path)
 	}
 	return s
+}
+
+// policed reports whether policy can apply at e: a pod, or a node (host endpoint).
+func policed(e policy.Endpoint) bool {
+	return e.Kind == policy.EndpointPod || e.Kind == policy.EndpointHost || e.Kind == policy.EndpointRemoteNode
 }

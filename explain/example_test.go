@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/explain"
 	"github.com/netintent/netintent/policy"
 )
@@ -21,7 +22,7 @@ func ExampleFlow() {
 	set.Namespace("shop").DefaultDeny()
 
 	flow := policy.Flow{From: pod("web"), To: pod("orders"), Protocol: policy.TCP, Port: 8080}
-	out, err := explain.Flow(set, flow, explain.K8sNP(), explain.Cilium(), explain.Calico())
+	out, err := explain.Flow(set, flow, explain.K8sNP(), explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -49,7 +50,7 @@ func ExampleFlow_denied() {
 
 	imds := policy.Endpoint{Kind: policy.EndpointExternal, IP: netip.MustParseAddr("169.254.169.254")}
 	flow := policy.Flow{From: pod("orders"), To: imds, Protocol: policy.TCP, Port: 80}
-	out, err := explain.Flow(set, flow, explain.K8sNP(), explain.Cilium(), explain.Calico())
+	out, err := explain.Flow(set, flow, explain.K8sNP(), explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/explain"
 	"github.com/netintent/netintent/policy"
 
@@ -33,7 +34,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: pod("web"), To: pod("orders"), Protocol: policy.TCP, Port: 9090},
-			backends: []explain.Backend{explain.K8sNP(), explain.Calico()},
+			backends: []explain.Backend{explain.K8sNP(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"TCP/9090 from pod shop{app=web} to pod shop{app=orders}: denied\n",
 				"destination, ingress: isolated for ingress and no allow rule matches\n" +
@@ -50,7 +51,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: pod("orders"), To: kubeDNS, Protocol: policy.UDP, Port: 53},
-			backends: []explain.Backend{explain.K8sNP(), explain.Cilium(), explain.Calico()},
+			backends: []explain.Backend{explain.K8sNP(), explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"source, egress: allowed: DNS stays open for egress-isolated workloads\n" +
 					"  intent: the DNS allowance of policy shop/orders\n" +
@@ -69,7 +70,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: external("198.51.100.7"), To: pod("orders"), Protocol: policy.TCP, Port: 443},
-			backends: []explain.Backend{explain.Calico()},
+			backends: []explain.Backend{explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"destination, ingress: denied at the end of tier security\n" +
 					"  intent: end of tier security, after policy partners\n" +
@@ -85,7 +86,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: external("203.0.113.9"), To: pod("orders"), Protocol: policy.TCP, Port: 443},
-			backends: []explain.Backend{explain.Calico()},
+			backends: []explain.Backend{explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"destination, ingress: allowed in tier security\n" +
 					"  intent: cluster[partners].ingress[0] in policy partners\n" +
@@ -114,7 +115,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: external("10.2.0.1"), To: pod("orders"), Protocol: policy.TCP, Port: 8080},
-			backends: []explain.Backend{explain.K8sNP(), explain.Cilium(), explain.Calico()},
+			backends: []explain.Backend{explain.K8sNP(), explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"source: no policy applies (10.2.0.1)\n",
 				"  k8snp: NetworkPolicy shop/orders spec.ingress[0]\n" + // web and the range share a rule

@@ -7,7 +7,8 @@
 //	go generate ./examples/gitops
 //
 // Only Cilium expresses all of this intent: NetworkPolicy has no HTTP rules and no cluster
-// scope, and Calico open source enforces no regular-expression paths. Those backends are
+// scope, and Calico open source enforces HTTP rules only with application layer policy and
+// CIDR peers only with the cluster's ranges declared (calico.ClusterCIDRs). Those backends are
 // reported on standard error, naming the intents they cannot express, and their
 // directories are left as they were; the others are written all the same. A refusal
 // does not fail the run, so that go generate keeps the other manifests current; any other

@@ -67,7 +67,7 @@ func TestGenerateIdempotent(t *testing.T) {
 	if !strings.Contains(stdout, "cilium: "+filepath.Join(root, "cilium")+": 8 files written, 0 unchanged, 0 removed") {
 		t.Errorf("first run, stdout:\n%s", stdout)
 	}
-	for _, refused := range []string{"k8snp: 2 intent(s) cannot be expressed exactly:", "calico: 1 intent(s) cannot be expressed exactly:"} {
+	for _, refused := range []string{"k8snp: 2 intent(s) cannot be expressed exactly:", "calico: 2 intent(s) cannot be expressed exactly:"} {
 		if !strings.Contains(stderr, refused) {
 			t.Errorf("stderr lacks %q:\n%s", refused, stderr)
 		}

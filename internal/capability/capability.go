@@ -26,11 +26,13 @@ func Probe(f policy.Feature) *policy.Set {
 		set.Host("bastion-ssh").Select(policy.MatchLabels{"role": "bastion"}).
 			AllowFrom(policy.CIDR("192.0.2.0/24")).TCP(22)
 	case policy.FeatureDeny:
-		svc.DenyTo(policy.CIDR("169.254.169.254/32")).TCP(80)
+		// Pod peers only: a CIDR peer is FeatureCIDR's, which some backends express only
+		// with options.
+		svc.DenyFrom(policy.Namespace("quarantine")).TCP(80)
 	case policy.FeatureTiers:
 		set.Tier("security", 100)
 		set.Cluster("threats").InTier("security", 10).
-			DenyFrom(policy.CIDR("198.51.100.0/24")).PassFrom(policy.Any())
+			DenyFrom(policy.Namespaces(policy.MatchLabels{"quarantine": "true"})).PassFrom(policy.Any())
 	case policy.FeatureAudit:
 		set.Namespace("shop").DefaultDeny().Audit()
 	case policy.FeaturePodPeers:

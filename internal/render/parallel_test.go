@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"net/netip"
 	"runtime"
 	"strings"
 	"testing"
@@ -55,7 +56,7 @@ func backendObjects(t *testing.T) map[string][]render.Object {
 			return res.Objects(), nil
 		},
 		"calico": func(s *policy.Set) ([]netintent.Object, error) {
-			res, err := calico.Compile(s, calico.ApplicationLayerPolicy())
+			res, err := calico.Compile(s, calico.ClusterCIDRs(netip.MustParsePrefix("100.64.0.0/10")), calico.ApplicationLayerPolicy())
 			if err != nil {
 				return nil, err
 			}

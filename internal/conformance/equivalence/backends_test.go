@@ -119,7 +119,8 @@ var ciliumBackend = backend{
 }
 
 // calicoBackend: Calico 3.31 judged by its selector library under Felix's tier order,
-// with default options (CIDR peers as plain nets: pod addresses avoid them).
+// with default options: CIDR peers are refused, and pod addresses lie where CIDR peers
+// reach, so that plain nets would show.
 var calicoBackend = backend{
 	name:     "calico",
 	features: randset.Features{Deny: true, Cluster: true, ICMP: true, ServiceAccounts: true},
@@ -130,10 +131,13 @@ var calicoBackend = backend{
 		}
 		return toCompiled(res, len(res.Objects()), res.Warnings, nil)
 	},
-	newEngine:  newCalicoEngine,
-	coverage:   AvoidPeers,
-	perFamily:  true,
-	structural: calicoStructure,
+	newEngine:      newCalicoEngine,
+	coverage:       Declared,
+	perFamily:      true,
+	modelsHost:     true,
+	surroundings:   true,
+	optionRefusals: []string{"CIDR peers without the cluster's ranges"},
+	structural:     calicoStructure,
 }
 
 // calicoClusterBackend: Calico told the cluster's ranges (ClusterCIDRs: the universes'
@@ -149,10 +153,12 @@ var calicoClusterBackend = backend{
 		}
 		return toCompiled(res, len(res.Objects()), res.Warnings, nil)
 	},
-	newEngine:  newCalicoEngine,
-	coverage:   Declared,
-	perFamily:  true,
-	structural: calicoStructure,
+	newEngine:    newCalicoEngine,
+	coverage:     Declared,
+	perFamily:    true,
+	modelsHost:   true,
+	surroundings: true,
+	structural:   calicoStructure,
 }
 
 // newCalicoEngine builds the Calico engine (shared by both Calico variants).

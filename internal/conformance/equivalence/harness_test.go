@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,12 +49,21 @@ type backend struct {
 	// dual-stack cluster talk to IPv6 addresses from their IPv6 address).
 	perFamily bool
 	// modelsReserved is true when the engine judges the local node and Cilium's other
-	// reserved identities (remote nodes, the API server, system endpoints) as flow ends;
-	// other engines refuse them (the node is implementation-defined for NetworkPolicy,
-	// and Calico host endpoints are not modeled).
+	// reserved identities (remote nodes, the API server, system endpoints) as flow ends.
 	modelsReserved bool
 	// modelsICMP is true when the engine judges ICMP flows (by type).
 	modelsICMP bool
+	// modelsHost is true when the engine judges the nodes (local and remote) as flow
+	// ends by their addresses: Calico's host endpoints, which surroundings gives the
+	// universes. The NetworkPolicy engine refuses nodes (implementation-defined).
+	modelsHost bool
+	// optionRefusals are constructs the backend refuses without an option the run does
+	// not give (the calico.ClusterCIDRs variant covers them): random Sets refused only
+	// for them do not count as barely exercising the backend.
+	optionRefusals []string
+	// surroundings gives the universes nodes with host endpoints and network sets
+	// labelled like the pods (Calico; see Surround).
+	surroundings bool
 	// unjudgeable lists constructs of m, beyond FQDN peers and host policies, for which
 	// the engine refuses flows by design (the judged-share check is then waived).
 	unjudgeable func(m *policy.Model) []string
@@ -116,7 +126,8 @@ func corpus(b backend, n int) []item {
 // stats counts what a corpus run did.
 type stats struct {
 	mu sync.Mutex
-	// Sets: all, refused with a CompileError, compiled with warnings, compared flow by flow.
+	// Sets: all, refused with a CompileError, compiled with warnings, compared flow by
+	// flow; randomRefused counts the random Sets refused for more than optionRefusals.
 	sets, refused, warned, compared, randomRefused int
 	// objects is the number of objects validated.
 	objects int
@@ -146,7 +157,7 @@ func (s *stats) add(o *setStats) {
 // String renders the counts for the test log.
 func (s *stats) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d Sets: %d refused (CompileError; %d of them random), %d with warnings, %d compared; %d objects validated\n",
+	fmt.Fprintf(&b, "%d Sets: %d refused (CompileError; %d of them random, beyond options the run lacks), %d with warnings, %d compared; %d objects validated\n",
 		s.sets, s.refused, s.randomRefused, s.warned, s.compared, s.objects)
 	for _, k := range SortedReasons(s.refusals) {
 		fmt.Fprintf(&b, "  refused %4d Sets for: %s\n", s.refusals[k], k)
@@ -181,7 +192,8 @@ const (
 // outOfDomain lists the skip reasons that say a flow is outside what an engine can be
 // asked at all, whatever the Set: they do not count against the judged share.
 var outOfDomain = map[string]bool{
-	SkipICMP: true, SkipICMPCode: true, SkipRemoteNode: true, SkipAPIServer: true, SkipSystem: true, SkipNoPod: true, skipHostNotModeled: true,
+	SkipICMP: true, SkipICMPCode: true, SkipRemoteNode: true, SkipAPIServer: true, SkipSystem: true, SkipNoPod: true,
+	skipHostNotModeled: true, SkipOwnNode: true,
 }
 
 // minJudged is the share of a Set's flows inside the engine's domain that must be judged
@@ -237,6 +249,11 @@ func universes(b backend, m *policy.Model, pu *policy.Universe) (map[int]*Univer
 		if err != nil {
 			return nil, err
 		}
+		if b.surroundings {
+			if err := u.addSurroundings(pu); err != nil {
+				return nil, err
+			}
+		}
 		out[fam] = u
 		if !b.perFamily {
 			break
@@ -282,6 +299,9 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 		t.Fatalf("invalid Set: %v\n%s", err, it.repro)
 	}
 	pu := Normalize(m.Universe())
+	if b.surroundings {
+		pu = Surround(pu)
+	}
 	us, err := universes(b, m, pu)
 	if err != nil {
 		t.Fatalf("universe: %v\n%s", err, it.repro)
@@ -302,7 +322,7 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 		t.Logf("refused: %v", err)
 		st.mu.Lock()
 		st.refused++
-		if it.random {
+		if it.random && slices.ContainsFunc(ce.Problems, func(p policy.Unsupported) bool { return !slices.Contains(b.optionRefusals, p.Construct) }) {
 			st.randomRefused++
 		}
 		seen := map[string]bool{}
@@ -392,7 +412,7 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 func compareFlows(b backend, m *policy.Model, pu *policy.Universe, us map[int]*Universe, objs []runtime.Object) (*setStats, []string, error) {
 	engines := map[int]engine{}
 	for fam, u := range us {
-		e, err := b.newEngine(objs, u.Oracle)
+		e, err := b.newEngine(append(objs[:len(objs):len(objs)], u.Extra...), u.Oracle)
 		if err != nil {
 			return nil, nil, fmt.Errorf("engine (IPv%d pods): %w", fam, err)
 		}
@@ -423,10 +443,10 @@ func compareFlows(b backend, m *policy.Model, pu *policy.Universe, us map[int]*U
 // reference does not judge counts as allowing). It returns a skip reason, or "" and
 // whether they agree (appending a description to mismatches when not).
 func judge(b backend, m *policy.Model, us map[int]*Universe, engines map[int]engine, c Case, mismatches *[]string) (string, bool, error) {
-	if !b.modelsReserved && (c.From.Kind == policy.EndpointHost || c.To.Kind == policy.EndpointHost) {
+	if !b.modelsReserved && !b.modelsHost && (c.From.Kind == policy.EndpointHost || c.To.Kind == policy.EndpointHost) {
 		return skipHostNotModeled, false, nil
 	}
-	if why := Unmodeled(c); why != "" && !b.modelsReserved {
+	if why := Unmodeled(c); why != "" && !b.modelsReserved && (why != SkipRemoteNode || !b.modelsHost) {
 		return why, false, nil
 	}
 	if c.Probe.ICMP != nil && !b.modelsICMP {

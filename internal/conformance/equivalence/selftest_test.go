@@ -36,6 +36,9 @@ func prepare(t *testing.T, b backend, scenario string) prepared {
 		t.Fatal(err)
 	}
 	pu := Normalize(m.Universe())
+	if b.surroundings {
+		pu = Surround(pu)
+	}
 	us, err := universes(b, m, pu)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +84,7 @@ func TestHarnessCatchesMismatches(t *testing.T) {
 			_, ok := o.(*ciliumv2.CiliumClusterwideNetworkPolicy) // the metadata guardrail
 			return ok
 		}},
-		{calicoBackend, "tiers", func(runtime.Object) bool { return true }},
+		{calicoClusterBackend, "tiers", func(runtime.Object) bool { return true }},
 	} {
 		t.Run(c.b.name+"/"+c.scenario, func(t *testing.T) {
 			p := prepare(t, c.b, c.scenario)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/netintent/netintent/internal/conformance/oracle"
 	"github.com/netintent/netintent/policy"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Coverage says how pod addresses must stay clear of a Model's CIDR peers. The intent
@@ -90,6 +91,9 @@ type Universe struct {
 	Oracle oracle.Universe
 	// Pool is the range the pods' addresses come from.
 	Pool netip.Prefix
+	// Extra are objects the engine is given besides the backend's output: the network
+	// sets and host endpoints around the pods (Calico backends, see Surround).
+	Extra []runtime.Object
 	// ends maps sample names to oracle endpoints.
 	ends map[string]oracle.Endpoint
 }
@@ -317,9 +321,11 @@ func Cases(pu *policy.Universe) []Case {
 
 // Flow translates c into an oracle flow, or returns the reason (one of the Skip
 // constants) why no engine can be asked about it. Remote nodes, the API server and
-// system endpoints become Cilium's reserved identities, and ICMP probes ICMP flows,
-// which only the Cilium engine judges: callers skip such flows for other engines
-// (Unmodeled, SkipICMP).
+// system endpoints become Cilium's reserved identities, or, in a universe with nodes
+// (Surround), the nodes become their addresses; ICMP probes become ICMP flows, which
+// only the Cilium engine judges: callers skip what an engine does not model (Unmodeled,
+// SkipICMP). A node's traffic to its own pods is skipped where nodes are addresses:
+// Calico never polices it.
 func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 	var icmp *oracle.ICMP
 	if m := c.Probe.ICMP; m != nil {
@@ -329,16 +335,20 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 		icmp = &oracle.ICMP{Family: string(m.Family), Type: uint8(m.Type)}
 	}
 	var ends [2]oracle.Endpoint
-	pod := false
+	pod, node := false, false
 	for i, s := range []policy.Sample{c.From, c.To} {
 		e, ok := u.ends[s.Name]
 		if !ok {
 			return oracle.Flow{}, "sample " + s.Name + " unknown to the oracle universe"
 		}
 		pod = pod || e.IsPod()
+		node = node || len(u.Oracle.Nodes) > 0 && (s.Kind == policy.EndpointHost || s.Kind == policy.EndpointRemoteNode)
 		ends[i] = e
 	}
-	if !pod {
+	switch {
+	case len(u.Oracle.Nodes) > 0 && c.From.Kind == policy.EndpointHost && c.To.Kind == policy.EndpointPod && c.To.Cluster == "":
+		return oracle.Flow{}, SkipOwnNode
+	case !pod && !node:
 		return oracle.Flow{}, SkipNoPod
 	}
 	if icmp != nil {

@@ -56,6 +56,8 @@ func newObject(apiVersion, kind string) (runtime.Object, error) {
 			return &calicov3.NetworkSet{}, nil
 		case calicov3.KindGlobalNetworkSet:
 			return &calicov3.GlobalNetworkSet{}, nil
+		case calicov3.KindHostEndpoint:
+			return &calicov3.HostEndpoint{}, nil
 		}
 	}
 	return nil, fmt.Errorf("unsupported apiVersion/kind %s/%s", apiVersion, kind)
@@ -78,7 +80,7 @@ func isBlank(doc []byte) bool {
 // networking.k8s.io/v1 NetworkPolicy; cilium.io/v2 CiliumNetworkPolicy and
 // CiliumClusterwideNetworkPolicy; projectcalico.org/v3 NetworkPolicy,
 // GlobalNetworkPolicy, StagedNetworkPolicy, StagedGlobalNetworkPolicy,
-// StagedKubernetesNetworkPolicy, Tier, NetworkSet and GlobalNetworkSet.
+// StagedKubernetesNetworkPolicy, Tier, NetworkSet, GlobalNetworkSet and HostEndpoint.
 //
 // Documents that hold only comments or whitespace are skipped. Decoding is
 // sigs.k8s.io/yaml.UnmarshalStrict: unknown and duplicate fields are errors,

@@ -28,10 +28,11 @@
 // # Meaning
 //
 // A Universe (namespaces, pods with labels, service accounts, IPs and named
-// ports, external addresses) and a Flow (from, to, protocol and port or ICMP
-// type) are the neutral inputs; flow ends are pods, external addresses, the
-// local node and Cilium's other reserved identities (ReservedIdentities). Only
-// the Cilium engine judges reserved ends and ICMP flows. Three engines answer "is this flow allowed?":
+// ports, external addresses, and nodes for Calico's host endpoints) and a Flow
+// (from, to, protocol and port or ICMP type) are the neutral inputs; flow ends are
+// pods, external addresses, nodes, and Cilium's reserved identities
+// (ReservedIdentities). Only the Cilium engine judges reserved ends and ICMP flows.
+// Three engines answer "is this flow allowed?":
 //
 //   - NetworkPolicyEngine / NetworkPolicyVerdict: cyclonus's matcher.
 //   - CiliumEngine / CiliumVerdict: Cilium's policy repository and LookupFlow.

@@ -60,6 +60,22 @@ type Universe struct {
 	// Externals pre-registers addresses outside the cluster. Flows may also name
 	// addresses that are not listed; listing them only saves work.
 	Externals []External
+	// Nodes are the cluster's nodes, for the Calico engine: a flow end whose address
+	// is a node's is that node, policed at its host endpoint (see CalicoEngine). The
+	// other engines see a node's address as any address.
+	Nodes []Node
+}
+
+// Node is a cluster node with the address flows use.
+type Node struct {
+	Name   string
+	IP     netip.Addr
+	Labels map[string]string
+	// AutoHostEndpoint says that Calico's kube-controllers gave the node its automatic
+	// host endpoint (interfaceName "*", the node's labels plus
+	// projectcalico.org/created-by: calico-kube-controllers, profile
+	// projectcalico-default-allow).
+	AutoHostEndpoint bool
 }
 
 // Namespace is a Kubernetes namespace.
@@ -86,6 +102,9 @@ type Pod struct {
 	// Cluster is the pod's cluster for Cilium cluster-mesh flows; "" means the
 	// universe's cluster. Engines other than Cilium cannot judge remote pods.
 	Cluster string
+	// Node is the node the pod runs on, one of Universe.Nodes or "": the Calico
+	// engine never polices a node's traffic to its own pods.
+	Node string
 }
 
 // NamedPort is a named container port.
@@ -202,6 +221,7 @@ type universe struct {
 	podOrder   []*Pod
 	sas        map[string]*ServiceAccount // key namespace/name
 	externals  []netip.Addr
+	nodes      map[netip.Addr]*Node
 }
 
 func podKey(ns, name string) string { return ns + "/" + name }
@@ -309,6 +329,30 @@ func (u Universe) compile() (*universe, error) {
 		s := ServiceAccount{Namespace: sa.Namespace, Name: sa.Name, Labels: copyLabels(sa.Labels)}
 		out.sas[podKey(sa.Namespace, sa.Name)] = &s
 	}
+	out.nodes = map[netip.Addr]*Node{}
+	names := map[string]bool{}
+	for _, n := range u.Nodes {
+		switch {
+		case n.Name == "" || !n.IP.IsValid():
+			return nil, fmt.Errorf("universe: node %q without name or address", n.Name)
+		case names[n.Name]:
+			return nil, fmt.Errorf("universe: duplicate node %q", n.Name)
+		case out.nodes[n.IP] != nil:
+			return nil, fmt.Errorf("universe: nodes %s and %s share IP %s", out.nodes[n.IP].Name, n.Name, n.IP)
+		}
+		if who, isPod := used[n.IP]; isPod {
+			return nil, fmt.Errorf("universe: node %s has pod %s's IP", n.Name, who)
+		}
+		c := n
+		c.Labels = copyLabels(n.Labels)
+		names[n.Name] = true
+		out.nodes[n.IP] = &c
+	}
+	for _, p := range out.podOrder {
+		if p.Node != "" && !names[p.Node] {
+			return nil, fmt.Errorf("universe: pod %s runs on unknown node %q", podKey(p.Namespace, p.Name), p.Node)
+		}
+	}
 	for _, e := range u.Externals {
 		if !e.IP.IsValid() {
 			return nil, errors.New("universe: external without IP")
@@ -357,8 +401,8 @@ func (u *universe) checkEnds(f Flow, cilium bool) (proto string, err error) {
 	case f.ICMP.Family != "IPv4" && f.ICMP.Family != "IPv6":
 		return "", fmt.Errorf("flow %v: ICMP family %q (want IPv4 or IPv6)", f, f.ICMP.Family)
 	}
-	if !f.From.IsPod() && !f.To.IsPod() {
-		return "", fmt.Errorf("flow %v: at least one end must be a pod", f)
+	if !f.From.IsPod() && !f.To.IsPod() && u.nodes[f.From.IP] == nil && u.nodes[f.To.IP] == nil {
+		return "", fmt.Errorf("flow %v: at least one end must be a pod or a node", f)
 	}
 	for _, e := range []Endpoint{f.From, f.To} {
 		switch {

@@ -31,7 +31,7 @@ func isCalico(obj runtime.Object) bool {
 	switch obj.(type) {
 	case *calicov3.NetworkPolicy, *calicov3.GlobalNetworkPolicy, *calicov3.StagedNetworkPolicy,
 		*calicov3.StagedGlobalNetworkPolicy, *calicov3.StagedKubernetesNetworkPolicy, *calicov3.Tier,
-		*calicov3.NetworkSet, *calicov3.GlobalNetworkSet:
+		*calicov3.NetworkSet, *calicov3.GlobalNetworkSet, *calicov3.HostEndpoint:
 		return true
 	}
 	return false
@@ -162,6 +162,11 @@ func validateCalicoObject(obj runtime.Object, tiers map[string]bool) error {
 		return wrap(calicovalidator.Validate(o.DeepCopy()))
 	case *calicov3.GlobalNetworkSet:
 		if err := firstErr(checkTypeMeta(o, apiVersionCalico, calicov3.KindGlobalNetworkSet), namespaced(o.Namespace, false)); err != nil {
+			return err
+		}
+		return wrap(calicovalidator.Validate(o.DeepCopy()))
+	case *calicov3.HostEndpoint:
+		if err := firstErr(checkTypeMeta(o, apiVersionCalico, calicov3.KindHostEndpoint), namespaced(o.Namespace, false)); err != nil {
 			return err
 		}
 		return wrap(calicovalidator.Validate(o.DeepCopy()))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,9 +42,28 @@ import (
 //     plus pcns.projectcalico.org/name, and from the service-account profile
 //     pcsa.<key> plus pcsa.projectcalico.org/name (the endpoint's own labels win);
 //   - rule selectors match by IP set, as in Felix: an address matches when it is
-//     a workload whose labels match, or lies in the nets of a NetworkSet /
-//     GlobalNetworkSet whose labels match (NetworkSets carry
-//     projectcalico.org/namespace and inherit pcns.* labels).
+//     a workload whose labels match, is an expected IP of a host endpoint whose
+//     labels match, or lies in the nets of a NetworkSet / GlobalNetworkSet whose
+//     labels match (NetworkSets carry projectcalico.org/namespace and inherit
+//     pcns.* labels; host endpoints and GlobalNetworkSets carry their own labels
+//     only).
+//
+// Host endpoints (Universe.Nodes and HostEndpoint objects): a flow end whose
+// address is a node's is that node. A node with a host endpoint (its automatic
+// one, Node.AutoHostEndpoint, or a HostEndpoint object naming it with
+// interfaceName "*"; at most one) is policed there like a workload: egress when
+// it sends, ingress when it receives, by every policy whose selector selects the
+// host endpoint's labels, in the same tier order; Felix's default failsafe ports
+// (felix/config/config_params.go: inbound tcp 22, 179, 2379, 2380, 5473, 6443,
+// 6666, 6667 and udp 68; outbound udp 53, 67 and tcp 179, 2379, 2380, 5473,
+// 6443, 6666, 6667) are allowed before any policy; when no tier decides, its
+// profiles do: projectcalico-default-allow (automatic host endpoints) allows,
+// no profile drops. This is host-process traffic; Felix applies host endpoint
+// policy to traffic the node forwards only with applyOnForward (and
+// preDNAT/doNotTrack policies before it): a Set with such a policy, where a host
+// endpoint exists, cannot be judged. A node without a host endpoint is not
+// policed. Felix never polices a node's traffic to its own pods (Pod.Node):
+// that ingress side allows.
 //
 // Evaluation (Calico docs "Policy tiers" / "Get started with policy tiers",
 // https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy,
@@ -73,12 +93,18 @@ import (
 // (source/destination.services) cannot be judged from a Flow: a rule that
 // would otherwise match returns ErrCannotJudge. An HTTP match counts as an L4
 // match (Calico's application layer then filters requests; check HTTP content
-// structurally). The host endpoint, host endpoints in general, pods of remote
-// clusters and Kubernetes NetworkPolicies enforced by Calico are not modeled.
+// structurally). HostEndpoint() (a node without an address), host endpoints of
+// named interfaces, pods of remote clusters and Kubernetes NetworkPolicies
+// enforced by Calico are not modeled.
 type CalicoEngine struct {
 	u       *universe
 	tiers   []*calicoTier
 	netsets []*calicoNetSet
+	// heps holds the host endpoints by the address of their node.
+	heps map[netip.Addr]*calicoHEP
+	// hepOnly names a policy that applies to host endpoints beyond host-process
+	// traffic (applyOnForward, preDNAT, doNotTrack), if any.
+	hepOnly string
 	// labels per pod, key namespace/name
 	podLabels map[string]map[string]string
 }
@@ -108,6 +134,18 @@ type calicoRule struct {
 type calicoNetSet struct {
 	labels map[string]string
 	nets   []netip.Prefix
+}
+
+// calicoHEP is a host endpoint with interfaceName "*".
+type calicoHEP struct {
+	name   string
+	node   *Node
+	labels map[string]string
+	// ips are the expected IPs: the addresses Felix puts in the IP sets of the
+	// selectors that match the labels.
+	ips []netip.Addr
+	// allow is true when the profiles allow what no policy decided.
+	allow bool
 }
 
 func parseSelectorOrNil(expr string) (*selector.Selector, error) {
@@ -195,7 +233,10 @@ func NewCalicoEngine(objs []runtime.Object, u Universe) (*CalicoEngine, error) {
 	if err := ValidateCalico(objs); err != nil {
 		return nil, err
 	}
-	e := &CalicoEngine{u: cu, podLabels: map[string]map[string]string{}}
+	e := &CalicoEngine{u: cu, podLabels: map[string]map[string]string{}, heps: map[netip.Addr]*calicoHEP{}}
+	if err := e.addHostEndpoints(objs); err != nil {
+		return nil, err
+	}
 
 	tiers := map[string]*calicoTier{}
 	addTier := func(t *calicov3.Tier) {
@@ -216,8 +257,12 @@ func NewCalicoEngine(objs []runtime.Object, u Universe) (*CalicoEngine, error) {
 			return fmt.Errorf("%s: convert: %w", key, err)
 		}
 		mp := v.(*model.Policy)
-		if mp.DoNotTrack || mp.PreDNAT {
-			return nil // host endpoints only
+		if mp.DoNotTrack || mp.PreDNAT || mp.ApplyOnForward {
+			// Host endpoints only, beyond host-process traffic.
+			e.hepOnly = key
+			if mp.DoNotTrack || mp.PreDNAT {
+				return nil
+			}
 		}
 		cp, err := newCalicoPolicy(key, mp)
 		if err != nil {
@@ -316,14 +361,26 @@ type calicoEnd struct {
 	pod    *Pod
 	labels map[string]string // nil for external addresses
 	ip     netip.Addr
+	// node is the node whose address this is, hep its host endpoint.
+	node *Node
+	hep  *calicoHEP
+}
+
+// policyLabels are the labels policies select the end by: its workload's or its
+// host endpoint's; nil when nothing polices it.
+func (c *calicoEnd) policyLabels() map[string]string {
+	if c.hep != nil {
+		return c.hep.labels
+	}
+	return c.labels
 }
 
 func (e *CalicoEngine) end(ep Endpoint) (*calicoEnd, error) {
 	if ep.Host {
-		return nil, cannotJudge("Calico host endpoints are not modeled")
+		return nil, cannotJudge("the host without an address: Calico host endpoints are judged at node addresses (Universe.Nodes)")
 	}
 	if !ep.IsPod() {
-		return &calicoEnd{ep: ep, ip: ep.IP}, nil
+		return &calicoEnd{ep: ep, ip: ep.IP, node: e.u.nodes[ep.IP], hep: e.heps[ep.IP]}, nil
 	}
 	p, err := e.u.pod(ep)
 	if err != nil {
@@ -340,6 +397,11 @@ func (e *CalicoEngine) end(ep Endpoint) (*calicoEnd, error) {
 func (e *CalicoEngine) selects(sel *selector.Selector, c *calicoEnd) bool {
 	if c.labels != nil && sel.Evaluate(c.labels) {
 		return true
+	}
+	for _, h := range e.heps {
+		if slices.Contains(h.ips, c.ip) && sel.Evaluate(h.labels) {
+			return true
+		}
 	}
 	for _, ns := range e.netsets {
 		if !sel.Evaluate(ns.labels) {
@@ -477,7 +539,8 @@ func (e *CalicoEngine) ruleMatches(r *calicoRule, src, dst *calicoEnd, proto str
 	return true, nil
 }
 
-// side evaluates one direction at the workload at (egress: at = src).
+// side evaluates one direction at the workload or host endpoint at (egress: at =
+// src).
 func (e *CalicoEngine) side(egress bool, at, src, dst *calicoEnd, proto string, port int32) (bool, string, error) {
 	dir := "ingress"
 	if egress {
@@ -487,7 +550,7 @@ tiers:
 	for _, t := range e.tiers {
 		took := false
 		for _, p := range t.policies {
-			if (egress && !p.egress) || (!egress && !p.ingress) || !p.selector.Evaluate(at.labels) {
+			if (egress && !p.egress) || (!egress && !p.ingress) || !p.selector.Evaluate(at.policyLabels()) {
 				continue
 			}
 			took = true
@@ -526,7 +589,82 @@ tiers:
 		}
 		return false, fmt.Sprintf("tier %s: end of tier (%s)", t.name, t.defaultAction), nil
 	}
+	if at.hep != nil {
+		if at.hep.allow {
+			return true, "host endpoint " + at.hep.name + ": profile projectcalico-default-allow (no tier decided)", nil
+		}
+		return false, "host endpoint " + at.hep.name + ": no profile allows (no tier decided)", nil
+	}
 	return true, "namespace profile (no tier decided)", nil
+}
+
+// failsafe lists Felix's default failsafe ports (FailsafeInboundHostPorts,
+// FailsafeOutboundHostPorts), which host endpoint policy never blocks.
+var failsafe = map[bool]map[string][]int32{
+	false: {"TCP": {22, 179, 2379, 2380, 5473, 6443, 6666, 6667}, "UDP": {68}},
+	true:  {"TCP": {179, 2379, 2380, 5473, 6443, 6666, 6667}, "UDP": {53, 67}},
+}
+
+// hepSide evaluates one direction at the host endpoint of at: failsafe ports
+// first, then policy.
+func (e *CalicoEngine) hepSide(egress bool, at, src, dst *calicoEnd, proto string, port int32) (bool, string, error) {
+	if slices.Contains(failsafe[egress][proto], port) {
+		return true, fmt.Sprintf("host endpoint %s: failsafe port %s/%d", at.hep.name, proto, port), nil
+	}
+	return e.side(egress, at, src, dst, proto, port)
+}
+
+// addHostEndpoints collects the automatic host endpoints of the universe's nodes
+// and the HostEndpoint objects.
+func (e *CalicoEngine) addHostEndpoints(objs []runtime.Object) error {
+	add := func(h *calicoHEP) error {
+		if other, ok := e.heps[h.node.IP]; ok {
+			return fmt.Errorf("node %s has host endpoints %s and %s: which polices it is not modeled", h.node.Name, other.name, h.name)
+		}
+		e.heps[h.node.IP] = h
+		return nil
+	}
+	for _, n := range e.u.nodes {
+		if !n.AutoHostEndpoint {
+			continue
+		}
+		l := copyLabels(n.Labels)
+		l["projectcalico.org/created-by"] = "calico-kube-controllers"
+		if err := add(&calicoHEP{name: n.Name + "-auto-hep", node: n, labels: l, ips: []netip.Addr{n.IP}, allow: true}); err != nil {
+			return err
+		}
+	}
+	for _, o := range objs {
+		h, ok := o.(*calicov3.HostEndpoint)
+		if !ok {
+			continue
+		}
+		if h.Spec.InterfaceName != "*" {
+			return fmt.Errorf("%s: host endpoints of a named interface are not modeled (only interfaceName \"*\")", describe(h))
+		}
+		var node *Node
+		for _, n := range e.u.nodes {
+			if n.Name == h.Spec.Node {
+				node = n
+			}
+		}
+		if node == nil {
+			return fmt.Errorf("%s: node %q is not in the universe", describe(h), h.Spec.Node)
+		}
+		hep := &calicoHEP{name: h.Name, node: node, labels: copyLabels(h.Labels),
+			allow: slices.Contains(h.Spec.Profiles, resources.DefaultAllowProfileName)}
+		for _, ip := range h.Spec.ExpectedIPs {
+			a, err := netip.ParseAddr(ip)
+			if err != nil {
+				return fmt.Errorf("%s: expected IP %q: %w", describe(h), ip, err)
+			}
+			hep.ips = append(hep.ips, a)
+		}
+		if err := add(hep); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Decide returns the verdict on f with the per-direction results.
@@ -546,18 +684,39 @@ func (e *CalicoEngine) Decide(f Flow) (Decision, error) {
 	if src.ip.Is4() != dst.ip.Is4() {
 		return Decision{}, errors.New("flow mixes IPv4 and IPv6 addresses")
 	}
+	if e.hepOnly != "" && len(e.heps) > 0 {
+		return Decision{}, cannotJudge("policy %s applies to host endpoints beyond host-process traffic (applyOnForward, preDNAT or doNotTrack), which is not modeled", e.hepOnly)
+	}
 	d := Decision{EgressAllowed: true, IngressAllowed: true}
 	var reasons []string
-	if src.pod != nil {
+	switch {
+	case src.pod != nil:
 		ok, why, err := e.side(true, src, src, dst, proto, f.Port)
 		if err != nil {
 			return Decision{}, err
 		}
 		d.EgressAllowed = ok
 		reasons = append(reasons, "egress: "+why)
+	case src.hep != nil:
+		ok, why, err := e.hepSide(true, src, src, dst, proto, f.Port)
+		if err != nil {
+			return Decision{}, err
+		}
+		d.EgressAllowed = ok
+		reasons = append(reasons, "egress: "+why)
 	}
-	if dst.pod != nil {
+	switch {
+	case dst.pod != nil && src.node != nil && dst.pod.Node == src.node.Name:
+		reasons = append(reasons, "ingress: from its own node, never policed (felix/rules/static.go)")
+	case dst.pod != nil:
 		ok, why, err := e.side(false, dst, src, dst, proto, f.Port)
+		if err != nil {
+			return Decision{}, err
+		}
+		d.IngressAllowed = ok
+		reasons = append(reasons, "ingress: "+why)
+	case dst.hep != nil:
+		ok, why, err := e.hepSide(false, dst, src, dst, proto, f.Port)
 		if err != nil {
 			return Decision{}, err
 		}

@@ -272,3 +272,73 @@ spec: {tier: security, selector: all(), types: [Ingress]}
 		t.Error("engine accepted a Kubernetes NetworkPolicy")
 	}
 }
+
+// TestCalicoHostEndpoints checks what selectors do with host endpoints and network sets:
+// a GlobalNetworkPolicy whose selector matches a host endpoint polices its node's own
+// traffic (failsafe ports aside, default-allow profile behind), rule selectors match a
+// host endpoint's expected IPs and network sets' nets, and a node's traffic to its own
+// pods is never policed.
+func TestCalicoHostEndpoints(t *testing.T) {
+	u := podNetUniverse()
+	u.Nodes = []Node{
+		{Name: "n1", IP: ip("192.168.0.1"), Labels: lbl("app", "api-server"), AutoHostEndpoint: true},
+		{Name: "n2", IP: ip("192.168.0.2"), Labels: lbl("app", "api-server")},
+		{Name: "n3", IP: ip("192.168.0.3")},
+	}
+	u.Pods[0].Node = "n2" // production/api
+	objs := calicoObjs(t, `apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: n3-all, labels: {app: database}}
+spec: {node: n3, interfaceName: "*", expectedIPs: [192.168.0.3]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkSet
+metadata: {name: partners, labels: {app: frontend}}
+spec: {nets: [203.0.113.0/24]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: api-lockdown}
+spec:
+  selector: app == 'api-server'
+  types: [Ingress, Egress]
+  ingress:
+  - action: Allow
+    source: {selector: app == 'frontend'}
+  egress:
+  - action: Allow
+    destination: {selector: app == 'database'}
+`)
+	e := calicoEngine(t, objs, u)
+	n1, n2, n3 := ext("192.168.0.1"), ext("192.168.0.2"), ext("192.168.0.3")
+	api := pod("production", "api")
+	checkFlows(t, e, []flowCase{
+		deny(tcp(n1, ext("8.8.8.8"), 443), "n1's automatic host endpoint carries app=api-server: the policy polices it"),
+		allow(udp(n1, ext("8.8.8.8"), 53), "outbound failsafe port"),
+		allow(tcp(ext("203.0.113.9"), n1, 80), "the GlobalNetworkSet app=frontend holds the source"),
+		deny(tcp(ext("198.51.100.1"), n1, 80), "no rule matches the source"),
+		allow(tcp(ext("198.51.100.1"), n1, 22), "inbound failsafe port"),
+		allow(tcp(n2, ext("8.8.8.8"), 443), "n2 has no host endpoint: not policed"),
+		allow(tcp(api, n3, 22), "n3's host endpoint is app=database by its expected IP; inbound failsafe port"),
+		deny(tcp(api, n3, 80), "n3's host endpoint has no profile and no policy selects it: dropped"),
+		deny(tcp(api, ext("192.168.0.4"), 22), "not a host endpoint's address"),
+		deny(tcp(n3, ext("8.8.8.8"), 443), "n3's host endpoint has no profile"),
+		allow(tcp(n2, api, 8080), "api runs on n2: Felix never polices a node's traffic to its own pods"),
+		deny(tcp(ext("198.51.100.1"), api, 8080), "other sources are policed"),
+		allow(tcp(pod("production", "frontend"), api, 8080), "frontend's workload matches"),
+	})
+	bad := calicoObjs(t, `apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: n1-eth0}
+spec: {node: n1, interfaceName: eth0, expectedIPs: [192.168.0.1]}
+`)
+	if _, err := NewCalicoEngine(bad, u); err == nil {
+		t.Error("engine accepted a host endpoint of a named interface")
+	}
+	fwd := calicoObjs(t, `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: fwd}
+spec: {selector: has(app), applyOnForward: true, types: [Ingress]}
+`)
+	checkCannotJudge(t, calicoEngine(t, fwd, u), tcp(api, ext("8.8.8.8"), 443))
+}
