@@ -24,10 +24,12 @@ import (
 //     pod with two names for one port/protocol is refused (ErrCannotJudge).
 //   - ipBlock: cyclonus matches ipBlocks against pod IPs too, which the
 //     Kubernetes API leaves implementation-defined ("ipBlock is meant for
-//     cluster-external addresses"). A flow whose pod end has an IP inside any
-//     ipBlock cidr of the policies is refused with ErrCannotJudge, so pod IPs
-//     never decide a verdict. Pods without IP get one from 100.64.0.0/10, which
-//     the tests' ipBlocks avoid.
+//     cluster-external addresses"). A flow whose pod end has an IP that an
+//     ipBlock of the policies matches (inside its cidr, outside its except
+//     ranges) is refused with ErrCannotJudge, so that reading never decides a
+//     verdict; a pod IP in an except range is judged: no implementation matches
+//     it. Pods without IP get one from 100.64.0.0/10. NetworkPolicyCiliumEngine
+//     judges the refused flows the other way (ipBlocks never match pods).
 //   - Traffic to/from an external address is judged on the in-cluster end only
 //     (cyclonus allows the external side, as every implementation must).
 //   - The host endpoint and pods of a remote cluster are refused
@@ -45,11 +47,30 @@ import (
 type NetworkPolicyEngine struct {
 	u        *universe
 	policy   *matcher.Policy
-	ipBlocks []netip.Prefix
+	ipBlocks []ipBlock
 	// notIn holds the keys of NotIn requirements by where they are evaluated.
 	notIn struct {
 		subject, srcPod, srcNamespace, dstPod, dstNamespace map[string]bool
 	}
+}
+
+// ipBlock is a parsed ipBlock of a policy.
+type ipBlock struct {
+	cidr   netip.Prefix
+	except []netip.Prefix
+}
+
+// matches reports whether a matches the block: inside cidr, outside every except.
+func (b ipBlock) matches(a netip.Addr) bool {
+	if !b.cidr.Contains(a) {
+		return false
+	}
+	for _, x := range b.except {
+		if x.Contains(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // addNotIn records the keys of sel's NotIn requirements in keys.
@@ -95,7 +116,15 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 				if err != nil {
 					return fmt.Errorf("%s: ipBlock %q: %w", describe(np), p.IPBlock.CIDR, err)
 				}
-				e.ipBlocks = append(e.ipBlocks, pfx.Masked())
+				b := ipBlock{cidr: pfx.Masked()}
+				for _, x := range p.IPBlock.Except {
+					xp, err := netip.ParsePrefix(x)
+					if err != nil {
+						return fmt.Errorf("%s: ipBlock except %q: %w", describe(np), x, err)
+					}
+					b.except = append(b.except, xp.Masked())
+				}
+				e.ipBlocks = append(e.ipBlocks, b)
 			}
 			return nil
 		}
@@ -135,8 +164,8 @@ func (e *NetworkPolicyEngine) peer(ep Endpoint, source bool) (*matcher.TrafficPe
 		return nil, cannotJudge("pod %s is in remote cluster %q: NetworkPolicy has no cluster mesh", ep, p.Cluster)
 	}
 	for _, b := range e.ipBlocks {
-		if b.Contains(p.IP) {
-			return nil, cannotJudge("pod %s IP %s lies in ipBlock %s: whether ipBlocks match pod IPs is implementation-defined; choose pod IPs outside every ipBlock", ep, p.IP, b)
+		if b.matches(p.IP) {
+			return nil, cannotJudge("pod %s IP %s lies in ipBlock %s (outside its except ranges): whether ipBlocks match pod IPs is implementation-defined; choose pod IPs outside every ipBlock", ep, p.IP, b.cidr)
 		}
 	}
 	podKeys, nsKeys := e.notIn.dstPod, e.notIn.dstNamespace
