@@ -29,7 +29,8 @@ const (
 	AvoidPeers
 	// Declared ignores CIDR peers, and prefers ranges they reach: the pod ranges are
 	// declared to the backend (as with calico.ClusterCIDRs), which must keep them out of
-	// every CIDR peer itself.
+	// every CIDR peer itself. External samples inside the chosen range are in-cluster
+	// addresses there: their flows are skipped (SkipInPool).
 	Declared
 )
 
@@ -59,6 +60,7 @@ const (
 	SkipRemoteNode = "remote-node end: not an oracle endpoint"
 	SkipAPIServer  = "kube-apiserver end: not an oracle endpoint"
 	SkipNoPod      = "no pod end: engines judge pods"
+	SkipInPool     = "external sample inside the declared pod range: an in-cluster address there"
 )
 
 // Universe is a policy.Universe translated for the oracle engines: the same namespaces
@@ -148,7 +150,7 @@ next:
 			}
 		}
 		for _, s := range pu.Endpoints {
-			if s.Kind == policy.EndpointExternal && pool.Contains(s.IP) {
+			if cov != Declared && s.Kind == policy.EndpointExternal && pool.Contains(s.IP) {
 				continue next
 			}
 		}
@@ -224,6 +226,10 @@ func NewUniverse(m *policy.Model, pu *policy.Universe, family int, cov Coverage)
 		case policy.EndpointExternal:
 			if !s.IP.IsValid() {
 				return nil, fmt.Errorf("sample %s: external without an address", s.Name)
+			}
+			if pool.Contains(s.IP) {
+				// Only under Declared: an address of the cluster's range, not external.
+				continue
 			}
 			if !seen[s.IP] {
 				seen[s.IP] = true
@@ -305,6 +311,9 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 			return oracle.Flow{}, SkipAPIServer
 		}
 		e, ok := u.ends[s.Name]
+		if !ok && s.Kind == policy.EndpointExternal && u.Pool.Contains(s.IP) {
+			return oracle.Flow{}, SkipInPool
+		}
 		if !ok {
 			return oracle.Flow{}, "sample " + s.Name + " unknown to the oracle universe"
 		}
@@ -321,14 +330,19 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 var reasons = []struct{ word, reason string }{
 	{"toFQDNs", "toFQDNs: verdict depends on the DNS proxy's answers"},
 	{"toServices", "toServices/toGroups: needs agent service state"},
-	{"ipBlock", "ipBlock covers a pod address"},
+	{"ipBlock", ReasonIPBlock},
 	{"remote cluster", "pod of a remote cluster"},
 	{"host", "host endpoint: not modeled by the engine"},
 	{"NotIn", "NotIn requirement on labels without the key (cyclonus)"},
+	{"matchLabels", `matchLabels {key: ""} on labels without the key (cyclonus)`},
 	{"named ports", "ambiguous named port"},
 	{"source ports", "rule matches source ports"},
 	{"Kubernetes service", "rule matches a Kubernetes service"},
 }
+
+// ReasonIPBlock is the skip reason of flows whose pod address an ipBlock matches, which
+// the NetworkPolicy engine refuses (implementations differ there).
+const ReasonIPBlock = "ipBlock covers a pod address"
 
 // Reason names the class of an engine's oracle.ErrCannotJudge error, for counting skips.
 func Reason(err error) string {

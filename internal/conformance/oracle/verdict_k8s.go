@@ -44,13 +44,18 @@ import (
 //     that could be evaluated against it: of a policy's podSelector (either end), of
 //     an ingress peer's podSelector or namespaceSelector (the source, its namespace),
 //     of an egress peer's (the destination, its namespace).
+//   - matchLabels {key: ""}: cyclonus (IsLabelsMatchLabelSelector) compares
+//     labels[key] with "", so labels without the key match; Kubernetes requires
+//     the key. Flows are refused with ErrCannotJudge as for NotIn.
 type NetworkPolicyEngine struct {
 	u        *universe
 	policy   *matcher.Policy
 	ipBlocks []ipBlock
-	// notIn holds the keys of NotIn requirements by where they are evaluated.
+	// notIn holds the keys of NotIn requirements and of matchLabels with an empty
+	// value, which cyclonus misreads on labels without the key, by where they are
+	// evaluated; the value names the requirement.
 	notIn struct {
-		subject, srcPod, srcNamespace, dstPod, dstNamespace map[string]bool
+		subject, srcPod, srcNamespace, dstPod, dstNamespace map[string]string
 	}
 }
 
@@ -73,14 +78,26 @@ func (b ipBlock) matches(a netip.Addr) bool {
 	return true
 }
 
-// addNotIn records the keys of sel's NotIn requirements in keys.
-func addNotIn(keys map[string]bool, sel *metav1.LabelSelector) {
+// Requirements cyclonus misreads on labels without their key.
+const (
+	misreadNotIn      = "NotIn requirement, which cyclonus evaluates as false (Kubernetes: true)"
+	misreadEmptyValue = `matchLabels {key: ""}, which cyclonus evaluates as true (Kubernetes: false)`
+)
+
+// addNotIn records the keys of sel's NotIn requirements and empty-valued matchLabels in
+// keys.
+func addNotIn(keys map[string]string, sel *metav1.LabelSelector) {
 	if sel == nil {
 		return
 	}
+	for k, v := range sel.MatchLabels {
+		if v == "" {
+			keys[k] = misreadEmptyValue
+		}
+	}
 	for _, r := range sel.MatchExpressions {
 		if r.Operator == metav1.LabelSelectorOpNotIn {
-			keys[r.Key] = true
+			keys[r.Key] = misreadNotIn
 		}
 	}
 }
@@ -92,8 +109,8 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 		return nil, err
 	}
 	e := &NetworkPolicyEngine{u: cu}
-	e.notIn.subject, e.notIn.srcPod, e.notIn.srcNamespace = map[string]bool{}, map[string]bool{}, map[string]bool{}
-	e.notIn.dstPod, e.notIn.dstNamespace = map[string]bool{}, map[string]bool{}
+	e.notIn.subject, e.notIn.srcPod, e.notIn.srcNamespace = map[string]string{}, map[string]string{}, map[string]string{}
+	e.notIn.dstPod, e.notIn.dstNamespace = map[string]string{}, map[string]string{}
 	var defaulted []*networkingv1.NetworkPolicy
 	for _, np := range nps {
 		if fe := ValidateNetworkPolicy(np); len(fe) > 0 {
@@ -105,7 +122,7 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 		}
 		defaulted = append(defaulted, d)
 		addNotIn(e.notIn.subject, &d.Spec.PodSelector)
-		add := func(peers []networkingv1.NetworkPolicyPeer, pods, namespaces map[string]bool) error {
+		add := func(peers []networkingv1.NetworkPolicyPeer, pods, namespaces map[string]string) error {
 			for _, p := range peers {
 				addNotIn(pods, p.PodSelector)
 				addNotIn(namespaces, p.NamespaceSelector)
@@ -172,16 +189,16 @@ func (e *NetworkPolicyEngine) peer(ep Endpoint, source bool) (*matcher.TrafficPe
 	if source {
 		podKeys, nsKeys = e.notIn.srcPod, e.notIn.srcNamespace
 	}
-	for _, keys := range []map[string]bool{e.notIn.subject, podKeys} {
-		for k := range keys {
+	for _, keys := range []map[string]string{e.notIn.subject, podKeys} {
+		for k, what := range keys {
 			if _, ok := p.Labels[k]; !ok {
-				return nil, cannotJudge("pod %s lacks label %q of a NotIn requirement, which cyclonus evaluates as false (Kubernetes: true)", ep, k)
+				return nil, cannotJudge("pod %s lacks label %q of a %s", ep, k, what)
 			}
 		}
 	}
-	for k := range nsKeys {
+	for k, what := range nsKeys {
 		if _, ok := e.u.namespaces[p.Namespace].Labels[k]; !ok {
-			return nil, cannotJudge("namespace %s lacks label %q of a NotIn requirement, which cyclonus evaluates as false (Kubernetes: true)", p.Namespace, k)
+			return nil, cannotJudge("namespace %s lacks label %q of a %s", p.Namespace, k, what)
 		}
 	}
 	return &matcher.TrafficPeer{

@@ -80,7 +80,9 @@ spec:
 		allow(tcp(pod("production", "canary"), db, 9187), "canary: \"\" present"),
 		deny(tcp(pod("production", "frontend"), db, 9187), "no canary label: {canary: \"\"} does not match"),
 	})
-	checkCannotJudge(t, npEngine(t, []*networkingv1.NetworkPolicy{np}, u), tcp(pod("production", "api"), db, 5432))
+	cyclonus := npEngine(t, []*networkingv1.NetworkPolicy{np}, u)
+	checkCannotJudge(t, cyclonus, tcp(pod("production", "api"), db, 5432))
+	checkCannotJudge(t, cyclonus, tcp(pod("production", "frontend"), db, 9187))
 }
 
 // Isolation without rules, rules without peers or ports, and an egress ipBlock that
