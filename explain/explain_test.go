@@ -8,6 +8,7 @@ import (
 
 	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/explain"
+	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/policy"
 
 	_ "github.com/netintent/netintent/internal/golden" // defines -update, as in every test package
@@ -114,8 +115,9 @@ func TestFlow(t *testing.T) {
 				s.Service("orders").AllowFrom("web", policy.CIDR("10.0.0.0/8", "10.1.0.0/16")).TCP(8080)
 				return s
 			},
-			flow:     policy.Flow{From: external("10.2.0.1"), To: pod("orders"), Protocol: policy.TCP, Port: 8080},
-			backends: []explain.Backend{explain.K8sNP(), explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
+			flow: policy.Flow{From: external("10.2.0.1"), To: pod("orders"), Protocol: policy.TCP, Port: 8080},
+			backends: []explain.Backend{explain.K8sNP(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))),
+				explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"source: no policy applies (10.2.0.1)\n",
 				"  k8snp: NetworkPolicy shop/orders spec.ingress[0]\n" + // web and the range share a rule

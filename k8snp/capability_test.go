@@ -1,6 +1,7 @@
 package k8snp_test
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/netintent/netintent/internal/capability"
@@ -19,7 +20,8 @@ func TestCapabilities(t *testing.T) {
 		return res.Warnings, nil
 	}
 	capability.Check(t, k8snp.Capabilities(), compile, map[string]k8snp.Option{
-		"k8snp.WidenL7()":        k8snp.WidenL7(),
-		"k8snp.WorldAsIPBlock()": k8snp.WorldAsIPBlock(),
+		"k8snp.WidenL7()":         k8snp.WidenL7(),
+		"k8snp.WorldAsIPBlock()":  k8snp.WorldAsIPBlock(),
+		"k8snp.ClusterCIDRs(...)": k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"), netip.MustParsePrefix("fd00:10:244::/56")),
 	})
 }

@@ -1,9 +1,11 @@
 package k8snp
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,6 +33,7 @@ const (
 const (
 	optWidenL7        = "k8snp.WidenL7()"
 	optWorldAsIPBlock = "k8snp.WorldAsIPBlock()"
+	optClusterCIDRs   = "k8snp.ClusterCIDRs(...)"
 )
 
 // Compile translates the Set into one NetworkPolicy per namespaced subject that isolates
@@ -49,6 +52,9 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	// Policies translate independently: chunks of them are translated on every CPU, each
 	// by its own compiler, and the parts joined in Model order.
@@ -290,14 +296,31 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 					ok = false
 				}
 			case policy.PeerCIDR:
-				nr.peers = append(nr.peers, ipBlockPeer(x.CIDR, x.Except))
+				if !c.opts.clusterCIDRsGiven {
+					c.problems = append(c.problems, policy.Unsupported{Path: pp().String(), Construct: "CIDR peers",
+						Detail: "a CIDR peer means addresses outside the cluster, while whether an ipBlock matches pod and node addresses " +
+							"is implementation-defined (Calico and iptables-based CNIs match them, Cilium does not); the ipBlock must except " +
+							"the cluster's pod, node and API server ranges, which the backend does not know",
+						Option: optClusterCIDRs, OptionDeclares: true})
+					ok = false
+					continue
+				}
+				if e, some := c.cidrPeer(x.CIDR, x.Except); some {
+					nr.peers = append(nr.peers, e)
+				}
 			case policy.PeerFQDN:
 				c.refuse(pp(), "FQDN peers", fmt.Sprintf("NetworkPolicy has no DNS-name peers, only ipBlock CIDRs; %q cannot be expressed", x.FQDN), "")
 				ok = false
 			case policy.PeerEntity:
 				if x.Entity == policy.EntityWorld && c.opts.worldAsIPBlock {
-					nr.peers = append(nr.peers, worldPeers()...)
-					widened = append(widened, "world is emitted as ipBlock 0.0.0.0/0 and ::/0; implementations may also match pod and node IPs against an ipBlock, so this can admit in-cluster traffic as well")
+					for _, all := range worldPrefixes {
+						if e, some := c.cidrPeer(all, nil); some {
+							nr.peers = append(nr.peers, e)
+						}
+					}
+					if !c.opts.clusterCIDRsGiven {
+						widened = append(widened, "world is emitted as ipBlock 0.0.0.0/0 and ::/0; implementations may also match pod and node IPs against an ipBlock, so this can admit in-cluster traffic as well")
+					}
 					continue
 				}
 				c.refuseEntity(pp(), x.Entity)
@@ -334,7 +357,9 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 				ok = false
 			}
 		}
-		if !ok || onlyNode {
+		// A rule whose peers all name no address (CIDR peers inside the cluster's ranges)
+		// admits nothing: emitted without peers it would admit every peer.
+		if !ok || onlyNode || !nr.anyPeer && len(nr.peers) == 0 {
 			continue
 		}
 		for _, w := range widened {
@@ -432,8 +457,82 @@ func (c *compiler) podPeer(ns string, x *policy.Peer, path func() *field.Path) (
 
 var worldPrefixes = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
 
-func worldPeers() []peerEntry {
-	return []peerEntry{ipBlockPeer(worldPrefixes[0], nil), ipBlockPeer(worldPrefixes[1], nil)}
+// cidrPeer is the ipBlock of the addresses of cidr outside the cluster, minus except: the
+// declared cluster ranges inside cidr join its except list (NetworkPolicy requires except
+// entries to be strict subsets of cidr). It reports false when cidr lies entirely inside
+// a declared range, so that the peer names no address. Without ClusterCIDRs it is the
+// plain range.
+func (c *compiler) cidrPeer(cidr netip.Prefix, except []netip.Prefix) (peerEntry, bool) {
+	var ex []netip.Prefix
+	for _, cr := range c.opts.clusterCIDRs {
+		switch {
+		case cr.Bits() <= cidr.Bits() && cr.Contains(cidr.Addr()):
+			return peerEntry{}, false
+		case cidr.Contains(cr.Addr()):
+			ex = append(ex, cr)
+		}
+	}
+	if len(ex) == 0 {
+		return ipBlockPeer(cidr, except), true
+	}
+	return ipBlockPeer(cidr, mergePrefixes(append(ex, except...))), true
+}
+
+// mergePrefixes sorts prefixes by address and drops those inside another (prefixes are
+// nested or disjoint, so after sorting a contained prefix follows the last one kept).
+func mergePrefixes(ps []netip.Prefix) []netip.Prefix {
+	slices.SortFunc(ps, func(a, b netip.Prefix) int {
+		return cmp.Or(a.Addr().Compare(b.Addr()), cmp.Compare(a.Bits(), b.Bits()))
+	})
+	out := ps[:0]
+	for _, p := range ps {
+		if n := len(out); n > 0 && out[n-1].Bits() <= p.Bits() && out[n-1].Contains(p.Addr()) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// validate reports invalid option input.
+func (o *options) validate() error {
+	if !o.clusterCIDRsGiven {
+		return nil
+	}
+	var errs field.ErrorList
+	path := field.NewPath("ClusterCIDRs")
+	if len(o.clusterCIDRs) == 0 {
+		errs = append(errs, field.Required(path, "declare the cluster's pod, node and API server ranges"))
+	}
+	for i, p := range o.clusterCIDRs {
+		switch {
+		case !p.IsValid():
+			errs = append(errs, field.Invalid(path.Index(i), p.String(), "not a valid CIDR"))
+			continue
+		case p.Addr().Is4In6():
+			errs = append(errs, field.Invalid(path.Index(i), p.String(), "IPv4-mapped IPv6 ranges are ambiguous; write the IPv4 range"))
+			continue
+		case p != p.Masked():
+			errs = append(errs, field.Invalid(path.Index(i), p.String(), fmt.Sprintf("host bits are set; the range is %s", p.Masked())))
+			continue
+		}
+		for j, q := range o.clusterCIDRs[:i] {
+			switch {
+			case q == p:
+				errs = append(errs, field.Duplicate(path.Index(i), p.String()))
+			case q.IsValid() && q.Overlaps(p):
+				errs = append(errs, field.Invalid(path.Index(i), p.String(),
+					fmt.Sprintf("overlaps %s (%s); declare each range once", q, path.Index(j))))
+			default:
+				continue
+			}
+			break
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s: invalid options: %w", Backend, errs.ToAggregate())
+	}
+	return nil
 }
 
 // describeRule names a rule's direction, peers and ports for warning messages.

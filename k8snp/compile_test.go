@@ -2,6 +2,7 @@ package k8snp_test
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -38,6 +39,8 @@ func TestConstructs(t *testing.T) {
 		newSet func() *policy.Set
 		build  func(*policy.Set)
 		opts   []k8snp.Option
+		// warns: the options translate lossily here, with a warning.
+		warns  bool
 		object string
 		want   string
 	}{{
@@ -176,6 +179,7 @@ policyTypes:
 			s.Service("web").WithoutDNS().
 				AllowTo(policy.CIDR("2001:db8::/32", "2001:db8:1::/48"), policy.CIDR("192.0.2.0/24", "192.0.2.128/25", "192.0.2.64/26")).TCP(443)
 		},
+		opts:   []k8snp.Option{clusterCIDRs()},
 		object: "web",
 		want: `egress:
 - ports:
@@ -440,6 +444,7 @@ policyTypes:
 			s.Service("web").AllowFrom("gateway").TCP(8080).HTTP("GET", "/health")
 		},
 		opts:   []k8snp.Option{k8snp.WidenL7()},
+		warns:  true,
 		object: "web",
 		want: `ingress:
 - from:
@@ -456,11 +461,97 @@ policyTypes:
 - Ingress
 `,
 	}, {
+		name: "CIDRs except the cluster's ranges inside them, merged with their own, sorted by address",
+		build: func(s *policy.Set) {
+			s.Service("web").WithoutDNS().
+				AllowTo(policy.CIDR("10.0.0.0/8", "10.244.1.0/24", "10.0.1.0/24"), policy.CIDR("fd00::/8"), policy.CIDR("192.0.2.0/24")).TCP(443)
+		},
+		opts: []k8snp.Option{k8snp.ClusterCIDRs(netip.MustParsePrefix("fd00:10:244::/56"), netip.MustParsePrefix("10.244.0.0/16"),
+			netip.MustParsePrefix("10.96.0.0/12"), netip.MustParsePrefix("172.18.0.0/16"))},
+		object: "web",
+		want: `egress:
+- ports:
+  - port: 443
+    protocol: TCP
+  to:
+  - ipBlock:
+      cidr: 10.0.0.0/8
+      except:
+      - 10.0.1.0/24
+      - 10.96.0.0/12
+      - 10.244.0.0/16
+  - ipBlock:
+      cidr: 192.0.2.0/24
+  - ipBlock:
+      cidr: fd00::/8
+      except:
+      - fd00:10:244::/56
+podSelector:
+  matchLabels:
+    app: web
+policyTypes:
+- Egress
+`,
+	}, {
+		name: "CIDR peers inside the cluster's ranges name no address: dropped with rules left without peers, isolation kept",
+		build: func(s *policy.Set) {
+			s.Service("web").WithoutDNS().
+				AllowTo(policy.CIDR("10.244.1.0/24")).TCP(443).
+				AllowTo(policy.CIDR("10.244.0.0/16"), "db").TCP(5432).
+				AllowFrom(policy.CIDR("10.244.0.0/17"), policy.Host()).TCP(80)
+		},
+		opts:   []k8snp.Option{clusterCIDRs()},
+		object: "web",
+		want: `egress:
+- ports:
+  - port: 5432
+    protocol: TCP
+  to:
+  - podSelector:
+      matchLabels:
+        app: db
+podSelector:
+  matchLabels:
+    app: web
+policyTypes:
+- Ingress
+- Egress
+`,
+	}, {
+		name: "world as ipBlocks except the cluster's ranges",
+		build: func(s *policy.Set) {
+			s.Service("web").WithoutDNS().AllowTo(policy.World()).TCP(443)
+		},
+		opts: []k8snp.Option{k8snp.WorldAsIPBlock(), k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"),
+			netip.MustParsePrefix("fd00:10:244::/56"), netip.MustParsePrefix("10.96.0.0/12"))},
+		object: "web",
+		want: `egress:
+- ports:
+  - port: 443
+    protocol: TCP
+  to:
+  - ipBlock:
+      cidr: 0.0.0.0/0
+      except:
+      - 10.96.0.0/12
+      - 10.244.0.0/16
+  - ipBlock:
+      cidr: ::/0
+      except:
+      - fd00:10:244::/56
+podSelector:
+  matchLabels:
+    app: web
+policyTypes:
+- Egress
+`,
+	}, {
 		name: "world as ipBlocks",
 		build: func(s *policy.Set) {
 			s.Service("web").WithoutDNS().AllowTo(policy.World()).TCP(443)
 		},
 		opts:   []k8snp.Option{k8snp.WorldAsIPBlock()},
+		warns:  true,
 		object: "web",
 		want: `egress:
 - ports:
@@ -488,6 +579,9 @@ policyTypes:
 			res, err := k8snp.Compile(set, tt.opts...)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.warns != (len(res.Warnings) > 0) {
+				t.Errorf("warnings: %v; want some: %v", res.Warnings, tt.warns)
 			}
 			if got := specYAML(t, res, tt.object); got != tt.want {
 				t.Errorf("spec of %s:\n%s\nwant:\n%s", tt.object, got, tt.want)
@@ -601,6 +695,23 @@ func TestRefusals(t *testing.T) {
 			{"services[shop/web].egress[0].peers[4]", "kube-apiserver entity", ""},
 		},
 	}, {
+		name: "CIDR peers without the cluster's ranges",
+		build: func(s *policy.Set) {
+			s.Service("web").AllowFrom(policy.CIDR("192.0.2.0/24"), "a").TCP(80).AllowTo(policy.CIDR("2001:db8::/32")).TCP(443)
+		},
+		opts: []k8snp.Option{k8snp.WorldAsIPBlock(), k8snp.WidenL7()},
+		want: []problem{
+			{"services[shop/web].ingress[0].peers[0]", "CIDR peers", "k8snp.ClusterCIDRs(...)"},
+			{"services[shop/web].egress[0].peers[0]", "CIDR peers", "k8snp.ClusterCIDRs(...)"},
+		},
+	}, {
+		name: "world with the cluster's ranges but without WorldAsIPBlock",
+		build: func(s *policy.Set) {
+			s.Service("api").AllowTo(policy.World()).TCP(443)
+		},
+		opts: []k8snp.Option{clusterCIDRs()},
+		want: []problem{{"services[shop/api].egress[0].peers[0]", "world entity", "k8snp.WorldAsIPBlock()"}},
+	}, {
 		name: "world stays refused for other entities under WorldAsIPBlock",
 		build: func(s *policy.Set) {
 			s.Service("web").AllowTo(policy.World(), policy.Host()).TCP(443)
@@ -685,6 +796,63 @@ func TestRefusals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCIDRRefusalDetail checks that refusing a CIDR peer says why (ipBlock over pod and
+// node addresses differs between implementations) and that the option declares a fact
+// rather than widening.
+func TestCIDRRefusalDetail(t *testing.T) {
+	set := newSet()
+	set.Service("web").AllowFrom(policy.CIDR("192.0.2.0/24")).TCP(80)
+	_, err := k8snp.Compile(set)
+	var ce *policy.CompileError
+	if !errors.As(err, &ce) || len(ce.Problems) != 1 {
+		t.Fatalf("got %v; want one problem", err)
+	}
+	p := ce.Problems[0]
+	for _, word := range []string{"implementation-defined", "Calico and iptables-based CNIs match them", "Cilium does not"} {
+		if !strings.Contains(p.Detail, word) {
+			t.Errorf("detail lacks %q: %s", word, p.Detail)
+		}
+	}
+	if !p.OptionDeclares || !strings.Contains(err.Error(), "(option k8snp.ClusterCIDRs(...) makes it exact)") {
+		t.Errorf("the option is not reported as declaring a fact: %v", err)
+	}
+}
+
+// TestClusterCIDRsInvalid checks that bad ranges are reported with their position.
+func TestClusterCIDRsInvalid(t *testing.T) {
+	set := newSet()
+	set.Service("web").AllowFrom("a").TCP(80)
+	p := netip.MustParsePrefix
+	tests := []struct {
+		name   string
+		ranges []netip.Prefix
+		want   []string
+	}{
+		{"none", nil, []string{"ClusterCIDRs: Required value"}},
+		{"invalid", []netip.Prefix{p("10.0.0.0/8"), {}}, []string{`ClusterCIDRs[1]: Invalid value: "invalid Prefix": not a valid CIDR`}},
+		{"host bits", []netip.Prefix{p("10.244.1.0/16")}, []string{"ClusterCIDRs[0]", "host bits are set; the range is 10.244.0.0/16"}},
+		{"IPv4-mapped", []netip.Prefix{p("::ffff:10.0.0.0/104")}, []string{"ClusterCIDRs[0]", "IPv4-mapped"}},
+		{"duplicate", []netip.Prefix{p("10.244.0.0/16"), p("fd00::/8"), p("10.244.0.0/16")}, []string{`ClusterCIDRs[2]: Duplicate value: "10.244.0.0/16"`}},
+		{"overlap", []netip.Prefix{p("10.244.0.0/16"), p("10.0.0.0/8")}, []string{`ClusterCIDRs[1]: Invalid value: "10.0.0.0/8": overlaps 10.244.0.0/16 (ClusterCIDRs[0])`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := k8snp.Compile(set, k8snp.ClusterCIDRs(tt.ranges...))
+			if err == nil {
+				t.Fatalf("compiled (%d objects); want an error", len(res.NetworkPolicies))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+		})
+	}
+	if _, err := k8snp.Compile(set, k8snp.ClusterCIDRs(p("10.244.0.0/16")), k8snp.ClusterCIDRs(p("10.96.0.0/12"), p("fd00::/8"))); err != nil {
+		t.Errorf("disjoint ranges over two options: %v", err)
 	}
 }
 

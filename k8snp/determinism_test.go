@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"testing"
 
 	"github.com/netintent/netintent/k8snp"
@@ -21,12 +22,14 @@ func TestDeterminism(t *testing.T) {
 			ops := randomOps(r)
 			shuffled := append([]op(nil), ops...)
 			r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-			a := compileYAML(t, buildOps(ops))
-			b := compileYAML(t, buildOps(shuffled))
+			// The cluster's ranges, declared in either order.
+			ranges := []netip.Prefix{clusterRange, netip.MustParsePrefix("10.96.0.0/12")}
+			a := compileYAML(t, buildOps(ops), k8snp.ClusterCIDRs(ranges...))
+			b := compileYAML(t, buildOps(shuffled), k8snp.ClusterCIDRs(ranges[1]), k8snp.ClusterCIDRs(ranges[0]))
 			if !bytes.Equal(a, b) {
 				t.Fatalf("declaration order changes the output:\n%s\n----- other order:\n%s", a, b)
 			}
-			if again := compileYAML(t, buildOps(ops)); !bytes.Equal(a, again) {
+			if again := compileYAML(t, buildOps(ops), k8snp.ClusterCIDRs(ranges...)); !bytes.Equal(a, again) {
 				t.Fatalf("two compiles of the same Set differ")
 			}
 		})
@@ -53,7 +56,7 @@ func TestDeterminismOrderOfPeersAndPorts(t *testing.T) {
 		}
 		return set
 	}
-	if a, b := compileYAML(t, build(false)), compileYAML(t, build(true)); !bytes.Equal(a, b) {
+	if a, b := compileYAML(t, build(false), clusterCIDRs()), compileYAML(t, build(true), clusterCIDRs()); !bytes.Equal(a, b) {
 		t.Fatalf("order of peers or ports changes the output:\n%s\n-----\n%s", a, b)
 	}
 }

@@ -1,7 +1,7 @@
 // Package k8snp compiles a policy.Set into Kubernetes NetworkPolicy objects
 // (networking.k8s.io/v1, as in k8s.io/api v0.36.4).
 //
-//	res, err := k8snp.Compile(set)
+//	res, err := k8snp.Compile(set, k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))
 //	if err != nil {
 //		return err // *policy.ValidationError or *policy.CompileError
 //	}
@@ -51,11 +51,13 @@
 //	pods in namespaces by labels, all namespaces  exact: namespaceSelector (+ podSelector)
 //	service-account peers                         refused
 //	cluster-mesh peers                            refused
-//	CIDR with except, IPv4 and IPv6               exact: ipBlock
+//	CIDR with except, IPv4 and IPv6               refused; ClusterCIDRs: ipBlock, excepting the
+//	                                              cluster's ranges (see below)
 //	any peer                                      exact: a rule without from / to
 //	FQDN peers                                    refused
 //	world entity                                  refused; WorldAsIPBlock: ipBlocks 0.0.0.0/0 and
-//	                                              ::/0, with a warning
+//	                                              ::/0, exact with ClusterCIDRs (excepting the
+//	                                              cluster's ranges), with a warning without
 //	cluster, host, remote-node, kube-apiserver    refused
 //	TCP, UDP, SCTP ports, ranges, named ports     exact: ports with protocol, port, endPort
 //	all ports of a protocol; all traffic          exact: protocol only; no ports
@@ -79,13 +81,21 @@
 //     the pod: NetworkPolicy cannot block it. The reference evaluator judges such traffic
 //     like any other peer, so an ingress-isolated pod "denies" it there.
 //   - ipBlock is meant for addresses outside the cluster; whether an ipBlock also matches pod
-//     and node addresses is left to the implementation. A CIDR peer means addresses outside
-//     the cluster, so a CIDR that overlaps the cluster's pod or node ranges may admit
-//     in-cluster traffic too on some implementations. WorldAsIPBlock warns about this
-//     because 0.0.0.0/0 and ::/0 always overlap them.
+//     and node addresses is left to the implementation: Calico and iptables-based CNIs match
+//     them, Cilium does not. A CIDR peer never matches a pod, a node or the API server, so
+//     an ipBlock is exact only where it excepts every in-cluster range it covers. The
+//     backend cannot know those ranges: CIDR peers are refused until ClusterCIDRs declares
+//     them. With the ranges declared, every ipBlock excepts the declared ranges inside its
+//     cidr (merged with the peer's own except list), and a CIDR peer entirely inside a
+//     declared range names no address and is dropped; a rule left without peers admits
+//     nothing and is dropped too, while the isolation its policy declares stays.
+//     WorldAsIPBlock without ClusterCIDRs warns because 0.0.0.0/0 and ::/0 always cover the
+//     cluster's ranges.
 //
 // # Options
 //
-// WidenL7 and WorldAsIPBlock, described above. Without options, Compile either expresses
-// the intent exactly or refuses it.
+// ClusterCIDRs declares the cluster's pod, node and API server ranges, which makes CIDR
+// peers (and, with WorldAsIPBlock, the world entity) exact. WidenL7 and WorldAsIPBlock,
+// described above, translate lossily. Without options, Compile either expresses the intent
+// exactly or refuses it.
 package k8snp

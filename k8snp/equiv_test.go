@@ -48,20 +48,19 @@ func describeFlow(f policy.Flow) string {
 	return fmt.Sprintf("%s -> %s %s", f.From.Describe(), f.To.Describe(), what)
 }
 
-// assertEquivalent compiles set with opts and checks the output against the reference
-// evaluator. Without options the Set must compile without warnings. With WidenL7 the
-// comparison still holds, because the universe's flows carry no L7 request (the reference
-// judges connections then); TestWidenL7Equivalence covers requests. ipBlocks are read as
-// matching external addresses only; since the universe keeps in-cluster addresses outside
-// every CIDR but /0 blocks (checkCIDRs), the other reading gives the same verdicts unless a
-// /0 block is emitted, which only WorldAsIPBlock does (see TestWorldAsIPBlockEquivalence).
+// assertEquivalent compiles set with ClusterCIDRs (the universe's clusterRange) and opts
+// and checks the output against the reference evaluator. Without further options the Set
+// must compile without warnings. With WidenL7 the comparison still holds, because the
+// universe's flows carry no L7 request (the reference judges connections then);
+// TestWidenL7Equivalence covers requests. The engine lets ipBlocks match pod and node
+// addresses, so every in-cluster address a CIDR peer covers must be excepted.
 func assertEquivalent(t *testing.T, set *policy.Set, stride int, opts ...k8snp.Option) {
 	t.Helper()
 	m, err := set.Model()
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := k8snp.Compile(set, opts...)
+	res, err := k8snp.Compile(set, append([]k8snp.Option{clusterCIDRs()}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +124,16 @@ var corpus = []struct {
 			AllowTo(policy.CIDR("10.0.0.0/8", "10.0.1.0/24")).PortRange(policy.TCP, 8000, 8100).
 			AllowTo(policy.Any()).UDP(123)
 		set.Service("client").DefaultDenyEgress()
+		return set
+	}},
+	{"CIDR peers over and inside the cluster's range", func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("net"))
+		set.Service("gw").
+			AllowFrom(policy.CIDR("10.0.0.0/8", "10.0.1.0/24")).TCP(443).
+			AllowFrom(policy.CIDR("10.244.7.0/24")).TCP(80).
+			AllowTo(policy.CIDR("10.244.0.0/16"), "db").TCP(5432).
+			AllowTo(policy.CIDR("0.0.0.0/0", "192.168.0.0/16")).UDP(123)
+		set.Service("db").DefaultDenyIngress()
 		return set
 	}},
 	{"named ports, all ports of a protocol, all traffic", func() *policy.Set {
@@ -265,10 +274,10 @@ func TestWidenL7Equivalence(t *testing.T) {
 	}
 }
 
-// TestWorldAsIPBlockEquivalence checks that with WorldAsIPBlock the output equals the
-// reference where ipBlocks match external addresses only, and differs, where
-// implementations match in-cluster addresses too, exactly for in-cluster peers: what the
-// warning says.
+// TestWorldAsIPBlockEquivalence checks that WorldAsIPBlock with ClusterCIDRs is exact,
+// and that without ClusterCIDRs its output differs from the reference (ipBlocks matching
+// in-cluster addresses, as the engine and Calico read them) exactly for in-cluster peers:
+// what the warning says.
 func TestWorldAsIPBlockEquivalence(t *testing.T) {
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("web").AllowTo(policy.World()).TCP(443).AllowFrom(policy.World()).TCP(80)
@@ -276,17 +285,25 @@ func TestWorldAsIPBlockEquivalence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := k8snp.Compile(set, k8snp.WorldAsIPBlock())
+	res, err := k8snp.Compile(set, k8snp.WorldAsIPBlock(), clusterCIDRs())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(res.Warnings) > 0 {
+		t.Errorf("warnings with the cluster's ranges declared: %v", res.Warnings)
 	}
 	u := buildUniverse(t, m, res.NetworkPolicies)
 	reportMismatches(t, compare(m, newEngine(res.NetworkPolicies), u))
 
+	res, err = k8snp.Compile(set, k8snp.WorldAsIPBlock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 2 {
+		t.Errorf("warnings without the cluster's ranges: %v; want one per rule", res.Warnings)
+	}
 	e := newEngine(res.NetworkPolicies)
-	e.ipBlockMatchesCluster = true
-	eq := compare(m, e, u)
-	if len(eq.mismatches) == 0 {
+	if eq := compare(m, e, u); len(eq.mismatches) == 0 {
 		t.Fatal("no difference where ipBlocks match in-cluster addresses; the warning would be wrong")
 	}
 	u.eachFlow(func(f policy.Flow) {
@@ -298,6 +315,49 @@ func TestWorldAsIPBlockEquivalence(t *testing.T) {
 			t.Errorf("%s differs although its peer is outside the cluster", describeFlow(f))
 		}
 	})
+}
+
+// TestPolicyUniverseEquivalence checks every scenario and corpus Set over the Model's own
+// policy.Universe, with its pod range declared as the cluster's: whatever range the
+// Universe picks, CIDR peers over it must except it.
+func TestPolicyUniverseEquivalence(t *testing.T) {
+	sets := map[string]func() *policy.Set{}
+	for _, s := range scenarios.All() {
+		sets["scenario "+s.Name] = s.Build
+	}
+	for _, c := range corpus {
+		sets[c.name] = c.build
+	}
+	for name, build := range sets {
+		t.Run(name, func(t *testing.T) {
+			m, err := build().Model()
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := m.Universe()
+			if !u.PodCIDR.IsValid() {
+				t.Skip("the Universe found no pod range")
+			}
+			res, err := k8snp.Compile(build(), k8snp.ClusterCIDRs(u.PodCIDR), k8snp.WidenL7(), k8snp.WorldAsIPBlock())
+			if err != nil {
+				t.Skip("refused even with every option")
+			}
+			e := newEngine(res.NetworkPolicies)
+			var eq equivalence
+			for _, f := range u.Flows() {
+				if f.HTTP != nil || f.DNSQuery != "" {
+					continue
+				}
+				eq.flows++
+				ref := m.Evaluate(f)
+				egress, ingress, _ := e.verdict(f)
+				if egress != (!ref.Source.Judged || ref.Source.Allowed) || ingress != (!ref.Destination.Judged || ref.Destination.Allowed) {
+					eq.mismatches = append(eq.mismatches, fmt.Sprintf("%s: NetworkPolicy egress=%v ingress=%v; reference %s", describeFlow(f), egress, ingress, ref))
+				}
+			}
+			reportMismatches(t, eq)
+		})
+	}
 }
 
 // op is one builder call of a random Set. Ops commute (except labels of one object, which
@@ -363,7 +423,7 @@ func randomPeers(r *rand.Rand) []any {
 		ns := randNamespaces[r.IntN(len(randNamespaces))]
 		svc := randServices[r.IntN(len(randServices))]
 		sel := policy.MatchLabels{"app": svc}
-		switch r.IntN(11) {
+		switch r.IntN(13) {
 		case 0:
 			out = append(out, svc)
 		case 1:
@@ -386,6 +446,12 @@ func randomPeers(r *rand.Rand) []any {
 			out = append(out, policy.CIDR("192.0.2.0/24", "192.0.2.128/25"))
 		case 9:
 			out = append(out, policy.CIDR("2001:db8::/32"))
+		case 10:
+			// Over the cluster's range: the backend must except it.
+			out = append(out, policy.CIDR("10.0.0.0/8", "10.0.1.0/24"))
+		case 11:
+			// Inside the cluster's range: names no address.
+			out = append(out, policy.CIDR("10.244.8.0/24"))
 		default:
 			out = append(out, policy.Any())
 		}

@@ -16,11 +16,15 @@ import (
 // ValidationError only, and otherwise renders strictly decodable, deterministic YAML.
 func FuzzCompile(f *testing.F) {
 	for seed := range uint64(20) {
-		f.Add(seed, false, false)
+		f.Add(seed, false, false, seed%2 == 0)
 	}
-	f.Add(uint64(7), true, true)
-	f.Fuzz(func(t *testing.T, seed uint64, widenL7, world bool) {
+	f.Add(uint64(7), true, true, true)
+	f.Add(uint64(7), true, true, false)
+	f.Fuzz(func(t *testing.T, seed uint64, widenL7, world, cluster bool) {
 		var opts []k8snp.Option
+		if cluster {
+			opts = append(opts, clusterCIDRs())
+		}
 		if widenL7 {
 			opts = append(opts, k8snp.WidenL7())
 		}

@@ -28,18 +28,18 @@ import (
 //   - A named port resolves against the destination pod's container ports (name, protocol
 //     and number must all match); a port without protocol is TCP.
 //   - ipBlock: the API says ipBlocks "should be cluster-external IPs" and leaves matching
-//     in-cluster addresses to the implementation. With ipBlockMatchesCluster false the
-//     engine matches ipBlocks against external addresses only; with it true, against every
-//     endpoint's IP, as some implementations do. The test universe gives pods and nodes
-//     addresses in 100.64.0.0/10, outside every CIDR the corpus uses except /0 blocks
-//     (checkCIDRs enforces it), so the two readings differ only for /0 blocks.
+//     in-cluster addresses to the implementation. The engine takes the conservative
+//     reading, Calico's and that of iptables-based CNIs: an ipBlock matches every address
+//     in its cidr outside its except ranges, pods, nodes and the API server included. The
+//     reference never lets a CIDR peer match an in-cluster end, so output that leaves a
+//     cluster address unexcepted disagrees here. The other reading (Cilium's: ipBlocks
+//     never match pods) is judged by Cilium's own code in internal/conformance.
 //   - Traffic from a pod's own node always reaches it: NetworkPolicy cannot block it (the
 //     concept page lists "incoming host traffic ... from their resident node" among what
 //     network policies cannot do); the reference semantics say the same.
 type engine struct {
-	policies              []*networkingv1.NetworkPolicy
-	ipBlockMatchesCluster bool
-	selectors             map[*metav1.LabelSelector]labels.Selector
+	policies  []*networkingv1.NetworkPolicy
+	selectors map[*metav1.LabelSelector]labels.Selector
 }
 
 func newEngine(policies ...[]*networkingv1.NetworkPolicy) *engine {
@@ -113,7 +113,7 @@ func (e *engine) peersMatch(ns string, peers []networkingv1.NetworkPolicyPeer, x
 
 func (e *engine) peerMatches(ns string, p *networkingv1.NetworkPolicyPeer, x policy.Endpoint) bool {
 	if p.IPBlock != nil {
-		if x.Kind != policy.EndpointExternal && !e.ipBlockMatchesCluster || !x.IP.IsValid() {
+		if !x.IP.IsValid() {
 			return false
 		}
 		cidr := netip.MustParsePrefix(p.IPBlock.CIDR)

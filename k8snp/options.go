@@ -1,7 +1,10 @@
 package k8snp
 
-// Option changes how Compile translates intent that NetworkPolicy cannot express exactly.
-// Without options Compile refuses such intent; each option trades exactness for a
+import "net/netip"
+
+// Option changes how Compile translates intent. Without options Compile refuses what
+// NetworkPolicy cannot express exactly. ClusterCIDRs tells the backend a fact about the
+// cluster that makes more intent exact; WidenL7 and WorldAsIPBlock trade exactness for a
 // translation that is reported as a policy.Warning and in the WarningsAnnotation of the
 // object it affects.
 type Option func(*options)
@@ -9,6 +12,27 @@ type Option func(*options)
 type options struct {
 	widenL7        bool
 	worldAsIPBlock bool
+	// clusterCIDRsGiven tells ClusterCIDRs() without ranges from no option at all.
+	clusterCIDRsGiven bool
+	clusterCIDRs      []netip.Prefix
+}
+
+// ClusterCIDRs declares every address range that in-cluster endpoints use: the pod CIDRs,
+// the node addresses and the API server's address. The ranges must not overlap; Compile
+// reports invalid and overlapping ranges.
+//
+// Whether an ipBlock matches pod and node addresses is implementation-defined: Calico and
+// iptables-based CNIs match them, Cilium does not. A CIDR peer means addresses outside the
+// cluster. With the ranges known, every ipBlock excepts the declared ranges inside its
+// cidr, and a CIDR peer entirely inside a declared range (which names no address outside
+// the cluster) matches nothing, so each CIDR peer means exactly what it says on every
+// implementation; with WorldAsIPBlock the world entity becomes exact too (0.0.0.0/0 and
+// ::/0 minus these ranges). Without this option CIDR peers are refused.
+func ClusterCIDRs(prefixes ...netip.Prefix) Option {
+	return func(o *options) {
+		o.clusterCIDRsGiven = true
+		o.clusterCIDRs = append(o.clusterCIDRs, prefixes...)
+	}
 }
 
 // WidenL7 keeps the L3/L4 part of rules that carry HTTP or DNS-lookup matches and drops
@@ -17,7 +41,9 @@ type options struct {
 func WidenL7() Option { return func(o *options) { o.widenL7 = true } }
 
 // WorldAsIPBlock translates the world entity (every address outside the cluster) into the
-// ipBlocks 0.0.0.0/0 and ::/0. NetworkPolicy leaves it to the implementation whether an
-// ipBlock also matches pod and node IPs, so on some clusters this also admits in-cluster
-// traffic. Without this option world peers are refused.
+// ipBlocks 0.0.0.0/0 and ::/0. With ClusterCIDRs the blocks except the cluster's ranges
+// and the translation is exact. Without it, it widens: NetworkPolicy leaves it to the
+// implementation whether an ipBlock also matches pod and node IPs, so on some clusters
+// this also admits in-cluster traffic, and each such translation is reported. Without
+// this option world peers are refused.
 func WorldAsIPBlock() Option { return func(o *options) { o.worldAsIPBlock = true } }

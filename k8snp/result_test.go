@@ -115,11 +115,11 @@ func TestObjectsShareNoMemory(t *testing.T) {
 	for _, svc := range []string{"a", "b"} {
 		set.ServiceIn("shop", svc).DefaultDenyEgress().AllowFrom(policy.ServiceIn("edge", "proxy")).TCP(80).AllowTo(policy.CIDR("192.0.2.0/24", "192.0.2.0/25")).TCP(443)
 	}
-	res, err := k8snp.Compile(set)
+	res, err := k8snp.Compile(set, clusterCIDRs())
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := compileYAML(t, set)
+	before := compileYAML(t, set, clusterCIDRs())
 	a := res.NetworkPolicies[0]
 	mutate := func(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) {
 		for _, p := range peers {

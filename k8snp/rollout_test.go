@@ -52,7 +52,7 @@ func TestRolloutOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			set := newSet()
 			tt.build(set)
-			res, err := k8snp.Compile(set)
+			res, err := k8snp.Compile(set, clusterCIDRs())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,9 +15,13 @@ import (
 )
 
 // clusterRange holds every in-cluster address of the test universe: pods, nodes and the API
-// server. It is the RFC 6598 shared address space, which no CIDR in the corpus overlaps
-// (checkCIDRs), so an ipBlock can only match these addresses when it is a /0 block.
-var clusterRange = netip.MustParsePrefix("100.64.0.0/10")
+// server. CIDR peers of the corpus cover it (10.0.0.0/8) or lie inside it, so that an
+// ipBlock that does not except it matches pods and nodes in the engine (see engine), as
+// it does on Calico.
+var clusterRange = netip.MustParsePrefix("10.244.0.0/16")
+
+// clusterCIDRs declares clusterRange to the backend.
+func clusterCIDRs() k8snp.Option { return k8snp.ClusterCIDRs(clusterRange) }
 
 // universe is a small cluster and its surroundings, derived from the objects under test so
 // that every selector has pods and namespaces that match it and pods that narrowly miss it.
@@ -111,7 +116,6 @@ func buildUniverse(t testing.TB, m *policy.Model, sets ...[]*networkingv1.Networ
 			}
 		}
 	}
-	checkCIDRs(t, cidrs)
 	for _, name := range []string{"kube-system", "outsider"} {
 		if _, ok := nsLabels[name]; !ok {
 			nsLabels[name] = map[string]string{policy.NamespaceNameLabel: name}
@@ -180,9 +184,9 @@ func buildUniverse(t testing.TB, m *policy.Model, sets ...[]*networkingv1.Networ
 		}
 	}
 	u.endpoints = append(u.endpoints,
-		policy.Endpoint{Kind: policy.EndpointHost, IP: netip.MustParseAddr("100.127.255.1")},
-		policy.Endpoint{Kind: policy.EndpointRemoteNode, IP: netip.MustParseAddr("100.127.255.2")},
-		policy.Endpoint{Kind: policy.EndpointKubeAPIServer, IP: netip.MustParseAddr("100.127.255.3")},
+		policy.Endpoint{Kind: policy.EndpointHost, IP: netip.MustParseAddr("10.244.255.1")},
+		policy.Endpoint{Kind: policy.EndpointRemoteNode, IP: netip.MustParseAddr("10.244.255.2")},
+		policy.Endpoint{Kind: policy.EndpointKubeAPIServer, IP: netip.MustParseAddr("10.244.255.3")},
 	)
 	for _, ip := range externals(cidrs) {
 		u.endpoints = append(u.endpoints, policy.Endpoint{Kind: policy.EndpointExternal, IP: ip})
@@ -230,19 +234,8 @@ func (u *universe) eachFlow(fn func(policy.Flow)) {
 	}
 }
 
-// checkCIDRs fails the test when a CIDR other than a /0 overlaps the cluster range: the
-// universe could then not tell the two readings of ipBlock apart from a wrong translation.
-func checkCIDRs(t testing.TB, cidrs []netip.Prefix) {
-	t.Helper()
-	for _, c := range cidrs {
-		if c.Bits() > 0 && c.Overlaps(clusterRange) {
-			t.Fatalf("CIDR %s overlaps the universe's cluster range %s; use other addresses in the test", c, clusterRange)
-		}
-	}
-}
-
 // externals returns addresses at and around the edges of every CIDR and except range, and
-// a few well-known ones, outside the cluster range.
+// a few well-known ones, outside the cluster range (addresses inside it are pods and nodes).
 func externals(cidrs []netip.Prefix) []netip.Addr {
 	set := map[netip.Addr]bool{}
 	for _, s := range []string{"203.0.113.7", "198.51.100.7", "8.8.8.8", "10.0.1.5", "10.1.2.3", "192.168.1.1", "169.254.169.254", "2001:db8::7", "fd00::1"} {

@@ -31,8 +31,12 @@ type Unsupported struct {
 	Construct string
 	// Detail explains the gap.
 	Detail string
-	// Option names the backend option that would translate it lossily, if there is one.
+	// Option names the backend option that would change the outcome, if there is one: by
+	// default one that translates it lossily, with a warning.
 	Option string
+	// OptionDeclares says that Option instead declares a fact about the cluster (such as
+	// its address ranges) that makes the intent exact.
+	OptionDeclares bool
 }
 
 // CompileError lists every intent a backend could not express. A backend returns it
@@ -50,7 +54,10 @@ func (e *CompileError) Error() string {
 	fmt.Fprintf(&b, "%s: %d intent(s) cannot be expressed exactly:", e.Backend, len(e.Problems))
 	for _, p := range e.Problems {
 		fmt.Fprintf(&b, "\n  %s: %s: %s", p.Path, p.Construct, p.Detail)
-		if p.Option != "" {
+		switch {
+		case p.Option != "" && p.OptionDeclares:
+			fmt.Fprintf(&b, " (option %s makes it exact)", p.Option)
+		case p.Option != "":
 			fmt.Fprintf(&b, " (option %s translates it with a warning)", p.Option)
 		}
 	}

@@ -42,7 +42,7 @@ func backendObjects(t *testing.T) map[string][]render.Object {
 	}
 	backends := map[string]func(*policy.Set) ([]netintent.Object, error){
 		"k8snp": func(s *policy.Set) ([]netintent.Object, error) {
-			res, err := k8snp.Compile(s, k8snp.WidenL7(), k8snp.WorldAsIPBlock())
+			res, err := k8snp.Compile(s, k8snp.WidenL7(), k8snp.WorldAsIPBlock(), k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))
 			if err != nil {
 				return nil, err
 			}

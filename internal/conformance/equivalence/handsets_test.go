@@ -20,6 +20,23 @@ var handSets = []struct {
 	code  string
 	build func() *policy.Set
 }{
+	{"cidr-peers-and-cluster-ranges", `set := policy.NewSet(policy.DefaultNamespace("net"))
+set.Service("gw").
+	AllowFrom(policy.CIDR("10.244.7.0/24")).TCP(80).
+	AllowFrom("web", policy.CIDR("10.0.0.0/8", "10.0.1.0/24")).TCP(443).
+	AllowTo(policy.CIDR("10.244.0.0/16"), "db").TCP(5432)
+set.Service("db").DefaultDenyIngress()`, func() *policy.Set {
+		// Pods take addresses in 10.244.0.0/16 where the backend is told the cluster's
+		// ranges: gw's TCP 80 rule then names no address and must admit nothing, the
+		// 10.0.0.0/8 block must except the pods.
+		set := policy.NewSet(policy.DefaultNamespace("net"))
+		set.Service("gw").
+			AllowFrom(policy.CIDR("10.244.7.0/24")).TCP(80).
+			AllowFrom("web", policy.CIDR("10.0.0.0/8", "10.0.1.0/24")).TCP(443).
+			AllowTo(policy.CIDR("10.244.0.0/16"), "db").TCP(5432)
+		set.Service("db").DefaultDenyIngress()
+		return set
+	}},
 	{"l7-methods-and-paths", `set := policy.NewSet(policy.DefaultNamespace("shop"))
 set.Namespace("shop").DefaultDeny()
 set.Service("api").

@@ -30,7 +30,8 @@ const (
 	AvoidPeers
 	// Declared ignores CIDR peers, and prefers ranges they reach: the pod ranges are
 	// declared to the backend (as with calico.ClusterCIDRs), which must keep them out of
-	// every CIDR peer itself.
+	// every CIDR peer itself. External samples inside the chosen range are in-cluster
+	// addresses there: their flows are skipped (SkipInPool).
 	Declared
 )
 
@@ -63,6 +64,7 @@ const (
 	SkipAPIServer  = "kube-apiserver end: not an oracle endpoint"
 	SkipSystem     = "system end (health, ingress, init, unmanaged): not an oracle endpoint"
 	SkipNoPod      = "no pod end: engines judge pods"
+	SkipInPool     = "external sample inside the declared pod range: an in-cluster address there"
 )
 
 // Unmodeled returns the skip reason of a flow with an end that only an engine modeling
@@ -172,7 +174,7 @@ next:
 			}
 		}
 		for _, s := range pu.Endpoints {
-			if s.Kind == policy.EndpointExternal && pool.Contains(s.IP) {
+			if cov != Declared && s.Kind == policy.EndpointExternal && pool.Contains(s.IP) {
 				continue next
 			}
 		}
@@ -248,6 +250,10 @@ func NewUniverse(m *policy.Model, pu *policy.Universe, family int, cov Coverage)
 		case policy.EndpointExternal:
 			if !s.IP.IsValid() {
 				return nil, fmt.Errorf("sample %s: external without an address", s.Name)
+			}
+			if pool.Contains(s.IP) {
+				// Only under Declared: an address of the cluster's range, not external.
+				continue
 			}
 			if !seen[s.IP] {
 				seen[s.IP] = true
@@ -338,6 +344,9 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 	pod, node := false, false
 	for i, s := range []policy.Sample{c.From, c.To} {
 		e, ok := u.ends[s.Name]
+		if !ok && s.Kind == policy.EndpointExternal && u.Pool.Contains(s.IP) {
+			return oracle.Flow{}, SkipInPool
+		}
 		if !ok {
 			return oracle.Flow{}, "sample " + s.Name + " unknown to the oracle universe"
 		}
@@ -360,16 +369,22 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 // reasons maps words of the engines' oracle.ErrCannotJudge messages to skip reasons.
 var reasons = []struct{ word, reason string }{
 	{"toFQDNs", "toFQDNs: verdict depends on the DNS proxy's answers"},
+	{"identity filter", "selector key Cilium's identity filter drops: Cilium's NetworkPolicy departs from the API there"},
 	{"ICMP type 0", "ICMP type 0: port 0 in Cilium's policy keys"},
 	{"toServices", "toServices/toGroups: needs agent service state"},
-	{"ipBlock", "ipBlock covers a pod address"},
+	{"ipBlock", ReasonIPBlock},
 	{"remote cluster", "pod of a remote cluster"},
 	{"host", "host endpoint: not modeled by the engine"},
 	{"NotIn", "NotIn requirement on labels without the key (cyclonus)"},
+	{"matchLabels", `matchLabels {key: ""} on labels without the key (cyclonus)`},
 	{"named ports", "ambiguous named port"},
 	{"source ports", "rule matches source ports"},
 	{"Kubernetes service", "rule matches a Kubernetes service"},
 }
+
+// ReasonIPBlock is the skip reason of flows whose pod address an ipBlock matches, which
+// the NetworkPolicy engine refuses (implementations differ there).
+const ReasonIPBlock = "ipBlock covers a pod address"
 
 // Reason names the class of an engine's oracle.ErrCannotJudge error, for counting skips.
 func Reason(err error) string {

@@ -32,9 +32,13 @@
 // (from, to, protocol and port or ICMP type) are the neutral inputs; flow ends are
 // pods, external addresses, nodes, and Cilium's reserved identities
 // (ReservedIdentities). Only the Cilium engine judges reserved ends and ICMP flows.
-// Three engines answer "is this flow allowed?":
+// Four engines answer "is this flow allowed?":
 //
 //   - NetworkPolicyEngine / NetworkPolicyVerdict: cyclonus's matcher.
+//   - NetworkPolicyCiliumEngine: Cilium's translation of NetworkPolicy
+//     (pkg/k8s.ParseNetworkPolicy, compiled from a verbatim copy in
+//     internal/ciliumk8s) in Cilium's policy repository: a second, independent
+//     reading of NetworkPolicy.
 //   - CiliumEngine / CiliumVerdict: Cilium's policy repository and LookupFlow.
 //   - CalicoEngine / CalicoVerdict: Calico's converters and selector library
 //     under a small re-implementation of Felix's tier/order/Pass semantics.
@@ -48,9 +52,10 @@
 // different cluster names in parallel tests.
 //
 // Pod IPs: pods without an explicit IP get one from 100.64.0.0/10. The
-// NetworkPolicy engine refuses flows whose pod IP lies inside an ipBlock
-// (whether ipBlocks match pod IPs is implementation-defined); Cilium never
-// matches CIDRs against pods (default policy-cidr-match-mode); Calico does
+// NetworkPolicy engine refuses flows whose pod IP an ipBlock matches (whether
+// ipBlocks match pod IPs is implementation-defined); Cilium never matches
+// CIDRs against pods (default policy-cidr-match-mode), so both of its engines
+// judge them; Calico does
 // match nets against pod IPs, so Calico tests about nets set pod IPs
 // explicitly.
 package oracle

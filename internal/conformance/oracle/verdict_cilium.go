@@ -160,16 +160,38 @@ func externalLabels(ip netip.Addr) labels.Labels {
 // *ciliumv2.CiliumClusterwideNetworkPolicy) and loads them into a policy
 // repository over u.
 func NewCiliumEngine(objs []runtime.Object, u Universe) (*CiliumEngine, error) {
+	v, err := npValidator()
+	if err != nil {
+		return nil, fmt.Errorf("cilium validator: %w", err)
+	}
+	e, err := newCiliumRepository(u)
+	if err != nil {
+		return nil, err
+	}
+	ciliumGlobalMu.Lock()
+	defer ciliumGlobalMu.Unlock()
+	api.InitEntities(e.u.cluster)
+	for _, obj := range objs {
+		rules, err := parseCilium(v, obj, e.u.cluster)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.addRules(obj, rules); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// newCiliumRepository returns an engine over u with every identity registered and an
+// empty policy repository: what the CNP engine and the NetworkPolicy engine share.
+func newCiliumRepository(u Universe) (*CiliumEngine, error) {
 	cu, err := u.compile()
 	if err != nil {
 		return nil, err
 	}
 	if err := labelsFilterInit(); err != nil {
 		return nil, fmt.Errorf("cilium label filter: %w", err)
-	}
-	v, err := npValidator()
-	if err != nil {
-		return nil, fmt.Errorf("cilium validator: %w", err)
 	}
 	e := &CiliumEngine{
 		u:         cu,
@@ -231,44 +253,40 @@ func NewCiliumEngine(objs []runtime.Object, u Universe) (*CiliumEngine, error) {
 	for _, id := range e.externals {
 		e.idMgr.Add(id)
 	}
-
-	ciliumGlobalMu.Lock()
-	defer ciliumGlobalMu.Unlock()
-	api.InitEntities(cu.cluster)
-	for _, obj := range objs {
-		rules, err := parseCilium(v, obj, cu.cluster)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rules {
-			subject := policytypes.NewLabelSelector(r.EndpointSelector)
-			for _, eg := range r.Egress {
-				if len(eg.ToFQDNs) > 0 {
-					e.fqdnSubjects = append(e.fqdnSubjects, subject)
-				}
-				if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
-					e.serviceSubjects = append(e.serviceSubjects, subject)
-				}
-			}
-			for _, eg := range r.EgressDeny {
-				if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
-					e.serviceSubjects = append(e.serviceSubjects, subject)
-				}
-			}
-			for _, in := range r.Ingress {
-				if len(in.FromGroups) > 0 {
-					return nil, cannotJudge("%s uses fromGroups (cloud provider state)", describe(obj))
-				}
-			}
-			for _, in := range r.IngressDeny {
-				if len(in.FromGroups) > 0 {
-					return nil, cannotJudge("%s uses fromGroups (cloud provider state)", describe(obj))
-				}
-			}
-		}
-		e.repo.MustAddPolicyEntries(policyutils.RulesToPolicyEntries(rules))
-	}
 	return e, nil
+}
+
+// addRules adds the rules parsed from obj to the repository, noting the subjects of
+// rules whose verdicts need agent state. The caller holds ciliumGlobalMu.
+func (e *CiliumEngine) addRules(obj runtime.Object, rules api.Rules) error {
+	for _, r := range rules {
+		subject := policytypes.NewLabelSelector(r.EndpointSelector)
+		for _, eg := range r.Egress {
+			if len(eg.ToFQDNs) > 0 {
+				e.fqdnSubjects = append(e.fqdnSubjects, subject)
+			}
+			if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
+				e.serviceSubjects = append(e.serviceSubjects, subject)
+			}
+		}
+		for _, eg := range r.EgressDeny {
+			if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
+				e.serviceSubjects = append(e.serviceSubjects, subject)
+			}
+		}
+		for _, in := range r.Ingress {
+			if len(in.FromGroups) > 0 {
+				return cannotJudge("%s uses fromGroups (cloud provider state)", describe(obj))
+			}
+		}
+		for _, in := range r.IngressDeny {
+			if len(in.FromGroups) > 0 {
+				return cannotJudge("%s uses fromGroups (cloud provider state)", describe(obj))
+			}
+		}
+	}
+	e.repo.MustAddPolicyEntries(policyutils.RulesToPolicyEntries(rules))
+	return nil
 }
 
 // identityOf returns the identity of an endpoint, creating CIDR identities for

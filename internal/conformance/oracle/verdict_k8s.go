@@ -24,10 +24,12 @@ import (
 //     pod with two names for one port/protocol is refused (ErrCannotJudge).
 //   - ipBlock: cyclonus matches ipBlocks against pod IPs too, which the
 //     Kubernetes API leaves implementation-defined ("ipBlock is meant for
-//     cluster-external addresses"). A flow whose pod end has an IP inside any
-//     ipBlock cidr of the policies is refused with ErrCannotJudge, so pod IPs
-//     never decide a verdict. Pods without IP get one from 100.64.0.0/10, which
-//     the tests' ipBlocks avoid.
+//     cluster-external addresses"). A flow whose pod end has an IP that an
+//     ipBlock of the policies matches (inside its cidr, outside its except
+//     ranges) is refused with ErrCannotJudge, so that reading never decides a
+//     verdict; a pod IP in an except range is judged: no implementation matches
+//     it. Pods without IP get one from 100.64.0.0/10. NetworkPolicyCiliumEngine
+//     judges the refused flows the other way (ipBlocks never match pods).
 //   - Traffic to/from an external address is judged on the in-cluster end only
 //     (cyclonus allows the external side, as every implementation must).
 //   - The host endpoint and pods of a remote cluster are refused
@@ -42,24 +44,60 @@ import (
 //     that could be evaluated against it: of a policy's podSelector (either end), of
 //     an ingress peer's podSelector or namespaceSelector (the source, its namespace),
 //     of an egress peer's (the destination, its namespace).
+//   - matchLabels {key: ""}: cyclonus (IsLabelsMatchLabelSelector) compares
+//     labels[key] with "", so labels without the key match; Kubernetes requires
+//     the key. Flows are refused with ErrCannotJudge as for NotIn.
 type NetworkPolicyEngine struct {
 	u        *universe
 	policy   *matcher.Policy
-	ipBlocks []netip.Prefix
-	// notIn holds the keys of NotIn requirements by where they are evaluated.
+	ipBlocks []ipBlock
+	// notIn holds the keys of NotIn requirements and of matchLabels with an empty
+	// value, which cyclonus misreads on labels without the key, by where they are
+	// evaluated; the value names the requirement.
 	notIn struct {
-		subject, srcPod, srcNamespace, dstPod, dstNamespace map[string]bool
+		subject, srcPod, srcNamespace, dstPod, dstNamespace map[string]string
 	}
 }
 
-// addNotIn records the keys of sel's NotIn requirements in keys.
-func addNotIn(keys map[string]bool, sel *metav1.LabelSelector) {
+// ipBlock is a parsed ipBlock of a policy.
+type ipBlock struct {
+	cidr   netip.Prefix
+	except []netip.Prefix
+}
+
+// matches reports whether a matches the block: inside cidr, outside every except.
+func (b ipBlock) matches(a netip.Addr) bool {
+	if !b.cidr.Contains(a) {
+		return false
+	}
+	for _, x := range b.except {
+		if x.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// Requirements cyclonus misreads on labels without their key.
+const (
+	misreadNotIn      = "NotIn requirement, which cyclonus evaluates as false (Kubernetes: true)"
+	misreadEmptyValue = `matchLabels {key: ""}, which cyclonus evaluates as true (Kubernetes: false)`
+)
+
+// addNotIn records the keys of sel's NotIn requirements and empty-valued matchLabels in
+// keys.
+func addNotIn(keys map[string]string, sel *metav1.LabelSelector) {
 	if sel == nil {
 		return
 	}
+	for k, v := range sel.MatchLabels {
+		if v == "" {
+			keys[k] = misreadEmptyValue
+		}
+	}
 	for _, r := range sel.MatchExpressions {
 		if r.Operator == metav1.LabelSelectorOpNotIn {
-			keys[r.Key] = true
+			keys[r.Key] = misreadNotIn
 		}
 	}
 }
@@ -71,8 +109,8 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 		return nil, err
 	}
 	e := &NetworkPolicyEngine{u: cu}
-	e.notIn.subject, e.notIn.srcPod, e.notIn.srcNamespace = map[string]bool{}, map[string]bool{}, map[string]bool{}
-	e.notIn.dstPod, e.notIn.dstNamespace = map[string]bool{}, map[string]bool{}
+	e.notIn.subject, e.notIn.srcPod, e.notIn.srcNamespace = map[string]string{}, map[string]string{}, map[string]string{}
+	e.notIn.dstPod, e.notIn.dstNamespace = map[string]string{}, map[string]string{}
 	var defaulted []*networkingv1.NetworkPolicy
 	for _, np := range nps {
 		if fe := ValidateNetworkPolicy(np); len(fe) > 0 {
@@ -84,7 +122,7 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 		}
 		defaulted = append(defaulted, d)
 		addNotIn(e.notIn.subject, &d.Spec.PodSelector)
-		add := func(peers []networkingv1.NetworkPolicyPeer, pods, namespaces map[string]bool) error {
+		add := func(peers []networkingv1.NetworkPolicyPeer, pods, namespaces map[string]string) error {
 			for _, p := range peers {
 				addNotIn(pods, p.PodSelector)
 				addNotIn(namespaces, p.NamespaceSelector)
@@ -95,7 +133,15 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 				if err != nil {
 					return fmt.Errorf("%s: ipBlock %q: %w", describe(np), p.IPBlock.CIDR, err)
 				}
-				e.ipBlocks = append(e.ipBlocks, pfx.Masked())
+				b := ipBlock{cidr: pfx.Masked()}
+				for _, x := range p.IPBlock.Except {
+					xp, err := netip.ParsePrefix(x)
+					if err != nil {
+						return fmt.Errorf("%s: ipBlock except %q: %w", describe(np), x, err)
+					}
+					b.except = append(b.except, xp.Masked())
+				}
+				e.ipBlocks = append(e.ipBlocks, b)
 			}
 			return nil
 		}
@@ -135,24 +181,24 @@ func (e *NetworkPolicyEngine) peer(ep Endpoint, source bool) (*matcher.TrafficPe
 		return nil, cannotJudge("pod %s is in remote cluster %q: NetworkPolicy has no cluster mesh", ep, p.Cluster)
 	}
 	for _, b := range e.ipBlocks {
-		if b.Contains(p.IP) {
-			return nil, cannotJudge("pod %s IP %s lies in ipBlock %s: whether ipBlocks match pod IPs is implementation-defined; choose pod IPs outside every ipBlock", ep, p.IP, b)
+		if b.matches(p.IP) {
+			return nil, cannotJudge("pod %s IP %s lies in ipBlock %s (outside its except ranges): whether ipBlocks match pod IPs is implementation-defined; choose pod IPs outside every ipBlock", ep, p.IP, b.cidr)
 		}
 	}
 	podKeys, nsKeys := e.notIn.dstPod, e.notIn.dstNamespace
 	if source {
 		podKeys, nsKeys = e.notIn.srcPod, e.notIn.srcNamespace
 	}
-	for _, keys := range []map[string]bool{e.notIn.subject, podKeys} {
-		for k := range keys {
+	for _, keys := range []map[string]string{e.notIn.subject, podKeys} {
+		for k, what := range keys {
 			if _, ok := p.Labels[k]; !ok {
-				return nil, cannotJudge("pod %s lacks label %q of a NotIn requirement, which cyclonus evaluates as false (Kubernetes: true)", ep, k)
+				return nil, cannotJudge("pod %s lacks label %q of a %s", ep, k, what)
 			}
 		}
 	}
-	for k := range nsKeys {
+	for k, what := range nsKeys {
 		if _, ok := e.u.namespaces[p.Namespace].Labels[k]; !ok {
-			return nil, cannotJudge("namespace %s lacks label %q of a NotIn requirement, which cyclonus evaluates as false (Kubernetes: true)", p.Namespace, k)
+			return nil, cannotJudge("namespace %s lacks label %q of a %s", p.Namespace, k, what)
 		}
 	}
 	return &matcher.TrafficPeer{
