@@ -23,9 +23,11 @@ type Universe struct {
 	Endpoints []Sample
 	// Probes are the kinds of traffic tried between endpoints.
 	Probes []Probe
-	// PodCIDR is the range pod addresses were drawn from: one that no CIDR peer of the
-	// model covers, so that an engine letting CIDR rules match pod addresses (which the
-	// intent never means) cannot decide a verdict. Invalid when no such range was found.
+	// PodCIDR is the range pod addresses were drawn from: where the model has CIDR peers,
+	// one whose first addresses a CIDR peer covers, so that a backend whose CIDR rules
+	// also match pod addresses (which the intent never means) is caught; a backend that
+	// must be told the cluster's ranges to keep pods out of its CIDR rules is told this
+	// one.
 	PodCIDR netip.Prefix
 }
 
@@ -262,14 +264,15 @@ func labelString(labels map[string]string) string {
 	return strings.Join(parts, ",")
 }
 
-// podPool picks the first pool none of whose first addresses any CIDR peer covers.
+// podPool picks the first pool whose first pod address a CIDR peer covers, or else the
+// first pool.
 func (g *universeGen) podPool() netip.Prefix {
 	for _, pool := range podPools {
-		if !g.covered(pool.Addr()) && !g.covered(lastAddr(pool)) {
+		if g.covered(pool.Addr().Next()) {
 			return pool
 		}
 	}
-	return netip.Prefix{}
+	return podPools[0]
 }
 
 func (g *universeGen) covered(a netip.Addr) bool {
@@ -287,16 +290,11 @@ func (g *universeGen) addPods(u *Universe) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	next := netip.Addr{}
-	if u.PodCIDR.IsValid() {
-		next = u.PodCIDR.Addr().Next()
-	}
+	next := u.PodCIDR.Addr().Next()
 	for _, name := range names {
 		s := g.pods[name]
-		if next.IsValid() {
-			s.IP = next
-			next = next.Next()
-		}
+		s.IP = next
+		next = next.Next()
 		s.NamedPorts = g.namedPorts()
 		u.Endpoints = append(u.Endpoints, s)
 	}
@@ -351,7 +349,7 @@ func (g *universeGen) addExternals(u *Universe) {
 		}
 	}
 	for a := range addrs {
-		if u.PodCIDR.IsValid() && u.PodCIDR.Contains(a) {
+		if u.PodCIDR.Contains(a) {
 			continue
 		}
 		u.Endpoints = append(u.Endpoints, Sample{Name: "ip:" + a.String(), Endpoint: Endpoint{Kind: EndpointExternal, IP: a}})
