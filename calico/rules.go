@@ -602,9 +602,11 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 			out = append(out, en)
 		case policy.PeerCIDR:
 			if len(c.opts.clusterCIDRs) == 0 {
-				c.refuse(path(), "CIDR peers without the cluster's ranges",
-					"Calico's nets also match pod, node and API-server addresses, while a CIDR peer means addresses outside the cluster, and no selector excludes them (a notSelector limits a namespaced policy's rule to workloads, and nodes have no labels without host endpoints); declaring the cluster's ranges with "+optClusterCIDRs+" makes it exact: they are cut out of the nets",
-					"")
+				c.problems = append(c.problems, policy.Unsupported{Path: path().String(), Construct: "CIDR peers",
+					Detail: "Calico's nets also match pod, node and API-server addresses, while a CIDR peer means addresses outside the cluster, " +
+						"and no selector excludes them (a notSelector limits a namespaced policy's rule to workloads, and nodes have no labels " +
+						"without host endpoints); the cluster's ranges must be cut out of the nets, and the backend does not know them",
+					Option: optClusterCIDRs, OptionDeclares: true})
 				continue
 			}
 			if en, ok := c.cidrEntity(x.CIDR, x.Except); ok {

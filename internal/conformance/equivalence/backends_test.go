@@ -226,7 +226,7 @@ var calicoBackend = backend{
 	perFamily:      true,
 	modelsHost:     true,
 	surroundings:   true,
-	optionRefusals: []string{"CIDR peers without the cluster's ranges"},
+	optionRefusals: []string{"CIDR peers"},
 	structural:     calicoStructure,
 }
 
