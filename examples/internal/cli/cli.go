@@ -7,7 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/cilium"
@@ -25,11 +28,16 @@ type result interface {
 	WriteDir(dir string) ([]string, error)
 }
 
-// Compile compiles set with the named backend.
-func Compile(backend string, set *policy.Set) (result, []policy.Warning, error) {
+// Compile compiles set with the named backend; clusterCIDRs, if any, are the cluster's
+// address ranges (k8snp.ClusterCIDRs, calico.ClusterCIDRs; Cilium needs none).
+func Compile(backend string, set *policy.Set, clusterCIDRs []netip.Prefix) (result, []policy.Warning, error) {
 	switch backend {
 	case "k8snp":
-		r, err := k8snp.Compile(set)
+		var opts []k8snp.Option
+		if len(clusterCIDRs) > 0 {
+			opts = append(opts, k8snp.ClusterCIDRs(clusterCIDRs...))
+		}
+		r, err := k8snp.Compile(set, opts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -41,7 +49,11 @@ func Compile(backend string, set *policy.Set) (result, []policy.Warning, error) 
 		}
 		return r, r.Warnings, nil
 	case "calico":
-		r, err := calico.Compile(set)
+		var opts []calico.Option
+		if len(clusterCIDRs) > 0 {
+			opts = append(opts, calico.ClusterCIDRs(clusterCIDRs...))
+		}
+		r, err := calico.Compile(set, opts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -62,14 +74,29 @@ func run(args []string, build func() *policy.Set, stdout, stderr io.Writer) int 
 	backend := fs.String("backend", "k8snp", "backend to compile for: k8snp, cilium or calico")
 	format := fs.String("format", "yaml", "output format: yaml or json")
 	out := fs.String("out", "", "write one file per object into this directory instead of printing")
+	cidrs := fs.String("cluster-cidrs", "", "the cluster's pod, node and API server ranges, comma-separated (k8snp and calico need them for CIDR peers)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	res, warnings, err := Compile(*backend, build())
+	var clusterCIDRs []netip.Prefix
+	if *cidrs != "" {
+		for _, c := range strings.Split(*cidrs, ",") {
+			p, err := netip.ParsePrefix(strings.TrimSpace(c))
+			if err != nil {
+				fmt.Fprintf(stderr, "-cluster-cidrs: %v\n", err)
+				return 2
+			}
+			clusterCIDRs = append(clusterCIDRs, p)
+		}
+	}
+	res, warnings, err := Compile(*backend, build(), clusterCIDRs)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		var ce *policy.CompileError
 		if errors.As(err, &ce) {
+			if slices.ContainsFunc(ce.Problems, func(p policy.Unsupported) bool { return strings.HasSuffix(p.Option, ".ClusterCIDRs(...)") }) {
+				fmt.Fprintln(stderr, "declare the cluster's ranges with -cluster-cidrs (e.g. -cluster-cidrs 10.244.0.0/16,10.96.0.0/12), or")
+			}
 			fmt.Fprintln(stderr, "try another backend with -backend")
 		}
 		return 1

@@ -29,6 +29,9 @@ func TestRun(t *testing.T) {
 		{args: []string{"-backend", "cilium", "-format", "json"}, code: 0, jsonOutput: true},
 		{args: []string{"-backend", "cilium", "-out", dir}, code: 0, stdout: filepath.Join(dir, "20-ciliumclusterwidenetworkpolicy_block-metadata-access.yaml")},
 		{args: []string{"-backend", "nope"}, code: 1, stderr: `unknown backend "nope"`},
+		{args: []string{"-backend", "calico"}, code: 1, stderr: "declare the cluster's ranges with -cluster-cidrs"},
+		{args: []string{"-backend", "calico", "-cluster-cidrs", "10.244.0.0/16, 10.96.0.0/12"}, code: 1, stderr: "calico: 1 intent(s)"},
+		{args: []string{"-backend", "calico", "-cluster-cidrs", "10.244.0.0/33"}, code: 2, stderr: "-cluster-cidrs: netip.ParsePrefix"},
 		{args: []string{"-format", "xml", "-backend", "cilium"}, code: 2, stderr: `unknown format "xml"`},
 		{args: []string{"-bogus"}, code: 2, stderr: "flag provided but not defined"},
 	}
