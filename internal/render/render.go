@@ -476,14 +476,19 @@ func fileSafe(s string) bool {
 	return true
 }
 
-// describe names obj in error messages.
+// describe names obj in error messages, with its API group and version: two objects of
+// one kind and name from different APIs (networking.k8s.io and projectcalico.org
+// NetworkPolicies) differ only there.
 func describe(obj Object) string {
 	if isNil(obj) {
 		return fmt.Sprintf("nil %T", obj)
 	}
-	kind := obj.GetObjectKind().GroupVersionKind().Kind
+	gvk := obj.GetObjectKind().GroupVersionKind()
+	kind := gvk.Kind
 	if kind == "" {
 		kind = fmt.Sprintf("%T", obj)
+	} else if v := gvk.GroupVersion().String(); v != "" {
+		kind = v + " " + kind
 	}
 	if ns := obj.GetNamespace(); ns != "" {
 		return fmt.Sprintf("%s %s/%s", kind, ns, obj.GetName())

@@ -532,7 +532,7 @@ func TestWriteDirErrors(t *testing.T) {
 		{
 			name:    "same kind in two groups",
 			objs:    []render.Object{np("networking.k8s.io/v1", "a", "x"), np("projectcalico.org/v3", "a", "x")},
-			wantErr: "NetworkPolicy a/x and NetworkPolicy a/x would both be written to 90-networkpolicy_a_x.yaml",
+			wantErr: "networking.k8s.io/v1 NetworkPolicy a/x and projectcalico.org/v3 NetworkPolicy a/x would both be written to 90-networkpolicy_a_x.yaml",
 		},
 		{
 			name:    "name not a DNS name",
