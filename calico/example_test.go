@@ -110,5 +110,5 @@ func ExampleCompiler() {
 	// create NetworkPolicy shop/gateway (default-deny)
 	// create NetworkPolicy shop/namespace-defaults (default-deny)
 	// delete NetworkPolicy shop/admin (allow)
-	// flows opened: 1, closed: 1348
+	// flows opened: 1, closed: 1252
 }

@@ -347,8 +347,11 @@ func briefName(serviceLabel string, e policy.Endpoint) string {
 		}
 		return name
 	case policy.EndpointExternal:
-		if e.DNSName != "" {
+		switch {
+		case e.DNSName != "":
 			return e.DNSName
+		case e.IP == policy.ExampleIPv4 || e.IP == policy.ExampleIPv6:
+			return e.IP.String() + " (example address)"
 		}
 		return e.IP.String()
 	case policy.EndpointHost:

@@ -61,7 +61,7 @@ func (c PolicyChange) Kind() string {
 
 // FlowChange is one flow whose verdict changes.
 type FlowChange struct {
-	// From and To are the names of Universe samples ("pod:shop/app=web", "ip:8.8.8.8").
+	// From and To are the names of Universe samples ("pod:shop/app=web", "ip:192.0.2.1").
 	From, To string
 	// Probe is the traffic ("TCP/8080", "ICMPv4/8").
 	Probe string

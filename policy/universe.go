@@ -33,7 +33,7 @@ type Universe struct {
 
 // Sample is a named endpoint of a Universe.
 type Sample struct {
-	// Name identifies the sample ("pod:ecommerce/app=order-service", "ip:8.8.8.8", ...).
+	// Name identifies the sample ("pod:ecommerce/app=order-service", "ip:192.0.2.1", ...).
 	Name string
 	Endpoint
 }
@@ -329,12 +329,16 @@ func (g *universeGen) namedPorts() map[string]Port {
 	return out
 }
 
+// The addresses outside the cluster that every Universe samples, one per family, from the
+// documentation ranges (RFC 5737, RFC 3849): they stand for "some address outside the
+// cluster" in diagrams and reviews, and name no real host.
+var (
+	ExampleIPv4 = netip.MustParseAddr("192.0.2.1")
+	ExampleIPv6 = netip.MustParseAddr("2001:db8::1")
+)
+
 func (g *universeGen) addExternals(u *Universe) {
-	addrs := map[netip.Addr]bool{
-		netip.MustParseAddr("8.8.8.8"):              true,
-		netip.MustParseAddr("2001:4860:4860::8888"): true,
-		netip.MustParseAddr("169.254.169.254"):      true,
-	}
+	addrs := map[netip.Addr]bool{ExampleIPv4: true, ExampleIPv6: true}
 	for _, c := range g.cidrs {
 		addrs[c.CIDR.Addr()] = true
 		addrs[lastAddr(c.CIDR)] = true

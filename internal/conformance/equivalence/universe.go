@@ -284,7 +284,7 @@ func (c Case) Flow() policy.Flow {
 	return policy.Flow{From: c.From.Endpoint, To: c.To.Endpoint, Protocol: c.Probe.Protocol, Port: c.Probe.Port, ICMP: c.Probe.ICMP}
 }
 
-// String names the flow by its samples: "pod:shop/app=web -> ip:8.8.8.8 TCP/443".
+// String names the flow by its samples: "pod:shop/app=web -> ip:192.0.2.1 TCP/443".
 func (c Case) String() string {
 	return c.From.Name + " -> " + c.To.Name + " " + c.Probe.String()
 }
