@@ -89,6 +89,10 @@ const (
 	// its rules do not match is dropped at the end of the tier for every endpoint it
 	// selects, which a policy of denies rarely means (seed 12's outage). Warning.
 	LintTierDropsUnmatched = "NI010-tier-drops-unmatched"
+	// LintLiteralWildcardPath: an exact or prefix HTTP path holding '*', which every engine
+	// matches literally ("/reviews/*" admits only that path); a prefix path says "every
+	// path under". Warning.
+	LintLiteralWildcardPath = "NI011-literal-wildcard-path"
 )
 
 // MetadataAddresses are the cloud instance metadata addresses LintMetadataReachable
@@ -195,6 +199,7 @@ func (m *Model) Lint(opts ...LintOption) []Finding {
 	l.lintTierOrders()
 	l.lintTierEnds()
 	l.lintMetadata()
+	l.lintHTTPPaths()
 	return l.sorted()
 }
 
@@ -812,6 +817,29 @@ func (l *linter) lintTierEnds() {
 func tierDrops(m *Model, p *Policy, d Direction) bool {
 	rules := p.Rules(d)
 	return p.Tier != "" && len(rules) > 0 && tierDefaultAction(m, p.Tier) != Pass && !hasCatchAll(rules)
+}
+
+// ---- NI011: HTTP paths ----
+
+func (l *linter) lintHTTPPaths() {
+	for _, p := range l.m.Policies {
+		for _, d := range []Direction{Ingress, Egress} {
+			for _, r := range p.Rules(d) {
+				if r.Mirrored {
+					continue
+				}
+				for i, h := range r.HTTP {
+					if h.PathKind == PathRegex || !strings.Contains(h.Path, "*") {
+						continue
+					}
+					prefix, _, _ := strings.Cut(h.Path, "*")
+					l.add(LintLiteralWildcardPath, SeverityWarning, r.Path.Child("http").Index(i).Child("path").String(),
+						fmt.Sprintf("HTTP path %q is matched literally: '*' is no wildcard, so only requests for that very path are admitted", h.Path),
+						fmt.Sprintf("for every path under %q, write HTTPPrefix(%q, %q)", prefix, h.Method, prefix))
+				}
+			}
+		}
+	}
 }
 
 // ---- NI009: metadata ----

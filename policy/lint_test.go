@@ -62,6 +62,18 @@ func TestLint(t *testing.T) {
 		opts []policy.LintOption
 		want []string // "severity path" of the findings with code, in order
 	}{
+		// NI011
+		{
+			name: "a literal '*' in exact and prefix paths",
+			code: policy.LintLiteralWildcardPath,
+			set: func() *policy.Set {
+				s := lintSet()
+				s.Service("api").AllowFrom("web").TCP(8080).HTTP("GET", "/reviews/*").HTTPPrefix("GET", "/a*b").
+					HTTPRegex("GET", "/ok/.*").HTTP("POST", "/orders")
+				return s
+			},
+			want: []string{"warning services[shop/api].ingress[0].http[0].path", "warning services[shop/api].ingress[0].http[1].path"},
+		},
 		// NI001
 		{
 			name: "egress isolated WithoutDNS and no DNS rule",
