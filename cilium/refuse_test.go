@@ -71,11 +71,6 @@ func TestRefusals(t *testing.T) {
 			s.Service("web").AllowFrom("api").AllPorts(policy.TCP).HTTP("GET", "/")
 			return s
 		}, []refusal{{"services[shop/web].ingress[0].http", "HTTP rules", "cilium.WidenL7()"}}},
-		{"dns lookups on a port range", func() *policy.Set {
-			s := shop()
-			s.Service("web").AllowTo(policy.KubeDNS()).PortRange(policy.UDP, 53, 54).DNS("example.com")
-			return s
-		}, []refusal{{"services[shop/web].egress[0].dns", "DNS-lookup rules", "cilium.WidenL7()"}}},
 		{"header values", func() *policy.Set {
 			s := shop()
 			s.Service("web").AllowFrom("api").TCP(80).HTTPRequest(policy.HTTPMatch{Headers: []policy.Header{

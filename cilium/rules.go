@@ -397,11 +397,8 @@ func (c *compiler) l7(t *translation, r policy.Rule) *l7Spec {
 		gaps = append(gaps, "Cilium 1.20 enforces no HTTP rules on host policies")
 	}
 	for _, pt := range r.Ports {
-		switch {
-		case pt.Port == 0 && pt.Name == "":
+		if pt.Port == 0 && pt.Name == "" {
 			gaps = append(gaps, "Cilium attaches L7 rules to ports and rejects them on all ports of a protocol (port 0)")
-		case pt.EndPort != 0 && len(r.DNS) > 0:
-			gaps = append(gaps, "Cilium rejects DNS-lookup rules on port ranges")
 		}
 	}
 	for _, h := range r.HTTP {

@@ -710,6 +710,12 @@ func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (_ Rule, shared *service
 			b.add(field.Forbidden(path.Child("dns"), "DNS lookup rules apply to egress to DNS servers"))
 		}
 		b.l7Ports(rb, r.Ports, path, "dns", func(pt Port) bool { return pt.Protocol == UDP || pt.Protocol == TCP })
+		for i, pt := range r.Ports {
+			if pt.Name == "" && (pt.Port != 53 || pt.EndPort != 0) && (pt.Protocol == UDP || pt.Protocol == TCP) {
+				b.add(field.Invalid(path.Child("ports").Index(i).Child("port"), pt.Port,
+					"DNS lookup rules make engines parse the port's traffic as DNS: they apply to port 53 (or a named port) of DNS servers"))
+			}
+		}
 	}
 	return r, shared, len(b.errs) == before
 }

@@ -432,6 +432,14 @@ func TestValidationErrors(t *testing.T) {
 		{name: "DNS patterns on SCTP",
 			build: func(s *policy.Set) { s.Service("web").AllowTo(policy.KubeDNS()).SCTP(53).DNS("example.com") },
 			want:  []problem{{invalid, web + ".egress[0].ports[0]", policy.SCTP}}},
+		{name: "DNS patterns on a port that is not DNS",
+			build: func(s *policy.Set) { s.Service("web").AllowTo("api").TCP(80).DNS("*.example.com") },
+			want:  []problem{{invalid, web + ".egress[0].ports[0].port", int32(80)}}},
+		{name: "DNS patterns on a port range",
+			build: func(s *policy.Set) {
+				s.Service("web").AllowTo(policy.KubeDNS()).PortRange(policy.UDP, 53, 54).NamedPort("dns-tcp").DNS("example.com")
+			},
+			want: []problem{{invalid, web + ".egress[0].ports[0].port", int32(53)}}},
 		{name: "DNS patterns on deny",
 			build: func(s *policy.Set) { s.Service("web").DenyTo(policy.KubeDNS()).UDP(53).DNS("example.com") },
 			want:  []problem{{forbidden, web + ".egress[0].dns", nil}}},
