@@ -17,23 +17,28 @@ import (
 // (or, where Calico refuses, the error) with testdata/<scenario>.yaml (.error.txt).
 func TestGolden(t *testing.T) {
 	for _, sc := range scenarios.All() {
-		t.Run(sc.Name, func(t *testing.T) {
-			res, err := calico.Compile(sc.Build())
-			var ce *policy.CompileError
-			switch {
-			case errors.As(err, &ce):
-				golden.Assert(t, filepath.Join("testdata", sc.Name+".error.txt"), []byte(err.Error()+"\n"))
-			case err != nil:
-				t.Fatal(err)
-			default:
-				y, err := res.YAML()
-				if err != nil {
-					t.Fatal(err)
-				}
-				golden.Assert(t, filepath.Join("testdata", sc.Name+".yaml"), y)
-				golden.RoundTrip(t, y, newObject)
-			}
-		})
+		t.Run(sc.Name, func(t *testing.T) { assertScenario(t, sc, sc.Name) })
+	}
+}
+
+// assertScenario compiles sc with opts and compares the YAML (or the refusal) with
+// testdata/<base>.yaml (.error.txt).
+func assertScenario(t *testing.T, sc scenarios.Scenario, base string, opts ...calico.Option) {
+	t.Helper()
+	res, err := calico.Compile(sc.Build(), opts...)
+	var ce *policy.CompileError
+	switch {
+	case errors.As(err, &ce):
+		golden.Assert(t, filepath.Join("testdata", base+".error.txt"), []byte(err.Error()+"\n"))
+	case err != nil:
+		t.Fatal(err)
+	default:
+		y, err := res.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Assert(t, filepath.Join("testdata", base+".yaml"), y)
+		golden.RoundTrip(t, y, newObject)
 	}
 }
 
@@ -54,23 +59,7 @@ func TestGoldenClusterCIDRs(t *testing.T) {
 		if !slices.ContainsFunc(m.Policies, hasCIDRPeer) {
 			continue
 		}
-		t.Run(sc.Name, func(t *testing.T) {
-			res, err := calico.Compile(sc.Build(), goldenClusterCIDRs)
-			var ce *policy.CompileError
-			switch {
-			case errors.As(err, &ce):
-				golden.Assert(t, filepath.Join("testdata", sc.Name+".cluster-cidrs.error.txt"), []byte(err.Error()+"\n"))
-			case err != nil:
-				t.Fatal(err)
-			default:
-				y, err := res.YAML()
-				if err != nil {
-					t.Fatal(err)
-				}
-				golden.Assert(t, filepath.Join("testdata", sc.Name+".cluster-cidrs.yaml"), y)
-				golden.RoundTrip(t, y, newObject)
-			}
-		})
+		t.Run(sc.Name, func(t *testing.T) { assertScenario(t, sc, sc.Name+".cluster-cidrs", goldenClusterCIDRs) })
 	}
 }
 

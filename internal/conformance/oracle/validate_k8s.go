@@ -32,6 +32,15 @@ func npRequestContext(ns string) context.Context {
 	})
 }
 
+// storedNetworkPolicy is np as the API server stores it: validated
+// (ValidateNetworkPolicy) and defaulted (defaultedNetworkPolicy).
+func storedNetworkPolicy(np *networkingv1.NetworkPolicy) (*networkingv1.NetworkPolicy, error) {
+	if fe := ValidateNetworkPolicy(np); len(fe) > 0 {
+		return nil, fmt.Errorf("%s: %w", describe(np), fe.ToAggregate())
+	}
+	return defaultedNetworkPolicy(np)
+}
+
 // defaultedNetworkPolicy strictly round-trips np through YAML and applies the
 // API server's defaulting (policyTypes, protocol TCP) to the copy.
 func defaultedNetworkPolicy(np *networkingv1.NetworkPolicy) (*networkingv1.NetworkPolicy, error) {

@@ -113,10 +113,7 @@ func NewNetworkPolicyEngine(nps []*networkingv1.NetworkPolicy, u Universe) (_ *N
 	e.notIn.dstPod, e.notIn.dstNamespace = map[string]string{}, map[string]string{}
 	var defaulted []*networkingv1.NetworkPolicy
 	for _, np := range nps {
-		if fe := ValidateNetworkPolicy(np); len(fe) > 0 {
-			return nil, fmt.Errorf("%s: %w", describe(np), fe.ToAggregate())
-		}
-		d, err := defaultedNetworkPolicy(np)
+		d, err := storedNetworkPolicy(np)
 		if err != nil {
 			return nil, err
 		}

@@ -59,10 +59,7 @@ type NetworkPolicyCiliumEngine struct {
 func NewNetworkPolicyCiliumEngine(nps []*networkingv1.NetworkPolicy, u Universe) (*NetworkPolicyCiliumEngine, error) {
 	var slim []*slimnetworkingv1.NetworkPolicy
 	for _, np := range nps {
-		if fe := ValidateNetworkPolicy(np); len(fe) > 0 {
-			return nil, fmt.Errorf("%s: %w", describe(np), fe.ToAggregate())
-		}
-		d, err := defaultedNetworkPolicy(np)
+		d, err := storedNetworkPolicy(np)
 		if err != nil {
 			return nil, err
 		}
