@@ -192,16 +192,15 @@ type setStats struct {
 
 // Reasons for skipping flows that the harness (not the engine) decides.
 const (
-	skipHostNotModeled = "host end: not modeled by this engine"
-	skipHostFirewall   = "node end judged by a host policy: the Cilium engine models no host firewall"
-	skipNoPool         = "no pod range of the flow's IP family clear of the CIDR peers"
+	skipHostFirewall = "node end judged by a host policy: the Cilium engine models no host firewall"
+	skipNoPool       = "no pod range of the flow's IP family clear of the CIDR peers"
 )
 
 // outOfDomain lists the skip reasons that say a flow is outside what an engine can be
 // asked at all, whatever the Set: they do not count against the judged share.
 var outOfDomain = map[string]bool{
 	SkipICMP: true, SkipICMPCode: true, SkipRemoteNode: true, SkipAPIServer: true, SkipSystem: true, SkipNoPod: true,
-	skipHostNotModeled: true, SkipOwnNode: true, SkipInPool: true,
+	SkipHost: true, SkipOwnNode: true, SkipInPool: true,
 }
 
 // minJudged is the share of a Set's flows inside the engine's domain that must be judged
@@ -451,11 +450,10 @@ func compareFlows(b backend, m *policy.Model, pu *policy.Universe, us map[int]*U
 // reference does not judge counts as allowing). It returns a skip reason, or "" and
 // whether they agree (appending a description to mismatches when not).
 func judge(b backend, m *policy.Model, us map[int]*Universe, engines map[int]engine, c Case, mismatches *[]string) (string, bool, error) {
-	if !b.modelsReserved && !b.modelsHost && (c.From.Kind == policy.EndpointHost || c.To.Kind == policy.EndpointHost) {
-		return skipHostNotModeled, false, nil
-	}
-	if why := Unmodeled(c); why != "" && !b.modelsReserved && (why != SkipRemoteNode || !b.modelsHost) {
-		return why, false, nil
+	for _, s := range []policy.Sample{c.From, c.To} {
+		if why := Unmodeled(s, b.modelsReserved, b.modelsHost); why != "" {
+			return why, false, nil
+		}
 	}
 	if c.Probe.ICMP != nil && !b.modelsICMP {
 		return SkipICMP, false, nil

@@ -60,6 +60,7 @@ var poolCandidates = map[int][]netip.Prefix{
 const (
 	SkipICMP       = "ICMP probe: not modeled by this engine"
 	SkipICMPCode   = "ICMP probe with a code: oracle flows carry ICMP types only"
+	SkipHost       = "host end: not modeled by this engine"
 	SkipRemoteNode = "remote-node end: not an oracle endpoint"
 	SkipAPIServer  = "kube-apiserver end: not an oracle endpoint"
 	SkipSystem     = "system end (health, ingress, init, unmanaged): not an oracle endpoint"
@@ -67,19 +68,27 @@ const (
 	SkipInPool     = "external sample inside the declared pod range: an in-cluster address there"
 )
 
-// Unmodeled returns the skip reason of a flow with an end that only an engine modeling
-// Cilium's reserved identities can judge (a remote node, the API server, a system
-// endpoint), or "".
-func Unmodeled(c Case) string {
-	for _, s := range []policy.Sample{c.From, c.To} {
-		switch s.Kind {
-		case policy.EndpointRemoteNode:
-			return SkipRemoteNode
-		case policy.EndpointKubeAPIServer:
-			return SkipAPIServer
-		case policy.EndpointSystem:
-			return SkipSystem
+// Unmodeled returns why an engine cannot be asked about the flow end s, or "": an engine
+// with Cilium's reserved identities (reserved) judges every end, one that models the
+// nodes by their addresses (nodes: Calico's host endpoints) the local and remote nodes
+// too, and the others pods and addresses only.
+func Unmodeled(s policy.Sample, reserved, nodes bool) string {
+	if reserved {
+		return ""
+	}
+	switch s.Kind {
+	case policy.EndpointHost:
+		if !nodes {
+			return SkipHost
 		}
+	case policy.EndpointRemoteNode:
+		if !nodes {
+			return SkipRemoteNode
+		}
+	case policy.EndpointKubeAPIServer:
+		return SkipAPIServer
+	case policy.EndpointSystem:
+		return SkipSystem
 	}
 	return ""
 }
