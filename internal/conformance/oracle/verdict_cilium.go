@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/netip"
@@ -39,10 +40,12 @@ var ciliumGlobalMu sync.Mutex
 //
 // It also sets allow-localhost to "always", what the agent's default "auto"
 // becomes in Kubernetes mode (daemon/cmd/daemon.go): the node can always reach
-// its local pods.
+// its local pods. And it turns the host firewall on (enable-host-firewall), so that
+// host policies apply to the host endpoints.
 var labelsFilterInit = sync.OnceValue(func() error {
 	ciliumGlobalMu.Lock()
 	option.Config.UnsafeDaemonConfigOption.AllowLocalhost = option.AllowLocalhostAlways
+	option.Config.EnableHostFirewall = true
 	ciliumGlobalMu.Unlock()
 	return labelsfilter.ParseLabelPrefixCfg(quietLogger, nil, nil, "")
 })
@@ -106,17 +109,50 @@ type CiliumEngine struct {
 
 	pods      map[string]*identity.Identity // key namespace/name
 	externals map[netip.Addr]*identity.Identity
-	host      *identity.Identity
-	reserved  map[string]*identity.Identity // by Endpoint.Reserved
-	nextLocal identity.NumericIdentity
+	// host is the local node's host endpoint: reserved:host and the node's labels.
+	host *identity.Identity
+	// remoteHost is the remote node's host endpoint as its own agent sees it (reserved:host
+	// and the remote node's labels); every other node sees it as reserved:remote-node.
+	remoteHost *identity.Identity
+	reserved   map[string]*identity.Identity // by Endpoint.Reserved
+	nextLocal  identity.NumericIdentity
 
+	// hostPolicies is true when a rule selects nodes: the host firewall is then on.
+	hostPolicies bool
 	// subjects of policies whose verdict this engine cannot compute.
-	fqdnSubjects    policytypes.Selectors
-	serviceSubjects policytypes.Selectors
+	fqdnSubjects    subjects
+	serviceSubjects subjects
 
-	// policies caches distilled endpoint policies (see lookupFlow), by identity and
+	// policies caches distilled endpoint policies (see lookupFlow), by subject and
 	// named ports; cleared whenever an identity is added.
-	policies map[string]*policy.EndpointPolicy
+	policies map[policyKey]*policy.EndpointPolicy
+}
+
+// policyKey identifies a distilled policy: the subject identity (the pointer tells the
+// two host endpoints apart, which share the numeric identity) and the named ports.
+type policyKey struct {
+	subject *identity.Identity
+	ports   string
+}
+
+// subjects are the subject selectors of some rules: of endpoint rules, matched against
+// endpoints, and of host rules (nodeSelector), matched against host endpoints.
+type subjects struct{ endpoints, nodes policytypes.Selectors }
+
+func (s *subjects) add(r *api.Rule) {
+	if r.NodeSelector.LabelSelector != nil {
+		s.nodes = append(s.nodes, policytypes.NewLabelSelector(r.NodeSelector))
+		return
+	}
+	s.endpoints = append(s.endpoints, policytypes.NewLabelSelector(r.EndpointSelector))
+}
+
+// selects reports whether a rule of s applies to the endpoint of identity id.
+func (s *subjects) selects(id *identity.Identity) bool {
+	if id.ID == identity.ReservedIdentityHost {
+		return s.nodes.Matches(id.LabelArray)
+	}
+	return s.endpoints.Matches(id.LabelArray)
 }
 
 type namedPortsGetter struct{ m ciliumtypes.NamedPortMultiMap }
@@ -150,6 +186,16 @@ func (e *CiliumEngine) podLabels(p *Pod) labels.Labels {
 	add(k8sConst.PolicyLabelServiceAccount, p.ServiceAccount)
 	idLabels, _ := labelsfilter.Filter(lbls)
 	return idLabels
+}
+
+// hostLabels are the labels of a node's host endpoint (pkg/endpoint
+// InitWithNodeLabels): reserved:host and the node's labels, k8s: source, passed
+// through the identity-label filter.
+func hostLabels(node map[string]string) labels.Labels {
+	lbls := labels.NewFrom(labels.LabelHost)
+	kept, _ := labelsfilter.Filter(labels.Map2Labels(node, labels.LabelSourceK8s))
+	lbls.MergeLabels(kept)
+	return lbls
 }
 
 func externalLabels(ip netip.Addr) labels.Labels {
@@ -197,11 +243,11 @@ func newCiliumRepository(u Universe) (*CiliumEngine, error) {
 		u:         cu,
 		pods:      map[string]*identity.Identity{},
 		externals: map[netip.Addr]*identity.Identity{},
-		host:      identity.LookupReservedIdentity(identity.ReservedIdentityHost),
-		nextLocal: identity.IdentityScopeLocal,
-	}
-	if e.host == nil {
-		return nil, fmt.Errorf("cilium: reserved host identity missing")
+		// The host identity's labels are mutable in the agent (pkg/ipcache
+		// updateReservedHostLabels): these are the local node's.
+		host:       identity.NewIdentity(identity.ReservedIdentityHost, hostLabels(cu.hostLabels)),
+		remoteHost: identity.NewIdentity(identity.ReservedIdentityHost, hostLabels(cu.remoteNodeLabels)),
+		nextLocal:  identity.IdentityScopeLocal,
 	}
 	idMap := identity.IdentityMap{e.host.ID: e.host.LabelArray}
 	e.reserved = map[string]*identity.Identity{}
@@ -260,18 +306,18 @@ func newCiliumRepository(u Universe) (*CiliumEngine, error) {
 // rules whose verdicts need agent state. The caller holds ciliumGlobalMu.
 func (e *CiliumEngine) addRules(obj runtime.Object, rules api.Rules) error {
 	for _, r := range rules {
-		subject := policytypes.NewLabelSelector(r.EndpointSelector)
+		e.hostPolicies = e.hostPolicies || r.NodeSelector.LabelSelector != nil
 		for _, eg := range r.Egress {
 			if len(eg.ToFQDNs) > 0 {
-				e.fqdnSubjects = append(e.fqdnSubjects, subject)
+				e.fqdnSubjects.add(r)
 			}
 			if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
-				e.serviceSubjects = append(e.serviceSubjects, subject)
+				e.serviceSubjects.add(r)
 			}
 		}
 		for _, eg := range r.EgressDeny {
 			if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
-				e.serviceSubjects = append(e.serviceSubjects, subject)
+				e.serviceSubjects.add(r)
 			}
 		}
 		for _, in := range r.Ingress {
@@ -289,24 +335,31 @@ func (e *CiliumEngine) addRules(obj runtime.Object, rules api.Rules) error {
 	return nil
 }
 
-// identityOf returns the identity of an endpoint, creating CIDR identities for
-// addresses not pre-registered in the universe. It reports whether the end is
-// a local pod (the only ends whose decision counts).
-func (e *CiliumEngine) identityOf(ep Endpoint) (*identity.Identity, bool, error) {
+// identityOf returns the identity of an endpoint as the other end sees it, and the
+// identity whose policy the end enforces, or nil when the end's decision does not
+// count (only local pods and the nodes' host endpoints enforce policy). It creates CIDR
+// identities for addresses not pre-registered in the universe.
+func (e *CiliumEngine) identityOf(ep Endpoint) (_, subject *identity.Identity, _ error) {
 	switch {
 	case ep.Host:
-		return e.host, false, nil
+		return e.host, e.host, nil
+	case ep.Reserved == "remote-node":
+		return e.reserved[ep.Reserved], e.remoteHost, nil
 	case ep.Reserved != "":
-		return e.reserved[ep.Reserved], false, nil
+		return e.reserved[ep.Reserved], nil, nil
 	case ep.IsPod():
 		p, err := e.u.pod(ep)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
-		return e.pods[podKey(p.Namespace, p.Name)], p.Cluster == e.u.cluster, nil
+		id := e.pods[podKey(p.Namespace, p.Name)]
+		if p.Cluster != e.u.cluster {
+			return id, nil, nil
+		}
+		return id, id, nil
 	}
 	if id, ok := e.externals[ep.IP]; ok {
-		return id, false, nil
+		return id, nil, nil
 	}
 	e.nextLocal++
 	id := identity.NewIdentity(e.nextLocal, externalLabels(ep.IP))
@@ -317,7 +370,7 @@ func (e *CiliumEngine) identityOf(ep Endpoint) (*identity.Identity, bool, error)
 	e.externals[ep.IP] = id
 	// Cached policies were distilled without the new identity in their selections.
 	clear(e.policies)
-	return id, false, nil
+	return id, nil, nil
 }
 
 // lookupOwner is the policy.PolicyOwner that policy.LookupFlow distills policies for
@@ -357,7 +410,7 @@ func (o *lookupOwner) RegenerateIfAlive(*regeneration.ExternalRegenerationMetada
 // the fallback redirect, Ready, Detach, Supersede. The result only depends on those
 // inputs and the repository, so it is cached.
 func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string]uint16) (*policy.EndpointPolicy, error) {
-	key := fmt.Sprintf("%d %v %v", id.ID, tcp, udp) // fmt prints maps sorted by key
+	key := policyKey{id, fmt.Sprintf("%v %v", tcp, udp)} // fmt prints maps sorted by key
 	if epp, ok := e.policies[key]; ok {
 		return epp, nil
 	}
@@ -371,7 +424,7 @@ func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string
 	epp.Detach(quietLogger)
 	sp.Supersede()
 	if e.policies == nil {
-		e.policies = map[string]*policy.EndpointPolicy{}
+		e.policies = map[policyKey]*policy.EndpointPolicy{}
 	}
 	e.policies[key] = epp
 	return epp, nil
@@ -380,29 +433,31 @@ func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string
 // lookupFlow is policy.LookupFlow (pkg/policy/lookup.go, Cilium v1.20.2) with each
 // endpoint's distilled policy computed once per engine instead of once per flow: the
 // source's egress entry for the destination identity and port, the destination's
-// ingress entry for the source identity and port. Every identity of the engine is
-// already in the subject selector cache (NewCiliumEngine, identityOf).
+// ingress entry for the source identity and port. The policies are src's and dst's,
+// which are flow.From and flow.To except at a remote node, whose own host endpoint
+// enforces what the others see as reserved:remote-node. Every identity of the engine
+// is already in the subject selector cache (NewCiliumEngine, identityOf).
 // TestCiliumLookupMatchesLookupFlow checks it against policy.LookupFlow.
-func (e *CiliumEngine) lookupFlow(flow policytypes.Flow) (policytypes.LookupResult, policy.RuleMeta, policy.RuleMeta, error) {
+func (e *CiliumEngine) lookupFlow(flow policytypes.Flow, src, dst *identity.Identity) (policytypes.LookupResult, policy.RuleMeta, policy.RuleMeta, error) {
 	var verdict policytypes.LookupResult
 	var egress, ingress policy.RuleMeta
 	if flow.From.ID == 0 || flow.To.ID == 0 || flow.Dport == 0 || flow.Proto == 0 {
 		return verdict, egress, ingress, fmt.Errorf("cannot lookup flow %+v: identity, port or protocol missing", flow)
 	}
-	src, err := e.endpointPolicy(flow.From, flow.NamedPortsTCP, flow.NamedPortsUDP)
+	srcPolicy, err := e.endpointPolicy(src, flow.NamedPortsTCP, flow.NamedPortsUDP)
 	if err != nil {
 		return verdict, egress, ingress, err
 	}
-	entry, egress, _ := src.Lookup(policy.EgressKey().WithIdentity(flow.To.ID).WithPortProto(flow.Proto, flow.Dport))
+	entry, egress, _ := srcPolicy.Lookup(policy.EgressKey().WithIdentity(flow.To.ID).WithPortProto(flow.Proto, flow.Dport))
 	verdict.Egress = policytypes.DecisionAllowed
 	if entry.IsDeny() {
 		verdict.Egress = policytypes.DecisionDenied
 	}
-	dst, err := e.endpointPolicy(flow.To, flow.NamedPortsTCP, flow.NamedPortsUDP)
+	dstPolicy, err := e.endpointPolicy(dst, flow.NamedPortsTCP, flow.NamedPortsUDP)
 	if err != nil {
 		return verdict, egress, ingress, err
 	}
-	entry, ingress, _ = dst.Lookup(policy.IngressKey().WithIdentity(flow.From.ID).WithPortProto(flow.Proto, flow.Dport))
+	entry, ingress, _ = dstPolicy.Lookup(policy.IngressKey().WithIdentity(flow.From.ID).WithPortProto(flow.Proto, flow.Dport))
 	verdict.Ingress = policytypes.DecisionAllowed
 	if entry.IsDeny() {
 		verdict.Ingress = policytypes.DecisionDenied
@@ -414,44 +469,52 @@ func (e *CiliumEngine) lookupFlow(flow policytypes.Flow) (policytypes.LookupResu
 func (e *CiliumEngine) Decide(f Flow) (Decision, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	flow, fromLocal, toLocal, err := e.ciliumFlow(f)
+	flow, src, dst, err := e.ciliumFlow(f)
 	if err != nil {
 		return Decision{}, err
 	}
-	verdict, egressMeta, ingressMeta, err := e.lookupFlow(flow)
+	verdict, egressMeta, ingressMeta, err := e.lookupFlow(flow, cmp.Or(src, flow.From), cmp.Or(dst, flow.To))
 	if err != nil {
 		return Decision{}, fmt.Errorf("cilium lookup %v: %w", f, err)
 	}
 	d := Decision{
-		EgressAllowed:  !fromLocal || verdict.Egress != policytypes.DecisionDenied,
-		IngressAllowed: !toLocal || verdict.Ingress != policytypes.DecisionDenied,
+		EgressAllowed:  src == nil || verdict.Egress != policytypes.DecisionDenied,
+		IngressAllowed: dst == nil || verdict.Ingress != policytypes.DecisionDenied,
 	}
 	d.Allowed = d.EgressAllowed && d.IngressAllowed
 	d.Reason = fmt.Sprintf("egress %s by %v; ingress %s by %v", verdict.Egress, ruleNames(egressMeta), verdict.Ingress, ruleNames(ingressMeta))
 	return d, nil
 }
 
-// ciliumFlow translates f into the flow LookupFlow takes and reports which ends are
-// local pods. It refuses (ErrCannotJudge) flows whose verdict needs agent state.
-func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, fromLocal, toLocal bool, _ error) {
+// ciliumFlow translates f into the flow LookupFlow takes and returns the identities
+// whose policies decide at each end: src's egress and dst's ingress, nil where the
+// end's decision does not count. It refuses (ErrCannotJudge) flows whose verdict needs
+// agent state.
+func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, src, dst *identity.Identity, _ error) {
+	fail := func(err error) (policytypes.Flow, *identity.Identity, *identity.Identity, error) {
+		return policytypes.Flow{}, nil, nil, err
+	}
 	proto, err := e.u.checkCiliumFlow(f)
 	if err != nil {
-		return policytypes.Flow{}, false, false, err
+		return fail(err)
 	}
-	from, fromLocal, err := e.identityOf(f.From)
+	if f.From.isNode() && f.To.isNode() {
+		return fail(fmt.Errorf("flow %v: between two nodes, each sees the other as a remote node", f))
+	}
+	from, src, err := e.identityOf(f.From)
 	if err != nil {
-		return policytypes.Flow{}, false, false, err
+		return fail(err)
 	}
-	to, toLocal, err := e.identityOf(f.To)
+	to, dst, err := e.identityOf(f.To)
 	if err != nil {
-		return policytypes.Flow{}, false, false, err
+		return fail(err)
 	}
-	if fromLocal {
-		if e.serviceSubjects.Matches(from.LabelArray) {
-			return policytypes.Flow{}, false, false, cannotJudge("source %s is selected by a policy with toServices/toGroups (needs agent service state)", f.From)
+	if src != nil {
+		if e.serviceSubjects.selects(src) {
+			return fail(cannotJudge("source %s is selected by a policy with toServices/toGroups (needs agent service state)", f.From))
 		}
-		if f.To.IP.IsValid() && e.fqdnSubjects.Matches(from.LabelArray) {
-			return policytypes.Flow{}, false, false, cannotJudge("source %s is selected by a policy with toFQDNs; whether %s is allowed depends on DNS answers seen by the proxy", f.From, f.To)
+		if f.To.IP.IsValid() && e.fqdnSubjects.selects(src) {
+			return fail(cannotJudge("source %s is selected by a policy with toFQDNs; whether %s is allowed depends on DNS answers seen by the proxy", f.From, f.To))
 		}
 	}
 	flow := policytypes.Flow{From: from, To: to, Proto: ciliumProto(proto), Dport: uint16(f.Port)}
@@ -459,13 +522,18 @@ func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, fromLocal, toLoca
 		// Cilium keys ICMP rules by protocol and type in the port's place
 		// (api.ICMPField.PortProtocol), where port 0 means every port.
 		if f.ICMP.Type == 0 {
-			return policytypes.Flow{}, false, false, cannotJudge("ICMP type 0 is port 0 to Cilium's policy keys, which stands for every type")
+			return fail(cannotJudge("ICMP type 0 is port 0 to Cilium's policy keys, which stands for every type"))
 		}
 		flow.Proto, flow.Dport = u8proto.ICMP, uint16(f.ICMP.Type)
 		if f.ICMP.Family == "IPv6" {
 			flow.Proto = u8proto.ICMPv6
+			// bpf/lib/icmp6.h icmp6_host_handle: with the host firewall on, only echo
+			// requests and replies reach the host policies.
+			if e.hostPolicies && (f.From.isNode() || f.To.isNode()) && f.ICMP.Type != 128 && f.ICMP.Type != 129 {
+				return fail(cannotJudge("the host firewall passes or drops ICMPv6 type %d by RFC 4890, before host policies", f.ICMP.Type))
+			}
 		}
-		return flow, fromLocal, toLocal, nil
+		return flow, src, dst, nil
 	}
 	if f.To.IsPod() {
 		p, _ := e.u.pod(f.To)
@@ -480,7 +548,7 @@ func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, fromLocal, toLoca
 			}
 		}
 	}
-	return flow, fromLocal, toLocal, nil
+	return flow, src, dst, nil
 }
 
 func ruleNames(m policy.RuleMeta) []string {

@@ -272,7 +272,7 @@ func TestCiliumLookupMatchesLookupFlow(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%v: %v", f, err)
 					}
-					got, gotE, gotI, err := e.lookupFlow(flow)
+					got, gotE, gotI, err := e.lookupFlow(flow, flow.From, flow.To)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -375,4 +375,84 @@ spec:
 		t.Fatal(err)
 	}
 	checkCannotJudge(t, k8s, icmp(fe, api, "IPv4", 8))
+}
+
+// The host firewall: a CCNP with a nodeSelector is the policy of the host endpoint of
+// every node whose labels it selects (reserved:host plus the node's labels, through the
+// identity filter), ingress and egress, and only of host endpoints. The local node's
+// policy decides at the host end; the remote node's own policy decides at the
+// remote-node end, where the other end is seen by its identity. Pods still take
+// everything from their own node (allow-localhost), and with the host firewall on
+// ICMPv6 other than echo never reaches the host policies.
+func TestCiliumHostFirewall(t *testing.T) {
+	ccnp := decodeOne[*ciliumv2.CiliumClusterwideNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: workers}
+spec:
+  nodeSelector: {matchLabels: {role: worker}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: frontend, k8s:io.kubernetes.pod.namespace: production}}]
+    toPorts: [{ports: [{port: "10250", protocol: TCP}]}]
+  - fromEntities: [world]
+    toPorts: [{ports: [{port: "22", protocol: TCP}]}]
+  - fromEndpoints: [{matchLabels: {app: frontend}}]
+    icmps: [{fields: [{family: IPv6, type: EchoRequest}]}]
+  egress:
+  - toEndpoints: [{matchLabels: {app: database}}]
+    toPorts: [{ports: [{port: "5432", protocol: TCP}]}]
+  - toCIDR: [192.0.2.0/24]
+`)
+	zoned := decodeOne[*ciliumv2.CiliumClusterwideNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: zoned}
+spec:
+  nodeSelector: {matchLabels: {topology.kubernetes.io/zone: a}}
+  ingress: [{fromEntities: [world]}]
+`)
+	u := prodUniverse()
+	u.HostLabels = lbl("role", "worker", "topology.kubernetes.io/zone", "a")
+	u.RemoteNodeLabels = lbl("role", "worker")
+	e := ciliumEngine(t, []runtime.Object{ccnp, zoned}, u)
+	host, remote := HostEndpoint(), ReservedEndpoint("remote-node")
+	fe, db, api := pod("production", "frontend"), pod("production", "db"), pod("production", "api")
+	icmp6 := func(from, to Endpoint, typ uint8) Flow {
+		return Flow{From: from, To: to, ICMP: &ICMP{Family: "IPv6", Type: typ}}
+	}
+	checkFlows(t, e, []flowCase{
+		allow(tcp(fe, host, 10250), "host ingress from production frontends"),
+		deny(tcp(fe, host, 8080), "host ingress: default deny"),
+		deny(tcp(pod("staging", "frontend"), host, 10250), "another namespace"),
+		allow(tcp(ext("198.51.100.1"), host, 22), "world may ssh"),
+		deny(tcp(ext("198.51.100.1"), host, 80), "world only on 22"),
+		allow(tcp(host, db, 5432), "host egress to the database"),
+		deny(tcp(host, api, 80), "host egress to a local pod: the host policy applies"),
+		allow(tcp(host, ext("192.0.2.7"), 443), "toCIDR"),
+		deny(tcp(host, ext("198.51.100.1"), 443), "host egress: default deny"),
+		allow(tcp(fe, remote, 10250), "the remote node's own policy admits the frontend"),
+		deny(tcp(api, remote, 10250), "at the remote node, the source is the api pod"),
+		allow(tcp(remote, db, 5432), "remote node egress to the database"),
+		deny(tcp(remote, api, 80), "remote node egress: default deny"),
+		allow(icmp6(fe, host, 128), "ICMPv6 echo reaches the host policy"),
+		deny(icmp6(api, host, 128), "not a frontend"),
+	})
+	checkCannotJudge(t, e, icmp6(api, host, 135))
+
+	// Node labels the identity filter drops select nothing: the zone label does not
+	// make the local node's policy admit all of world.
+	if d, err := e.Decide(tcp(ext("198.51.100.1"), host, 80)); err != nil || d.Allowed {
+		t.Errorf("topology.kubernetes.io/zone is not an identity label: %+v, %v", d, err)
+	}
+
+	// Nodes the nodeSelector does not select, and pods, are not subject to it.
+	u.HostLabels, u.RemoteNodeLabels = lbl("role", "control-plane"), nil
+	e = ciliumEngine(t, []runtime.Object{ccnp}, u)
+	checkFlows(t, e, []flowCase{
+		allow(tcp(fe, host, 8080), "host not selected"),
+		allow(tcp(host, api, 80), "host not selected"),
+		allow(tcp(api, remote, 80), "remote node not selected"),
+		allow(tcp(remote, api, 80), "remote node not selected"),
+		allow(tcp(api, fe, 80), "pods are not selected by a nodeSelector"),
+	})
+	// The host firewall is on for every node, selected or not.
+	checkCannotJudge(t, e, icmp6(api, host, 135))
 }
