@@ -57,6 +57,10 @@ type backend struct {
 	// ends by their addresses: Calico's host endpoints, which surroundings gives the
 	// universes. The NetworkPolicy engine refuses nodes (implementation-defined).
 	modelsHost bool
+	// modelsHostPolicies is true when the engine judges a node end by the host policies
+	// that select the node (Cilium's host firewall); otherwise flows whose node end the
+	// reference judges are skipped (skipHostFirewall).
+	modelsHostPolicies bool
 	// optionRefusals are constructs the backend refuses without an option the run does
 	// not give (the calico.ClusterCIDRs variant covers them): random Sets refused only
 	// for them do not count as barely exercising the backend.
@@ -200,7 +204,7 @@ const (
 // outOfDomain lists the skip reasons that say a flow is outside what an engine can be
 // asked at all, whatever the Set: they do not count against the judged share.
 var outOfDomain = map[string]bool{
-	SkipICMP: true, SkipICMPCode: true, SkipRemoteNode: true, SkipAPIServer: true, SkipSystem: true, SkipNoPod: true,
+	SkipICMP: true, SkipICMPCode: true, SkipRemoteNode: true, SkipAPIServer: true, SkipSystem: true,
 	skipHostNotModeled: true, SkipOwnNode: true, SkipInPool: true,
 }
 
@@ -476,7 +480,7 @@ func judge(b backend, m *policy.Model, us map[int]*Universe, engines map[int]eng
 		return why, false, nil
 	}
 	ref := m.Evaluate(c.Flow())
-	if (ref.Source.Judged && c.From.Kind != policy.EndpointPod) || (ref.Destination.Judged && c.To.Kind != policy.EndpointPod) {
+	if !b.modelsHostPolicies && ((ref.Source.Judged && c.From.Kind != policy.EndpointPod) || (ref.Destination.Judged && c.To.Kind != policy.EndpointPod)) {
 		return skipHostFirewall, false, nil
 	}
 	d, err := engines[fam].Decide(of)
