@@ -107,8 +107,10 @@ type CiliumEngine struct {
 	repo  *policy.Repository
 	idMgr identitymanager.IDManager
 
-	pods      map[string]*identity.Identity // key namespace/name
-	externals map[netip.Addr]*identity.Identity
+	pods map[string]*identity.Identity // key namespace/name
+	// namedPorts are the pods' named ports, key namespace/name.
+	namedPorts map[string]ciliumtypes.NamedPortMap
+	externals  map[netip.Addr]*identity.Identity
 	// host is the local node's host endpoint: reserved:host and the node's labels.
 	host *identity.Identity
 	// remoteHost is the remote node's host endpoint as its own agent sees it (reserved:host
@@ -240,9 +242,10 @@ func newCiliumRepository(u Universe) (*CiliumEngine, error) {
 		return nil, fmt.Errorf("cilium label filter: %w", err)
 	}
 	e := &CiliumEngine{
-		u:         cu,
-		pods:      map[string]*identity.Identity{},
-		externals: map[netip.Addr]*identity.Identity{},
+		u:          cu,
+		pods:       map[string]*identity.Identity{},
+		namedPorts: map[string]ciliumtypes.NamedPortMap{},
+		externals:  map[netip.Addr]*identity.Identity{},
 		// The host identity's labels are mutable in the agent (pkg/ipcache
 		// updateReservedHostLabels): these are the local node's.
 		host:       identity.NewIdentity(identity.ReservedIdentityHost, hostLabels(cu.hostLabels)),
@@ -269,6 +272,7 @@ func newCiliumRepository(u Universe) (*CiliumEngine, error) {
 			ports[name] = ciliumtypes.PortProto{Proto: ciliumProto(np.Protocol), Port: uint16(np.Port)}
 		}
 		npm.Update(id.ID, nil, ports)
+		e.namedPorts[podKey(p.Namespace, p.Name)] = ports
 	}
 	for _, ip := range cu.externals {
 		if _, dup := e.externals[ip]; dup {
@@ -375,22 +379,19 @@ func (e *CiliumEngine) identityOf(ep Endpoint) (_, subject *identity.Identity, _
 
 // lookupOwner is the policy.PolicyOwner that policy.LookupFlow distills policies for
 // (its unexported endpointInfo): an endpoint with an ID and named ports, no previous
-// state, not the host.
+// state, not the host. Its named ports are resolved as the agent's endpoint resolves
+// them (pkg/endpoint GetIngressNamedPort), for every protocol: policy.LookupFlow only
+// takes TCP and UDP ones.
 type lookupOwner struct {
-	id       uint64
-	tcp, udp map[string]uint16
+	id    uint64
+	ports ciliumtypes.NamedPortMap
 }
 
 func (o *lookupOwner) GetID() uint64 { return o.id }
 
 func (o *lookupOwner) GetIngressNamedPort(name string, proto u8proto.U8proto) uint16 {
-	switch proto {
-	case u8proto.TCP:
-		return o.tcp[name]
-	case u8proto.UDP:
-		return o.udp[name]
-	}
-	return 0
+	port, _ := o.ports.GetNamedPort(name, proto)
+	return port
 }
 
 func (o *lookupOwner) PolicyDebug(string, ...any) {}
@@ -409,8 +410,8 @@ func (o *lookupOwner) RegenerateIfAlive(*regeneration.ExternalRegenerationMetada
 // destination pod has the given named ports: ComputeSelectorPolicy, DistillPolicy with
 // the fallback redirect, Ready, Detach, Supersede. The result only depends on those
 // inputs and the repository, so it is cached.
-func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string]uint16) (*policy.EndpointPolicy, error) {
-	key := policyKey{id, fmt.Sprintf("%v %v", tcp, udp)} // fmt prints maps sorted by key
+func (e *CiliumEngine) endpointPolicy(id *identity.Identity, ports ciliumtypes.NamedPortMap) (*policy.EndpointPolicy, error) {
+	key := policyKey{id, fmt.Sprint(ports)} // fmt prints maps sorted by key
 	if epp, ok := e.policies[key]; ok {
 		return epp, nil
 	}
@@ -418,7 +419,7 @@ func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string
 	if err != nil {
 		return nil, fmt.Errorf("resolve policy of identity %d: %w", id.ID, err)
 	}
-	epp := sp.DistillPolicy(quietLogger, &lookupOwner{id: uint64(id.ID), tcp: tcp, udp: udp},
+	epp := sp.DistillPolicy(quietLogger, &lookupOwner{id: uint64(id.ID), ports: ports},
 		map[string]uint16{policy.FallbackRedirectID: math.MaxUint16})
 	epp.Ready()
 	epp.Detach(quietLogger)
@@ -433,18 +434,19 @@ func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string
 // lookupFlow is policy.LookupFlow (pkg/policy/lookup.go, Cilium v1.20.2) with each
 // endpoint's distilled policy computed once per engine instead of once per flow: the
 // source's egress entry for the destination identity and port, the destination's
-// ingress entry for the source identity and port. The policies are src's and dst's,
+// ingress entry for the source identity and port, with ports the destination pod's
+// named ports (nil for other destinations). The policies are src's and dst's,
 // which are flow.From and flow.To except at a remote node, whose own host endpoint
 // enforces what the others see as reserved:remote-node. Every identity of the engine
 // is already in the subject selector cache (NewCiliumEngine, identityOf).
 // TestCiliumLookupMatchesLookupFlow checks it against policy.LookupFlow.
-func (e *CiliumEngine) lookupFlow(flow policytypes.Flow, src, dst *identity.Identity) (policytypes.LookupResult, policy.RuleMeta, policy.RuleMeta, error) {
+func (e *CiliumEngine) lookupFlow(flow policytypes.Flow, src, dst *identity.Identity, ports ciliumtypes.NamedPortMap) (policytypes.LookupResult, policy.RuleMeta, policy.RuleMeta, error) {
 	var verdict policytypes.LookupResult
 	var egress, ingress policy.RuleMeta
 	if flow.From.ID == 0 || flow.To.ID == 0 || flow.Dport == 0 || flow.Proto == 0 {
 		return verdict, egress, ingress, fmt.Errorf("cannot lookup flow %+v: identity, port or protocol missing", flow)
 	}
-	srcPolicy, err := e.endpointPolicy(src, flow.NamedPortsTCP, flow.NamedPortsUDP)
+	srcPolicy, err := e.endpointPolicy(src, ports)
 	if err != nil {
 		return verdict, egress, ingress, err
 	}
@@ -453,7 +455,7 @@ func (e *CiliumEngine) lookupFlow(flow policytypes.Flow, src, dst *identity.Iden
 	if entry.IsDeny() {
 		verdict.Egress = policytypes.DecisionDenied
 	}
-	dstPolicy, err := e.endpointPolicy(dst, flow.NamedPortsTCP, flow.NamedPortsUDP)
+	dstPolicy, err := e.endpointPolicy(dst, ports)
 	if err != nil {
 		return verdict, egress, ingress, err
 	}
@@ -469,11 +471,11 @@ func (e *CiliumEngine) lookupFlow(flow policytypes.Flow, src, dst *identity.Iden
 func (e *CiliumEngine) Decide(f Flow) (Decision, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	flow, src, dst, err := e.ciliumFlow(f)
+	flow, src, dst, ports, err := e.ciliumFlow(f)
 	if err != nil {
 		return Decision{}, err
 	}
-	verdict, egressMeta, ingressMeta, err := e.lookupFlow(flow, cmp.Or(src, flow.From), cmp.Or(dst, flow.To))
+	verdict, egressMeta, ingressMeta, err := e.lookupFlow(flow, cmp.Or(src, flow.From), cmp.Or(dst, flow.To), ports)
 	if err != nil {
 		return Decision{}, fmt.Errorf("cilium lookup %v: %w", f, err)
 	}
@@ -488,11 +490,11 @@ func (e *CiliumEngine) Decide(f Flow) (Decision, error) {
 
 // ciliumFlow translates f into the flow LookupFlow takes and returns the identities
 // whose policies decide at each end: src's egress and dst's ingress, nil where the
-// end's decision does not count. It refuses (ErrCannotJudge) flows whose verdict needs
+// end's decision does not count, and the destination pod's named ports. It refuses (ErrCannotJudge) flows whose verdict needs
 // agent state.
-func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, src, dst *identity.Identity, _ error) {
-	fail := func(err error) (policytypes.Flow, *identity.Identity, *identity.Identity, error) {
-		return policytypes.Flow{}, nil, nil, err
+func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, src, dst *identity.Identity, ports ciliumtypes.NamedPortMap, _ error) {
+	fail := func(err error) (policytypes.Flow, *identity.Identity, *identity.Identity, ciliumtypes.NamedPortMap, error) {
+		return policytypes.Flow{}, nil, nil, nil, err
 	}
 	proto, err := e.u.checkCiliumFlow(f)
 	if err != nil {
@@ -533,22 +535,12 @@ func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, src, dst *identit
 				return fail(cannotJudge("the host firewall passes or drops ICMPv6 type %d by RFC 4890, before host policies", f.ICMP.Type))
 			}
 		}
-		return flow, src, dst, nil
+		return flow, src, dst, nil, nil
 	}
 	if f.To.IsPod() {
-		p, _ := e.u.pod(f.To)
-		flow.NamedPortsTCP = map[string]uint16{}
-		flow.NamedPortsUDP = map[string]uint16{}
-		for name, np := range p.NamedPorts {
-			switch np.Protocol {
-			case "TCP":
-				flow.NamedPortsTCP[name] = uint16(np.Port)
-			case "UDP":
-				flow.NamedPortsUDP[name] = uint16(np.Port)
-			}
-		}
+		ports = e.namedPorts[podKey(f.To.Namespace, f.To.Pod)]
 	}
-	return flow, src, dst, nil
+	return flow, src, dst, ports, nil
 }
 
 func ruleNames(m policy.RuleMeta) []string {

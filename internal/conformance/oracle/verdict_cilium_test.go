@@ -6,6 +6,7 @@ import (
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	"github.com/cilium/cilium/pkg/policy"
+	"github.com/cilium/cilium/pkg/u8proto"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -268,13 +269,23 @@ func TestCiliumLookupMatchesLookupFlow(t *testing.T) {
 			for _, proto := range []string{"TCP", "UDP"} {
 				for _, port := range []int32{53, 80, 443, 5432, 8080, 9090} {
 					f := Flow{From: from, To: to, Protocol: proto, Port: port}
-					flow, _, _, err := e.ciliumFlow(f)
+					flow, _, _, ports, err := e.ciliumFlow(f)
 					if err != nil {
 						t.Fatalf("%v: %v", f, err)
 					}
-					got, gotE, gotI, err := e.lookupFlow(flow, flow.From, flow.To)
+					got, gotE, gotI, err := e.lookupFlow(flow, flow.From, flow.To, ports)
 					if err != nil {
 						t.Fatal(err)
+					}
+					// policy.LookupFlow takes TCP and UDP named ports.
+					flow.NamedPortsTCP, flow.NamedPortsUDP = map[string]uint16{}, map[string]uint16{}
+					for name, pp := range ports {
+						switch pp.Proto {
+						case u8proto.TCP:
+							flow.NamedPortsTCP[name] = pp.Port
+						case u8proto.UDP:
+							flow.NamedPortsUDP[name] = pp.Port
+						}
 					}
 					want, wantE, wantI, err := policy.LookupFlow(quietLogger, e.repo, e.idMgr, flow)
 					if err != nil {
@@ -455,4 +466,41 @@ spec:
 	})
 	// The host firewall is on for every node, selected or not.
 	checkCannotJudge(t, e, icmp6(api, host, 135))
+}
+
+// Named ports of every protocol: the agent resolves a rule's port name against the
+// destination pod's container ports of the rule's protocol (pkg/endpoint
+// GetIngressNamedPort, types.NamedPortMap.GetNamedPort), SCTP included, at ingress from
+// the pod's own ports and at egress from the ports of the selected pods.
+func TestCiliumNamedPortsSCTP(t *testing.T) {
+	cnp := decodeOne[*ciliumv2.CiliumNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: diameter, namespace: production}
+spec:
+  endpointSelector: {matchLabels: {app: database}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: frontend}}]
+    toPorts: [{ports: [{port: diameter, protocol: SCTP}]}]
+  egress:
+  - toEndpoints: [{matchLabels: {app: api-server}}]
+    toPorts: [{ports: [{port: diameter, protocol: SCTP}]}]
+`)
+	u := prodUniverse()
+	for i, p := range u.Pods {
+		if p.Name == "db" || p.Name == "api" {
+			u.Pods[i].NamedPorts = map[string]NamedPort{"diameter": {Protocol: "SCTP", Port: 3868}, "postgres": {Port: 5432}}
+		}
+	}
+	e := ciliumEngine(t, []runtime.Object{cnp}, u)
+	db, api, fe := pod("production", "db"), pod("production", "api"), pod("production", "frontend")
+	sctp := func(from, to Endpoint, port int32) Flow {
+		return Flow{From: from, To: to, Protocol: "SCTP", Port: port}
+	}
+	checkFlows(t, e, []flowCase{
+		allow(sctp(fe, db, 3868), "ingress: db's SCTP port named diameter"),
+		deny(tcp(fe, db, 3868), "the name is an SCTP port"),
+		deny(sctp(fe, db, 5432), "another port"),
+		allow(sctp(db, api, 3868), "egress: api's SCTP port named diameter"),
+		deny(sctp(db, fe, 3868), "frontend is not selected"),
+	})
 }
