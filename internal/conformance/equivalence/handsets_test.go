@@ -172,4 +172,17 @@ set.Service("prometheus").DefaultDenyEgress().AllowTo(policy.Host()).TCP(9100)`,
 		set.Service("prometheus").DefaultDenyEgress().AllowTo(policy.Host()).TCP(9100)
 		return set
 	}},
+	// Named ports of SCTP next to TCP ones: every pod of the Universe carries both.
+	{"sctp-named-ports", `set := policy.NewSet(policy.DefaultNamespace("telco"))
+set.Service("hss").
+	AllowFrom("mme").Port(policy.Port{Protocol: policy.SCTP, Name: "diameter"}).
+	AllowFrom("web").NamedPort("http")
+set.Service("mme").DefaultDenyEgress()`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("telco"))
+		set.Service("hss").
+			AllowFrom("mme").Port(policy.Port{Protocol: policy.SCTP, Name: "diameter"}).
+			AllowFrom("web").NamedPort("http")
+		set.Service("mme").DefaultDenyEgress()
+		return set
+	}},
 }

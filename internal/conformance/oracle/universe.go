@@ -211,9 +211,9 @@ func (f Flow) String() string {
 	return fmt.Sprintf("%s -> %s %s/%d", f.From, f.To, f.Protocol, f.Port)
 }
 
-// Decision is an engine's verdict on a flow, per side. A side that is not a pod
-// (an external address, the host) is reported as allowed: no engine here
-// enforces policy on it.
+// Decision is an engine's verdict on a flow, per side. A side that enforces no
+// policy in the engine (an external address; a node, except where the engine
+// models host policies) is reported as allowed.
 type Decision struct {
 	Allowed        bool
 	EgressAllowed  bool // at the source

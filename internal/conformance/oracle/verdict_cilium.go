@@ -65,38 +65,61 @@ var labelsFilterInit = sync.OnceValue(func() error {
 // through Cilium's default identity-label filter. Each external address gets a
 // local CIDR identity (labels.GetCIDRLabels of its /32 or /128: cidr: plus
 // reserved:world-ipv4/-ipv6), so toCIDR/toCIDRSet/world entities match it as
-// in the agent. The host endpoint is the reserved:host identity; as in the
-// agent in Kubernetes mode (allow-localhost "auto" becomes "always"), the host
-// may always reach local pods. Reserved endpoints are the reserved identities of
+// in the agent. The host endpoint is the reserved:host identity with the local
+// node's labels (Universe.HostLabels: k8s: source, through the identity filter, as
+// pkg/endpoint InitWithNodeLabels gives them); as in the agent in Kubernetes mode
+// (allow-localhost "auto" becomes "always"), the host may always reach local pods.
+// Reserved endpoints are the reserved identities of
 // pkg/identity with their labels (kube-apiserver, the identity of a remote node
 // serving the API server, also carries reserved:remote-node). The "cluster"
 // entity is initialized for Universe.ClusterName; Parse scopes selectors
 // without a cluster label to that cluster (policy-default-local-cluster, the
 // default).
 //
-// A verdict is the conjunction of the pod ends: the source pod's egress and
-// the destination pod's ingress. Ends that are not local pods (external
-// addresses, the host, reserved endpoints, pods of a remote cluster) are
-// reported allowed: Cilium enforces nothing for them here (no host firewall,
-// the remote cluster's own policies are not in this repository).
+// A verdict is the conjunction of the enforcing ends: the source's egress and the
+// destination's ingress, where the end is a local pod or a node. The host firewall
+// is on (enable-host-firewall): host policies (nodeSelector) decide at the host
+// endpoint whose labels they select, ingress and egress, towards local pods too
+// (bpf_lxc hands host-to-pod traffic to the host's egress policy first). The local
+// node is the host end; the remote node's own agent enforces its host policies at
+// the remote-node end, for its host endpoint (reserved:host and
+// Universe.RemoteNodeLabels), where the other end is seen by its identity; the
+// others see the remote node as reserved:remote-node. Flows between the two nodes
+// are refused (each sees the other as a remote node). Other ends (external
+// addresses, the other reserved endpoints, pods of a remote cluster) are reported
+// allowed: Cilium enforces nothing for them here.
+//
+// Named ports are resolved as the agent resolves them, for every protocol (SCTP
+// included): at ingress from the destination pod's own container ports
+// (GetIngressNamedPort), at egress from the ports of the selected pods
+// (NamedPortMultiMap).
 //
 // Limits (documented, not silently wrong):
 //   - L7: an HTTP or DNS rule on a port counts as an L4 allow of that port
 //     (the agent redirects the connection to the proxy, which then filters
 //     requests); check L7 content structurally.
 //   - toFQDNs needs the DNS proxy's learned IPs: a flow to an external address
-//     from a pod selected by a policy that has toFQDNs is refused with
+//     from a pod or node selected by a policy that has toFQDNs is refused with
 //     ErrCannotJudge. Flows between pods are judged (an FQDN selector never
-//     selects a pod).
+//     selects a pod). Cilium 1.20 selects learned addresses by identity labels:
+//     pkg/fqdn/namemanager gives each IP the DNS proxy saw for a name the label
+//     fqdn:<pattern> (api.FQDNSelector.IdentityLabel) of every selector whose
+//     pattern matches the name, and the selector cache selects those labels.
+//     Judging these flows offline needs the universe's address-to-name mapping
+//     (the Universe has no DNS names) and the name manager's pattern matching
+//     applied to the CIDR identities; that is not done.
 //   - toServices and toGroups need agent state (services, cloud groups): any
 //     flow whose source pod is selected by such a policy is refused with
 //     ErrCannotJudge.
-//   - Named ports: SCTP named ports are not resolved by LookupFlow.
 //   - ICMP flows are looked up as Cilium keys ICMP rules: protocol ICMP or
 //     ICMPv6, the type in the port's place. Type 0 (echo reply) would be port 0,
 //     every port, in a policy key: such flows are refused with ErrCannotJudge.
-//   - Node selectors (fromNodes/toNodes, nodeSelector host policies) and the
-//     host firewall are not modeled.
+//   - fromNodes/toNodes (node labels on remote-node identities, behind
+//     enable-node-selector-labels) are not modeled: Parse refuses them.
+//   - With the host firewall on, ICMPv6 to and from the nodes other than echo
+//     request and reply is passed or dropped by type (RFC 4890) before any host
+//     policy (bpf/lib/icmp6.h icmp6_host_handle): where any host policy exists,
+//     such flows with a node end are refused with ErrCannotJudge.
 //   - Authentication (mutual auth) requirements are ignored: the verdict is
 //     the policy verdict before authentication.
 //   - The policy.cilium.io/audit-mode annotation has no effect in Cilium OSS
