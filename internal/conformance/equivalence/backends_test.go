@@ -202,10 +202,11 @@ var ciliumBackend = backend{
 		}
 		return e, nil
 	},
-	coverage:       AvoidPeers,
-	modelsReserved: true,
-	modelsICMP:     true,
-	structural:     ciliumStructure,
+	coverage:           AvoidPeers,
+	modelsReserved:     true,
+	modelsICMP:         true,
+	modelsHostPolicies: true,
+	structural:         ciliumStructure,
 }
 
 // calicoBackend: Calico 3.31 judged by its selector library under Felix's tier order,

@@ -145,4 +145,44 @@ set.ServiceIn("ops", "db").DefaultDenyIngress().AllowFrom(policy.Namespace("shop
 		set.ServiceIn("ops", "db").DefaultDenyIngress().AllowFrom(policy.Namespace("shop").Pods(expr("tier", metav1.LabelSelectorOpExists))).NamedPort("pg")
 		return set
 	}},
+	// Host policies: the local node's and the remote node's own policies decide at their
+	// ends, ingress and egress, towards pods, addresses, the API server and each other's
+	// entities (Cilium's host firewall).
+	{"host-firewall", `set := policy.NewSet(policy.DefaultNamespace("ops"))
+set.Host("workers").Select(policy.MatchLabels{"node-role.kubernetes.io/worker": ""}).
+	AllowFrom(policy.CIDR("203.0.113.0/24")).TCP(22).
+	AllowFrom(policy.ServiceIn("ops", "prometheus")).TCP(9100).
+	AllowFrom(policy.KubeAPIServer()).TCP(10250).
+	AllowFrom(policy.Any()).ICMPv6(128).
+	AllowTo(policy.World()).TCP(443).
+	AllowTo(policy.ServiceIn("ops", "registry")).TCP(5000)
+set.Host("workers-no-metadata").DenyTo(policy.CIDR("169.254.169.254/32")).TCP(80)
+set.Service("registry").DefaultDenyIngress()
+set.Service("prometheus").DefaultDenyEgress().AllowTo(policy.Host()).TCP(9100)`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("ops"))
+		set.Host("workers").Select(policy.MatchLabels{"node-role.kubernetes.io/worker": ""}).
+			AllowFrom(policy.CIDR("203.0.113.0/24")).TCP(22).
+			AllowFrom(policy.ServiceIn("ops", "prometheus")).TCP(9100).
+			AllowFrom(policy.KubeAPIServer()).TCP(10250).
+			AllowFrom(policy.Any()).ICMPv6(128).
+			AllowTo(policy.World()).TCP(443).
+			AllowTo(policy.ServiceIn("ops", "registry")).TCP(5000)
+		set.Host("workers-no-metadata").DenyTo(policy.CIDR("169.254.169.254/32")).TCP(80)
+		set.Service("registry").DefaultDenyIngress()
+		set.Service("prometheus").DefaultDenyEgress().AllowTo(policy.Host()).TCP(9100)
+		return set
+	}},
+	// Named ports of SCTP next to TCP ones: every pod of the Universe carries both.
+	{"sctp-named-ports", `set := policy.NewSet(policy.DefaultNamespace("telco"))
+set.Service("hss").
+	AllowFrom("mme").Port(policy.Port{Protocol: policy.SCTP, Name: "diameter"}).
+	AllowFrom("web").NamedPort("http")
+set.Service("mme").DefaultDenyEgress()`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("telco"))
+		set.Service("hss").
+			AllowFrom("mme").Port(policy.Port{Protocol: policy.SCTP, Name: "diameter"}).
+			AllowFrom("web").NamedPort("http")
+		set.Service("mme").DefaultDenyEgress()
+		return set
+	}},
 }

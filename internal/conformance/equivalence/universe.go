@@ -64,7 +64,6 @@ const (
 	SkipRemoteNode = "remote-node end: not an oracle endpoint"
 	SkipAPIServer  = "kube-apiserver end: not an oracle endpoint"
 	SkipSystem     = "system end (health, ingress, init, unmanaged): not an oracle endpoint"
-	SkipNoPod      = "no pod end: engines judge pods"
 	SkipInPool     = "external sample inside the declared pod range: an in-cluster address there"
 )
 
@@ -271,8 +270,10 @@ func NewUniverse(m *policy.Model, pu *policy.Universe, family int, cov Coverage)
 			u.ends[s.Name] = oracle.Endpoint{IP: s.IP}
 		case policy.EndpointHost:
 			u.ends[s.Name] = oracle.HostEndpoint()
+			u.Oracle.HostLabels = maps.Clone(s.Labels)
 		case policy.EndpointRemoteNode:
 			u.ends[s.Name] = oracle.ReservedEndpoint("remote-node")
+			u.Oracle.RemoteNodeLabels = maps.Clone(s.Labels)
 		case policy.EndpointKubeAPIServer:
 			u.ends[s.Name] = oracle.ReservedEndpoint("kube-apiserver")
 		case policy.EndpointSystem:
@@ -318,12 +319,17 @@ func judgedKind(k policy.EndpointKind) bool {
 	return k == policy.EndpointPod || k == policy.EndpointHost || k == policy.EndpointRemoteNode
 }
 
+// isNode mirrors policy.Universe.Flows: flows between two nodes are left out.
+func isNode(k policy.EndpointKind) bool {
+	return k == policy.EndpointHost || k == policy.EndpointRemoteNode
+}
+
 // Cases returns every flow of pu, in the order and number of pu.Flows.
 func Cases(pu *policy.Universe) []Case {
 	var out []Case
 	for _, src := range pu.Endpoints {
 		for _, dst := range pu.Endpoints {
-			if src.Name == dst.Name || (!judgedKind(src.Kind) && !judgedKind(dst.Kind)) {
+			if src.Name == dst.Name || (!judgedKind(src.Kind) && !judgedKind(dst.Kind)) || (isNode(src.Kind) && isNode(dst.Kind)) {
 				continue
 			}
 			for _, p := range pu.Probes {
@@ -335,7 +341,8 @@ func Cases(pu *policy.Universe) []Case {
 }
 
 // Flow translates c into an oracle flow, or returns the reason (one of the Skip
-// constants) why no engine can be asked about it. Remote nodes, the API server and
+// constants) why no engine can be asked about it. Every Case has a pod or a node end
+// (Cases), which the engines judge. Remote nodes, the API server and
 // system endpoints become Cilium's reserved identities, or, in a universe with nodes
 // (Surround), the nodes become their addresses; ICMP probes become ICMP flows, which
 // only the Cilium engine judges: callers skip what an engine does not model (Unmodeled,
@@ -350,7 +357,6 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 		icmp = &oracle.ICMP{Family: string(m.Family), Type: uint8(m.Type)}
 	}
 	var ends [2]oracle.Endpoint
-	pod, node := false, false
 	for i, s := range []policy.Sample{c.From, c.To} {
 		e, ok := u.ends[s.Name]
 		if !ok && s.Kind == policy.EndpointExternal && u.Pool.Contains(s.IP) {
@@ -359,15 +365,10 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 		if !ok {
 			return oracle.Flow{}, "sample " + s.Name + " unknown to the oracle universe"
 		}
-		pod = pod || e.IsPod()
-		node = node || len(u.Oracle.Nodes) > 0 && (s.Kind == policy.EndpointHost || s.Kind == policy.EndpointRemoteNode)
 		ends[i] = e
 	}
-	switch {
-	case len(u.Oracle.Nodes) > 0 && c.From.Kind == policy.EndpointHost && c.To.Kind == policy.EndpointPod && c.To.Cluster == "":
+	if len(u.Oracle.Nodes) > 0 && c.From.Kind == policy.EndpointHost && c.To.Kind == policy.EndpointPod && c.To.Cluster == "" {
 		return oracle.Flow{}, SkipOwnNode
-	case !pod && !node:
-		return oracle.Flow{}, SkipNoPod
 	}
 	if icmp != nil {
 		return oracle.Flow{From: ends[0], To: ends[1], ICMP: icmp}, ""
@@ -381,6 +382,7 @@ var reasons = []struct{ word, reason string }{
 	{"identity filter", "selector key Cilium's identity filter drops: Cilium's NetworkPolicy departs from the API there"},
 	{"ICMP type 0", "ICMP type 0: port 0 in Cilium's policy keys"},
 	{"toServices", "toServices/toGroups: needs agent service state"},
+	{"RFC 4890", "ICMPv6 other than echo at a node: the host firewall decides it before host policies"},
 	{"ipBlock", ReasonIPBlock},
 	{"remote cluster", "pod of a remote cluster"},
 	{"host", "host endpoint: not modeled by the engine"},

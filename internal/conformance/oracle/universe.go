@@ -64,6 +64,11 @@ type Universe struct {
 	// is a node's is that node, policed at its host endpoint (see CalicoEngine). The
 	// other engines see a node's address as any address.
 	Nodes []Node
+	// HostLabels and RemoteNodeLabels are the node labels of the local node (the
+	// host end, HostEndpoint) and of the remote node (the remote-node end), for the
+	// Cilium engine: they decide which host policies (nodeSelector) apply at those
+	// ends.
+	HostLabels, RemoteNodeLabels map[string]string
 }
 
 // Node is a cluster node with the address flows use.
@@ -159,6 +164,10 @@ func ExternalEndpoint(ip string) Endpoint {
 // HostEndpoint names the local node (Cilium's reserved:host identity).
 func HostEndpoint() Endpoint { return Endpoint{Host: true} }
 
+// isNode reports whether e is the local node or the remote node (Cilium's host and
+// remote-node endpoints), which host policies apply to.
+func (e Endpoint) isNode() bool { return e.Host || e.Reserved == "remote-node" }
+
 // IsPod reports whether e names a pod.
 func (e Endpoint) IsPod() bool { return e.Pod != "" }
 
@@ -202,9 +211,9 @@ func (f Flow) String() string {
 	return fmt.Sprintf("%s -> %s %s/%d", f.From, f.To, f.Protocol, f.Port)
 }
 
-// Decision is an engine's verdict on a flow, per side. A side that is not a pod
-// (an external address, the host) is reported as allowed: no engine here
-// enforces policy on it.
+// Decision is an engine's verdict on a flow, per side. A side that enforces no
+// policy in the engine (an external address; a node, except where the engine
+// models host policies) is reported as allowed.
 type Decision struct {
 	Allowed        bool
 	EgressAllowed  bool // at the source
@@ -222,6 +231,8 @@ type universe struct {
 	sas        map[string]*ServiceAccount // key namespace/name
 	externals  []netip.Addr
 	nodes      map[netip.Addr]*Node
+	// hostLabels and remoteNodeLabels are Universe.HostLabels and RemoteNodeLabels.
+	hostLabels, remoteNodeLabels map[string]string
 }
 
 func podKey(ns, name string) string { return ns + "/" + name }
@@ -253,6 +264,9 @@ func (u Universe) compile() (*universe, error) {
 		namespaces: map[string]*Namespace{},
 		pods:       map[string]*Pod{},
 		sas:        map[string]*ServiceAccount{},
+		// Node labels: only the Cilium engine reads them.
+		hostLabels:       copyLabels(u.HostLabels),
+		remoteNodeLabels: copyLabels(u.RemoteNodeLabels),
 	}
 	if out.cluster == "" {
 		out.cluster = DefaultClusterName
@@ -401,7 +415,8 @@ func (u *universe) checkEnds(f Flow, cilium bool) (proto string, err error) {
 	case f.ICMP.Family != "IPv4" && f.ICMP.Family != "IPv6":
 		return "", fmt.Errorf("flow %v: ICMP family %q (want IPv4 or IPv6)", f, f.ICMP.Family)
 	}
-	if !f.From.IsPod() && !f.To.IsPod() && u.nodes[f.From.IP] == nil && u.nodes[f.To.IP] == nil {
+	if !f.From.IsPod() && !f.To.IsPod() && u.nodes[f.From.IP] == nil && u.nodes[f.To.IP] == nil &&
+		!(cilium && (f.From.isNode() || f.To.isNode())) {
 		return "", fmt.Errorf("flow %v: at least one end must be a pod or a node", f)
 	}
 	for _, e := range []Endpoint{f.From, f.To} {

@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/netip"
@@ -39,10 +40,12 @@ var ciliumGlobalMu sync.Mutex
 //
 // It also sets allow-localhost to "always", what the agent's default "auto"
 // becomes in Kubernetes mode (daemon/cmd/daemon.go): the node can always reach
-// its local pods.
+// its local pods. And it turns the host firewall on (enable-host-firewall), so that
+// host policies apply to the host endpoints.
 var labelsFilterInit = sync.OnceValue(func() error {
 	ciliumGlobalMu.Lock()
 	option.Config.UnsafeDaemonConfigOption.AllowLocalhost = option.AllowLocalhostAlways
+	option.Config.EnableHostFirewall = true
 	ciliumGlobalMu.Unlock()
 	return labelsfilter.ParseLabelPrefixCfg(quietLogger, nil, nil, "")
 })
@@ -62,38 +65,61 @@ var labelsFilterInit = sync.OnceValue(func() error {
 // through Cilium's default identity-label filter. Each external address gets a
 // local CIDR identity (labels.GetCIDRLabels of its /32 or /128: cidr: plus
 // reserved:world-ipv4/-ipv6), so toCIDR/toCIDRSet/world entities match it as
-// in the agent. The host endpoint is the reserved:host identity; as in the
-// agent in Kubernetes mode (allow-localhost "auto" becomes "always"), the host
-// may always reach local pods. Reserved endpoints are the reserved identities of
+// in the agent. The host endpoint is the reserved:host identity with the local
+// node's labels (Universe.HostLabels: k8s: source, through the identity filter, as
+// pkg/endpoint InitWithNodeLabels gives them); as in the agent in Kubernetes mode
+// (allow-localhost "auto" becomes "always"), the host may always reach local pods.
+// Reserved endpoints are the reserved identities of
 // pkg/identity with their labels (kube-apiserver, the identity of a remote node
 // serving the API server, also carries reserved:remote-node). The "cluster"
 // entity is initialized for Universe.ClusterName; Parse scopes selectors
 // without a cluster label to that cluster (policy-default-local-cluster, the
 // default).
 //
-// A verdict is the conjunction of the pod ends: the source pod's egress and
-// the destination pod's ingress. Ends that are not local pods (external
-// addresses, the host, reserved endpoints, pods of a remote cluster) are
-// reported allowed: Cilium enforces nothing for them here (no host firewall,
-// the remote cluster's own policies are not in this repository).
+// A verdict is the conjunction of the enforcing ends: the source's egress and the
+// destination's ingress, where the end is a local pod or a node. The host firewall
+// is on (enable-host-firewall): host policies (nodeSelector) decide at the host
+// endpoint whose labels they select, ingress and egress, towards local pods too
+// (bpf_lxc hands host-to-pod traffic to the host's egress policy first). The local
+// node is the host end; the remote node's own agent enforces its host policies at
+// the remote-node end, for its host endpoint (reserved:host and
+// Universe.RemoteNodeLabels), where the other end is seen by its identity; the
+// others see the remote node as reserved:remote-node. Flows between the two nodes
+// are refused (each sees the other as a remote node). Other ends (external
+// addresses, the other reserved endpoints, pods of a remote cluster) are reported
+// allowed: Cilium enforces nothing for them here.
+//
+// Named ports are resolved as the agent resolves them, for every protocol (SCTP
+// included): at ingress from the destination pod's own container ports
+// (GetIngressNamedPort), at egress from the ports of the selected pods
+// (NamedPortMultiMap).
 //
 // Limits (documented, not silently wrong):
 //   - L7: an HTTP or DNS rule on a port counts as an L4 allow of that port
 //     (the agent redirects the connection to the proxy, which then filters
 //     requests); check L7 content structurally.
 //   - toFQDNs needs the DNS proxy's learned IPs: a flow to an external address
-//     from a pod selected by a policy that has toFQDNs is refused with
+//     from a pod or node selected by a policy that has toFQDNs is refused with
 //     ErrCannotJudge. Flows between pods are judged (an FQDN selector never
-//     selects a pod).
+//     selects a pod). Cilium 1.20 selects learned addresses by identity labels:
+//     pkg/fqdn/namemanager gives each IP the DNS proxy saw for a name the label
+//     fqdn:<pattern> (api.FQDNSelector.IdentityLabel) of every selector whose
+//     pattern matches the name, and the selector cache selects those labels.
+//     Judging these flows offline needs the universe's address-to-name mapping
+//     (the Universe has no DNS names) and the name manager's pattern matching
+//     applied to the CIDR identities; that is not done.
 //   - toServices and toGroups need agent state (services, cloud groups): any
 //     flow whose source pod is selected by such a policy is refused with
 //     ErrCannotJudge.
-//   - Named ports: SCTP named ports are not resolved by LookupFlow.
 //   - ICMP flows are looked up as Cilium keys ICMP rules: protocol ICMP or
 //     ICMPv6, the type in the port's place. Type 0 (echo reply) would be port 0,
 //     every port, in a policy key: such flows are refused with ErrCannotJudge.
-//   - Node selectors (fromNodes/toNodes, nodeSelector host policies) and the
-//     host firewall are not modeled.
+//   - fromNodes/toNodes (node labels on remote-node identities, behind
+//     enable-node-selector-labels) are not modeled: Parse refuses them.
+//   - With the host firewall on, ICMPv6 to and from the nodes other than echo
+//     request and reply is passed or dropped by type (RFC 4890) before any host
+//     policy (bpf/lib/icmp6.h icmp6_host_handle): where any host policy exists,
+//     such flows with a node end are refused with ErrCannotJudge.
 //   - Authentication (mutual auth) requirements are ignored: the verdict is
 //     the policy verdict before authentication.
 //   - The policy.cilium.io/audit-mode annotation has no effect in Cilium OSS
@@ -104,19 +130,54 @@ type CiliumEngine struct {
 	repo  *policy.Repository
 	idMgr identitymanager.IDManager
 
-	pods      map[string]*identity.Identity // key namespace/name
-	externals map[netip.Addr]*identity.Identity
-	host      *identity.Identity
-	reserved  map[string]*identity.Identity // by Endpoint.Reserved
-	nextLocal identity.NumericIdentity
+	pods map[string]*identity.Identity // key namespace/name
+	// namedPorts are the pods' named ports, key namespace/name.
+	namedPorts map[string]ciliumtypes.NamedPortMap
+	externals  map[netip.Addr]*identity.Identity
+	// host is the local node's host endpoint: reserved:host and the node's labels.
+	host *identity.Identity
+	// remoteHost is the remote node's host endpoint as its own agent sees it (reserved:host
+	// and the remote node's labels); every other node sees it as reserved:remote-node.
+	remoteHost *identity.Identity
+	reserved   map[string]*identity.Identity // by Endpoint.Reserved
+	nextLocal  identity.NumericIdentity
 
+	// hostPolicies is true when a rule selects nodes: the host firewall is then on.
+	hostPolicies bool
 	// subjects of policies whose verdict this engine cannot compute.
-	fqdnSubjects    policytypes.Selectors
-	serviceSubjects policytypes.Selectors
+	fqdnSubjects    subjects
+	serviceSubjects subjects
 
-	// policies caches distilled endpoint policies (see lookupFlow), by identity and
+	// policies caches distilled endpoint policies (see lookupFlow), by subject and
 	// named ports; cleared whenever an identity is added.
-	policies map[string]*policy.EndpointPolicy
+	policies map[policyKey]*policy.EndpointPolicy
+}
+
+// policyKey identifies a distilled policy: the subject identity (the pointer tells the
+// two host endpoints apart, which share the numeric identity) and the named ports.
+type policyKey struct {
+	subject *identity.Identity
+	ports   string
+}
+
+// subjects are the subject selectors of some rules: of endpoint rules, matched against
+// endpoints, and of host rules (nodeSelector), matched against host endpoints.
+type subjects struct{ endpoints, nodes policytypes.Selectors }
+
+func (s *subjects) add(r *api.Rule) {
+	if r.NodeSelector.LabelSelector != nil {
+		s.nodes = append(s.nodes, policytypes.NewLabelSelector(r.NodeSelector))
+		return
+	}
+	s.endpoints = append(s.endpoints, policytypes.NewLabelSelector(r.EndpointSelector))
+}
+
+// selects reports whether a rule of s applies to the endpoint of identity id.
+func (s *subjects) selects(id *identity.Identity) bool {
+	if id.ID == identity.ReservedIdentityHost {
+		return s.nodes.Matches(id.LabelArray)
+	}
+	return s.endpoints.Matches(id.LabelArray)
 }
 
 type namedPortsGetter struct{ m ciliumtypes.NamedPortMultiMap }
@@ -150,6 +211,16 @@ func (e *CiliumEngine) podLabels(p *Pod) labels.Labels {
 	add(k8sConst.PolicyLabelServiceAccount, p.ServiceAccount)
 	idLabels, _ := labelsfilter.Filter(lbls)
 	return idLabels
+}
+
+// hostLabels are the labels of a node's host endpoint (pkg/endpoint
+// InitWithNodeLabels): reserved:host and the node's labels, k8s: source, passed
+// through the identity-label filter.
+func hostLabels(node map[string]string) labels.Labels {
+	lbls := labels.NewFrom(labels.LabelHost)
+	kept, _ := labelsfilter.Filter(labels.Map2Labels(node, labels.LabelSourceK8s))
+	lbls.MergeLabels(kept)
+	return lbls
 }
 
 func externalLabels(ip netip.Addr) labels.Labels {
@@ -194,14 +265,15 @@ func newCiliumRepository(u Universe) (*CiliumEngine, error) {
 		return nil, fmt.Errorf("cilium label filter: %w", err)
 	}
 	e := &CiliumEngine{
-		u:         cu,
-		pods:      map[string]*identity.Identity{},
-		externals: map[netip.Addr]*identity.Identity{},
-		host:      identity.LookupReservedIdentity(identity.ReservedIdentityHost),
-		nextLocal: identity.IdentityScopeLocal,
-	}
-	if e.host == nil {
-		return nil, fmt.Errorf("cilium: reserved host identity missing")
+		u:          cu,
+		pods:       map[string]*identity.Identity{},
+		namedPorts: map[string]ciliumtypes.NamedPortMap{},
+		externals:  map[netip.Addr]*identity.Identity{},
+		// The host identity's labels are mutable in the agent (pkg/ipcache
+		// updateReservedHostLabels): these are the local node's.
+		host:       identity.NewIdentity(identity.ReservedIdentityHost, hostLabels(cu.hostLabels)),
+		remoteHost: identity.NewIdentity(identity.ReservedIdentityHost, hostLabels(cu.remoteNodeLabels)),
+		nextLocal:  identity.IdentityScopeLocal,
 	}
 	idMap := identity.IdentityMap{e.host.ID: e.host.LabelArray}
 	e.reserved = map[string]*identity.Identity{}
@@ -223,6 +295,7 @@ func newCiliumRepository(u Universe) (*CiliumEngine, error) {
 			ports[name] = ciliumtypes.PortProto{Proto: ciliumProto(np.Protocol), Port: uint16(np.Port)}
 		}
 		npm.Update(id.ID, nil, ports)
+		e.namedPorts[podKey(p.Namespace, p.Name)] = ports
 	}
 	for _, ip := range cu.externals {
 		if _, dup := e.externals[ip]; dup {
@@ -260,18 +333,18 @@ func newCiliumRepository(u Universe) (*CiliumEngine, error) {
 // rules whose verdicts need agent state. The caller holds ciliumGlobalMu.
 func (e *CiliumEngine) addRules(obj runtime.Object, rules api.Rules) error {
 	for _, r := range rules {
-		subject := policytypes.NewLabelSelector(r.EndpointSelector)
+		e.hostPolicies = e.hostPolicies || r.NodeSelector.LabelSelector != nil
 		for _, eg := range r.Egress {
 			if len(eg.ToFQDNs) > 0 {
-				e.fqdnSubjects = append(e.fqdnSubjects, subject)
+				e.fqdnSubjects.add(r)
 			}
 			if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
-				e.serviceSubjects = append(e.serviceSubjects, subject)
+				e.serviceSubjects.add(r)
 			}
 		}
 		for _, eg := range r.EgressDeny {
 			if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
-				e.serviceSubjects = append(e.serviceSubjects, subject)
+				e.serviceSubjects.add(r)
 			}
 		}
 		for _, in := range r.Ingress {
@@ -289,24 +362,31 @@ func (e *CiliumEngine) addRules(obj runtime.Object, rules api.Rules) error {
 	return nil
 }
 
-// identityOf returns the identity of an endpoint, creating CIDR identities for
-// addresses not pre-registered in the universe. It reports whether the end is
-// a local pod (the only ends whose decision counts).
-func (e *CiliumEngine) identityOf(ep Endpoint) (*identity.Identity, bool, error) {
+// identityOf returns the identity of an endpoint as the other end sees it, and the
+// identity whose policy the end enforces, or nil when the end's decision does not
+// count (only local pods and the nodes' host endpoints enforce policy). It creates CIDR
+// identities for addresses not pre-registered in the universe.
+func (e *CiliumEngine) identityOf(ep Endpoint) (_, subject *identity.Identity, _ error) {
 	switch {
 	case ep.Host:
-		return e.host, false, nil
+		return e.host, e.host, nil
+	case ep.Reserved == "remote-node":
+		return e.reserved[ep.Reserved], e.remoteHost, nil
 	case ep.Reserved != "":
-		return e.reserved[ep.Reserved], false, nil
+		return e.reserved[ep.Reserved], nil, nil
 	case ep.IsPod():
 		p, err := e.u.pod(ep)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
-		return e.pods[podKey(p.Namespace, p.Name)], p.Cluster == e.u.cluster, nil
+		id := e.pods[podKey(p.Namespace, p.Name)]
+		if p.Cluster != e.u.cluster {
+			return id, nil, nil
+		}
+		return id, id, nil
 	}
 	if id, ok := e.externals[ep.IP]; ok {
-		return id, false, nil
+		return id, nil, nil
 	}
 	e.nextLocal++
 	id := identity.NewIdentity(e.nextLocal, externalLabels(ep.IP))
@@ -317,27 +397,24 @@ func (e *CiliumEngine) identityOf(ep Endpoint) (*identity.Identity, bool, error)
 	e.externals[ep.IP] = id
 	// Cached policies were distilled without the new identity in their selections.
 	clear(e.policies)
-	return id, false, nil
+	return id, nil, nil
 }
 
 // lookupOwner is the policy.PolicyOwner that policy.LookupFlow distills policies for
 // (its unexported endpointInfo): an endpoint with an ID and named ports, no previous
-// state, not the host.
+// state, not the host. Its named ports are resolved as the agent's endpoint resolves
+// them (pkg/endpoint GetIngressNamedPort), for every protocol: policy.LookupFlow only
+// takes TCP and UDP ones.
 type lookupOwner struct {
-	id       uint64
-	tcp, udp map[string]uint16
+	id    uint64
+	ports ciliumtypes.NamedPortMap
 }
 
 func (o *lookupOwner) GetID() uint64 { return o.id }
 
 func (o *lookupOwner) GetIngressNamedPort(name string, proto u8proto.U8proto) uint16 {
-	switch proto {
-	case u8proto.TCP:
-		return o.tcp[name]
-	case u8proto.UDP:
-		return o.udp[name]
-	}
-	return 0
+	port, _ := o.ports.GetNamedPort(name, proto)
+	return port
 }
 
 func (o *lookupOwner) PolicyDebug(string, ...any) {}
@@ -356,8 +433,8 @@ func (o *lookupOwner) RegenerateIfAlive(*regeneration.ExternalRegenerationMetada
 // destination pod has the given named ports: ComputeSelectorPolicy, DistillPolicy with
 // the fallback redirect, Ready, Detach, Supersede. The result only depends on those
 // inputs and the repository, so it is cached.
-func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string]uint16) (*policy.EndpointPolicy, error) {
-	key := fmt.Sprintf("%d %v %v", id.ID, tcp, udp) // fmt prints maps sorted by key
+func (e *CiliumEngine) endpointPolicy(id *identity.Identity, ports ciliumtypes.NamedPortMap) (*policy.EndpointPolicy, error) {
+	key := policyKey{id, fmt.Sprint(ports)} // fmt prints maps sorted by key
 	if epp, ok := e.policies[key]; ok {
 		return epp, nil
 	}
@@ -365,13 +442,13 @@ func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string
 	if err != nil {
 		return nil, fmt.Errorf("resolve policy of identity %d: %w", id.ID, err)
 	}
-	epp := sp.DistillPolicy(quietLogger, &lookupOwner{id: uint64(id.ID), tcp: tcp, udp: udp},
+	epp := sp.DistillPolicy(quietLogger, &lookupOwner{id: uint64(id.ID), ports: ports},
 		map[string]uint16{policy.FallbackRedirectID: math.MaxUint16})
 	epp.Ready()
 	epp.Detach(quietLogger)
 	sp.Supersede()
 	if e.policies == nil {
-		e.policies = map[string]*policy.EndpointPolicy{}
+		e.policies = map[policyKey]*policy.EndpointPolicy{}
 	}
 	e.policies[key] = epp
 	return epp, nil
@@ -380,29 +457,32 @@ func (e *CiliumEngine) endpointPolicy(id *identity.Identity, tcp, udp map[string
 // lookupFlow is policy.LookupFlow (pkg/policy/lookup.go, Cilium v1.20.2) with each
 // endpoint's distilled policy computed once per engine instead of once per flow: the
 // source's egress entry for the destination identity and port, the destination's
-// ingress entry for the source identity and port. Every identity of the engine is
-// already in the subject selector cache (NewCiliumEngine, identityOf).
+// ingress entry for the source identity and port, with ports the destination pod's
+// named ports (nil for other destinations). The policies are src's and dst's,
+// which are flow.From and flow.To except at a remote node, whose own host endpoint
+// enforces what the others see as reserved:remote-node. Every identity of the engine
+// is already in the subject selector cache (NewCiliumEngine, identityOf).
 // TestCiliumLookupMatchesLookupFlow checks it against policy.LookupFlow.
-func (e *CiliumEngine) lookupFlow(flow policytypes.Flow) (policytypes.LookupResult, policy.RuleMeta, policy.RuleMeta, error) {
+func (e *CiliumEngine) lookupFlow(flow policytypes.Flow, src, dst *identity.Identity, ports ciliumtypes.NamedPortMap) (policytypes.LookupResult, policy.RuleMeta, policy.RuleMeta, error) {
 	var verdict policytypes.LookupResult
 	var egress, ingress policy.RuleMeta
 	if flow.From.ID == 0 || flow.To.ID == 0 || flow.Dport == 0 || flow.Proto == 0 {
 		return verdict, egress, ingress, fmt.Errorf("cannot lookup flow %+v: identity, port or protocol missing", flow)
 	}
-	src, err := e.endpointPolicy(flow.From, flow.NamedPortsTCP, flow.NamedPortsUDP)
+	srcPolicy, err := e.endpointPolicy(src, ports)
 	if err != nil {
 		return verdict, egress, ingress, err
 	}
-	entry, egress, _ := src.Lookup(policy.EgressKey().WithIdentity(flow.To.ID).WithPortProto(flow.Proto, flow.Dport))
+	entry, egress, _ := srcPolicy.Lookup(policy.EgressKey().WithIdentity(flow.To.ID).WithPortProto(flow.Proto, flow.Dport))
 	verdict.Egress = policytypes.DecisionAllowed
 	if entry.IsDeny() {
 		verdict.Egress = policytypes.DecisionDenied
 	}
-	dst, err := e.endpointPolicy(flow.To, flow.NamedPortsTCP, flow.NamedPortsUDP)
+	dstPolicy, err := e.endpointPolicy(dst, ports)
 	if err != nil {
 		return verdict, egress, ingress, err
 	}
-	entry, ingress, _ = dst.Lookup(policy.IngressKey().WithIdentity(flow.From.ID).WithPortProto(flow.Proto, flow.Dport))
+	entry, ingress, _ = dstPolicy.Lookup(policy.IngressKey().WithIdentity(flow.From.ID).WithPortProto(flow.Proto, flow.Dport))
 	verdict.Ingress = policytypes.DecisionAllowed
 	if entry.IsDeny() {
 		verdict.Ingress = policytypes.DecisionDenied
@@ -414,44 +494,52 @@ func (e *CiliumEngine) lookupFlow(flow policytypes.Flow) (policytypes.LookupResu
 func (e *CiliumEngine) Decide(f Flow) (Decision, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	flow, fromLocal, toLocal, err := e.ciliumFlow(f)
+	flow, src, dst, ports, err := e.ciliumFlow(f)
 	if err != nil {
 		return Decision{}, err
 	}
-	verdict, egressMeta, ingressMeta, err := e.lookupFlow(flow)
+	verdict, egressMeta, ingressMeta, err := e.lookupFlow(flow, cmp.Or(src, flow.From), cmp.Or(dst, flow.To), ports)
 	if err != nil {
 		return Decision{}, fmt.Errorf("cilium lookup %v: %w", f, err)
 	}
 	d := Decision{
-		EgressAllowed:  !fromLocal || verdict.Egress != policytypes.DecisionDenied,
-		IngressAllowed: !toLocal || verdict.Ingress != policytypes.DecisionDenied,
+		EgressAllowed:  src == nil || verdict.Egress != policytypes.DecisionDenied,
+		IngressAllowed: dst == nil || verdict.Ingress != policytypes.DecisionDenied,
 	}
 	d.Allowed = d.EgressAllowed && d.IngressAllowed
 	d.Reason = fmt.Sprintf("egress %s by %v; ingress %s by %v", verdict.Egress, ruleNames(egressMeta), verdict.Ingress, ruleNames(ingressMeta))
 	return d, nil
 }
 
-// ciliumFlow translates f into the flow LookupFlow takes and reports which ends are
-// local pods. It refuses (ErrCannotJudge) flows whose verdict needs agent state.
-func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, fromLocal, toLocal bool, _ error) {
+// ciliumFlow translates f into the flow LookupFlow takes and returns the identities
+// whose policies decide at each end: src's egress and dst's ingress, nil where the
+// end's decision does not count, and the destination pod's named ports. It refuses (ErrCannotJudge) flows whose verdict needs
+// agent state.
+func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, src, dst *identity.Identity, ports ciliumtypes.NamedPortMap, _ error) {
+	fail := func(err error) (policytypes.Flow, *identity.Identity, *identity.Identity, ciliumtypes.NamedPortMap, error) {
+		return policytypes.Flow{}, nil, nil, nil, err
+	}
 	proto, err := e.u.checkCiliumFlow(f)
 	if err != nil {
-		return policytypes.Flow{}, false, false, err
+		return fail(err)
 	}
-	from, fromLocal, err := e.identityOf(f.From)
+	if f.From.isNode() && f.To.isNode() {
+		return fail(fmt.Errorf("flow %v: between two nodes, each sees the other as a remote node", f))
+	}
+	from, src, err := e.identityOf(f.From)
 	if err != nil {
-		return policytypes.Flow{}, false, false, err
+		return fail(err)
 	}
-	to, toLocal, err := e.identityOf(f.To)
+	to, dst, err := e.identityOf(f.To)
 	if err != nil {
-		return policytypes.Flow{}, false, false, err
+		return fail(err)
 	}
-	if fromLocal {
-		if e.serviceSubjects.Matches(from.LabelArray) {
-			return policytypes.Flow{}, false, false, cannotJudge("source %s is selected by a policy with toServices/toGroups (needs agent service state)", f.From)
+	if src != nil {
+		if e.serviceSubjects.selects(src) {
+			return fail(cannotJudge("source %s is selected by a policy with toServices/toGroups (needs agent service state)", f.From))
 		}
-		if f.To.IP.IsValid() && e.fqdnSubjects.Matches(from.LabelArray) {
-			return policytypes.Flow{}, false, false, cannotJudge("source %s is selected by a policy with toFQDNs; whether %s is allowed depends on DNS answers seen by the proxy", f.From, f.To)
+		if f.To.IP.IsValid() && e.fqdnSubjects.selects(src) {
+			return fail(cannotJudge("source %s is selected by a policy with toFQDNs; whether %s is allowed depends on DNS answers seen by the proxy", f.From, f.To))
 		}
 	}
 	flow := policytypes.Flow{From: from, To: to, Proto: ciliumProto(proto), Dport: uint16(f.Port)}
@@ -459,28 +547,23 @@ func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, fromLocal, toLoca
 		// Cilium keys ICMP rules by protocol and type in the port's place
 		// (api.ICMPField.PortProtocol), where port 0 means every port.
 		if f.ICMP.Type == 0 {
-			return policytypes.Flow{}, false, false, cannotJudge("ICMP type 0 is port 0 to Cilium's policy keys, which stands for every type")
+			return fail(cannotJudge("ICMP type 0 is port 0 to Cilium's policy keys, which stands for every type"))
 		}
 		flow.Proto, flow.Dport = u8proto.ICMP, uint16(f.ICMP.Type)
 		if f.ICMP.Family == "IPv6" {
 			flow.Proto = u8proto.ICMPv6
-		}
-		return flow, fromLocal, toLocal, nil
-	}
-	if f.To.IsPod() {
-		p, _ := e.u.pod(f.To)
-		flow.NamedPortsTCP = map[string]uint16{}
-		flow.NamedPortsUDP = map[string]uint16{}
-		for name, np := range p.NamedPorts {
-			switch np.Protocol {
-			case "TCP":
-				flow.NamedPortsTCP[name] = uint16(np.Port)
-			case "UDP":
-				flow.NamedPortsUDP[name] = uint16(np.Port)
+			// bpf/lib/icmp6.h icmp6_host_handle: with the host firewall on, only echo
+			// requests and replies reach the host policies.
+			if e.hostPolicies && (f.From.isNode() || f.To.isNode()) && f.ICMP.Type != 128 && f.ICMP.Type != 129 {
+				return fail(cannotJudge("the host firewall passes or drops ICMPv6 type %d by RFC 4890, before host policies", f.ICMP.Type))
 			}
 		}
+		return flow, src, dst, nil, nil
 	}
-	return flow, fromLocal, toLocal, nil
+	if f.To.IsPod() {
+		ports = e.namedPorts[podKey(f.To.Namespace, f.To.Pod)]
+	}
+	return flow, src, dst, ports, nil
 }
 
 func ruleNames(m policy.RuleMeta) []string {

@@ -6,6 +6,7 @@ import (
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	"github.com/cilium/cilium/pkg/policy"
+	"github.com/cilium/cilium/pkg/u8proto"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -268,13 +269,23 @@ func TestCiliumLookupMatchesLookupFlow(t *testing.T) {
 			for _, proto := range []string{"TCP", "UDP"} {
 				for _, port := range []int32{53, 80, 443, 5432, 8080, 9090} {
 					f := Flow{From: from, To: to, Protocol: proto, Port: port}
-					flow, _, _, err := e.ciliumFlow(f)
+					flow, _, _, ports, err := e.ciliumFlow(f)
 					if err != nil {
 						t.Fatalf("%v: %v", f, err)
 					}
-					got, gotE, gotI, err := e.lookupFlow(flow)
+					got, gotE, gotI, err := e.lookupFlow(flow, flow.From, flow.To, ports)
 					if err != nil {
 						t.Fatal(err)
+					}
+					// policy.LookupFlow takes TCP and UDP named ports.
+					flow.NamedPortsTCP, flow.NamedPortsUDP = map[string]uint16{}, map[string]uint16{}
+					for name, pp := range ports {
+						switch pp.Proto {
+						case u8proto.TCP:
+							flow.NamedPortsTCP[name] = pp.Port
+						case u8proto.UDP:
+							flow.NamedPortsUDP[name] = pp.Port
+						}
 					}
 					want, wantE, wantI, err := policy.LookupFlow(quietLogger, e.repo, e.idMgr, flow)
 					if err != nil {
@@ -375,4 +386,121 @@ spec:
 		t.Fatal(err)
 	}
 	checkCannotJudge(t, k8s, icmp(fe, api, "IPv4", 8))
+}
+
+// The host firewall: a CCNP with a nodeSelector is the policy of the host endpoint of
+// every node whose labels it selects (reserved:host plus the node's labels, through the
+// identity filter), ingress and egress, and only of host endpoints. The local node's
+// policy decides at the host end; the remote node's own policy decides at the
+// remote-node end, where the other end is seen by its identity. Pods still take
+// everything from their own node (allow-localhost), and with the host firewall on
+// ICMPv6 other than echo never reaches the host policies.
+func TestCiliumHostFirewall(t *testing.T) {
+	ccnp := decodeOne[*ciliumv2.CiliumClusterwideNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: workers}
+spec:
+  nodeSelector: {matchLabels: {role: worker}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: frontend, k8s:io.kubernetes.pod.namespace: production}}]
+    toPorts: [{ports: [{port: "10250", protocol: TCP}]}]
+  - fromEntities: [world]
+    toPorts: [{ports: [{port: "22", protocol: TCP}]}]
+  - fromEndpoints: [{matchLabels: {app: frontend}}]
+    icmps: [{fields: [{family: IPv6, type: EchoRequest}]}]
+  egress:
+  - toEndpoints: [{matchLabels: {app: database}}]
+    toPorts: [{ports: [{port: "5432", protocol: TCP}]}]
+  - toCIDR: [192.0.2.0/24]
+`)
+	zoned := decodeOne[*ciliumv2.CiliumClusterwideNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: zoned}
+spec:
+  nodeSelector: {matchLabels: {topology.kubernetes.io/zone: a}}
+  ingress: [{fromEntities: [world]}]
+`)
+	u := prodUniverse()
+	u.HostLabels = lbl("role", "worker", "topology.kubernetes.io/zone", "a")
+	u.RemoteNodeLabels = lbl("role", "worker")
+	e := ciliumEngine(t, []runtime.Object{ccnp, zoned}, u)
+	host, remote := HostEndpoint(), ReservedEndpoint("remote-node")
+	fe, db, api := pod("production", "frontend"), pod("production", "db"), pod("production", "api")
+	icmp6 := func(from, to Endpoint, typ uint8) Flow {
+		return Flow{From: from, To: to, ICMP: &ICMP{Family: "IPv6", Type: typ}}
+	}
+	checkFlows(t, e, []flowCase{
+		allow(tcp(fe, host, 10250), "host ingress from production frontends"),
+		deny(tcp(fe, host, 8080), "host ingress: default deny"),
+		deny(tcp(pod("staging", "frontend"), host, 10250), "another namespace"),
+		allow(tcp(ext("198.51.100.1"), host, 22), "world may ssh"),
+		deny(tcp(ext("198.51.100.1"), host, 80), "world only on 22"),
+		allow(tcp(host, db, 5432), "host egress to the database"),
+		deny(tcp(host, api, 80), "host egress to a local pod: the host policy applies"),
+		allow(tcp(host, ext("192.0.2.7"), 443), "toCIDR"),
+		deny(tcp(host, ext("198.51.100.1"), 443), "host egress: default deny"),
+		allow(tcp(fe, remote, 10250), "the remote node's own policy admits the frontend"),
+		deny(tcp(api, remote, 10250), "at the remote node, the source is the api pod"),
+		allow(tcp(remote, db, 5432), "remote node egress to the database"),
+		deny(tcp(remote, api, 80), "remote node egress: default deny"),
+		allow(icmp6(fe, host, 128), "ICMPv6 echo reaches the host policy"),
+		deny(icmp6(api, host, 128), "not a frontend"),
+	})
+	checkCannotJudge(t, e, icmp6(api, host, 135))
+
+	// Node labels the identity filter drops select nothing: the zone label does not
+	// make the local node's policy admit all of world.
+	if d, err := e.Decide(tcp(ext("198.51.100.1"), host, 80)); err != nil || d.Allowed {
+		t.Errorf("topology.kubernetes.io/zone is not an identity label: %+v, %v", d, err)
+	}
+
+	// Nodes the nodeSelector does not select, and pods, are not subject to it.
+	u.HostLabels, u.RemoteNodeLabels = lbl("role", "control-plane"), nil
+	e = ciliumEngine(t, []runtime.Object{ccnp}, u)
+	checkFlows(t, e, []flowCase{
+		allow(tcp(fe, host, 8080), "host not selected"),
+		allow(tcp(host, api, 80), "host not selected"),
+		allow(tcp(api, remote, 80), "remote node not selected"),
+		allow(tcp(remote, api, 80), "remote node not selected"),
+		allow(tcp(api, fe, 80), "pods are not selected by a nodeSelector"),
+	})
+	// The host firewall is on for every node, selected or not.
+	checkCannotJudge(t, e, icmp6(api, host, 135))
+}
+
+// Named ports of every protocol: the agent resolves a rule's port name against the
+// destination pod's container ports of the rule's protocol (pkg/endpoint
+// GetIngressNamedPort, types.NamedPortMap.GetNamedPort), SCTP included, at ingress from
+// the pod's own ports and at egress from the ports of the selected pods.
+func TestCiliumNamedPortsSCTP(t *testing.T) {
+	cnp := decodeOne[*ciliumv2.CiliumNetworkPolicy](t, `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: diameter, namespace: production}
+spec:
+  endpointSelector: {matchLabels: {app: database}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: frontend}}]
+    toPorts: [{ports: [{port: diameter, protocol: SCTP}]}]
+  egress:
+  - toEndpoints: [{matchLabels: {app: api-server}}]
+    toPorts: [{ports: [{port: diameter, protocol: SCTP}]}]
+`)
+	u := prodUniverse()
+	for i, p := range u.Pods {
+		if p.Name == "db" || p.Name == "api" {
+			u.Pods[i].NamedPorts = map[string]NamedPort{"diameter": {Protocol: "SCTP", Port: 3868}, "postgres": {Port: 5432}}
+		}
+	}
+	e := ciliumEngine(t, []runtime.Object{cnp}, u)
+	db, api, fe := pod("production", "db"), pod("production", "api"), pod("production", "frontend")
+	sctp := func(from, to Endpoint, port int32) Flow {
+		return Flow{From: from, To: to, Protocol: "SCTP", Port: port}
+	}
+	checkFlows(t, e, []flowCase{
+		allow(sctp(fe, db, 3868), "ingress: db's SCTP port named diameter"),
+		deny(tcp(fe, db, 3868), "the name is an SCTP port"),
+		deny(sctp(fe, db, 5432), "another port"),
+		allow(sctp(db, api, 3868), "egress: api's SCTP port named diameter"),
+		deny(sctp(db, fe, 3868), "frontend is not selected"),
+	})
 }

@@ -43,7 +43,7 @@ import (
 //   - Pods of a remote cluster are outside every peer: Parse scopes pod selectors to
 //     the local cluster.
 //
-// Limits, inherited from CiliumEngine: SCTP named ports are not resolved; L3/L4 only.
+// Limits, inherited from CiliumEngine: L3/L4 only.
 // Label keys that Cilium's default identity filter drops (".*beta.kubernetes.io", as a
 // pod or a namespace label) are matched by no Cilium identity, where NetworkPolicy
 // matches them: every flow of objects selecting on one is ErrCannotJudge, Cilium's
