@@ -94,9 +94,9 @@ import (
 // (source/destination.services) cannot be judged from a Flow: a rule that
 // would otherwise match returns ErrCannotJudge. An HTTP match counts as an L4
 // match, as in Felix's data plane; DecideHTTP judges requests with Calico's
-// application layer checker. HostEndpoint() (a node without an address), host endpoints of
-// named interfaces, pods of remote clusters and Kubernetes NetworkPolicies
-// enforced by Calico are not modeled.
+// application layer checker. HostEndpoint() (a node without an address), host
+// endpoints of named interfaces, pods of remote clusters and Kubernetes
+// NetworkPolicies enforced by Calico are not modeled.
 type CalicoEngine struct {
 	u       *universe
 	tiers   []*calicoTier
