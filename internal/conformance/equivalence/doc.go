@@ -12,7 +12,9 @@
 // cannot judge (oracle.ErrCannotJudge) or cannot even express (ICMP, remote nodes, the
 // API server and system endpoints, except for Cilium, which judges them as its reserved
 // identities) are skipped and counted per reason; L7 and FQDN rules, which the engines
-// judge at L4 only, are checked structurally.
+// judge at L4 only, are checked structurally. Where the backend runs Calico's application
+// layer policy, Calico's own checker also judges sampled HTTP requests on every flow to a
+// port with HTTP rules (requests_test.go).
 //
 // This file and universe.go hold the small, reusable part: translating a
 // policy.Universe into an oracle.Universe and its flows into oracle.Flows. The tests hold

@@ -53,6 +53,18 @@ set.Service("web").AllowTo("api").TCP(8080)`, func() *policy.Set {
 		set.Service("web").AllowTo("api").TCP(8080)
 		return set
 	}},
+	{"l7-requests-restricted", `set := policy.NewSet(policy.DefaultNamespace("shop"))
+set.Service("api").
+	AllowFrom("web").TCP(8080).HTTP("GET", "/v1.0/items").HTTP("POST", "/orders").HTTP("", "/health").
+	AllowFrom("admin").TCP(8080, 9090).HTTPPrefix("DELETE", "/admin/")`, func() *policy.Set {
+		// Unlike l7-methods-and-paths, no L4 rule admits these clients too: every
+		// request they send is judged by the HTTP matches alone.
+		set := policy.NewSet(policy.DefaultNamespace("shop"))
+		set.Service("api").
+			AllowFrom("web").TCP(8080).HTTP("GET", "/v1.0/items").HTTP("POST", "/orders").HTTP("", "/health").
+			AllowFrom("admin").TCP(8080, 9090).HTTPPrefix("DELETE", "/admin/")
+		return set
+	}},
 	{"l7-hosts-headers-grpc-dns", `set := policy.NewSet(policy.DefaultNamespace("shop"))
 set.Service("gw").DefaultDenyEgress().
 	AllowTo(policy.ServiceIn("pay", "billing")).TCP(443).

@@ -82,6 +82,9 @@ type backend struct {
 	// structural checks what the engine only judges at L4 (L7 and FQDN rules) against
 	// the Model; it returns one line per problem.
 	structural func(m *policy.Model, objs []runtime.Object) *structReport
+	// requests says that the engine judges HTTP requests itself (an httpDecider):
+	// compareRequests asks it about sampled requests.
+	requests bool
 }
 
 // item is one Set of a corpus.
@@ -152,6 +155,8 @@ type stats struct {
 	flows, judged, mismatched int
 	// skipped counts skipped flows per reason.
 	skipped map[string]int
+	// http counts the HTTP requests judged by backends with requests set.
+	http requestCounts
 }
 
 // add adds one Set's flow counts.
@@ -184,6 +189,9 @@ func (s *stats) String() string {
 	fmt.Fprintf(&b, "%d flows: %d judged (%.1f%%), %d mismatched\n", s.flows, s.judged, pct(s.judged), s.mismatched)
 	for _, k := range SortedReasons(s.skipped) {
 		fmt.Fprintf(&b, "  skipped %7d (%.1f%%): %s\n", s.skipped[k], pct(s.skipped[k]), k)
+	}
+	if s.http.requests > 0 {
+		b.WriteString(s.http.String())
 	}
 	return b.String()
 }
@@ -402,6 +410,9 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 		t.Errorf("%s: %d of %d judged flows differ from the reference evaluator (first %d below).\n"+
 			"Rerun: go test ./equivalence/ -run '^%s$' (in internal/conformance)\nReproduce: %s\nFlows:\n%s\nObjects:\n%s",
 			b.name, n, ss.judged, min(n, show), t.Name(), it.repro, strings.Join(mismatches[:min(n, show)], "\n"), out.yaml)
+	}
+	if b.requests {
+		compareRequests(t, b, m, pu, us, objs, it, &st.http)
 	}
 	inDomain := ss.flows
 	for k, v := range ss.skipped {

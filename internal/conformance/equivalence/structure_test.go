@@ -21,7 +21,10 @@ import (
 // here against the Model, semantically where possible: each HTTP match of the intent is
 // compared with the emitted one on sample requests built to tell them apart (the exact
 // request, and variants with another method, a longer or shorter path, a regex
-// metacharacter replaced, another host, a header missing or changed).
+// metacharacter replaced, another host, a header missing or changed). For Calico with
+// application layer policy, requests are also judged by Calico's own checker
+// (requests_test.go); the structural check stays, as it also sees HTTP matches that
+// another rule subsumes, which no request can tell apart.
 
 // structReport is the outcome of a structural check.
 type structReport struct {

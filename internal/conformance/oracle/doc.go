@@ -41,7 +41,9 @@
 //     reading of NetworkPolicy.
 //   - CiliumEngine / CiliumVerdict: Cilium's policy repository and LookupFlow.
 //   - CalicoEngine / CalicoVerdict: Calico's converters and selector library
-//     under a small re-implementation of Felix's tier/order/Pass semantics.
+//     under a small re-implementation of Felix's tier/order/Pass semantics;
+//     CalicoEngine.DecideHTTP judges HTTP requests with Calico's application
+//     layer checker (app-policy/checker) over a store Felix's code fills.
 //
 // Each engine's type documents its wiring and its limits. When an engine
 // cannot judge a flow faithfully it returns an error wrapping ErrCannotJudge;

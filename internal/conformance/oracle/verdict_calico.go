@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	"github.com/projectcalico/api/pkg/lib/numorstring"
@@ -92,10 +93,10 @@ import (
 // Limits: source ports (source.ports/notPorts) and service matches
 // (source/destination.services) cannot be judged from a Flow: a rule that
 // would otherwise match returns ErrCannotJudge. An HTTP match counts as an L4
-// match (Calico's application layer then filters requests; check HTTP content
-// structurally). HostEndpoint() (a node without an address), host endpoints of
-// named interfaces, pods of remote clusters and Kubernetes NetworkPolicies
-// enforced by Calico are not modeled.
+// match, as in Felix's data plane; DecideHTTP judges requests with Calico's
+// application layer checker. HostEndpoint() (a node without an address), host
+// endpoints of named interfaces, pods of remote clusters and Kubernetes
+// NetworkPolicies enforced by Calico are not modeled.
 type CalicoEngine struct {
 	u       *universe
 	tiers   []*calicoTier
@@ -107,6 +108,13 @@ type CalicoEngine struct {
 	hepOnly string
 	// labels per pod, key namespace/name
 	podLabels map[string]map[string]string
+
+	// objs are the objects the engine was built from; alp, built from them on the
+	// first DecideHTTP, is what Calico's application layer checker sees.
+	objs    []runtime.Object
+	alpOnce sync.Once
+	alp     *calicoALP
+	alpErr  error
 }
 
 type calicoTier struct {
@@ -233,7 +241,7 @@ func NewCalicoEngine(objs []runtime.Object, u Universe) (*CalicoEngine, error) {
 	if err := ValidateCalico(objs); err != nil {
 		return nil, err
 	}
-	e := &CalicoEngine{u: cu, podLabels: map[string]map[string]string{}, heps: map[netip.Addr]*calicoHEP{}}
+	e := &CalicoEngine{u: cu, podLabels: map[string]map[string]string{}, heps: map[netip.Addr]*calicoHEP{}, objs: slices.Clone(objs)}
 	if err := e.addHostEndpoints(objs); err != nil {
 		return nil, err
 	}
