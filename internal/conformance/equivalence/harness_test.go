@@ -464,18 +464,16 @@ func compareFlows(b backend, m *policy.Model, pu *policy.Universe, us map[int]*U
 	return ss, mismatches, nil
 }
 
-// judge compares the engine with the reference evaluator on c: the verdicts, and each
-// end's decision (the source's egress and the destination's ingress; an end the
-// reference does not judge counts as allowing). It returns a skip reason, or "" and
-// whether they agree (appending a description to mismatches when not).
-func judge(b backend, m *policy.Model, us map[int]*Universe, engines map[int]engine, c Case, mismatches *[]string) (string, bool, error) {
+// oracleFlow translates c for b's engine: the IP family of the universe (and engine) to
+// ask, the oracle flow and the reference verdict, or the reason the engine cannot be asked.
+func (b backend) oracleFlow(m *policy.Model, us map[int]*Universe, c Case) (int, oracle.Flow, policy.Verdict, string) {
 	for _, s := range []policy.Sample{c.From, c.To} {
 		if why := Unmodeled(s, b.modelsReserved, b.modelsHost); why != "" {
-			return why, false, nil
+			return 0, oracle.Flow{}, policy.Verdict{}, why
 		}
 	}
 	if c.Probe.ICMP != nil && !b.modelsICMP {
-		return SkipICMP, false, nil
+		return 0, oracle.Flow{}, policy.Verdict{}, SkipICMP
 	}
 	fam := c.ExternalFamily()
 	if fam == 0 || !b.perFamily {
@@ -486,15 +484,27 @@ func judge(b backend, m *policy.Model, us map[int]*Universe, engines map[int]eng
 	}
 	u := us[fam]
 	if u == nil {
-		return skipNoPool, false, nil
+		return 0, oracle.Flow{}, policy.Verdict{}, skipNoPool
 	}
 	of, why := u.Flow(c)
 	if why != "" {
-		return why, false, nil
+		return 0, oracle.Flow{}, policy.Verdict{}, why
 	}
 	ref := m.Evaluate(c.Flow())
 	if !b.modelsHostPolicies && ((ref.Source.Judged && c.From.Kind != policy.EndpointPod) || (ref.Destination.Judged && c.To.Kind != policy.EndpointPod)) {
-		return skipHostFirewall, false, nil
+		return 0, oracle.Flow{}, policy.Verdict{}, skipHostFirewall
+	}
+	return fam, of, ref, ""
+}
+
+// judge compares the engine with the reference evaluator on c: the verdicts, and each
+// end's decision (the source's egress and the destination's ingress; an end the
+// reference does not judge counts as allowing). It returns a skip reason, or "" and
+// whether they agree (appending a description to mismatches when not).
+func judge(b backend, m *policy.Model, us map[int]*Universe, engines map[int]engine, c Case, mismatches *[]string) (string, bool, error) {
+	fam, of, ref, why := b.oracleFlow(m, us, c)
+	if why != "" {
+		return why, false, nil
 	}
 	d, err := engines[fam].Decide(of)
 	if errors.Is(err, oracle.ErrCannotJudge) && b.exactIPBlocks && Reason(err) == ReasonIPBlock {

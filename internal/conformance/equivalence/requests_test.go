@@ -123,30 +123,10 @@ func compareRequests(t *testing.T, b backend, m *policy.Model, pu *policy.Univer
 		if c.Probe.ICMP != nil || c.Probe.Protocol != policy.TCP || !ports[c.Probe.Port] || c.To.Kind != policy.EndpointPod {
 			continue
 		}
-		fam := c.ExternalFamily()
-		if fam == 0 || !b.perFamily {
-			fam = 4
-			if us[4] == nil {
-				fam = 6
-			}
-		}
-		u := us[fam]
-		skip := func(why string) { cs.requests += len(reqs); cs.skipped[why] += len(reqs) }
-		if u == nil {
-			skip(skipNoPool)
-			continue
-		}
-		if why := Unmodeled(c); why != "" && (why != SkipRemoteNode || !b.modelsHost) {
-			skip(why)
-			continue
-		}
-		of, why := u.Flow(c)
+		fam, of, _, why := b.oracleFlow(m, us, c)
 		if why != "" {
-			skip(why)
-			continue
-		}
-		if ref := m.Evaluate(c.Flow()); ref.Source.Judged && c.From.Kind != policy.EndpointPod {
-			skip(skipHostFirewall)
+			cs.requests += len(reqs)
+			cs.skipped[why] += len(reqs)
 			continue
 		}
 		for _, q := range reqs {
