@@ -21,8 +21,8 @@ func Capabilities() []policy.Capability {
 		{Feature: policy.FeatureEntities, Support: policy.Refused, Note: "cluster is exact with calico.ClusterCIDRs(...)"},
 		{Feature: policy.FeatureNodeIngress, Support: policy.Exact, Note: "needs no rule"},
 		{Feature: policy.FeaturePorts, Support: policy.Exact, Note: "one rule per protocol"},
-		{Feature: policy.FeatureICMP, Support: policy.Exact},
-		{Feature: policy.FeatureHTTP, Support: policy.WithOption, Option: "calico.ApplicationLayerPolicy()", Note: "exact where Istio with Dikastes enforces it; calico.WidenL7() widens"},
+		{Feature: policy.FeatureICMP, Support: policy.Exact, Note: "checked structurally"},
+		{Feature: policy.FeatureHTTP, Support: policy.WithOption, Option: "calico.ApplicationLayerPolicy()", Note: "exact where Istio with Dikastes enforces it (judged by Calico's checker); calico.WidenL7() widens"},
 		{Feature: policy.FeatureHTTPMore, Support: policy.WithOption, Option: "calico.WidenL7()", Note: "widens"},
 		{Feature: policy.FeatureDNSLookups, Support: policy.WithOption, Option: "calico.WidenL7()", Note: "widens"},
 	}

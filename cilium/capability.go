@@ -22,8 +22,8 @@ func Capabilities() []policy.Capability {
 		{Feature: policy.FeatureNodeIngress, Support: policy.Exact},
 		{Feature: policy.FeaturePorts, Support: policy.Exact},
 		{Feature: policy.FeatureICMP, Support: policy.Exact, Note: "types but 0, which Cilium reads as every type; codes only with cilium.WidenICMPCodes()"},
-		{Feature: policy.FeatureHTTP, Support: policy.Exact, Note: "quoted regexes that admit any query string after the path"},
-		{Feature: policy.FeatureHTTPMore, Support: policy.Exact},
-		{Feature: policy.FeatureDNSLookups, Support: policy.Exact},
+		{Feature: policy.FeatureHTTP, Support: policy.Exact, Note: "quoted regexes that admit any query string after the path; checked on sampled requests (Envoy is not run)"},
+		{Feature: policy.FeatureHTTPMore, Support: policy.Exact, Note: "checked on sampled requests (Envoy is not run)"},
+		{Feature: policy.FeatureDNSLookups, Support: policy.Exact, Note: "checked structurally (the DNS proxy is not run)"},
 	}
 }
