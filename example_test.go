@@ -224,7 +224,11 @@ func Example_pulumi() {
 	}
 	var resources []*fakeResource
 	for _, u := range objs {
+		// A resource name must be unique in the program: kind, namespace and name are.
 		name := strings.ToLower(u.GetKind()) + "-" + u.GetName()
+		if ns := u.GetNamespace(); ns != "" {
+			name = strings.ToLower(u.GetKind()) + "-" + ns + "-" + u.GetName()
+		}
 		resources = append(resources, newK8sResource(name, u.Object))
 	}
 	for _, r := range resources {
@@ -234,5 +238,5 @@ func Example_pulumi() {
 	// Output:
 	// tier-netintent-deny projectcalico.org/v3 order: 999999
 	// globalnetworkpolicy-netintent-deny.block-metadata projectcalico.org/v3 order: 1000
-	// networkpolicy-orders projectcalico.org/v3 order: 1000
+	// networkpolicy-shop-orders projectcalico.org/v3 order: 1000
 }
