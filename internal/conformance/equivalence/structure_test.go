@@ -17,7 +17,8 @@ import (
 )
 
 // The engines judge connections (L3/L4): an L7 rule counts as an allow of its port, and
-// Cilium's toFQDNs depends on the DNS proxy's answers. What they cannot judge is checked
+// Cilium's toFQDNs is judged on the assumption that the source looked the name up. What
+// they cannot judge (the L7 rules, the DNS rule toFQDNs needs) is checked
 // here against the Model, semantically where possible: each HTTP match of the intent is
 // compared with the emitted one on sample requests built to tell them apart (the exact
 // request, and variants with another method, a longer or shorter path, a regex

@@ -195,7 +195,8 @@ next:
 // pods take addresses of the given family (4 or 6) from a range chosen under cov. It
 // returns an error wrapping ErrNoPool when no such range exists, and an error when the
 // samples disagree on a namespace's labels (the oracle universe has one label set per
-// namespace).
+// namespace) or on the DNS name of an address. External samples keep their DNS names
+// (External.DNSNames), which Cilium's toFQDNs selects by.
 func NewUniverse(m *policy.Model, pu *policy.Universe, family int, cov Coverage) (*Universe, error) {
 	pool, err := pickPool(m, pu, family, cov)
 	if err != nil {
@@ -217,7 +218,9 @@ func NewUniverse(m *policy.Model, pu *policy.Universe, family int, cov Coverage)
 		declared[n.Name] = n.Labels
 	}
 	ip := pool.Addr()
-	seen := map[netip.Addr]bool{}
+	// seen maps the external addresses to their first sample: samples sharing an address
+	// must agree on its DNS name, which the oracle universe keeps per address.
+	seen := map[netip.Addr]policy.Sample{}
 	for i, s := range pu.Endpoints {
 		switch s.Kind {
 		case policy.EndpointPod:
@@ -263,9 +266,15 @@ func NewUniverse(m *policy.Model, pu *policy.Universe, family int, cov Coverage)
 				// Only under Declared: an address of the cluster's range, not external.
 				continue
 			}
-			if !seen[s.IP] {
-				seen[s.IP] = true
-				u.Oracle.Externals = append(u.Oracle.Externals, oracle.External{IP: s.IP})
+			if first, ok := seen[s.IP]; !ok {
+				seen[s.IP] = s
+				x := oracle.External{IP: s.IP}
+				if s.DNSName != "" {
+					x.DNSNames = []string{s.DNSName}
+				}
+				u.Oracle.Externals = append(u.Oracle.Externals, x)
+			} else if first.DNSName != s.DNSName {
+				return nil, fmt.Errorf("samples %s and %s share address %s but not its DNS name", first.Name, s.Name, s.IP)
 			}
 			u.ends[s.Name] = oracle.Endpoint{IP: s.IP}
 		case policy.EndpointHost:
@@ -378,7 +387,7 @@ func (u *Universe) Flow(c Case) (oracle.Flow, string) {
 
 // reasons maps words of the engines' oracle.ErrCannotJudge messages to skip reasons.
 var reasons = []struct{ word, reason string }{
-	{"toFQDNs", "toFQDNs: verdict depends on the DNS proxy's answers"},
+	{"toFQDNs", "toFQDNs: the source cannot look the name up through the DNS proxy"},
 	{"identity filter", "selector key Cilium's identity filter drops: Cilium's NetworkPolicy departs from the API there"},
 	{"ICMP type 0", "ICMP type 0: port 0 in Cilium's policy keys"},
 	{"toServices", "toServices/toGroups: needs agent service state"},

@@ -128,6 +128,10 @@ type ServiceAccount struct {
 // External is an address outside the cluster.
 type External struct {
 	IP netip.Addr
+	// DNSNames are the names that resolve to the address: a client that looks one up
+	// gets this address in the answer. Only the Cilium engine reads them (toFQDNs, see
+	// CiliumEngine).
+	DNSNames []string
 }
 
 // Endpoint is one end of a flow: a pod of the universe (Pod set), the node the
@@ -230,7 +234,9 @@ type universe struct {
 	podOrder   []*Pod
 	sas        map[string]*ServiceAccount // key namespace/name
 	externals  []netip.Addr
-	nodes      map[netip.Addr]*Node
+	// dnsNames are the Externals' DNS names by address.
+	dnsNames map[netip.Addr][]string
+	nodes    map[netip.Addr]*Node
 	// hostLabels and remoteNodeLabels are Universe.HostLabels and RemoteNodeLabels.
 	hostLabels, remoteNodeLabels map[string]string
 }
@@ -375,6 +381,12 @@ func (u Universe) compile() (*universe, error) {
 			return nil, fmt.Errorf("universe: external %s is pod %s's IP", e.IP, who)
 		}
 		out.externals = append(out.externals, e.IP)
+		if len(e.DNSNames) > 0 {
+			if out.dnsNames == nil {
+				out.dnsNames = map[netip.Addr][]string{}
+			}
+			out.dnsNames[e.IP] = append(out.dnsNames[e.IP], e.DNSNames...)
+		}
 	}
 	return out, nil
 }

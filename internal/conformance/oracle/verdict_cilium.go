@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"regexp"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/cilium/cilium/pkg/crypto/certificatemanager"
 	"github.com/cilium/cilium/pkg/endpoint/regeneration"
 	envoypolicy "github.com/cilium/cilium/pkg/envoy/policy"
+	"github.com/cilium/cilium/pkg/fqdn/dns"
 	"github.com/cilium/cilium/pkg/identity"
 	"github.com/cilium/cilium/pkg/identity/identitymanager"
 	k8sConst "github.com/cilium/cilium/pkg/k8s/apis/cilium.io"
@@ -98,16 +101,29 @@ var labelsFilterInit = sync.OnceValue(func() error {
 //   - L7: an HTTP or DNS rule on a port counts as an L4 allow of that port
 //     (the agent redirects the connection to the proxy, which then filters
 //     requests); check L7 content structurally.
-//   - toFQDNs needs the DNS proxy's learned IPs: a flow to an external address
-//     from a pod or node selected by a policy that has toFQDNs is refused with
-//     ErrCannotJudge. Flows between pods are judged (an FQDN selector never
-//     selects a pod). Cilium 1.20 selects learned addresses by identity labels:
-//     pkg/fqdn/namemanager gives each IP the DNS proxy saw for a name the label
-//     fqdn:<pattern> (api.FQDNSelector.IdentityLabel) of every selector whose
-//     pattern matches the name, and the selector cache selects those labels.
-//     Judging these flows offline needs the universe's address-to-name mapping
-//     (the Universe has no DNS names) and the name manager's pattern matching
-//     applied to the CIDR identities; that is not done.
+//   - toFQDNs selects the addresses the DNS proxy learned. Cilium 1.20 selects
+//     them by identity labels: pkg/fqdn/namemanager (deriveLabelsForName) gives
+//     each address the proxy saw in an answer for a name the label
+//     fqdn:<pattern> (api.FQDNSelector.IdentityLabel) of every registered
+//     toFQDNs selector whose regex (api.FQDNSelector.ToRegex, pkg/fqdn/matchpattern)
+//     matches the name as the proxy spells it (lower case, fully qualified), and the
+//     ipcache gives the address a new identity with them; the selector cache
+//     selects those labels. The engine does the same for each external address
+//     with DNS names (External.DNSNames), with the toFQDNs selectors of every
+//     rule, on top of the address's CIDR labels: the agent adds to them the cidr:
+//     label of the longest policy prefix holding the address (ipcache
+//     mergeLabels), which every CIDR selector holding the address contains, so
+//     CIDR selections are the same. An address without DNS names keeps its CIDR
+//     identity: no answer named it.
+//     This assumes the names were looked up: the flow's source resolves the name
+//     before connecting. Where a toFQDNs selector of a rule selecting the source
+//     matches a name of the destination but no DNS rule (rules.dns) of a rule
+//     selecting the source admits the name (the proxy's matcher: the same
+//     matchpattern regexes, dnsproxy.GeneratePattern), the proxy refuses the
+//     source's lookup, and whether the address carries the label depends on other
+//     endpoints' lookups: such flows are refused with ErrCannotJudge. Which DNS
+//     server and port the DNS rule applies to is not checked (the structural
+//     checks verify the rule the backend emits).
 //   - toServices and toGroups need agent state (services, cloud groups): any
 //     flow whose source pod is selected by such a policy is refused with
 //     ErrCannotJudge.
@@ -145,8 +161,12 @@ type CiliumEngine struct {
 	// hostPolicies is true when a rule selects nodes: the host firewall is then on.
 	hostPolicies bool
 	// subjects of policies whose verdict this engine cannot compute.
-	fqdnSubjects    subjects
 	serviceSubjects subjects
+	// fqdnRules are the rules with toFQDNs selectors or DNS rules; fqdnSelectors are
+	// their toFQDNs selectors with their regexes, what the selector cache registers
+	// with the name manager (pkg/fqdn/namemanager RegisterFQDNSelector).
+	fqdnRules     []fqdnRule
+	fqdnSelectors map[api.FQDNSelector]*regexp.Regexp
 
 	// policies caches distilled endpoint policies (see lookupFlow), by subject and
 	// named ports; cleared whenever an identity is added.
@@ -178,6 +198,16 @@ func (s *subjects) selects(id *identity.Identity) bool {
 		return s.nodes.Matches(id.LabelArray)
 	}
 	return s.endpoints.Matches(id.LabelArray)
+}
+
+// fqdnRule is what a rule tells the DNS proxy and the name manager about the endpoints
+// its subject selector selects: the toFQDNs selectors of its egress rules, and the
+// regexes of the DNS rules (rules.dns) of their ports, the names the proxy lets them
+// look up.
+type fqdnRule struct {
+	subject subjects
+	fqdns   []api.FQDNSelector
+	lookups []*regexp.Regexp
 }
 
 type namedPortsGetter struct{ m ciliumtypes.NamedPortMultiMap }
@@ -251,6 +281,7 @@ func NewCiliumEngine(objs []runtime.Object, u Universe) (*CiliumEngine, error) {
 			return nil, err
 		}
 	}
+	e.learnNames()
 	return e, nil
 }
 
@@ -334,13 +365,35 @@ func newCiliumRepository(u Universe) (*CiliumEngine, error) {
 func (e *CiliumEngine) addRules(obj runtime.Object, rules api.Rules) error {
 	for _, r := range rules {
 		e.hostPolicies = e.hostPolicies || r.NodeSelector.LabelSelector != nil
+		var fr fqdnRule
 		for _, eg := range r.Egress {
-			if len(eg.ToFQDNs) > 0 {
-				e.fqdnSubjects.add(r)
+			for _, s := range eg.ToFQDNs {
+				if err := e.registerFQDNSelector(s); err != nil {
+					return fmt.Errorf("%s: %w", describe(obj), err)
+				}
+				fr.fqdns = append(fr.fqdns, s)
+			}
+			for _, pr := range eg.ToPorts {
+				if pr.Rules == nil {
+					continue
+				}
+				for _, d := range pr.Rules.DNS {
+					// A DNS rule is an FQDNSelector's twin: ToRegex compiles it as
+					// dnsproxy.GeneratePattern does (matchpattern, lower case, FQDN).
+					re, err := (*api.FQDNSelector)(&d).ToRegex()
+					if err != nil {
+						return fmt.Errorf("%s: DNS rule %+v: %w", describe(obj), d, err)
+					}
+					fr.lookups = append(fr.lookups, re)
+				}
 			}
 			if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
 				e.serviceSubjects.add(r)
 			}
+		}
+		if len(fr.fqdns) > 0 || len(fr.lookups) > 0 {
+			fr.subject.add(r)
+			e.fqdnRules = append(e.fqdnRules, fr)
 		}
 		for _, eg := range r.EgressDeny {
 			if len(eg.ToServices) > 0 || len(eg.ToGroups) > 0 {
@@ -359,6 +412,114 @@ func (e *CiliumEngine) addRules(obj runtime.Object, rules api.Rules) error {
 		}
 	}
 	e.repo.MustAddPolicyEntries(policyutils.RulesToPolicyEntries(rules))
+	return nil
+}
+
+// registerFQDNSelector records a toFQDNs selector with its regex, as the name manager
+// does (pkg/fqdn/namemanager RegisterFQDNSelector).
+func (e *CiliumEngine) registerFQDNSelector(s api.FQDNSelector) error {
+	if _, ok := e.fqdnSelectors[s]; ok {
+		return nil
+	}
+	re, err := s.ToRegex()
+	if err != nil {
+		return fmt.Errorf("toFQDNs selector %s: %w", s.String(), err)
+	}
+	if e.fqdnSelectors == nil {
+		e.fqdnSelectors = map[api.FQDNSelector]*regexp.Regexp{}
+	}
+	e.fqdnSelectors[s] = re
+	return nil
+}
+
+// dnsNames returns the DNS names of an address as the DNS proxy hands them to the name
+// manager: lower case and fully qualified (pkg/fqdn/dnsproxy).
+func (e *CiliumEngine) dnsNames(ip netip.Addr) []string {
+	var out []string
+	for _, n := range e.u.dnsNames[ip] {
+		out = append(out, strings.ToLower(dns.FQDN(n)))
+	}
+	return out
+}
+
+// learnNames gives each external address with DNS names the identity the agent gives
+// it once the DNS proxy has seen the names answered with it: its CIDR labels plus the
+// fqdn: label of every registered toFQDNs selector matching one of the names
+// (pkg/fqdn/namemanager deriveLabelsForName); the ipcache then allocates a new identity
+// for the address, which the selector caches learn of (UpdateIdentities). Addresses no
+// selector matches keep their CIDR identity, as in the agent, which then adds no
+// metadata. The caller adds every rule first.
+func (e *CiliumEngine) learnNames() {
+	added, deleted := identity.IdentityMap{}, identity.IdentityMap{}
+	var renamed [][2]*identity.Identity
+	for _, ip := range e.u.externals {
+		old := e.externals[ip]
+		if _, done := deleted[old.ID]; done {
+			continue
+		}
+		lbls := labels.Labels{}
+		for _, name := range e.dnsNames(ip) {
+			for s, re := range e.fqdnSelectors {
+				if re.MatchString(name) {
+					l := s.IdentityLabel()
+					lbls[l.Key] = l
+				}
+			}
+		}
+		if len(lbls) == 0 {
+			continue
+		}
+		lbls.MergeLabels(externalLabels(ip))
+		e.nextLocal++
+		id := identity.NewIdentity(e.nextLocal, lbls)
+		added[id.ID], deleted[old.ID] = id.LabelArray, old.LabelArray
+		renamed = append(renamed, [2]*identity.Identity{old, id})
+		e.externals[ip] = id
+	}
+	if len(renamed) == 0 {
+		return
+	}
+	wg := &sync.WaitGroup{}
+	e.repo.GetSelectorCache().UpdateIdentities(added, deleted, wg)
+	wg.Wait()
+	for _, r := range renamed {
+		e.idMgr.RemoveOldAddNew(r[0], r[1])
+	}
+	clear(e.policies)
+}
+
+// unlearned returns an ErrCannotJudge error when the egress of src towards ip depends on
+// whether the DNS proxy learned a name of ip that src cannot look up itself: a toFQDNs
+// selector of a rule selecting src matches the name, and no DNS rule of a rule
+// selecting src admits it. Otherwise the name manager's labels on ip (learnNames) are
+// those the agent gives it after src looked the names up.
+func (e *CiliumEngine) unlearned(src *identity.Identity, ip netip.Addr) error {
+	names := e.dnsNames(ip)
+	looksUp := func(name string) bool {
+		for _, fr := range e.fqdnRules {
+			if fr.subject.selects(src) {
+				for _, re := range fr.lookups {
+					if re.MatchString(name) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	for _, fr := range e.fqdnRules {
+		if !fr.subject.selects(src) {
+			continue
+		}
+		for _, s := range fr.fqdns {
+			for _, name := range names {
+				if e.fqdnSelectors[s].MatchString(name) && !looksUp(name) {
+					return cannotJudge("toFQDNs %s selects %s, which no DNS rule lets the source look up through the DNS proxy: whether %s is learned depends on other endpoints' lookups",
+						s.String(), name, ip)
+				}
+			}
+		}
+	}
 	return nil
 }
 
@@ -538,8 +699,10 @@ func (e *CiliumEngine) ciliumFlow(f Flow) (_ policytypes.Flow, src, dst *identit
 		if e.serviceSubjects.selects(src) {
 			return fail(cannotJudge("source %s is selected by a policy with toServices/toGroups (needs agent service state)", f.From))
 		}
-		if f.To.IP.IsValid() && e.fqdnSubjects.selects(src) {
-			return fail(cannotJudge("source %s is selected by a policy with toFQDNs; whether %s is allowed depends on DNS answers seen by the proxy", f.From, f.To))
+		if f.To.IP.IsValid() {
+			if err := e.unlearned(src, f.To.IP); err != nil {
+				return fail(fmt.Errorf("flow %v: %w", f, err))
+			}
 		}
 	}
 	flow := policytypes.Flow{From: from, To: to, Proto: ciliumProto(proto), Dport: uint16(f.Port)}

@@ -48,8 +48,71 @@ func TestCiliumSeed06(t *testing.T) {
 		deny(udp(pay, dns, 5353), "only 53"),
 		deny(tcp(pay, pod("production", "other"), 443), "egress default-deny; toFQDNs never selects a pod"),
 		allow(tcp(pod("production", "other"), ext("1.2.3.4"), 443), "other pods are not selected"),
+		deny(tcp(pay, ext("1.2.3.4"), 443), "no name resolves to the address: no toFQDNs selects it"),
 	})
-	checkCannotJudge(t, e, tcp(pay, ext("1.2.3.4"), 443))
+}
+
+// toFQDNs selects the addresses the DNS proxy saw answered for a name its pattern
+// matches, by the name manager's fqdn: labels; Cilium's matcher decides the wildcards:
+// "*.example.com" needs exactly one label before example.com, names match in any case.
+// Where the source's own DNS rules do not let it look a selected name up, the verdict
+// depends on other endpoints' lookups.
+func TestCiliumFQDN(t *testing.T) {
+	objs, err := DecodeYAML([]byte(`apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: wildcard, namespace: production}
+spec:
+  endpointSelector: {matchLabels: {app: payment-service}}
+  egress:
+  - toEndpoints: [{matchLabels: {k8s-app: kube-dns, io.kubernetes.pod.namespace: kube-system}}]
+    toPorts: [{ports: [{port: "53", protocol: ANY}], rules: {dns: [{matchPattern: "*"}]}}]
+  - toFQDNs: [{matchPattern: "*.example.com"}]
+    toPorts: [{ports: [{port: "443", protocol: TCP}]}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: exact, namespace: production}
+spec:
+  endpointSelector: {matchLabels: {app: other}}
+  egress:
+  - toEndpoints: [{matchLabels: {k8s-app: kube-dns, io.kubernetes.pod.namespace: kube-system}}]
+    toPorts: [{ports: [{port: "53", protocol: UDP}], rules: {dns: [{matchName: example.com}]}}]
+  - toFQDNs: [{matchName: example.com}]
+    toPorts: [{ports: [{port: "443", protocol: TCP}]}]
+  - toFQDNs: [{matchPattern: "*.example.com"}]
+    toPorts: [{ports: [{port: "8443", protocol: TCP}]}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := prodUniverse()
+	u.Externals = []External{
+		{IP: ip("203.0.113.10"), DNSNames: []string{"api.example.com"}},
+		{IP: ip("203.0.113.11"), DNSNames: []string{"example.com"}},
+		{IP: ip("203.0.113.12"), DNSNames: []string{"a.b.example.com"}},
+		{IP: ip("203.0.113.13"), DNSNames: []string{"WWW.Example.COM."}},
+		{IP: ip("203.0.113.14"), DNSNames: []string{"example.com.evil.test"}},
+		{IP: ip("203.0.113.15")},
+	}
+	e := ciliumEngine(t, objs, u)
+	pay, other, fe := pod("production", "payment"), pod("production", "other"), pod("production", "frontend")
+	checkFlows(t, e, []flowCase{
+		allow(tcp(pay, ext("203.0.113.10"), 443), "*.example.com matches api.example.com"),
+		deny(tcp(pay, ext("203.0.113.10"), 80), "toFQDNs on 443 only"),
+		deny(tcp(pay, ext("203.0.113.11"), 443), "*.example.com needs a label before example.com"),
+		deny(tcp(pay, ext("203.0.113.12"), 443), "* matches within one label"),
+		allow(tcp(pay, ext("203.0.113.13"), 443), "names match in any case, with or without the root dot"),
+		deny(tcp(pay, ext("203.0.113.14"), 443), "the pattern is anchored"),
+		deny(tcp(pay, ext("203.0.113.15"), 443), "no name resolves to the address"),
+		deny(tcp(pay, ext("192.0.2.1"), 443), "an address the universe does not list has no name"),
+		allow(udp(pay, pod("kube-system", "coredns"), 53), "the DNS rule's port"),
+		allow(tcp(other, ext("203.0.113.11"), 443), "matchName example.com"),
+		deny(tcp(other, ext("203.0.113.11"), 8443), "*.example.com does not match example.com"),
+		allow(tcp(fe, ext("203.0.113.11"), 8443), "no egress policy"),
+	})
+	// other's DNS rule admits only example.com: it cannot learn api.example.com itself,
+	// which its *.example.com selects.
+	checkCannotJudge(t, e, tcp(other, ext("203.0.113.10"), 8443))
 }
 
 // Seed 07, as written, has an egressDeny rule and no enableDefaultDeny: in
