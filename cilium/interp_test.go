@@ -180,7 +180,10 @@ func peerIdentity(self, peer policy.Endpoint) identity {
 	case policy.EndpointRemoteNode:
 		id.set("reserved", "remote-node", "")
 	case policy.EndpointKubeAPIServer:
+		// The nodes that run the API server: identity 7 carries both labels
+		// (pkg/identity, reservedIdentityLabels).
 		id.set("reserved", "kube-apiserver", "")
+		id.set("reserved", "remote-node", "")
 	case policy.EndpointSystem:
 		// Cilium's reserved identities health, ingress, init and unmanaged
 		// (pkg/identity) carry one reserved label of that name.

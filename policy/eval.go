@@ -492,7 +492,8 @@ func (p Peer) matches(e Endpoint) bool {
 		case EntityHost:
 			return e.Kind == EndpointHost
 		case EntityRemoteNode:
-			return e.Kind == EndpointRemoteNode
+			// The API server runs on nodes of the cluster: those are remote nodes too.
+			return e.Kind == EndpointRemoteNode || e.Kind == EndpointKubeAPIServer
 		case EntityKubeAPIServer:
 			return e.Kind == EndpointKubeAPIServer
 		}

@@ -383,6 +383,8 @@ func TestEvaluate(t *testing.T) {
 		{"host", tcp(agt, policy.Endpoint{Kind: policy.EndpointHost}, 10250), true, allowedBy("ent/agent", agent+".egress[2]"), notJudged},
 		{"host is not remote-node", tcp(agt, policy.Endpoint{Kind: policy.EndpointRemoteNode}, 10250), false, isolatedNoMatch("egress"), notJudged},
 		{"remote-node", tcp(agt, policy.Endpoint{Kind: policy.EndpointRemoteNode}, 10255), true, allowedBy("ent/agent", agent+".egress[3]"), notJudged},
+		{"remote-node includes the API server's nodes", tcp(agt, policy.Endpoint{Kind: policy.EndpointKubeAPIServer}, 10255), true,
+			allowedBy("ent/agent", agent+".egress[3]"), notJudged},
 		{"cluster includes pods", tcp(agt, pod("x", "y"), 9100), true, allowedBy("ent/agent", agent+".egress[4]"), notIsolated("ingress")},
 		{"cluster includes nodes", tcp(agt, policy.Endpoint{Kind: policy.EndpointRemoteNode}, 9100), true, allowedBy("ent/agent", agent+".egress[4]"), notJudged},
 		{"cluster includes the API server", tcp(agt, policy.Endpoint{Kind: policy.EndpointKubeAPIServer}, 9100), true, allowedBy("ent/agent", agent+".egress[4]"), notJudged},

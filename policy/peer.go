@@ -41,9 +41,11 @@ const (
 	EntityCluster Entity = "cluster"
 	// EntityHost is the node the workload runs on.
 	EntityHost Entity = "host"
-	// EntityRemoteNode is every other node of the cluster.
+	// EntityRemoteNode is every other node of the cluster, those that run the API server
+	// included.
 	EntityRemoteNode Entity = "remote-node"
-	// EntityKubeAPIServer is the Kubernetes API server.
+	// EntityKubeAPIServer is the Kubernetes API server, which runs on nodes of the
+	// cluster (remote nodes to the workloads).
 	EntityKubeAPIServer Entity = "kube-apiserver"
 )
 
@@ -172,10 +174,16 @@ func WholeCluster() Peer { return Peer{Kind: PeerEntity, Entity: EntityCluster} 
 // Host is the node the workload runs on (kubelet probes, host-network daemons).
 func Host() Peer { return Peer{Kind: PeerEntity, Entity: EntityHost} }
 
-// RemoteNodes is every node of the cluster other than the workload's own.
+// RemoteNodes is every node of the cluster other than the workload's own, the nodes
+// that run the API server included (traffic to the API server on its node's address is
+// traffic to that node; Cilium gives such nodes the kube-apiserver identity, which is
+// also a remote-node identity). The intent assumes the API server runs on nodes of the
+// cluster: a managed control plane outside it is an address outside the cluster to
+// Cilium.
 func RemoteNodes() Peer { return Peer{Kind: PeerEntity, Entity: EntityRemoteNode} }
 
-// KubeAPIServer is the Kubernetes API server.
+// KubeAPIServer is the Kubernetes API server, on the nodes of the cluster that run it
+// (see RemoteNodes).
 func KubeAPIServer() Peer { return Peer{Kind: PeerEntity, Entity: EntityKubeAPIServer} }
 
 // Any is every endpoint and address, inside and outside the cluster: what WholeCluster

@@ -115,6 +115,14 @@ set.ServiceIn("lab", "probe").AllowTo(policy.ServiceIn("shop", "web")).TCP(80)`,
 		set.ServiceIn("lab", "probe").AllowTo(policy.ServiceIn("shop", "web")).TCP(80)
 		return set
 	}},
+	{"remote-nodes-and-api-server", `set := policy.NewSet(policy.DefaultNamespace("shop"))
+set.Service("agent").AllowTo(policy.RemoteNodes()).TCP(10250).AllowFrom(policy.RemoteNodes()).TCP(9100)
+set.Service("ctl").AllowTo(policy.KubeAPIServer()).TCP(6443).DenyTo(policy.RemoteNodes()).TCP(22)`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("shop"))
+		set.Service("agent").AllowTo(policy.RemoteNodes()).TCP(10250).AllowFrom(policy.RemoteNodes()).TCP(9100)
+		set.Service("ctl").AllowTo(policy.KubeAPIServer()).TCP(6443).DenyTo(policy.RemoteNodes()).TCP(22)
+		return set
+	}},
 	{"deny-any-and-cluster", `set := policy.NewSet(policy.DefaultNamespace("shop"))
 set.Service("db").DenyFrom(policy.Any()).TCP(22).DenyFrom(policy.WholeCluster()).TCP(23).
 	DenyTo(policy.Any()).TCP(25).DenyTo(policy.WholeCluster()).TCP(26)
