@@ -116,6 +116,13 @@ func TestRefusals(t *testing.T) {
 			},
 		},
 		{
+			name:    "egress HTTP names the exact way to write it",
+			build:   func(s *policy.Set) { s.Service("api").AllowTo("db").TCP(8080).HTTP("GET", "/") },
+			opts:    []calico.Option{calico.ApplicationLayerPolicy()},
+			want:    []problem{{"services[shop/api].egress[0].http", "egress HTTP rules", "calico.WidenL7()"}},
+			details: []string{"written at the callee (AllowFrom on the receiving workload), the same rule is exact"},
+		},
+		{
 			name: "DNS lookup patterns",
 			build: func(s *policy.Set) {
 				s.Service("api").AllowTo(policy.KubeDNS()).UDP(53).DNS("*.example.com")

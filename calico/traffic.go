@@ -131,7 +131,7 @@ func (c *compiler) httpMatches(e *emitted, d policy.Direction, r *policy.Rule) [
 	switch {
 	case d == policy.Egress:
 		issues = append(issues, issue{r.Path.Child("http"), "egress HTTP rules",
-			"Calico's application layer policy matches HTTP on ingress allow rules only"})
+			"Calico's application layer policy matches HTTP on ingress allow rules only; written at the callee (AllowFrom on the receiving workload), the same rule is exact"})
 	case !c.opts.alp:
 		issues = append(issues, issue{r.Path.Child("http"), "L7 HTTP rules",
 			"Felix ignores http matches, so the rule would admit every request; they are enforced only by application layer policy (Istio with Dikastes); declare it with calico.ApplicationLayerPolicy()"})

@@ -380,11 +380,12 @@ func (c *compiler) refuseEntity(path *field.Path, e policy.Entity) {
 	switch e {
 	case policy.EntityWorld:
 		c.refuse(path, "world entity",
-			"NetworkPolicy has no peer for every address outside the cluster; ipBlock 0.0.0.0/0 and ::/0 approximate it but may also match pod and node IPs",
+			"NetworkPolicy has no peer for every address outside the cluster; ipBlock 0.0.0.0/0 and ::/0 approximate it but may also match pod and node IPs "+
+				"(where any address is meant, in or outside the cluster, policy.Any() is exact; with k8snp.ClusterCIDRs(...) the option excepts the cluster's ranges and is exact)",
 			optWorldAsIPBlock)
 	case policy.EntityCluster:
 		c.refuse(path, "cluster entity",
-			"NetworkPolicy can select every pod (namespaceSelector: {}) but not the nodes and the API server that the cluster entity includes", "")
+			"NetworkPolicy can select every pod (policy.AllNamespaces() is exact for them) but not the nodes and the API server that the cluster entity includes", "")
 	default:
 		c.refuse(path, string(e)+" entity",
 			"NetworkPolicy selects pods by labels and other addresses by ipBlock; it has no portable way to name nodes or the API server", "")

@@ -821,6 +821,23 @@ func TestCIDRRefusalDetail(t *testing.T) {
 	}
 }
 
+// TestEntityRefusalsNameTheExactPeer checks that the refusals of the world and cluster
+// entities name, in API terms, the peers that are exact.
+func TestEntityRefusalsNameTheExactPeer(t *testing.T) {
+	set := newSet()
+	set.Service("web").AllowFrom(policy.World()).TCP(80).AllowFrom(policy.WholeCluster()).TCP(81)
+	_, err := k8snp.Compile(set)
+	var ce *policy.CompileError
+	if !errors.As(err, &ce) || len(ce.Problems) != 2 {
+		t.Fatalf("got %v; want two problems", err)
+	}
+	for i, want := range []string{"policy.Any() is exact", "policy.AllNamespaces() is exact"} {
+		if d := ce.Problems[i].Detail; !strings.Contains(d, want) || strings.Contains(d, "{}") {
+			t.Errorf("problem %d: detail %q lacks %q or speaks YAML", i, d, want)
+		}
+	}
+}
+
 // TestClusterCIDRsInvalid checks that bad ranges are reported with their position.
 func TestClusterCIDRsInvalid(t *testing.T) {
 	set := newSet()
