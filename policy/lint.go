@@ -129,8 +129,31 @@ func (f Finding) String() string {
 type LintOption func(*lintConfig)
 
 type lintConfig struct {
-	ranges      []netip.Prefix
-	rangesGiven bool
+	ranges       []netip.Prefix
+	rangesGiven  bool
+	acknowledged []acknowledgement
+}
+
+// acknowledgement is a finding the author intends (Acknowledge).
+type acknowledgement struct{ code, path string }
+
+// Acknowledge tells Lint that findings of the code at path are intended: a finding whose
+// Path is path, or lies under it ("services[shop/web]" covers
+// "services[shop/web].egress[0]"), is left out. Say why beside the option, for example
+// Acknowledge(LintDefaultDenyWithoutDNS, "services[shop/batch]") for a workload that
+// resolves no names on purpose (WithoutDNS).
+func Acknowledge(code, path string) LintOption {
+	return func(c *lintConfig) { c.acknowledged = append(c.acknowledged, acknowledgement{code, path}) }
+}
+
+// intended reports whether a finding of code at path is acknowledged.
+func (c *lintConfig) intended(code, path string) bool {
+	for _, a := range c.acknowledged {
+		if a.code == code && (path == a.path || strings.HasPrefix(path, a.path+".") || strings.HasPrefix(path, a.path+"[")) {
+			return true
+		}
+	}
+	return false
 }
 
 // ClusterRanges tells Lint the cluster's pod and service CIDRs (for example
@@ -240,6 +263,9 @@ func enforcedModel(m *Model) *Model {
 }
 
 func (l *linter) add(code string, sev Severity, path, msg, fix string) {
+	if l.cfg.intended(code, path) {
+		return
+	}
 	l.out = append(l.out, Finding{Code: code, Severity: sev, Path: path, Message: msg, Fix: fix})
 }
 

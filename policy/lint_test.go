@@ -497,6 +497,37 @@ func TestLint(t *testing.T) {
 }
 
 // TestLintMessagesAndFixes checks the words and the Go code of representative findings.
+// TestLintAcknowledge checks that an acknowledged finding is left out, at its path and
+// under it, and nothing else.
+func TestLintAcknowledge(t *testing.T) {
+	s := lintSet()
+	s.Service("web").WithoutDNS().AllowTo("api").TCP(8080)
+	s.Service("batch").WithoutDNS().AllowTo("api").TCP(8080)
+	codes := func(opts ...policy.LintOption) []string {
+		fs, err := policy.Lint(s, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range fs {
+			if f.Code == policy.LintDefaultDenyWithoutDNS {
+				out = append(out, f.Path)
+			}
+		}
+		return out
+	}
+	all := codes()
+	if len(all) != 2 {
+		t.Fatalf("without acknowledgements: %v, want both services", all)
+	}
+	got := codes(policy.Acknowledge(policy.LintDefaultDenyWithoutDNS, "services[shop/batch]"),
+		policy.Acknowledge(policy.LintBroadFQDN, "services[shop/web]"), // another code: no effect
+		policy.Acknowledge(policy.LintDefaultDenyWithoutDNS, "services[shop/we]")) // a prefix of a name is no path
+	if len(got) != 1 || got[0] != "services[shop/web]" {
+		t.Errorf("acknowledged batch: %v, want only services[shop/web]", got)
+	}
+}
+
 func TestLintMessagesAndFixes(t *testing.T) {
 	tests := []struct {
 		name     string
