@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
@@ -385,12 +386,12 @@ func (l *linter) lintDNS() {
 			groups[key] = g
 			keys = append(keys, key)
 		}
-		g.samples = append(g.samples, s.Name)
+		g.samples = append(g.samples, l.who(s))
 	}
 	for _, k := range keys {
 		g := groups[k]
 		l.add(LintDefaultDenyWithoutDNS, g.sev, g.path,
-			fmt.Sprintf("%s cannot reach the DNS service (%s) on %s: %s", sampleList(g.samples), target.Name, g.denied, g.example),
+			fmt.Sprintf("%s cannot reach the DNS service (%s) on %s: %s", sampleList(g.samples), l.who(target), g.denied, g.example),
 			g.fix)
 	}
 }
@@ -465,7 +466,7 @@ func (l *linter) lintFQDNLookups() {
 					_, fix := l.dnsBlame(s, target, last)
 					l.add(LintFQDNWithoutDNSVisibility, SeverityError, r.Path.Child("peers").Index(i).String(),
 						fmt.Sprintf("%s cannot look up %s (a name %q matches) at the DNS service: %s; engines learn the addresses of an FQDN from the lookups they see, so this peer admits nothing",
-							s.Name, name, peer.FQDN, last), fix)
+							l.who(s), name, peer.FQDN, last), fix)
 					break
 				}
 			}
@@ -775,7 +776,7 @@ func (l *linter) lintUnreachable() {
 			why = fmt.Sprintf("none of the %d sampled flows its rules match is allowed", judged)
 		}
 		l.add(LintIsolatedWithoutIngress, SeverityWarning, isolating.Path.String(),
-			fmt.Sprintf("%s is isolated for ingress by %s and nothing may reach it: %s", s.Name, policyName(isolating), why),
+			fmt.Sprintf("%s is isolated for ingress by %s and nothing may reach it: %s", l.who(s), policyName(isolating), why),
 			fix)
 	}
 }
@@ -895,12 +896,12 @@ func (l *linter) lintMetadata() {
 				if r, ok := l.ruleAt(v.Source.Policy, key); !ok || namesHost(r, addr) {
 					continue
 				}
-				g = &group{example: fmt.Sprintf("%s → %s %s: %s", s.Name, md.Name, pr, v)}
+				g = &group{example: fmt.Sprintf("%s → %s %s: %s", l.who(s), l.who(md), pr, v)}
 				groups[key] = g
 				keys = append(keys, key)
 			}
-			if n := len(g.samples); n == 0 || g.samples[n-1] != s.Name {
-				g.samples = append(g.samples, s.Name)
+			if w := l.who(s); !slices.Contains(g.samples, w) {
+				g.samples = append(g.samples, w)
 			}
 			if !slices.Contains(g.addrs, addr.String()) {
 				g.addrs = append(g.addrs, addr.String())
@@ -1178,6 +1179,38 @@ func (j *judge) evaluate(a, b []int, f Flow) Verdict {
 }
 
 // ---- rendering intent as Go ----
+
+// who names a sample for a reader: "shop/web" for a pod of a service, "pods labelled
+// tier=batch in shop", "other pods of shop" for the pod the Universe adds that nothing
+// selects, "any pod of shop" for one without labels, and the endpoint otherwise.
+func (l *linter) who(s Sample) string {
+	if s.Kind != EndpointPod {
+		return s.Describe()
+	}
+	ns := s.Namespace
+	if s.Cluster != "" {
+		ns = s.Cluster + ":" + ns
+	}
+	sa := ""
+	if s.ServiceAccount != "" {
+		sa = " (service account " + s.ServiceAccount + ")"
+	}
+	v, svc := s.Labels[l.m.ServiceLabel]
+	switch {
+	case svc && v == "netintent-unselected":
+		return "other pods of " + ns + sa
+	case svc && len(s.Labels) == 1:
+		return ns + "/" + v + sa
+	case len(s.Labels) == 0:
+		return "any pod of " + ns + sa
+	}
+	keys := slices.Sorted(maps.Keys(s.Labels))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + s.Labels[k]
+	}
+	return "pods labelled " + strings.Join(parts, ",") + " in " + ns + sa
+}
 
 // sampleList names up to three samples and counts the rest.
 func sampleList(names []string) string {

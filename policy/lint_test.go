@@ -521,7 +521,7 @@ func TestLintAcknowledge(t *testing.T) {
 		t.Fatalf("without acknowledgements: %v, want both services", all)
 	}
 	got := codes(policy.Acknowledge(policy.LintDefaultDenyWithoutDNS, "services[shop/batch]"),
-		policy.Acknowledge(policy.LintBroadFQDN, "services[shop/web]"), // another code: no effect
+		policy.Acknowledge(policy.LintBroadFQDN, "services[shop/web]"),            // another code: no effect
 		policy.Acknowledge(policy.LintDefaultDenyWithoutDNS, "services[shop/we]")) // a prefix of a name is no path
 	if len(got) != 1 || got[0] != "services[shop/web]" {
 		t.Errorf("acknowledged batch: %v, want only services[shop/web]", got)
@@ -548,7 +548,7 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			},
 			path:     "services[shop/web]",
 			severity: policy.SeverityError,
-			message:  []string{"pod:shop/app=web cannot reach the DNS service (pod:kube-system/k8s-app=kube-dns) on UDP/53, TCP/53", "isolated for egress"},
+			message:  []string{"shop/web cannot reach the DNS service (pods labelled k8s-app=kube-dns in kube-system) on UDP/53, TCP/53", "isolated for egress"},
 			fix:      `remove .WithoutDNS() from set.ServiceIn("shop", "web"), or add set.ServiceIn("shop", "web").AllowTo(policy.KubeDNS()).UDP(53).TCP(53)`,
 		},
 		{
@@ -562,7 +562,7 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			},
 			path:     "cluster[no-kube-system].egress[0]",
 			severity: policy.SeverityError,
-			message:  []string{"pod:kube-system/, pod:kube-system/app=netintent-unselected, pod:netintent-elsewhere/ and 4 more cannot reach", "denied by cluster[no-kube-system].egress[0]"},
+			message:  []string{"any pod of kube-system, other pods of kube-system, any pod of netintent-elsewhere and 4 more cannot reach", "denied by cluster[no-kube-system].egress[0]"},
 			fix:      `narrow the deny rule at cluster[no-kube-system].egress[0] so that it does not match the DNS service policy.KubeDNS() on port 53`,
 		},
 		{
@@ -594,7 +594,7 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			path:     "pods[shop/batch]",
 			severity: policy.SeverityError,
 			// The named ports get numbers of the Universe's choosing.
-			message: []string{"pod:shop/role=batch cannot reach the DNS service (pod:ns-role-dns/k8s-app=coredns/sa=coredns) on UDP/", ", TCP/5353, SCTP/53: denied"},
+			message: []string{"pods labelled role=batch in shop cannot reach the DNS service (pods labelled k8s-app=coredns in ns-role-dns (service account coredns)) on UDP/", ", TCP/5353, SCTP/53: denied"},
 			fix: `remove .WithoutDNS() from set.Pods("shop", "batch", policy.LabelSelector{ /* {role in (batch,cron)} */ }), or add ` +
 				`set.Pods("shop", "batch", policy.LabelSelector{ /* {role in (batch,cron)} */ }).AllowTo(policy.Namespaces(policy.MatchLabels{"role": "dns"}).Pods(policy.MatchLabels{"k8s-app": "coredns"}).WithServiceAccount("coredns"))` +
 				`.Port(policy.Port{Protocol: policy.UDP, Name: "dns"}).NamedPort("dns-tcp").PortRange(policy.TCP, 5353, 5354).AllPorts(policy.SCTP)`,
@@ -610,7 +610,7 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			},
 			path:     "services[shop/web]",
 			severity: policy.SeverityError,
-			message:  []string{"pod:shop/app=web cannot reach the DNS service (pod@east:dns/k8s-app=coredns) on UDP/53"},
+			message:  []string{"shop/web cannot reach the DNS service (pods labelled k8s-app=coredns in east:dns) on UDP/53"},
 			fix: `remove .WithoutDNS() from set.ServiceIn("shop", "web"), or add set.ServiceIn("shop", "web").` +
 				`AllowTo(policy.Namespace("dns").Pods(policy.MatchLabels{"k8s-app": "coredns"}).InCluster("east")).UDP(53)`,
 		},
@@ -624,7 +624,7 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			},
 			path:     "cluster[egress-lockdown]",
 			severity: policy.SeverityError,
-			message:  []string{"cannot reach the DNS service (pod:dns/app=resolver) on UDP/53"},
+			message:  []string{"cannot reach the DNS service (dns/resolver) on UDP/53"},
 			fix:      `remove .WithoutDNS() from set.Cluster("egress-lockdown"), or add set.Cluster("egress-lockdown").AllowTo(policy.ServiceIn("dns", "resolver")).UDP(53)`,
 		},
 		{
@@ -667,7 +667,7 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			},
 			path:     "services[shop/pay].egress[0].peers[0]",
 			severity: policy.SeverityError,
-			message:  []string{`pod:shop/app=pay cannot look up x.stripe.com (a name "*.stripe.com" matches)`, "denied by cluster[no-dns].egress[0]"},
+			message:  []string{`shop/pay cannot look up x.stripe.com (a name "*.stripe.com" matches)`, "denied by cluster[no-dns].egress[0]"},
 			fix:      `narrow the deny rule at cluster[no-dns].egress[0] so that it does not match the DNS service policy.KubeDNS() on port 53`,
 		},
 		{
@@ -756,7 +756,7 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			set:      scenarios.Ecommerce,
 			path:     "namespaces[ecommerce]",
 			severity: policy.SeverityWarning,
-			message:  []string{"pod:ecommerce/app=api-gateway is isolated for ingress by ecommerce/namespace-defaults and nothing may reach it"},
+			message:  []string{"ecommerce/api-gateway is isolated for ingress by ecommerce/namespace-defaults and nothing may reach it"},
 			fix:      `set.ServiceIn("ecommerce", "api-gateway").AllowFrom(/* its callers, e.g. policy.World() */).TCP(/* its port */)`,
 		},
 		{
@@ -798,7 +798,7 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			},
 			path:     "services[shop/web].egress[0]",
 			severity: policy.SeverityWarning,
-			message:  []string{"the rule lets egress-isolated pod:shop/app=web reach the cloud metadata service at 169.254.169.254, fd00:ec2::254 (TCP/80)", "pod:shop/app=web → ip:169.254.169.254 TCP/80: allowed"},
+			message:  []string{"the rule lets egress-isolated shop/web reach the cloud metadata service at 169.254.169.254, fd00:ec2::254 (TCP/80)", "shop/web → 169.254.169.254 TCP/80: allowed"},
 			fix:      `set.Cluster("block-metadata").DenyTo(policy.CIDR("169.254.169.254/32"), policy.CIDR("fd00:ec2::254/128")), or leave the metadata range out of the allow: policy.CIDR("0.0.0.0/0", "169.254.0.0/16")`,
 		},
 		{
