@@ -57,8 +57,10 @@ const (
 	// default ranges, which are a guess; warning with ranges given by ClusterRanges.
 	LintCIDRInClusterRange = "NI003-cidr-in-cluster-range"
 	// LintPeerSelectsNothing: a peer that selects nothing the Set declares: a namespace
-	// selector that no declared namespace's labels match (info), a service no Set declares
-	// (info, with the likely intended name), an FQDN that is an IP address or an in-cluster
+	// selector that no declared namespace's labels match (info), a service the Set does not
+	// declare while a near name is declared in its namespace or the name in another
+	// namespace (info, with the likely intended name; a callee without rules of its own is
+	// not reported), an FQDN that is an IP address or an in-cluster
 	// name (warning: no lookup ever yields it), a CIDR whose except ranges cover all of it
 	// (warning).
 	LintPeerSelectsNothing = "NI004-peer-selects-nothing"
@@ -538,18 +540,16 @@ func (l *linter) podPeer(peer Peer, path string, declared map[string]bool, servi
 	if peer.Service == "" || peer.Namespace == "" || peer.Cluster != "" || declared[peer.Namespace+"/"+peer.Service] {
 		return
 	}
+	// A callee without rules of its own is common and fine: only a name that looks like
+	// a slip (a near declared name, or the name declared in another namespace) is reported.
 	msg := fmt.Sprintf("service %s/%s is not declared in the Set", peer.Namespace, peer.Service)
-	fix := ""
 	if near := closest(peer.Service, servicesIn[peer.Namespace]); near != "" {
-		msg += fmt.Sprintf("; %s/%s is", peer.Namespace, near)
-		fix = fmt.Sprintf("policy.ServiceIn(%q, %q)", peer.Namespace, near)
+		l.add(LintPeerSelectsNothing, SeverityInfo, path, msg+fmt.Sprintf("; %s/%s is", peer.Namespace, near),
+			fmt.Sprintf("policy.ServiceIn(%q, %q)", peer.Namespace, near))
 	} else if nss := byService[peer.Service]; len(nss) > 0 {
-		msg += fmt.Sprintf("; it is declared in namespace %s", nss[0])
-		fix = fmt.Sprintf("policy.ServiceIn(%q, %q)", nss[0], peer.Service)
-	} else {
-		fix = fmt.Sprintf("declare it with set.ServiceIn(%q, %q) if it is meant, so that its intent is reviewed with the Set", peer.Namespace, peer.Service)
+		l.add(LintPeerSelectsNothing, SeverityInfo, path, msg+fmt.Sprintf("; it is declared in namespace %s", nss[0]),
+			fmt.Sprintf("policy.ServiceIn(%q, %q)", nss[0], peer.Service))
 	}
-	l.add(LintPeerSelectsNothing, SeverityInfo, path, msg, fix)
 }
 
 func (l *linter) cidrPeer(peer Peer, path string) {

@@ -235,7 +235,10 @@ func TestLint(t *testing.T) {
 			set: func() *policy.Set {
 				s := lintSet()
 				s.Service("inventory").AllowFrom("web").TCP(8080)
-				s.Service("web").AllowTo("inventroy").TCP(8080).AllowTo(policy.ServiceIn("pay", "ledger")).TCP(8080)
+				s.ServiceIn("pay", "audit").AllowFrom(policy.ServiceIn("shop", "web")).TCP(8080)
+				// a typo, a name declared in another namespace, a callee without rules (fine)
+				s.Service("web").AllowTo("inventroy").TCP(8080).AllowTo(policy.ServiceIn("pay", "web")).TCP(8080).
+					AllowTo(policy.ServiceIn("pay", "ledger")).TCP(8080)
 				return s
 			},
 			want: []string{"info services[shop/web].egress[0].peers[0]", "info services[shop/web].egress[1].peers[0]"},
