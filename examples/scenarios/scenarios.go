@@ -11,8 +11,8 @@ type Scenario struct {
 	Name string
 	// Summary says in one line what the intent is.
 	Summary string
-	// Seed is the file name of the seed manifest (../shared/seed/manifests) this scenario
-	// expresses, or empty.
+	// Seed is the file name of the seed manifest (a copy of each is in k8snp/testdata/seed)
+	// this scenario expresses, or empty.
 	Seed string
 	// Build returns a fresh Set.
 	Build func() *policy.Set
