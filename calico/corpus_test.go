@@ -3,6 +3,7 @@ package calico_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/examples/scenarios"
@@ -15,6 +16,9 @@ type corpusSet struct {
 	name  string
 	build func() *policy.Set
 	opts  []calico.Option
+	// refused declares the constructs Compile refuses with opts and the cluster's ranges,
+	// sorted; see golden.Refusal.
+	refused []string
 }
 
 // withNamespaces declares the universe's namespaces and their labels in s.
@@ -136,9 +140,15 @@ func handCorpus() []corpusSet {
 	}
 	for _, sc := range scenarios.All() {
 		build := sc.Build
-		out = append(out, corpusSet{name: "scenario-" + sc.Name, build: func() *policy.Set { return withNamespaces(build()) }})
+		out = append(out, corpusSet{name: "scenario-" + sc.Name, build: func() *policy.Set { return withNamespaces(build()) }, refused: withoutCIDRPeers(sc.Refused["calico"])})
 	}
 	return out
+}
+
+// withoutCIDRPeers returns the constructs of a scenario's declared refusal without "CIDR
+// peers", which the cluster's ranges make exact.
+func withoutCIDRPeers(constructs []string) []string {
+	return slices.DeleteFunc(slices.Clone(constructs), func(c string) bool { return c == "CIDR peers" })
 }
 
 // randomSet generates the workloads of a random Set as independent declarations, so that

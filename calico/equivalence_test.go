@@ -110,9 +110,9 @@ func TestEquivalenceRandom(t *testing.T) {
 	}
 }
 
-// TestDeterminismRandom builds each random Set in two declaration orders and expects
+// TestDeterminism builds each random Set in two declaration orders and expects
 // byte-identical YAML (or the same error).
-func TestDeterminismRandom(t *testing.T) {
+func TestDeterminism(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := range 200 {
 		ops := randomSet(rng)

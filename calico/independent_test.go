@@ -9,11 +9,14 @@ import (
 )
 
 // TestIndependentObjects checks that emitted objects share no memory with each other or
-// with the Set (golden.Independent), for every Set of the hand corpus.
+// with the Set (golden.Independent), for every Set of the hand corpus, with the cluster's
+// ranges declared as in TestEquivalence.
 func TestIndependentObjects(t *testing.T) {
 	for _, cs := range handCorpus() {
 		t.Run(cs.name, func(t *testing.T) {
-			golden.Independent(t, cs.build(), func(s *policy.Set) (*calico.Result, error) { return calico.Compile(s, cs.opts...) })
+			golden.Independent(t, cs.build(), cs.refused, func(s *policy.Set) (*calico.Result, error) {
+				return calico.Compile(s, append([]calico.Option{clusterCIDRs()}, cs.opts...)...)
+			})
 		})
 	}
 }

@@ -229,9 +229,9 @@ func unitCases() []unitCase {
 	}
 }
 
-// TestUnit compiles every unit case and compares the manifest with its golden file; every
+// TestConstructs compiles every unit case and compares the manifest with its golden file; every
 // manifest must also survive the strict round trip and Cilium's own parser.
-func TestUnit(t *testing.T) {
+func TestConstructs(t *testing.T) {
 	for _, c := range unitCases() {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := cilium.Compile(c.build())

@@ -40,9 +40,9 @@ func statements() []func(*policy.Set) {
 	}
 }
 
-// TestDeterministic builds one Set in many declaration orders: the YAML must be
+// TestDeterminism builds one Set in many declaration orders: the YAML must be
 // byte-identical every time.
-func TestDeterministic(t *testing.T) {
+func TestDeterminism(t *testing.T) {
 	build := func(order []int) []byte {
 		s := policy.NewSet(policy.DefaultNamespace("shop"))
 		st := statements()

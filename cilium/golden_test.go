@@ -11,10 +11,10 @@ import (
 	"github.com/netintent/netintent/policy"
 )
 
-// TestScenarios compiles every example scenario and compares the manifest (or, where the
+// TestGolden compiles every example scenario and compares the manifest (or, where the
 // backend refuses, the error) with its golden file. Every emitted manifest must also pass
 // the strict round trip and Cilium's own parser.
-func TestScenarios(t *testing.T) {
+func TestGolden(t *testing.T) {
 	for _, s := range scenarios.All() {
 		t.Run(s.Name, func(t *testing.T) {
 			res, err := cilium.Compile(s.Build())

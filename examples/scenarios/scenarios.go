@@ -11,31 +11,47 @@ type Scenario struct {
 	Name string
 	// Summary says in one line what the intent is.
 	Summary string
-	// Seed is the file name of the seed manifest (../shared/seed/manifests) this scenario
-	// expresses, or empty.
+	// Seed is the file name of the seed manifest (a copy of each is in k8snp/testdata/seed)
+	// this scenario expresses, or empty.
 	Seed string
 	// Build returns a fresh Set.
 	Build func() *policy.Set
+	// Refused declares, per backend ("k8snp", "cilium", "calico"), the constructs it
+	// refuses in the Set with default options, sorted; a backend not named compiles it.
+	// The backends' tests assert it, so that a change of capability shows.
+	Refused map[string][]string
 }
 
 // All returns every scenario, sorted by name.
 func All() []Scenario {
 	return []Scenario{
-		{Name: "api-server", Summary: "ingress from frontends and an address range, egress to the database and DNS", Seed: "01-api-server-policy.yaml", Build: APIServer},
-		{Name: "audit-rollout", Summary: "namespace default-deny rolled out in audit mode first", Seed: "10-audit-default-deny.yaml", Build: AuditRollout},
-		{Name: "block-external", Summary: "cluster guardrail: no egress outside 10.0.0.0/8", Seed: "12-security-block-external.yaml", Build: BlockExternal},
-		{Name: "block-metadata", Summary: "cluster guardrail: no pod reaches the cloud metadata service", Seed: "07-block-metadata-access.yaml", Build: BlockMetadata},
-		{Name: "cross-cluster", Summary: "cluster-mesh backends of two clusters reach a shared database", Seed: "13-cross-cluster-policy.yaml", Build: CrossCluster},
+		{Name: "api-server", Summary: "ingress from frontends and an address range, egress to the database and DNS", Seed: "01-api-server-policy.yaml", Build: APIServer,
+			Refused: map[string][]string{"k8snp": {"CIDR peers"}, "calico": {"CIDR peers"}}},
+		{Name: "audit-rollout", Summary: "namespace default-deny rolled out in audit mode first", Seed: "10-audit-default-deny.yaml", Build: AuditRollout,
+			Refused: map[string][]string{"k8snp": {"audit mode"}, "cilium": {"audit mode"}}},
+		{Name: "block-external", Summary: "cluster guardrail: no egress outside 10.0.0.0/8", Seed: "12-security-block-external.yaml", Build: BlockExternal,
+			Refused: map[string][]string{"k8snp": {"cluster scope"}, "calico": {"CIDR peers"}}},
+		{Name: "block-metadata", Summary: "cluster guardrail: no pod reaches the cloud metadata service", Seed: "07-block-metadata-access.yaml", Build: BlockMetadata,
+			Refused: map[string][]string{"k8snp": {"cluster scope"}, "calico": {"CIDR peers"}}},
+		{Name: "cross-cluster", Summary: "cluster-mesh backends of two clusters reach a shared database", Seed: "13-cross-cluster-policy.yaml", Build: CrossCluster,
+			Refused: map[string][]string{"k8snp": {"cluster-mesh peers"}, "calico": {"cluster-mesh peers"}}},
 		{Name: "default-deny", Summary: "namespace default-deny that keeps DNS working", Seed: "02-default-deny-all.yaml", Build: DefaultDeny},
-		{Name: "deny-internet", Summary: "production workloads reach private ranges and DNS only", Seed: "08-deny-egress-to-internet.yaml", Build: DenyInternet},
-		{Name: "dns-egress", Summary: "egress to external APIs by DNS name", Seed: "06-dns-based-egress.yaml", Build: DNSEgress},
-		{Name: "ecommerce", Summary: "the design card: microservices, HTTP rules, default-deny, a guardrail", Build: Ecommerce},
-		{Name: "federation", Summary: "frontends reach API gateways in every namespace over TCP", Seed: "14-federated-service-access.yaml", Build: Federation},
-		{Name: "l7-api", Summary: "HTTP method, path and header rules for an API", Seed: "05-l7-api-policy.yaml", Build: L7API},
-		{Name: "microservice", Summary: "one service's ingress at L7 and its egress to two services", Seed: "11-microservice-pattern.yaml", Build: Microservice},
+		{Name: "deny-internet", Summary: "production workloads reach private ranges and DNS only", Seed: "08-deny-egress-to-internet.yaml", Build: DenyInternet,
+			Refused: map[string][]string{"k8snp": {"cluster scope"}, "calico": {"CIDR peers"}}},
+		{Name: "dns-egress", Summary: "egress to external APIs by DNS name", Seed: "06-dns-based-egress.yaml", Build: DNSEgress,
+			Refused: map[string][]string{"k8snp": {"FQDN peers", "L7 DNS rules"}, "calico": {"DNS lookup rules", "FQDN peers"}}},
+		{Name: "ecommerce", Summary: "the design card: microservices, HTTP rules, default-deny, a guardrail", Build: Ecommerce,
+			Refused: map[string][]string{"k8snp": {"L7 HTTP rules", "cluster scope"}, "calico": {"CIDR peers", "L7 HTTP rules"}}},
+		{Name: "federation", Summary: "frontends reach API gateways in every namespace over TCP", Seed: "14-federated-service-access.yaml", Build: Federation,
+			Refused: map[string][]string{"k8snp": {"cluster scope"}}},
+		{Name: "l7-api", Summary: "HTTP method, path and header rules for an API", Seed: "05-l7-api-policy.yaml", Build: L7API,
+			Refused: map[string][]string{"k8snp": {"L7 HTTP rules"}, "calico": {"L7 HTTP rules"}}},
+		{Name: "microservice", Summary: "one service's ingress at L7 and its egress to two services", Seed: "11-microservice-pattern.yaml", Build: Microservice,
+			Refused: map[string][]string{"k8snp": {"L7 HTTP rules"}, "calico": {"L7 HTTP rules"}}},
 		{Name: "microservice-l4", Summary: "the L3/L4 part of the microservice pattern", Seed: "11-microservice-pattern.yaml", Build: MicroserviceL4},
 		{Name: "namespace-isolation", Summary: "pods of a namespace accept traffic only from the namespace", Seed: "04-namespace-isolation.yaml", Build: NamespaceIsolation},
-		{Name: "tiers", Summary: "a security tier drops known threats and passes the rest on", Seed: "09-security.block-known-threats.yaml", Build: Tiers},
+		{Name: "tiers", Summary: "a security tier drops known threats and passes the rest on", Seed: "09-security.block-known-threats.yaml", Build: Tiers,
+			Refused: map[string][]string{"k8snp": {"cluster scope"}, "cilium": {"pass rules", "tiers"}, "calico": {"CIDR peers"}}},
 	}
 }
 

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"slices"
 	"sort"
 	"testing"
 
@@ -9,8 +10,9 @@ import (
 	"github.com/netintent/netintent/examples/scenarios"
 )
 
-// TestScenariosValid checks that every scenario is a valid Set and that names are unique
-// and sorted, since they name directories and golden files.
+// TestScenariosValid checks that every scenario is a valid Set, that names are unique and
+// sorted, since they name directories and golden files, and that Refused names backends
+// and lists constructs sorted and distinct, as the backends' tests compare them.
 func TestScenariosValid(t *testing.T) {
 	all := scenarios.All()
 	names := make([]string, len(all))
@@ -18,6 +20,14 @@ func TestScenariosValid(t *testing.T) {
 		names[i] = s.Name
 		if err := s.Build().Validate(); err != nil {
 			t.Errorf("%s: %v", s.Name, err)
+		}
+		for backend, constructs := range s.Refused {
+			if !slices.Contains([]string{"k8snp", "cilium", "calico"}, backend) {
+				t.Errorf("%s: Refused names %q, not a backend", s.Name, backend)
+			}
+			if len(constructs) == 0 || !slices.IsSorted(constructs) || len(slices.Compact(slices.Clone(constructs))) != len(constructs) {
+				t.Errorf("%s: Refused[%q] = %q, want constructs sorted and distinct", s.Name, backend, constructs)
+			}
 		}
 	}
 	if !sort.StringsAreSorted(names) {

@@ -16,8 +16,9 @@ import (
 )
 
 // The seed manifests are copied into testdata/seed so this module's tests are
-// hermetic; TestSeedCopiesMatchShared catches drift from the shared originals.
-const sharedSeedDir = "../../../../shared/seed/manifests"
+// hermetic; TestSeedCopiesMatchModule catches drift from the copies of the enclosing
+// module, which its k8snp tests read.
+const moduleSeedDir = "../../../k8snp/testdata/seed"
 
 func loadSeed(t *testing.T, name string) []runtime.Object {
 	t.Helper()
@@ -48,16 +49,16 @@ func decodeOne[T runtime.Object](t *testing.T, doc string) T {
 	return o
 }
 
-func TestSeedCopiesMatchShared(t *testing.T) {
-	shared, err := filepath.Glob(filepath.Join(sharedSeedDir, "*.yaml"))
-	if err != nil || len(shared) == 0 {
-		t.Skipf("shared seed manifests not found at %s", sharedSeedDir)
+func TestSeedCopiesMatchModule(t *testing.T) {
+	module, err := filepath.Glob(filepath.Join(moduleSeedDir, "*.yaml"))
+	if err != nil || len(module) == 0 {
+		t.Fatalf("no seed manifests at %s (%v)", moduleSeedDir, err)
 	}
 	local, _ := filepath.Glob("testdata/seed/*.yaml")
-	if len(local) != len(shared) {
-		t.Errorf("testdata/seed has %d manifests, shared has %d", len(local), len(shared))
+	if len(local) != len(module) {
+		t.Errorf("testdata/seed has %d manifests, the module has %d", len(local), len(module))
 	}
-	for _, f := range shared {
+	for _, f := range module {
 		want, _ := os.ReadFile(f)
 		got, err := os.ReadFile(filepath.Join("testdata/seed", filepath.Base(f)))
 		if err != nil || !bytes.Equal(got, want) {
