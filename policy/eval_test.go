@@ -1,6 +1,8 @@
 package policy_test
 
 import (
+	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -593,6 +595,35 @@ func TestEvaluateFromSet(t *testing.T) {
 		t.Error("Evaluate of an invalid Set: no error")
 	} else {
 		problems(t, err)
+	}
+}
+
+// TestEndpointConstructors checks that each constructor makes the endpoint it names and
+// that flows built from them are valid.
+func TestEndpointConstructors(t *testing.T) {
+	ip := netip.MustParseAddr("192.0.2.7")
+	web := policy.PodEndpoint("shop", map[string]string{"app": "web"})
+	for _, c := range []struct {
+		end  policy.Endpoint
+		want policy.Endpoint
+	}{
+		{web, policy.Endpoint{Kind: policy.EndpointPod, Namespace: "shop", Labels: map[string]string{"app": "web"}}},
+		{policy.AddressEndpoint(ip), policy.Endpoint{Kind: policy.EndpointExternal, IP: ip}},
+		{policy.NamedAddressEndpoint(ip, "api.example.com"), policy.Endpoint{Kind: policy.EndpointExternal, IP: ip, DNSName: "api.example.com"}},
+		{policy.NodeEndpoint(map[string]string{"zone": "a"}), policy.Endpoint{Kind: policy.EndpointHost, Labels: map[string]string{"zone": "a"}}},
+		{policy.RemoteNodeEndpoint(nil), policy.Endpoint{Kind: policy.EndpointRemoteNode}},
+		{policy.KubeAPIServerEndpoint(), policy.Endpoint{Kind: policy.EndpointKubeAPIServer}},
+	} {
+		if !reflect.DeepEqual(c.end, c.want) {
+			t.Errorf("got %+v, want %+v", c.end, c.want)
+		}
+		f := policy.NewFlow(web, c.end, policy.TCP, 443)
+		if err := f.Validate(); err != nil {
+			t.Errorf("%+v: %v", c.end, err)
+		}
+		if f.From.Kind != policy.EndpointPod || f.To.Kind != c.want.Kind || f.Protocol != policy.TCP || f.Port != 443 {
+			t.Errorf("NewFlow: %+v", f)
+		}
 	}
 }
 

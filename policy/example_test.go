@@ -98,17 +98,17 @@ func ExampleSet_Validate() {
 func ExampleSet_Evaluate() {
 	set := designCard()
 	pod := func(app string) policy.Endpoint {
-		return policy.Endpoint{Kind: policy.EndpointPod, Namespace: "ecommerce", Labels: map[string]string{"app": app}}
+		return policy.PodEndpoint("ecommerce", map[string]string{"app": app})
 	}
+	get := policy.NewFlow(pod("api-gateway"), pod("order-service"), policy.TCP, 8080)
+	get.HTTP = &policy.HTTPRequest{Method: "GET", Path: "/orders/42"}
+	del := get
+	del.HTTP = &policy.HTTPRequest{Method: "DELETE", Path: "/orders/42"}
 	flows := []policy.Flow{
-		{From: pod("api-gateway"), To: pod("order-service"), Protocol: policy.TCP, Port: 8080,
-			HTTP: &policy.HTTPRequest{Method: "GET", Path: "/orders/42"}},
-		{From: pod("api-gateway"), To: pod("order-service"), Protocol: policy.TCP, Port: 8080,
-			HTTP: &policy.HTTPRequest{Method: "DELETE", Path: "/orders/42"}},
-		{From: pod("order-service"), To: policy.Endpoint{Kind: policy.EndpointExternal, IP: netip.MustParseAddr("169.254.169.254")},
-			Protocol: policy.TCP, Port: 80},
-		{From: pod("order-service"), To: policy.Endpoint{Kind: policy.EndpointPod, Namespace: "kube-system",
-			Labels: map[string]string{"k8s-app": "kube-dns"}}, Protocol: policy.UDP, Port: 53},
+		get,
+		del,
+		policy.NewFlow(pod("order-service"), policy.AddressEndpoint(netip.MustParseAddr("169.254.169.254")), policy.TCP, 80),
+		policy.NewFlow(pod("order-service"), policy.PodEndpoint("kube-system", map[string]string{"k8s-app": "kube-dns"}), policy.UDP, 53),
 	}
 	for _, f := range flows {
 		v, err := set.Evaluate(f)

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -81,4 +82,38 @@ func (e Endpoint) validate(path *field.Path) field.ErrorList {
 		errs = append(errs, field.NotSupported(path.Child("kind"), e.Kind, endpointKinds))
 	}
 	return errs
+}
+
+// PodEndpoint is a pod of the namespace with the labels, as an end of a flow. The
+// evaluator adds the namespace's declared labels and kubernetes.io/metadata.name.
+func PodEndpoint(namespace string, labels map[string]string) Endpoint {
+	return Endpoint{Kind: EndpointPod, Namespace: namespace, Labels: labels}
+}
+
+// AddressEndpoint is an address outside the cluster, as an end of a flow.
+func AddressEndpoint(ip netip.Addr) Endpoint { return Endpoint{Kind: EndpointExternal, IP: ip} }
+
+// NamedAddressEndpoint is an address outside the cluster that was looked up by name, so
+// that FQDN peers can match it.
+func NamedAddressEndpoint(ip netip.Addr, dnsName string) Endpoint {
+	return Endpoint{Kind: EndpointExternal, IP: ip, DNSName: dnsName}
+}
+
+// NodeEndpoint is the node the other end of the flow runs on, with its labels.
+func NodeEndpoint(labels map[string]string) Endpoint {
+	return Endpoint{Kind: EndpointHost, Labels: labels}
+}
+
+// RemoteNodeEndpoint is another node of the cluster, with its labels.
+func RemoteNodeEndpoint(labels map[string]string) Endpoint {
+	return Endpoint{Kind: EndpointRemoteNode, Labels: labels}
+}
+
+// KubeAPIServerEndpoint is the Kubernetes API server.
+func KubeAPIServerEndpoint() Endpoint { return Endpoint{Kind: EndpointKubeAPIServer} }
+
+// NewFlow is a connection from one end to the other on the protocol and destination port.
+// Set ICMP, HTTP or DNSQuery on the result for those flows.
+func NewFlow(from, to Endpoint, protocol Protocol, port int32) Flow {
+	return Flow{From: from, To: to, Protocol: protocol, Port: port}
 }
