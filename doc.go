@@ -15,8 +15,14 @@
 // and compiled by a backend:
 //
 //	res, err := cilium.Compile(set) // CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy
-//	res, err := calico.Compile(set) // projectcalico.org/v3 policies, tiers, staged policies
-//	res, err := k8snp.Compile(set)  // networking.k8s.io/v1 NetworkPolicy
+//	res, err := calico.Compile(set, calico.ClusterCIDRs(podRange, nodeRange)) // projectcalico.org/v3
+//	res, err := k8snp.Compile(set, k8snp.ClusterCIDRs(podRange, nodeRange))   // networking.k8s.io/v1
+//
+// A backend that cannot express part of the intent exactly returns a *policy.CompileError
+// naming each part and the option that would change the outcome: this Set's HTTP regex is
+// refused by calico and k8snp, its guardrail by k8snp, and k8snp and calico need the
+// cluster's address ranges (ClusterCIDRs) before they emit any CIDR peer, because their
+// address matches also match pods and nodes.
 //
 // Each backend's Result holds typed upstream objects (Objects returns them as Object, the
 // shape of controller-runtime's client.Object, for controller-runtime and client-go) and
