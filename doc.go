@@ -41,7 +41,9 @@
 // # What the intent means
 //
 // Package policy defines the meaning every backend must reproduce, and an evaluator that
-// answers, for any flow, whether the Set allows it and which rule decided:
+// answers, for any flow, whether the Set allows it and which rule decided. The whole
+// definition is docs/semantics.md in the module
+// (https://github.com/netintent/netintent/blob/main/docs/semantics.md); in short:
 //
 //   - A deny always wins and never isolates a workload by itself.
 //   - A workload is isolated in a direction when it has an allow rule in that direction or

@@ -26,7 +26,7 @@ const (
 
 	// DenyTier is the tier that holds the deny rules of untiered intent. Its default
 	// action is Pass: a deny that matches decides, anything else goes on to the default
-	// tier, so denies win and never isolate (design section 4.1).
+	// tier, so denies win and never isolate (docs/semantics.md, "Deny wins").
 	DenyTier = "netintent-deny"
 	// DenyTierOrder places DenyTier after every tier of the Set and just before Calico's
 	// default tier (order 1,000,000), where untiered allows live. Tiers of the Set must

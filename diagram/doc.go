@@ -19,11 +19,11 @@
 //   - a red dashed arrow labelled "deny …" per deny rule, a grey dotted one labelled
 //     "pass …" per Pass rule (tiered rules are numbered in evaluation order);
 //   - an arrow labelled "implicit DNS" where an egress-isolated subject keeps DNS
-//     (design section 4.5);
+//     (docs/semantics.md, "DNS is kept");
 //   - "(default-deny)" in the title of a namespace whose pods are all isolated, and
 //     "audit mode" on subjects and "(audit)" on rules of policies that only report.
 //
-// Mirrored rules (design section 4.4) are not drawn: they are the other end of an edge
+// Mirrored rules (docs/semantics.md, "Both ends: mirroring") are not drawn: they are the other end of an edge
 // that is already there. Node identifiers are stable (a readable part plus a hash of what
 // the node stands for), labels are escaped for each syntax, and the output is sorted, so
 // it does not depend on the order in which the Set was declared and diffs well.

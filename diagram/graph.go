@@ -176,7 +176,7 @@ func build(m *policy.Model) *graph {
 
 // silent reports whether a policy adds nothing to draw: it keeps no DNS open, isolates
 // no direction in which it has no rule, is not a namespace's isolation, and has no rule
-// but rules mirrored from the other end of edges (design section 4.4), which are drawn
+// but rules mirrored from the other end of edges (docs/semantics.md, "Both ends: mirroring"), which are drawn
 // where they were written. Policies that exist only to carry mirrored rules, for subjects
 // derived by intersecting an isolating policy with a peer, and namespace entries that
 // only declare labels, are silent.

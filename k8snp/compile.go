@@ -393,7 +393,7 @@ func (c *compiler) refuseEntity(path *field.Path, e policy.Entity) {
 }
 
 // dnsRule is the egress allowance to the Model's DNS service that an egress-isolated
-// subject keeps (design section 4.5).
+// subject keeps (docs/semantics.md, "DNS is kept").
 func (c *compiler) dnsRule(ns string) (*rule, bool) {
 	e, ok := c.podPeer(ns, &c.model.DNS, func() *field.Path { return field.NewPath("options", "dns", "peer") })
 	if !ok {

@@ -23,7 +23,7 @@
 // reference semantics of an untiered Set without denies: a pod is isolated in a direction
 // when some policy isolates it, and then admits what some rule allows; a flow needs the
 // source's egress and the destination's ingress. Both ends of every edge are already in the
-// Model (design section 4.4), so each Policy translates on its own.
+// Model (docs/semantics.md, "Both ends: mirroring"), so each Policy translates on its own.
 //
 // Rules are compacted without changing their meaning: rules of one direction with the same
 // peers merge their ports, rules with the same ports merge their peers, duplicates drop, and

@@ -147,7 +147,7 @@ func (d Decision) String() string {
 }
 
 // Evaluate answers whether the Set allows the flow, and why, following the reference
-// semantics (design section 4): tiers in order, then deny wins, isolation, both ends,
+// semantics (docs/semantics.md): tiers in order, then deny wins, isolation, both ends,
 // mirrored intent, DNS, and L7. It validates the Set, then the flow (Flow.Validate).
 func (s *Set) Evaluate(f Flow) (Verdict, error) {
 	m, err := s.Model()

@@ -185,7 +185,7 @@ type Rule struct {
 	// DNS narrows an egress allow to DNS servers to lookups of names matching these
 	// patterns (same syntax as Peer.FQDN).
 	DNS []string
-	// Mirrored marks a rule derived from the other end's intent (design section 4.4). It
+	// Mirrored marks a rule derived from the other end's intent (docs/semantics.md, "Both ends: mirroring"). It
 	// carries L3/L4 only: the L7 part is enforced where the intent was written.
 	Mirrored bool
 	// Path is where the rule was written in the Set, for messages and warnings.

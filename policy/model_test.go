@@ -333,7 +333,7 @@ func TestModelFQDNLookups(t *testing.T) {
 	}
 }
 
-// --- Mirroring (design section 4.4) ---
+// --- Mirroring (docs/semantics.md, "Both ends: mirroring") ---
 
 func mirroredRules(p *policy.Policy, d policy.Direction) []policy.Rule {
 	var out []policy.Rule

@@ -51,7 +51,7 @@ const (
 // SkipOwnNode is the skip reason of flows from a node to its own pods: Felix never
 // polices them (felix/rules/static.go), while the reference evaluator judges the node
 // like any peer; the calico backend emits no rule for an allow from the host and refuses
-// a deny (design section 5).
+// a deny (docs/fidelity.md).
 const SkipOwnNode = "node to its own pods: Felix never polices it"
 
 // labelSet is the labels of pod samples and the namespace they are in.

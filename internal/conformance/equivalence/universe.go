@@ -15,7 +15,7 @@ import (
 )
 
 // Coverage says how pod addresses must stay clear of a Model's CIDR peers. The intent
-// never lets a CIDR peer match a pod (design section 4; policy.Universe.PodCIDR), so pod
+// never lets a CIDR peer match a pod (docs/semantics.md, Peers; policy.Universe.PodCIDR), so pod
 // addresses are chosen where no engine could read a CIDR rule as matching them.
 type Coverage int
 
