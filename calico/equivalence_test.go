@@ -152,7 +152,7 @@ func TestEquivalenceRandset(t *testing.T) {
 	if testing.Short() {
 		n = 20
 	}
-	features := randset.Features{Deny: true, Cluster: true, L7: true, ICMP: true, ServiceAccounts: true}
+	features := randset.Features{Deny: true, Cluster: true, L7: true, L7IngressOnly: true, ICMP: true, ServiceAccounts: true}
 	compared := 0
 	for seed := range n {
 		c := randset.New(seed, 6, features)

@@ -21,6 +21,9 @@ type Features struct {
 	L7 bool
 	// HTTPRegex allows HTTP regex paths too (with L7).
 	HTTPRegex bool
+	// L7IngressOnly keeps HTTP rules (with L7) to ingress allows, where Calico's
+	// application layer policy enforces them.
+	L7IngressOnly bool
 	// FQDN allows FQDN peers.
 	FQDN bool
 	// Entities allows entity peers.
@@ -176,7 +179,7 @@ func (g *gen) rule(w *policy.Workload, target, ns string) {
 		port := []int{80, 443, 8080, 5432}[g.r.IntN(4)]
 		rb.TCP(port)
 		call += fmt.Sprintf(".TCP(%d)", port)
-		if g.f.L7 && !deny && g.r.IntN(4) == 0 {
+		if g.f.L7 && !deny && (ingress || !g.f.L7IngressOnly) && g.r.IntN(4) == 0 {
 			switch n := g.r.IntN(3); {
 			case n == 1:
 				rb.HTTP("POST", "/orders")

@@ -233,12 +233,12 @@ var calicoBackend = backend{
 
 // calicoClusterBackend: Calico told the cluster's ranges (ClusterCIDRs: the universes'
 // pod ranges) and running application layer policy, which makes the world entity and
-// HTTP rules exact; random Sets also use entities. Calico's application layer checker
-// judges the HTTP requests of the scenarios and hand-written Sets (randset puts HTTP
-// rules on egress too, which Calico refuses: with them most random Sets are refused).
+// HTTP rules exact; random Sets also use entities, and HTTP rules on ingress allows
+// (L7IngressOnly: Calico refuses them on egress). Calico's application layer checker
+// judges the HTTP requests of every compared Set.
 var calicoClusterBackend = backend{
 	name:     "calico+ClusterCIDRs+ALP",
-	features: randset.Features{Deny: true, Cluster: true, Entities: true, ICMP: true, ServiceAccounts: true},
+	features: randset.Features{Deny: true, Cluster: true, Entities: true, ICMP: true, ServiceAccounts: true, L7: true, L7IngressOnly: true},
 	compile: func(set *policy.Set, pools []netip.Prefix) (*compiled, error) {
 		res, err := calico.Compile(set, calico.ClusterCIDRs(pools...), calico.ApplicationLayerPolicy())
 		if err != nil {
