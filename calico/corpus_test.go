@@ -101,6 +101,10 @@ func handCorpus() []corpusSet {
 				AllowFrom(policy.Namespaces(policy.MatchLabels{"env": "prod"}).Pods(policy.MatchLabels{"app": "web"})).TCP(8081).
 				AllowTo(policy.Service("web"), policy.Namespaces(expr("env", metav1.LabelSelectorOpNotIn, "dev"))).TCP(443)
 			s.ServiceIn("pay", "db").AllowFrom(policy.SameNamespace()).TCP(5432)
+			// Two pod peers merge into one selector "(a && b) || c": the guard must cover
+			// both branches (dev's NetworkSet carries role=batch).
+			s.ServiceIn("dev", "db").AllowFrom(policy.Pods(policy.MatchLabels{"app": "web", "tier": "front"}),
+				policy.Pods(policy.MatchLabels{"role": "batch"})).TCP(5432)
 		})},
 		{name: "host-probes", build: set(func(s *policy.Set) {
 			s.Service("api").DefaultDeny().AllowFrom(policy.Host()).TCP(9100)

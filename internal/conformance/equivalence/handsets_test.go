@@ -115,6 +115,14 @@ set.ServiceIn("lab", "probe").AllowTo(policy.ServiceIn("shop", "web")).TCP(80)`,
 		set.ServiceIn("lab", "probe").AllowTo(policy.ServiceIn("shop", "web")).TCP(80)
 		return set
 	}},
+	{"merged-pod-peers", `set := policy.NewSet(policy.DefaultNamespace("shop"))
+set.Service("db").AllowFrom(policy.Pods(policy.MatchLabels{"app": "web", "tier": "front"}),
+	policy.Pods(policy.MatchLabels{"role": "batch"})).TCP(5432)`, func() *policy.Set {
+		set := policy.NewSet(policy.DefaultNamespace("shop"))
+		set.Service("db").AllowFrom(policy.Pods(policy.MatchLabels{"app": "web", "tier": "front"}),
+			policy.Pods(policy.MatchLabels{"role": "batch"})).TCP(5432)
+		return set
+	}},
 	{"remote-nodes-and-api-server", `set := policy.NewSet(policy.DefaultNamespace("shop"))
 set.Service("agent").AllowTo(policy.RemoteNodes()).TCP(10250).AllowFrom(policy.RemoteNodes()).TCP(9100)
 set.Service("ctl").AllowTo(policy.KubeAPIServer()).TCP(6443).DenyTo(policy.RemoteNodes()).TCP(22)`, func() *policy.Set {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,7 +41,7 @@ import (
 // with projectcalico.org/orchestrator: the universe has none.
 
 // maxLabelSets bounds the label sets that get host endpoints and network sets.
-const maxLabelSets = 6
+const maxLabelSets = 10
 
 // Sample names of the nodes added for host endpoints.
 const (
@@ -67,7 +68,10 @@ func podLabelSets(pu *policy.Universe) []labelSet {
 	var out []labelSet
 	seen := map[string]bool{}
 	for _, s := range pu.Endpoints {
-		if s.Kind != policy.EndpointPod || s.Cluster != "" || len(s.Labels) == 0 {
+		// The stand-in for pods nothing selects (app=netintent-unselected) is left out: a
+		// network set labelled like it tests no selector, and would take the place of
+		// one that does.
+		if s.Kind != policy.EndpointPod || s.Cluster != "" || len(s.Labels) == 0 || slices.Contains(slices.Collect(maps.Values(s.Labels)), "netintent-unselected") {
 			continue
 		}
 		keys := make([]string, 0, len(s.Labels))
