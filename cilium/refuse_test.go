@@ -31,6 +31,11 @@ func TestRefusals(t *testing.T) {
 			{"cluster[threats].tier", "tiers", ""},
 			{"cluster[threats].ingress[1].action", "pass rules", ""},
 		}},
+		{"a regex path whose '$' does not end it", func() *policy.Set {
+			s := shop()
+			s.Service("web").AllowFrom("api").TCP(80).HTTPRegex("GET", "/ok").HTTPRegex("GET", "/v1$/x")
+			return s
+		}, []refusal{{"services[shop/web].ingress[0].http[1].path", "HTTP regex paths", ""}}},
 		{"audit", func() *policy.Set {
 			s := shop()
 			s.Namespace("shop").DefaultDeny().Audit()
