@@ -14,7 +14,7 @@ import (
 func TestPathRegex(t *testing.T) {
 	exprs := []string{
 		`/orders/[0-9]+`, `/api/v1/.*`, `/a|/b/.+`, `(?i)/Users/[^/]+`, `/a\?b`, `/a[#?x]`, `(?s:.*)`,
-		`^/exact$`, `/x(?:$)`, `/p\z`, `/[[:punct:]]+`, `/a\b`, `/\Q?.*\E`, `(/a|/b)$`, `/c/.*?`,
+		`^/exact$`, `/x(?:$)`, `/p\z`, `/[[:punct:]]+`, `/a\b`, `/\Q?.*\E`, `(/a|/b)$`, `/a$|/b/c`, `/c/.*?`,
 	}
 	targets := []string{
 		"/", "/orders/42", "/orders/42?page=2", "/orders/42#top", "/orders/x", "/orders/4?2",
