@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netintent/netintent/internal/clusterrange"
 	"github.com/netintent/netintent/internal/parallel"
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
@@ -79,6 +80,11 @@ func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.clusterCIDRsGiven {
+		if errs := clusterrange.Check(field.NewPath("ClusterCIDRs"), o.clusterCIDRs); len(errs) > 0 {
+			return nil, fmt.Errorf("%s: invalid options: %w", Backend, errs.ToAggregate())
+		}
 	}
 	// Policies translate independently: chunks of them are translated on every CPU, each
 	// by its own compiler, and the parts joined in Model order.

@@ -776,3 +776,22 @@ func TestMetadata(t *testing.T) {
 		t.Errorf("output depends on declaration order:\n%s\n---\n%s", yamls[0], yamls[1])
 	}
 }
+
+// TestClusterCIDRsInvalid checks that bad ranges are an error naming the option and the
+// range, as in k8snp (internal/clusterrange has every case): a range with host bits set
+// was silently masked before.
+func TestClusterCIDRsInvalid(t *testing.T) {
+	set := policy.NewSet(policy.DefaultNamespace("shop"))
+	set.Service("web").AllowFrom("a").TCP(80)
+	p := netip.MustParsePrefix
+	if _, err := calico.Compile(set, calico.ClusterCIDRs(p("10.244.1.0/16"))); err == nil ||
+		!strings.Contains(err.Error(), "calico: invalid options: ClusterCIDRs[0]") || !strings.Contains(err.Error(), "host bits are set") {
+		t.Errorf("host bits: %v", err)
+	}
+	if _, err := calico.Compile(set, calico.ClusterCIDRs(p("10.0.0.0/8"), p("10.244.0.0/16"))); err == nil || !strings.Contains(err.Error(), "overlaps") {
+		t.Errorf("overlap: %v", err)
+	}
+	if _, err := calico.Compile(set, calico.ClusterCIDRs()); err == nil || !strings.Contains(err.Error(), "ClusterCIDRs: Required value") {
+		t.Errorf("no range: %v", err)
+	}
+}

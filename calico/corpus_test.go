@@ -84,7 +84,7 @@ func handCorpus() []corpusSet {
 				AllowFrom(policy.AllNamespaces()).TCP(8080).
 				AllowTo(policy.AllNamespaces().Pods(policy.MatchLabels{"app": "api"})).NamedPort("grpc")
 		})},
-		{name: "world-and-cluster", opts: []calico.Option{clusterCIDRs()}, build: set(func(s *policy.Set) {
+		{name: "world-and-cluster", build: set(func(s *policy.Set) {
 			s.Service("web").AllowTo(policy.World()).TCP(443).AllowFrom(policy.WholeCluster()).TCP(8080)
 			s.Cluster("no-outside").Select(policy.MatchLabels{"tier": "data"}).DenyTo(policy.World())
 			s.Service("api").AllowTo(policy.CIDR("0.0.0.0/0", "10.0.0.0/8")).TCP(443)

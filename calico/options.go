@@ -10,10 +10,12 @@ import "net/netip"
 type Option func(*options)
 
 type options struct {
-	clusterCIDRs []netip.Prefix
-	alp          bool
-	widenL7      bool
-	worldAsNets  bool
+	// clusterCIDRsGiven tells ClusterCIDRs() without ranges from no option at all.
+	clusterCIDRsGiven bool
+	clusterCIDRs      []netip.Prefix
+	alp               bool
+	widenL7           bool
+	worldAsNets       bool
 }
 
 // ClusterCIDRs declares every address range that in-cluster endpoints use: the pod CIDRs
@@ -23,12 +25,12 @@ type options struct {
 // means addresses outside the cluster. With the ranges known, each CIDR peer excludes
 // them (notNets) and so means exactly what it says, and the world and cluster entities
 // become expressible (nets 0.0.0.0/0 and ::/0 minus these ranges, and these ranges).
-// Without this option CIDR peers are refused.
+// Without this option CIDR peers are refused. The ranges must be valid and disjoint;
+// Compile reports every problem (the same checks as k8snp.ClusterCIDRs).
 func ClusterCIDRs(prefixes ...netip.Prefix) Option {
 	return func(o *options) {
-		for _, p := range prefixes {
-			o.clusterCIDRs = append(o.clusterCIDRs, p.Masked())
-		}
+		o.clusterCIDRsGiven = true
+		o.clusterCIDRs = append(o.clusterCIDRs, prefixes...)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netintent/netintent/internal/clusterrange"
 	"github.com/netintent/netintent/internal/parallel"
 	"github.com/netintent/netintent/internal/reuse"
 	"github.com/netintent/netintent/policy"
@@ -500,37 +501,7 @@ func (o *options) validate() error {
 	if !o.clusterCIDRsGiven {
 		return nil
 	}
-	var errs field.ErrorList
-	path := field.NewPath("ClusterCIDRs")
-	if len(o.clusterCIDRs) == 0 {
-		errs = append(errs, field.Required(path, "declare the cluster's pod, node and API server ranges"))
-	}
-	for i, p := range o.clusterCIDRs {
-		switch {
-		case !p.IsValid():
-			errs = append(errs, field.Invalid(path.Index(i), p.String(), "not a valid CIDR"))
-			continue
-		case p.Addr().Is4In6():
-			errs = append(errs, field.Invalid(path.Index(i), p.String(), "IPv4-mapped IPv6 ranges are ambiguous; write the IPv4 range"))
-			continue
-		case p != p.Masked():
-			errs = append(errs, field.Invalid(path.Index(i), p.String(), fmt.Sprintf("host bits are set; the range is %s", p.Masked())))
-			continue
-		}
-		for j, q := range o.clusterCIDRs[:i] {
-			switch {
-			case q == p:
-				errs = append(errs, field.Duplicate(path.Index(i), p.String()))
-			case q.IsValid() && q.Overlaps(p):
-				errs = append(errs, field.Invalid(path.Index(i), p.String(),
-					fmt.Sprintf("overlaps %s (%s); declare each range once", q, path.Index(j))))
-			default:
-				continue
-			}
-			break
-		}
-	}
-	if len(errs) > 0 {
+	if errs := clusterrange.Check(field.NewPath("ClusterCIDRs"), o.clusterCIDRs); len(errs) > 0 {
 		return fmt.Errorf("%s: invalid options: %w", Backend, errs.ToAggregate())
 	}
 	return nil
