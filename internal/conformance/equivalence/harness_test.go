@@ -150,25 +150,43 @@ type stats struct {
 	structural map[string]int
 	// refusals counts the constructs of CompileErrors.
 	refusals map[string]int
-	// flows is every flow of the compared Sets' universes; judged the ones an engine
-	// decided; mismatched the judged ones where it disagreed with the reference.
-	flows, judged, mismatched int
-	// skipped counts skipped flows per reason.
-	skipped map[string]int
+	// flows counts every flow of the compared Sets' universes.
+	flows tally
 	// http counts the HTTP requests judged by backends with requests set.
-	http requestCounts
+	http tally
 }
 
-// add adds one Set's flow counts.
-func (s *stats) add(o *setStats) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.flows += o.flows
-	s.judged += o.judged
-	s.mismatched += o.mismatched
-	for k, v := range o.skipped {
-		s.skipped[k] += v
+// tally counts what an engine was asked, flows or HTTP requests: all of them, the ones it
+// judged, the judged ones where it disagreed with the reference, and the others by the
+// reason they were skipped.
+type tally struct {
+	asked, judged, mismatched int
+	skipped                   map[string]int
+}
+
+// add adds o's counts to t.
+func (t *tally) add(o *tally) {
+	t.asked += o.asked
+	t.judged += o.judged
+	t.mismatched += o.mismatched
+	if t.skipped == nil {
+		t.skipped = map[string]int{}
 	}
+	for k, v := range o.skipped {
+		t.skipped[k] += v
+	}
+}
+
+// inDomain is the number of items asked less those outside every engine's domain
+// (outOfDomain).
+func (t *tally) inDomain() int {
+	n := t.asked
+	for why, k := range t.skipped {
+		if outOfDomain[why] {
+			n -= k
+		}
+	}
+	return n
 }
 
 // String renders the counts for the test log.
@@ -181,25 +199,23 @@ func (s *stats) String() string {
 	}
 	fmt.Fprintf(&b, "structural checks: %v\n", s.structural)
 	pct := func(n int) float64 {
-		if s.flows == 0 {
+		if s.flows.asked == 0 {
 			return 0
 		}
-		return 100 * float64(n) / float64(s.flows)
+		return 100 * float64(n) / float64(s.flows.asked)
 	}
-	fmt.Fprintf(&b, "%d flows: %d judged (%.1f%%), %d mismatched\n", s.flows, s.judged, pct(s.judged), s.mismatched)
-	for _, k := range SortedReasons(s.skipped) {
-		fmt.Fprintf(&b, "  skipped %7d (%.1f%%): %s\n", s.skipped[k], pct(s.skipped[k]), k)
+	f := &s.flows
+	fmt.Fprintf(&b, "%d flows: %d judged (%.1f%%), %d mismatched\n", f.asked, f.judged, pct(f.judged), f.mismatched)
+	for _, k := range SortedReasons(f.skipped) {
+		fmt.Fprintf(&b, "  skipped %7d (%.1f%%): %s\n", f.skipped[k], pct(f.skipped[k]), k)
 	}
-	if s.http.requests > 0 {
-		b.WriteString(s.http.String())
+	if h := &s.http; h.asked > 0 {
+		fmt.Fprintf(&b, "%d HTTP requests: %d judged by the engine's application layer checker, %d mismatched\n", h.asked, h.judged, h.mismatched)
+		for _, k := range SortedReasons(h.skipped) {
+			fmt.Fprintf(&b, "  skipped %7d: %s\n", h.skipped[k], k)
+		}
 	}
 	return b.String()
-}
-
-// setStats counts the flows of one Set.
-type setStats struct {
-	flows, judged, mismatched int
-	skipped                   map[string]int
 }
 
 // Reasons for skipping flows that the harness (not the engine) decides.
@@ -227,23 +243,17 @@ const minJudgedOverall = 0.9
 // runCorpus checks every corpus item of b (valid output, and equivalence where it
 // compiled without warnings) and logs the counts.
 func runCorpus(t *testing.T, b backend) {
-	st := &stats{skipped: map[string]int{}, structural: map[string]int{}, refusals: map[string]int{}}
+	st := &stats{structural: map[string]int{}, refusals: map[string]int{}}
 	items := corpus(b, randomSets())
 	for _, it := range items {
 		t.Run(it.name, func(t *testing.T) { checkSet(t, b, it, st) })
 	}
 	t.Logf("%s: %s", b.name, st)
-	if st.compared == 0 || st.judged == 0 {
+	if st.compared == 0 || st.flows.judged == 0 {
 		t.Fatalf("%s: nothing compared", b.name)
 	}
-	considered := st.flows
-	for why, n := range st.skipped {
-		if outOfDomain[why] {
-			considered -= n
-		}
-	}
-	if float64(st.judged) < minJudgedOverall*float64(considered) {
-		t.Errorf("%s: only %d of the %d flows in the engine's domain judged", b.name, st.judged, considered)
+	if considered := st.flows.inDomain(); float64(st.flows.judged) < minJudgedOverall*float64(considered) {
+		t.Errorf("%s: only %d of the %d flows in the engine's domain judged", b.name, st.flows.judged, considered)
 	}
 	if random := len(items) - len(scenarios.All()) - len(handSets); st.randomRefused > random/2 && b.refusesRandom == "" {
 		t.Errorf("%s: %d of %d random Sets refused: the corpus barely exercises the backend", b.name, st.randomRefused, random)
@@ -403,7 +413,9 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 	if err != nil {
 		t.Fatalf("%v\n%s\n%s", err, it.repro, out.yaml)
 	}
-	st.add(ss)
+	st.mu.Lock()
+	st.flows.add(ss)
+	st.mu.Unlock()
 
 	if n := len(mismatches); n > 0 {
 		const show = 8
@@ -412,14 +424,9 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 			b.name, n, ss.judged, min(n, show), t.Name(), it.repro, strings.Join(mismatches[:min(n, show)], "\n"), out.yaml)
 	}
 	if b.requests {
-		compareRequests(t, b, m, pu, us, objs, it, &st.http)
+		compareRequests(t, b, m, pu, us, objs, it, st)
 	}
-	inDomain := ss.flows
-	for k, v := range ss.skipped {
-		if outOfDomain[k] {
-			inDomain -= v
-		}
-	}
+	inDomain := ss.inDomain()
 	constructs := usesUnjudgeable(m)
 	if b.unjudgeable != nil {
 		constructs = append(constructs, b.unjudgeable(m)...)
@@ -435,7 +442,7 @@ func checkSet(t *testing.T, b backend, it item, st *stats) {
 // compareFlows builds b's engines over objs and judges every flow of pu with them and
 // with the reference evaluator. It returns the counts and a description of each
 // mismatch; an error means an engine could not be built or failed on a flow.
-func compareFlows(b backend, m *policy.Model, pu *policy.Universe, us map[int]*Universe, objs []runtime.Object) (*setStats, []string, error) {
+func compareFlows(b backend, m *policy.Model, pu *policy.Universe, us map[int]*Universe, objs []runtime.Object) (*tally, []string, error) {
 	engines := map[int]engine{}
 	for fam, u := range us {
 		e, err := b.newEngine(append(objs[:len(objs):len(objs)], u.Extra...), u.Oracle)
@@ -444,10 +451,10 @@ func compareFlows(b backend, m *policy.Model, pu *policy.Universe, us map[int]*U
 		}
 		engines[fam] = e
 	}
-	ss := &setStats{skipped: map[string]int{}}
+	ss := &tally{skipped: map[string]int{}}
 	var mismatches []string
 	for _, c := range Cases(pu) {
-		ss.flows++
+		ss.asked++
 		why, ok, err := judge(b, m, us, engines, c, &mismatches)
 		if err != nil {
 			return nil, nil, err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/netintent/netintent/internal/conformance/oracle"
@@ -21,40 +20,6 @@ import (
 // httpDecider is an engine that judges HTTP requests.
 type httpDecider interface {
 	DecideHTTP(f oracle.Flow, method, path string) (oracle.Decision, error)
-}
-
-// requestCounts counts the HTTP requests of the compared Sets.
-type requestCounts struct {
-	mu sync.Mutex
-	// requests were asked; judged the ones the engine decided; mismatched the judged
-	// ones where it disagreed with the reference.
-	requests, judged, mismatched int
-	// skipped counts requests per reason.
-	skipped map[string]int
-}
-
-func (c *requestCounts) add(o *requestCounts) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.requests += o.requests
-	c.judged += o.judged
-	c.mismatched += o.mismatched
-	if c.skipped == nil {
-		c.skipped = map[string]int{}
-	}
-	for k, v := range o.skipped {
-		c.skipped[k] += v
-	}
-}
-
-// String renders the counts for the test log.
-func (c *requestCounts) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d HTTP requests: %d judged by the engine's application layer checker, %d mismatched\n", c.requests, c.judged, c.mismatched)
-	for _, k := range SortedReasons(c.skipped) {
-		fmt.Fprintf(&b, "  skipped %7d: %s\n", c.skipped[k], k)
-	}
-	return b.String()
 }
 
 // httpPorts returns the HTTP matches of m's allow rules and the TCP ports they apply to
@@ -90,7 +55,7 @@ func httpPorts(m *policy.Model) ([]policy.HTTPMatch, map[int32]bool) {
 // compareRequests judges the sampled HTTP requests of every flow of pu on a port that
 // carries HTTP rules with b's engine and the reference evaluator, adding the counts to
 // st and reporting mismatches on t.
-func compareRequests(t *testing.T, b backend, m *policy.Model, pu *policy.Universe, us map[int]*Universe, objs []runtime.Object, it item, st *requestCounts) {
+func compareRequests(t *testing.T, b backend, m *policy.Model, pu *policy.Universe, us map[int]*Universe, objs []runtime.Object, it item, st *stats) {
 	matches, ports := httpPorts(m)
 	if len(matches) == 0 {
 		return
@@ -117,7 +82,7 @@ func compareRequests(t *testing.T, b backend, m *policy.Model, pu *policy.Univer
 			}
 		}
 	}
-	cs := &requestCounts{skipped: map[string]int{}}
+	cs := &tally{skipped: map[string]int{}}
 	var mismatches []string
 	for _, c := range Cases(pu) {
 		if c.Probe.ICMP != nil || c.Probe.Protocol != policy.TCP || !ports[c.Probe.Port] || c.To.Kind != policy.EndpointPod {
@@ -125,12 +90,12 @@ func compareRequests(t *testing.T, b backend, m *policy.Model, pu *policy.Univer
 		}
 		fam, of, _, why := b.oracleFlow(m, us, c)
 		if why != "" {
-			cs.requests += len(reqs)
+			cs.asked += len(reqs)
 			cs.skipped[why] += len(reqs)
 			continue
 		}
 		for _, q := range reqs {
-			cs.requests++
+			cs.asked++
 			f := c.Flow()
 			f.HTTP = &q
 			ref := m.Evaluate(f)
@@ -149,7 +114,9 @@ func compareRequests(t *testing.T, b backend, m *policy.Model, pu *policy.Univer
 			}
 		}
 	}
-	st.add(cs)
+	st.mu.Lock()
+	st.http.add(cs)
+	st.mu.Unlock()
 	if n := len(mismatches); n > 0 {
 		const show = 8
 		t.Errorf("%s: %d of %d judged HTTP requests differ from the reference evaluator (first %d below).\nReproduce: %s\nRequests:\n%s",
