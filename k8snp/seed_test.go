@@ -27,7 +27,7 @@ var seedDir = filepath.Join("testdata", "seed")
 
 // seedCase says how a scenario relates to its seed manifest: which seed files make up the
 // intent, and where the seed admits something else than the intent on purpose, as the
-// scenario documents (or, for api-server, should document: see why).
+// scenario documents.
 type seedCase struct {
 	// also lists seed files the scenario expresses together with its Seed.
 	also []string
@@ -44,18 +44,12 @@ type seedCase struct {
 var seedCases = map[string]seedCase{
 	"api-server": {
 		differs: func(f policy.Flow) bool {
-			if isPod(f.From, "production", "app", "api-server") && isPod(f.To, "production", "app", "api-server") &&
-				f.ICMP == nil && f.Protocol == policy.UDP && f.Port == 53 {
-				return true
-			}
 			frontend := f.From.Kind == policy.EndpointPod && f.From.NamespaceLabels["environment"] == "production" && f.From.Labels["role"] == "frontend"
 			inCluster := f.From.Kind != policy.EndpointExternal && f.From.Kind != policy.EndpointHost
 			return inCluster && !frontend && seedBlock.Contains(f.From.IP) && !seedExcept.Contains(f.From.IP) &&
 				isPod(f.To, "production", "app", "api-server") && f.ICMP == nil && f.Protocol == policy.TCP && f.Port == 8080
 		},
-		why: "the intent lets api-server send UDP 53 to every pod of every namespace, other api-server pods " +
-			"included; mirroring (design 4.4) opens their isolated ingress for it, which the seed does not. " +
-			"And the seed's ipBlock 10.0.0.0/8 admits the cluster's own pods and nodes in that range where " +
+		why: "the seed's ipBlock 10.0.0.0/8 admits the cluster's own pods and nodes in that range where " +
 			"ipBlocks match them (Calico, iptables-based CNIs); the intent's CIDR peer means outside " +
 			"addresses only, so the output excepts the cluster's range.",
 	},

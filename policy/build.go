@@ -85,13 +85,14 @@ func (s *Set) model(workers int) (*Model, error) {
 
 type modelBuilder struct {
 	set      *Set
-	dns      Peer
+	dns      []Peer // one peer, the DNS service
 	dnsPorts []Port
 	errs     field.ErrorList
 	// validLabels and validSelectors remember values already found valid.
 	validLabels    map[string]bool
 	validSelectors map[string]bool
 	nsLabels       map[string]map[string]string // every namespace declared or referred to
+	nsDeclared     map[string]bool              // the namespaces whose labels the Set declares
 	nsNames        map[string]string            // the valid names referred to (see namespaceName)
 	// sharedNames, read-only, holds one string per namespace of a workload, made before
 	// the builders of policies start, so that they use the same strings.
@@ -121,7 +122,7 @@ type modelBuilder struct {
 }
 
 func newModelBuilder(s *Set) *modelBuilder {
-	return &modelBuilder{set: s, nsLabels: map[string]map[string]string{}, nsNames: map[string]string{},
+	return &modelBuilder{set: s, nsLabels: map[string]map[string]string{}, nsDeclared: map[string]bool{}, nsNames: map[string]string{},
 		validLabels: map[string]bool{}, validSelectors: map[string]bool{}, validKeys: map[string]bool{},
 		validValues: map[string]bool{}, singlePorts: map[Port][]Port{},
 		services: map[string]*serviceSelector{}, selectors: map[string]*metav1.LabelSelector{}}
@@ -253,7 +254,7 @@ func (b *modelBuilder) options(m *Model) {
 	}
 	m.DNS = dns
 	m.DNSPorts = b.ports(b.set.dnsPorts, at(dnsPath.Child("ports")))
-	b.dns, b.dnsPorts = m.DNS, m.DNSPorts
+	b.dns, b.dnsPorts = []Peer{m.DNS}, m.DNSPorts
 	if len(m.DNSPorts) == 0 {
 		b.add(field.Required(dnsPath.Child("ports"), "the DNS service needs at least one port"))
 	}
@@ -555,7 +556,9 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 		}
 		if r.Action == Allow {
 			isolate[dirIndex(rb.dir)] = true
-			b.mirrorPeers(rb.dir, len(p.Rules(rb.dir)), r.Peers, shared)
+			if !r.OneSided {
+				b.mirrorPeers(rb.dir, len(p.Rules(rb.dir)), r.Peers, shared, rb.sides == bothSides)
+			}
 		}
 		if rb.dir == Ingress {
 			p.Ingress = append(p.Ingress, r)
@@ -570,9 +573,14 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 		p.Isolate = append(p.Isolate, Egress)
 		p.DNS = !w.noDNS
 	}
+	if p.DNS {
+		// The DNS allowance is an edge to the DNS service like any other: where the
+		// service's ingress is isolated, it is mirrored there.
+		b.mirrorPeers(Egress, dnsRule, b.dns, nil, false)
+	}
 	if !p.DNS {
 		for _, r := range b.fqdnLookups(p.Egress) {
-			b.mirrorPeers(Egress, len(p.Egress), r.Peers, nil)
+			b.mirrorPeers(Egress, len(p.Egress), r.Peers, nil, false)
 			p.Egress = append(p.Egress, r)
 		}
 	}
@@ -590,15 +598,26 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 	return p, info
 }
 
-// mirrorPeers records the peers of an allow rule, the i-th of its direction, that mirror
-// reads: the in-cluster pod peers. shared is the service whose shared peer is the rule's
-// one peer, if any.
-func (b *modelBuilder) mirrorPeers(d Direction, i int, peers []Peer, shared *serviceSelector) {
+// mirrorPeers records the peers of an allow rule, the i-th of its direction (or dnsRule),
+// that mirror reads: the in-cluster peers that name workloads (see namesWorkloads), or
+// every in-cluster pod peer when all is set. shared is the service whose shared peer is
+// the rule's one peer, if any.
+func (b *modelBuilder) mirrorPeers(d Direction, i int, peers []Peer, shared *serviceSelector, all bool) {
 	for j := range peers {
-		if x := &peers[j]; x.Kind == PeerPods && x.Cluster == "" {
+		if x := &peers[j]; x.Kind == PeerPods && x.Cluster == "" && (all || namesWorkloads(x)) {
 			b.mirrored[dirIndex(d)] = append(b.mirrored[dirIndex(d)], mirrorSource{peer: x, service: shared, rule: int32(i), ingress: d == Ingress})
 		}
 	}
+}
+
+// namesWorkloads reports whether a pod peer names specific workloads (a service or a pod
+// selector) rather than whole namespaces: only those peers' sides are derived by
+// mirroring. An allow to every pod of some namespaces says nothing about what those
+// namespaces' isolated workloads should accept or send. A service account names pods
+// that no policy can select (NetworkPolicy selects by labels): their side would have to
+// be opened for other pods too, so it is not derived either.
+func namesWorkloads(x *Peer) bool {
+	return x.ServiceAccount == "" && !isEmptySelector(x.PodSelector)
 }
 
 // fqdnLookups returns, for a policy without the general DNS allowance, the DNS lookups its
@@ -617,7 +636,7 @@ func (b *modelBuilder) fqdnLookups(rules []Rule) []Rule {
 			}
 		}
 		if len(names) > 0 {
-			out = append(out, Rule{Action: Allow, Peers: []Peer{b.dns}, Ports: b.dnsPorts, DNS: names, Path: r.Path})
+			out = append(out, Rule{Action: Allow, Peers: b.dns[:1:1], Ports: b.dnsPorts, DNS: names, Path: r.Path})
 		}
 	}
 	return out
@@ -639,7 +658,10 @@ func copyMap(m map[string]string) map[string]string {
 func (b *modelBuilder) rule(p *Policy, rb *RuleBuilder) (_ Rule, shared *serviceSelector, ok bool) {
 	path := rb.path
 	before := len(b.errs)
-	r := Rule{Action: rb.action, Path: path}
+	r := Rule{Action: rb.action, Path: path, OneSided: rb.sides == oneSided}
+	if r.OneSided && rb.action != Allow {
+		b.add(field.Invalid(path.Child("oneSided"), true, "only an allow is mirrored; a "+strings.ToLower(string(rb.action))+" rule is always one-sided"))
+	}
 	if rb.action == Pass && p.Tier == "" {
 		b.add(field.Forbidden(path.Child("action"), "Pass hands traffic to the next tier; only tiered policies (InTier) can pass"))
 	}
@@ -1200,6 +1222,9 @@ func (b *modelBuilder) namespaces() []NamespaceInfo {
 		}
 		b.addSorted(metav1validation.ValidateLabels(n.nsLabels, n.path.Child("labels")))
 		b.nsLabels[name] = n.nsLabels
+		if n.nsLabels != nil {
+			b.nsDeclared[name] = true
+		}
 	}
 	names := make([]string, 0, len(b.nsLabels))
 	for name := range b.nsLabels {

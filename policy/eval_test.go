@@ -22,7 +22,7 @@ func evalSet() *policy.Set {
 		AllowFrom("gw").TCP(8080).HTTP("POST", "/orders").HTTPRegex("GET", "/orders/[0-9]+").
 		AllowTo("inventory").TCP(8080).
 		AllowTo("payment").TCP(8080)
-	s.Namespace("shop").DefaultDeny()
+	s.Namespace("shop").Labels(nil).DefaultDeny()
 	s.Cluster("block-metadata").DenyTo(policy.CIDR("169.254.169.254/32")).TCP(80)
 
 	// open: nothing isolates it; a crawler that allows the world but denies 10/8.
@@ -64,7 +64,8 @@ func evalSet() *policy.Set {
 	s.ServiceIn("db", "pg").
 		AllowFrom(policy.Namespaces(policy.MatchLabels{"team": "data"})).TCP(5432).
 		AllowFrom(policy.Namespaces(policy.MatchLabels{policy.NamespaceNameLabel: "etl"})).TCP(5433).
-		AllowFrom(policy.AllNamespaces().Pods(policy.MatchLabels{"role": "backup"})).TCP(5434)
+		AllowFrom(policy.AllNamespaces().Pods(policy.MatchLabels{"role": "backup"})).TCP(5434).
+		AllowFrom(policy.Namespaces(policy.MatchLabels{"team": "data"}).Pods(policy.MatchLabels{"app": "loader"})).TCP(5435)
 	s.Namespace("warehouse").Labels(map[string]string{"team": "data"}).DefaultDenyEgress()
 
 	// pay: FQDN and DNS rules.
@@ -101,7 +102,7 @@ func evalSet() *policy.Set {
 	s.ServiceIn("tiered", "app").DenyTo(policy.CIDR("192.168.0.0/16")).DenyTo(policy.CIDR("1.1.1.1/32"))
 
 	// staging: audit mode.
-	s.Namespace("staging").DefaultDeny().Audit()
+	s.Namespace("staging").Labels(nil).DefaultDeny().Audit()
 	s.ServiceIn("staging", "web").AllowFrom(policy.ServiceIn("staging", "lb")).TCP(80)
 	s.Cluster("audit-deny").Audit().DenyTo(policy.CIDR("9.9.9.9/32"))
 
@@ -452,8 +453,10 @@ func TestEvaluate(t *testing.T) {
 		{"namespace labels from the flow", tcp(withNSLabels(pod("analytics", "x"), map[string]string{"team": "data"}), pgPod, 5432), true,
 			notIsolated("egress"), allowedBy("db/pg", pg+".ingress[0]")},
 		{"namespace without the label", tcp(pod("analytics", "x"), pgPod, 5432), false, notIsolated("egress"), isolatedNoMatch("ingress")},
-		{"declared namespace labels", tcp(pod("warehouse", "x"), pgPod, 5432), true,
-			mirroredBy("warehouse/namespace-defaults", pg+".ingress[0]"), allowedBy("db/pg", pg+".ingress[0]")},
+		{"a peer selecting only namespaces is not mirrored", tcp(pod("warehouse", "x"), pgPod, 5432), false,
+			isolatedNoMatch("egress"), allowedBy("db/pg", pg+".ingress[0]")},
+		{"declared namespace labels", tcp(pod("warehouse", "loader"), pgPod, 5435), true,
+			mirroredBy("warehouse/loader", pg+".ingress[3]"), allowedBy("db/pg", pg+".ingress[3]")},
 		{"kubernetes.io/metadata.name is added", tcp(pod("etl", "x"), pgPod, 5433), true, notIsolated("egress"), allowedBy("db/pg", pg+".ingress[1]")},
 		{"kubernetes.io/metadata.name is the real name", tcp(withNSLabels(pod("etlx", "x"), map[string]string{policy.NamespaceNameLabel: "etl"}), pgPod, 5433), false,
 			notIsolated("egress"), isolatedNoMatch("ingress")},

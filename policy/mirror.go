@@ -3,30 +3,38 @@ package policy
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// mirror implements design rule 4.4: an allow written at one end of an edge also opens the
-// other end where that end is isolated. For every allow rule of a policy P (tiered or not:
-// a tiered allow must not be cut at the other end by untiered isolation) and every
-// in-cluster pod peer X of it, each untiered policy Q that isolates X's side gets (through
-// the subject Q ∩ X) an L3/L4 allow back to P's subject. Nothing is emitted where the
-// peer's side is not isolated: a mirrored rule never isolates anything by itself.
+// mirror implements "Both ends" (docs/semantics.md): an allow written at one end of an
+// edge also opens the other end where that end is isolated. For every allow rule of a
+// policy P (tiered or not: a tiered allow must not be cut at the other end by untiered
+// isolation) and every peer X of it that mirrorPeers kept (in-cluster peers naming
+// workloads, AllowSameNamespace's, the DNS service of P's DNS allowance), each untiered
+// policy Q that isolates X's side gets (through the subject Q ∩ X) an L3/L4 allow back to
+// P's subject. Nothing is emitted where the peer's side is not isolated: a mirrored rule
+// never isolates anything by itself.
 //
 // The mirrored rule is audited (it goes into an Audit policy) when P or Q is in audit mode:
 // an audited allow must not open enforced traffic, and an audited isolation must still
 // show what enforcing it would keep allowed.
 //
-// The mirrored subject ignores X's service account: it may open the peer's side for a few
-// more of Q's pods, but only towards P's subject, whose own side still admits only X, so
-// no flow is widened.
-//
 // subjects[i] is what mirror uses of the subject of policies[i] (see subjectInfo).
 func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Policy {
+	m := newMirrorer(b, policies, subjects)
+	pending := m.edges(subjects)
+	m.open(pending, m.standIns(pending, subjects))
+	return append(policies, m.derived...)
+}
+
+// newMirrorer numbers the policies' subjects and lists the untiered policies as targets.
+func newMirrorer(b *modelBuilder, policies []*Policy, subjects []subjectInfo) *mirrorer {
 	m := &mirrorer{b: b, idx: newIsolationIndex(b.set.serviceLabel, policies), policies: policies,
 		subjects:    make(map[string]int32, len(policies)),
 		subjectKeys: make([]string, 0, len(policies)),
@@ -34,33 +42,39 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 		byPeer:      map[peerKey][2]int32{},
 		traffic:     map[string]int32{},
 		targets:     make([]target, 0, len(policies)),
+		from:        make([]int32, len(policies)),
 	}
-	from := make([]int32, len(policies)) // the subject of each policy
 	for i, p := range policies {
-		from[i] = m.keyID(subjects[i].key)
+		m.from[i] = m.keyID(subjects[i].key)
 		if p.Tier == "" { // a tiered policy never receives mirrored rules
-			m.bySubject[targetKey{from[i], p.Mode == Audit}] = int32(len(m.targets))
+			m.bySubject[targetKey{m.from[i], p.Mode == Audit}] = int32(len(m.targets))
 			m.targets = append(m.targets, target{policy: p})
 		}
 	}
-	// One edge declared from several places needs one rule: a rule mirrored from a policy
-	// is dropped when one with the same target, direction, traffic and peer (the subject of
-	// the policy) is pending. Most subjects are one policy's, whose pending rules are found
-	// among its own; seen holds the others.
+	return m
+}
+
+// edges finds, for every mirrored peer of every policy, the isolated other ends, and
+// returns the rules to add there. The rules are added once all are known (see open), so
+// that each policy's rules take one allocation rather than a series of growing ones.
+//
+// One edge declared from several places needs one rule: a rule mirrored from a policy is
+// dropped when one with the same target, direction, traffic and peer (the subject of the
+// policy) is pending. Most subjects are one policy's, whose pending rules are found among
+// its own; seen holds the others.
+func (m *mirrorer) edges(subjects []subjectInfo) []pendingRule {
 	policiesOf := make([]int32, len(m.subjectKeys))
-	for _, id := range from {
+	for _, id := range m.from {
 		policiesOf[id]++
 	}
 	seen := map[ruleKey]bool{}
-	// The rules are added once all are known, so that each policy's rules take one
-	// allocation rather than a series of growing ones.
 	var pending []pendingRule
-	for pi, p := range policies {
+	for pi, p := range m.policies {
 		if p.Subject.Scope == ScopeHost {
 			continue
 		}
-		mine := len(pending)               // the first pending rule of p
-		alone := policiesOf[from[pi]] == 1 // and the rules of p's subject are p's
+		mine := len(pending)                 // the first pending rule of p
+		alone := policiesOf[m.from[pi]] == 1 // and the rules of p's subject are p's
 		var r *Rule
 		traffic := int32(-1) // of r
 		for _, src := range subjects[pi].sources {
@@ -69,10 +83,20 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 				other = Egress
 			}
 			var matches []mirrorMatch
+			var undecided []string
 			if src.service != nil {
 				matches = m.serviceMatches(other, src.service)
 			} else {
-				matches = m.matches(other, src.peer)
+				matches, undecided = m.matches(other, src.peer)
+			}
+			if len(undecided) > 0 {
+				m.undecidedLabels(m.sourceRule(p, src).Path, src.peer, undecided)
+			}
+			if len(matches) == 0 {
+				continue
+			}
+			if want := m.sourceRule(p, src); r != want {
+				r, traffic = want, m.trafficID(want)
 			}
 			for k := range matches {
 				t := m.target(&matches[k], p.Mode == Audit || matches[k].q.Mode == Audit)
@@ -80,14 +104,11 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 				if tp, q := m.targets[t].policy, matches[k].q; tp.Derived && !slices.Contains(tp.Isolators, q) {
 					tp.Isolators = append(tp.Isolators, q)
 				}
-				if rs := p.Rules(opposite(other)); r != &rs[src.rule] {
-					r, traffic = &rs[src.rule], m.trafficID(&rs[src.rule])
-				}
 				pr := pendingRule{target: t, from: int32(pi), traffic: traffic, ingress: other == Ingress, rule: r}
 				if alone && len(pending)-mine > 16 {
 					// Too many to search: p's pending rules go to seen.
 					for _, o := range pending[mine:] {
-						seen[o.key(from)] = true
+						seen[o.key(m.from)] = true
 					}
 					alone = false
 				}
@@ -95,19 +116,23 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 					continue
 				}
 				if !alone {
-					if seen[pr.key(from)] {
+					if seen[pr.key(m.from)] {
 						continue
 					}
-					seen[pr.key(from)] = true
+					seen[pr.key(m.from)] = true
 				}
 				m.targets[t].rules[dirIndex(other)]++
 				pending = push(pending, pr)
 			}
 		}
 	}
-	// The rules mirrored from one policy share the peer standing for its pods: the
-	// service's shared peer (see sharedPeer), or one of own.
-	fromPeer := make([][]Peer, len(policies))
+	return pending
+}
+
+// standIns returns, by policy, the peer standing for its pods in the rules mirrored from
+// it, which they share: the service's shared peer (see sharedPeer), or one of own.
+func (m *mirrorer) standIns(pending []pendingRule, subjects []subjectInfo) [][]Peer {
+	fromPeer := make([][]Peer, len(m.policies))
 	var own []Peer
 	var ownFrom []int32
 	for _, pr := range pending {
@@ -115,7 +140,7 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 			continue
 		}
 		var x Peer
-		setPeerOf(&x, &policies[pr.from].Subject, subjects[pr.from].selector)
+		setPeerOf(&x, &m.policies[pr.from].Subject, subjects[pr.from].selector)
 		if svc := subjects[pr.from].service; svc != nil {
 			fromPeer[pr.from] = svc.sharedPeer(&x)
 		}
@@ -127,8 +152,12 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 	for i, from := range ownFrom {
 		fromPeer[from] = own[i : i+1 : i+1]
 	}
-	// Each target is changed once: isolated, then given its rules in the order found
-	// (pending, grouped by target with a counting sort).
+	return fromPeer
+}
+
+// open changes each target once: isolated, then given its rules in the order found
+// (pending, grouped by target with a counting sort). fromPeer holds standIns.
+func (m *mirrorer) open(pending []pendingRule, fromPeer [][]Peer) {
 	first := make([]int32, len(m.targets)+1) // of each target's rules in byTarget
 	for _, pr := range pending {
 		first[pr.target+1]++
@@ -167,7 +196,42 @@ func (b *modelBuilder) mirror(policies []*Policy, subjects []subjectInfo) []*Pol
 			}
 		}
 	}
-	return append(policies, m.derived...)
+}
+
+// dnsRule is the index of a mirrorSource standing for its policy's DNS allowance, which
+// is mirrored like an allow rule to the DNS service.
+const dnsRule = -1
+
+// sourceRule returns the allow rule of p that src belongs to. The DNS allowance, which
+// is no rule of p, gets one made for it: few policies have their DNS allowance
+// mirrored.
+func (m *mirrorer) sourceRule(p *Policy, src mirrorSource) *Rule {
+	if src.rule == dnsRule {
+		if m.dnsRules == nil {
+			m.dnsRules = map[*Policy]*Rule{}
+		}
+		r := m.dnsRules[p]
+		if r == nil {
+			r = &Rule{Action: Allow, Peers: m.b.dns, Ports: m.b.dnsPorts, Path: p.Path.Child("dns")}
+			m.dnsRules[p] = r
+		}
+		return r
+	}
+	if src.ingress {
+		return &p.Ingress[src.rule]
+	}
+	return &p.Egress[src.rule]
+}
+
+// undecidedLabels reports an allow whose side in the isolated namespaces listed cannot be
+// derived: its peer selects namespaces by labels those namespaces do not declare, and
+// guessing either way would widen or narrow the edge.
+func (m *mirrorer) undecidedLabels(rule *field.Path, x *Peer, namespaces []string) {
+	for _, ns := range namespaces {
+		m.b.add(field.Required(field.NewPath("namespaces").Key(ns).Child("labels"), fmt.Sprintf(
+			"%s allows pods of the namespaces %s; deriving the side of isolated namespace %q (mirroring) needs its labels: declare them with set.Namespace(%q).Labels(...) (nil if it has none), or make the rule OneSided()",
+			rule, selectorString(x.NamespaceSelector), ns, ns)))
+	}
 }
 
 // pendingRule is a mirrored rule to add to a target (see mirror).
@@ -194,6 +258,7 @@ type mirrorer struct {
 	b        *modelBuilder
 	idx      *isolationIndex
 	policies []*Policy // declared
+	from     []int32   // the number of each policy's subject
 	// subjects numbers subjects by their key (appendSubjectKey); subjectKeys are the keys.
 	subjects    map[string]int32
 	subjectKeys []string
@@ -212,6 +277,12 @@ type mirrorer struct {
 	traffic    map[string]int32
 	key        []byte
 	candidates []*Policy
+	// undecided collects, in match, the namespaces it cannot tell about (see matches);
+	// undecidedBy keeps them by peer.
+	undecided   []string
+	undecidedBy map[peerKey][]string
+	// dnsRules holds the rules made for policies' DNS allowances (see sourceRule).
+	dnsRules map[*Policy]*Rule
 }
 
 // target is a policy that may receive mirrored rules, with how many it receives in each
@@ -269,14 +340,28 @@ type mirrorSource struct {
 
 // matches returns the matches of a peer for mirrored rules in direction d. The caller may
 // update the targets of the matches returned.
-func (m *mirrorer) matches(d Direction, x *Peer) []mirrorMatch {
+//
+// It also returns the isolated namespaces for which it cannot tell: x selects namespaces by
+// labels that those namespaces do not declare.
+func (m *mirrorer) matches(d Direction, x *Peer) ([]mirrorMatch, []string) {
 	k := peerKey{ingress: d == Ingress, namespace: x.Namespace, all: x.AllNamespaces, nsSel: x.NamespaceSelector, pods: x.PodSelector}
 	r, ok := m.byPeer[k]
 	if !ok {
+		m.undecided = nil
 		r = m.match(d, x)
 		m.byPeer[k] = r
+		if m.undecided != nil {
+			if m.undecidedBy == nil {
+				m.undecidedBy = map[peerKey][]string{}
+			}
+			m.undecidedBy[k] = m.undecided
+		}
 	}
-	return m.found[r[0]:r[1]]
+	var undecided []string
+	if x.NamespaceSelector != nil {
+		undecided = m.undecidedBy[k]
+	}
+	return m.found[r[0]:r[1]], undecided
 }
 
 // serviceMatches is matches of the shared peer of a service, cached with its selector,
@@ -294,6 +379,15 @@ func (m *mirrorer) match(d Direction, x *Peer) [2]int32 {
 	start := len(m.found)
 	m.candidates = m.idx.candidates(m.candidates[:0], d, x)
 	for _, q := range m.candidates {
+		if q.Subject.Scope == ScopeNamespace && x.NamespaceSelector != nil && !m.b.nsDeclared[q.Subject.Namespace] {
+			_, pods := intersectSelectors(&q.Subject.Pods, x.PodSelector)
+			if _, decided := nameDecides(x.NamespaceSelector, q.Subject.Namespace); pods && !decided {
+				if !slices.Contains(m.undecided, q.Subject.Namespace) {
+					m.undecided = append(m.undecided, q.Subject.Namespace)
+				}
+				continue
+			}
+		}
 		if s, ok := m.b.intersectPeer(q, x); ok {
 			m.found = push(m.found, mirrorMatch{q: q, x: x, id: m.subjectID(&s)})
 		}
@@ -590,11 +684,19 @@ type isolationIndex struct {
 	// first needed: often only one direction has mirrored rules.
 	isolating [2][]*Policy
 	indexed   [2]bool
-	// byNS[d][namespace] holds namespaced policies; byService narrows those whose pod
-	// selector is one service label value.
-	byNS      [2]map[string][]*Policy
-	byService [2]map[string]map[string][]*Policy
-	cluster   [2][]*Policy
+	// byNS[d][namespace] holds the namespaced policies of direction d.
+	byNS    [2]map[string]*nsIsolation
+	cluster [2][]*Policy
+}
+
+// nsIsolation holds the policies of one namespace isolating one direction. They are split
+// when a peer first needs them (often only the DNS service's namespace is asked about):
+// byService holds those whose pod selector is one service label value, plain the others.
+type nsIsolation struct {
+	all       []*Policy
+	split     bool
+	plain     []*Policy
+	byService map[string][]*Policy
 }
 
 func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
@@ -613,23 +715,31 @@ func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
 // index makes the maps of direction i.
 func (idx *isolationIndex) index(i int) {
 	idx.indexed[i] = true
-	idx.byNS[i] = map[string][]*Policy{}
-	idx.byService[i] = map[string]map[string][]*Policy{}
+	idx.byNS[i] = map[string]*nsIsolation{}
 	for _, q := range idx.isolating[i] {
 		switch q.Subject.Scope {
 		case ScopeCluster:
 			idx.cluster[i] = append(idx.cluster[i], q)
 		case ScopeNamespace:
-			if v, ok := q.Subject.Pods.MatchLabels[idx.label]; ok {
-				m := idx.byService[i][q.Subject.Namespace]
-				if m == nil {
-					m = map[string][]*Policy{}
-					idx.byService[i][q.Subject.Namespace] = m
-				}
-				m[v] = append(m[v], q)
-			} else {
-				idx.byNS[i][q.Subject.Namespace] = append(idx.byNS[i][q.Subject.Namespace], q)
+			n := idx.byNS[i][q.Subject.Namespace]
+			if n == nil {
+				n = &nsIsolation{}
+				idx.byNS[i][q.Subject.Namespace] = n
 			}
+			n.all = push(n.all, q)
+		}
+	}
+}
+
+// splitBy splits n's policies by the service label.
+func (n *nsIsolation) splitBy(label string) {
+	n.split = true
+	n.byService = map[string][]*Policy{}
+	for _, q := range n.all {
+		if v, ok := q.Subject.Pods.MatchLabels[label]; ok {
+			n.byService[v] = append(n.byService[v], q)
+		} else {
+			n.plain = append(n.plain, q)
 		}
 	}
 }
@@ -643,36 +753,34 @@ func (idx *isolationIndex) candidates(out []*Policy, d Direction, x *Peer) []*Po
 	}
 	out = append(out, idx.cluster[i]...)
 	add := func(ns string) {
-		out = append(out, idx.byNS[i][ns]...)
-		bySvc := idx.byService[i][ns]
-		if x.PodSelector != nil && x.PodSelector.MatchLabels[idx.label] != "" {
-			v := x.PodSelector.MatchLabels[idx.label]
-			out = append(out, bySvc[v]...)
+		n := idx.byNS[i][ns]
+		if n == nil {
 			return
 		}
-		keys := make([]string, 0, len(bySvc))
-		for k := range bySvc {
+		if !n.split {
+			n.splitBy(idx.label)
+		}
+		out = append(out, n.plain...)
+		if x.PodSelector != nil && x.PodSelector.MatchLabels[idx.label] != "" {
+			out = append(out, n.byService[x.PodSelector.MatchLabels[idx.label]]...)
+			return
+		}
+		keys := make([]string, 0, len(n.byService))
+		for k := range n.byService {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			out = append(out, bySvc[k]...)
+			out = append(out, n.byService[k]...)
 		}
 	}
 	if x.Namespace != "" {
 		add(x.Namespace)
 		return out
 	}
-	nss := make([]string, 0, len(idx.byNS[i])+len(idx.byService[i]))
-	seen := map[string]bool{}
+	nss := make([]string, 0, len(idx.byNS[i]))
 	for ns := range idx.byNS[i] {
-		seen[ns] = true
 		nss = append(nss, ns)
-	}
-	for ns := range idx.byService[i] {
-		if !seen[ns] {
-			nss = append(nss, ns)
-		}
 	}
 	sort.Strings(nss)
 	for _, ns := range nss {

@@ -62,8 +62,8 @@ const (
 type Model struct {
 	// ServiceLabel is the pod label that names a service ("app" by default).
 	ServiceLabel string
-	// DNS is the DNS service that egress-isolated workloads may always reach (section 4.5
-	// of the design), and DNSPorts the ports it listens on.
+	// DNS is the DNS service that egress-isolated workloads may always reach (docs/semantics.md,
+	// "DNS is kept"), and DNSPorts the ports it listens on.
 	DNS      Peer
 	DNSPorts []Port
 	// Namespaces lists every namespace the Set declares or refers to, sorted by name.
@@ -185,9 +185,13 @@ type Rule struct {
 	// DNS narrows an egress allow to DNS servers to lookups of names matching these
 	// patterns (same syntax as Peer.FQDN).
 	DNS []string
-	// Mirrored marks a rule derived from the other end's intent (docs/semantics.md, "Both ends: mirroring"). It
-	// carries L3/L4 only: the L7 part is enforced where the intent was written.
+	// Mirrored marks a rule derived from the other end's intent (docs/semantics.md, "Both
+	// ends: mirroring"). It carries L3/L4 only: the L7 part is enforced where the intent
+	// was written.
 	Mirrored bool
+	// OneSided marks an allow written with RuleBuilder.OneSided: it opens only its own end
+	// and is never mirrored.
+	OneSided bool
 	// Path is where the rule was written in the Set, for messages and warnings.
 	Path *field.Path
 }

@@ -431,13 +431,28 @@ func TestMirrorNothingWhereThePeerIsNotIsolated(t *testing.T) {
 	}
 }
 
-func TestMirrorNamespaceSelectorUsesDeclaredLabels(t *testing.T) {
-	s := policy.NewSet(policy.DefaultNamespace("shop"))
-	s.Namespace("monitoring").Labels(map[string]string{"team": "obs"}).DefaultDenyEgress()
-	s.Namespace("other").DefaultDenyEgress() // no team=obs label: not selected
-	s.Service("order").AllowFrom(policy.Namespaces(policy.MatchLabels{"team": "obs"}).Pods(policy.MatchLabels{"app": "prom"})).TCP(9090).
-		AllowFrom(policy.Namespaces(policy.MatchLabels{policy.NamespaceNameLabel: "other"}).Pods(policy.MatchLabels{"app": "agent"})).TCP(9100)
-	m := mustModel(t, s)
+// TestMirrorNamespaceSelectorNeedsDeclaredLabels: whether an isolated namespace gets its side
+// of an edge whose peer selects namespaces by labels depends on its labels; the Set must
+// state them rather than have mirroring guess (either guess can be wrong).
+func TestMirrorNamespaceSelectorNeedsDeclaredLabels(t *testing.T) {
+	build := func(declareOther bool) *policy.Set {
+		s := policy.NewSet(policy.DefaultNamespace("shop"))
+		s.Namespace("monitoring").Labels(map[string]string{"team": "obs"}).DefaultDenyEgress()
+		other := s.Namespace("other").DefaultDenyEgress()
+		if declareOther {
+			other.Labels(nil) // no team=obs label: not selected
+		}
+		s.Service("order").AllowFrom(policy.Namespaces(policy.MatchLabels{"team": "obs"}).Pods(policy.MatchLabels{"app": "prom"})).TCP(9090).
+			// Decided by the name alone: no labels needed.
+			AllowFrom(policy.Namespaces(policy.MatchLabels{policy.NamespaceNameLabel: "other"}).Pods(policy.MatchLabels{"app": "agent"})).TCP(9100)
+		return s
+	}
+	_, err := build(false).Model()
+	if err == nil || !strings.Contains(err.Error(), `namespaces[other].labels: Required value: services[shop/order].ingress[0] allows pods of the namespaces {team=obs}`) ||
+		strings.Contains(err.Error(), "ingress[1]") || strings.Contains(err.Error(), "namespaces[monitoring]") {
+		t.Errorf("undeclared labels: error %v, want one naming namespace other and ingress[0]", err)
+	}
+	m := mustModel(t, build(true))
 	if got, want := policyIDs(m), []string{"monitoring/namespace-defaults", "monitoring/prom", "other/agent",
 		"other/namespace-defaults", "shop/order"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("policies = %q, want %q", got, want)
@@ -456,12 +471,15 @@ func TestMirrorClusterScopedIsolation(t *testing.T) {
 	s := policy.NewSet(policy.DefaultNamespace("shop"))
 	s.Cluster("lockdown").DefaultDenyEgress().WithLabels(map[string]string{"k": "v"})
 	s.Service("order").AllowFrom(policy.ServiceIn("edge", "gw")).TCP(8080)
-	s.ServiceIn("pay", "ledger").AllowFrom(policy.ServiceIn("west", "gw")).TCP(8080) // same service, other namespace
-	s.Cluster("metrics").AllowFrom(policy.Namespace("monitoring")).TCP(9090)         // cluster-scoped P
+	s.ServiceIn("pay", "ledger").AllowFrom(policy.ServiceIn("west", "gw")).TCP(8080)                                 // same service, other namespace
+	s.Cluster("metrics").AllowFrom(policy.Namespace("monitoring").Pods(policy.MatchLabels{"app": "prom"})).TCP(9090) // cluster-scoped P
 	m := mustModel(t, s)
 	var derived []*policy.Policy
 	for _, p := range m.Policies {
 		if p.Subject.Scope == policy.ScopeCluster && p.Name != "lockdown" && p.Name != "metrics" {
+			if strings.HasPrefix(p.Name, "metrics-") {
+				continue // metrics isolates kube-dns too: the DNS allowances are mirrored there
+			}
 			derived = append(derived, p)
 		}
 	}
@@ -657,6 +675,7 @@ func richStatements() []func(s *policy.Set) {
 		func(s *policy.Set) {
 			s.Namespace("monitoring").Labels(map[string]string{"team": "obs"}).DefaultDenyEgress()
 		},
+		func(s *policy.Set) { s.Namespace("pay").Labels(map[string]string{"team": "pay"}) },
 		func(s *policy.Set) {
 			s.Cluster("block-metadata").DenyTo(policy.CIDR("169.254.169.254/32"), policy.CIDR("fd00:ec2::254/128")).TCP(80)
 		},

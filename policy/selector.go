@@ -80,6 +80,33 @@ func selectorMatches(s *metav1.LabelSelector, set map[string]string) bool {
 	return sel.Matches(labels.Set(set))
 }
 
+// nameDecides reports whether a namespace selector's verdict on the namespace named ns
+// follows from its name alone, the one label every namespace is known to carry, and the
+// verdict: a selector requiring another label cannot be judged without the namespace's
+// labels, unless its name requirements already exclude it.
+func nameDecides(s *metav1.LabelSelector, ns string) (matches, decided bool) {
+	byName := metav1.LabelSelector{}
+	others := false
+	for k, v := range s.MatchLabels {
+		if k != NamespaceNameLabel {
+			others = true
+		} else if v != ns {
+			return false, true
+		}
+	}
+	for _, r := range s.MatchExpressions {
+		if r.Key != NamespaceNameLabel {
+			others = true
+		} else {
+			byName.MatchExpressions = append(byName.MatchExpressions, r)
+		}
+	}
+	if !selectorMatches(&byName, map[string]string{NamespaceNameLabel: ns}) {
+		return false, true
+	}
+	return true, !others
+}
+
 // intersectSelectors returns a selector that matches exactly what both a and b match, and
 // false when the two can never both match (conflicting equality labels).
 func intersectSelectors(a, b *metav1.LabelSelector) (*metav1.LabelSelector, bool) {

@@ -217,8 +217,10 @@ type NamespaceDefaults struct {
 	nsLabels map[string]string
 }
 
-// Labels declares labels the namespace carries in the cluster. Namespace selectors in the
-// Set (and the evaluator) judge the namespace by these labels.
+// Labels declares the labels the namespace carries in the cluster (nil: none but its
+// name). Namespace selectors in the Set (and the evaluator) judge the namespace by these
+// labels. Mirroring an allow whose peer selects namespaces by labels into an isolated
+// namespace needs them: without them the Set is invalid rather than guessing.
 func (n *NamespaceDefaults) Labels(labels map[string]string) *NamespaceDefaults {
 	n.nsLabels = mergeMaps(n.nsLabels, labels)
 	return n
@@ -228,7 +230,7 @@ func (n *NamespaceDefaults) Labels(labels map[string]string) *NamespaceDefaults 
 // of the namespace (and, where their egress is isolated, send it). It isolates the
 // namespace's pods for ingress.
 func (n *NamespaceDefaults) AllowSameNamespace() *NamespaceDefaults {
-	n.AllowFrom(SameNamespace())
+	n.AllowFrom(SameNamespace()).sides = bothSides
 	return n
 }
 
@@ -297,6 +299,30 @@ type RuleBuilder struct {
 	http   []HTTPMatch
 	dns    []string
 	path   *field.Path
+	// sides says which ends the rule opens: its own, or also the other end's side, where
+	// the peer's pods are isolated (mirroring).
+	sides sides
+}
+
+// sides says whether an allow rule is mirrored (docs/semantics.md, "Both ends: mirroring").
+type sides uint8
+
+const (
+	// bothIfNamed mirrors the rule where its peer names workloads (see namesWorkloads).
+	bothIfNamed sides = iota
+	// oneSided never mirrors it (RuleBuilder.OneSided).
+	oneSided
+	// bothSides mirrors it whatever the peer: AllowSameNamespace promises both ends.
+	bothSides
+)
+
+// OneSided makes an allow rule open only this end: it is not mirrored into the other
+// end's side where that end is isolated, so the other end must allow the traffic itself
+// (docs/semantics.md, "Both ends: mirroring"). Published policies that each guard one
+// side are written this way.
+func (r *RuleBuilder) OneSided() *RuleBuilder {
+	r.sides = oneSided
+	return r
 }
 
 // TCP narrows the rule to the given TCP ports; it needs at least one (AllPorts

@@ -75,19 +75,20 @@ func Ecommerce() *policy.Set {
 //
 // The seed opens UDP 53 to every pod of every namespace, not only to kube-dns, and no TCP
 // 53 (large answers fall back to TCP). The intent keeps the seed's rule and opts out of
-// the automatic kube-dns allowance. Two differences remain, by design: an edge is written
-// once, so api-server's egress to every pod on UDP 53 also opens api-server's own
-// (isolated) ingress to that traffic from other api-server pods, which the seed drops; and
-// the CIDR peer means addresses outside the cluster, while the seed's ipBlock also admits
-// the cluster's own pods and nodes in 10.0.0.0/8 where ipBlocks match them (Calico,
-// iptables-based CNIs), so backends except the cluster's ranges (k8snp.ClusterCIDRs).
+// the automatic kube-dns allowance. An allow to every pod of every namespace is not
+// mirrored (it names no workloads), and the seed's ingress rule is one-sided: frontend
+// pods whose own egress is isolated must allow the edge themselves. One difference
+// remains, by design: the CIDR peer means addresses outside the cluster, while the seed's
+// ipBlock also admits the cluster's own pods and nodes in 10.0.0.0/8 where ipBlocks match
+// them (Calico, iptables-based CNIs), so backends except the cluster's ranges
+// (k8snp.ClusterCIDRs).
 func APIServer() *policy.Set {
 	set := policy.NewSet(policy.DefaultNamespace("production"))
 	set.Service("api-server").Named("api-server-policy").WithoutDNS().
 		AllowFrom(
 			policy.Namespaces(policy.MatchLabels{"environment": "production"}).Pods(policy.MatchLabels{"role": "frontend"}),
 			policy.CIDR("10.0.0.0/8", "10.0.1.0/24"),
-		).TCP(8080).
+		).TCP(8080).OneSided(). // the seed guards the api-server's side only
 		AllowTo("database").TCP(5432).
 		AllowTo(policy.AllNamespaces()).UDP(53)
 	return set

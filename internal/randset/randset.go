@@ -154,6 +154,10 @@ func (g *gen) rule(w *policy.Workload, target, ns string) {
 		rb, verb = w.AllowTo(args...), "AllowTo"
 	}
 	call := fmt.Sprintf("%s.%s(%s)", target, verb, strings.Join(codes, ", "))
+	if !deny && g.r.IntN(6) == 0 {
+		rb.OneSided()
+		call += ".OneSided()"
+	}
 	switch g.r.IntN(9) {
 	case 0: // all traffic
 	case 1:
