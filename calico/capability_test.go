@@ -17,7 +17,7 @@ func TestCapabilities(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		return res.Warnings, nil
+		return res.Warnings(), nil
 	}
 	capability.Check(t, calico.Capabilities(), compile, map[string]calico.Option{
 		"calico.ClusterCIDRs(...)":        calico.ClusterCIDRs(netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")),

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netintent/netintent/internal/backend"
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	"github.com/projectcalico/api/pkg/lib/numorstring"
@@ -70,7 +71,7 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 		}
 		seenICMP[key] = true
 		if m.Type > maxICMPType {
-			c.refuse(r.Path.Child("icmp").Index(i).Child("type"), "ICMP type 255",
+			c.Refuse(r.Path.Child("icmp").Index(i).Child("type"), "ICMP type 255",
 				"Calico's validator accepts ICMP types 0 to 254", "")
 			continue
 		}
@@ -88,9 +89,9 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 	}
 	if len(r.DNS) > 0 {
 		if c.opts.widenL7 {
-			e.warn(r.Path, "DNS lookup patterns dropped: every lookup to the DNS servers on the rule's ports is admitted")
+			e.Warn(r.Path, "DNS lookup patterns dropped: every lookup to the DNS servers on the rule's ports is admitted")
 		} else {
-			c.refuse(r.Path.Child("dns"), "DNS lookup rules",
+			c.Refuse(r.Path.Child("dns"), "DNS lookup rules",
 				"Calico open source does not inspect DNS queries", optWidenL7)
 		}
 	}
@@ -124,8 +125,9 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 // becoming "GET or POST on /a or /b".
 func (c *compiler) httpMatches(e *emitted, d policy.Direction, r *policy.Rule) []*calicov3.HTTPMatch {
 	type issue struct {
-		path              *field.Path
-		construct, detail string
+		path      *field.Path
+		construct backend.Construct
+		detail    string
 	}
 	var issues []issue
 	switch {
@@ -153,13 +155,13 @@ func (c *compiler) httpMatches(e *emitted, d policy.Direction, r *policy.Rule) [
 		if c.opts.widenL7 {
 			var why []string
 			for _, is := range issues {
-				why = append(why, is.construct)
+				why = append(why, string(is.construct))
 			}
-			e.warn(r.Path, "HTTP matches dropped ("+strings.Join(why, ", ")+"): every request on the rule's peers and ports is admitted")
+			e.Warn(r.Path, "HTTP matches dropped ("+strings.Join(why, ", ")+"): every request on the rule's peers and ports is admitted")
 			return nil
 		}
 		for _, is := range issues {
-			c.refuse(is.path, is.construct, is.detail, optWidenL7)
+			c.Refuse(is.path, is.construct, is.detail, optWidenL7)
 		}
 		return nil
 	}

@@ -16,7 +16,7 @@ func TestCapabilities(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		return res.Warnings, nil
+		return res.Warnings(), nil
 	}
 	capability.Check(t, cilium.Capabilities(), compile, map[string]cilium.Option{
 		"cilium.OmitAudit()": cilium.OmitAudit(),

@@ -17,7 +17,7 @@ func TestCapabilities(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		return res.Warnings, nil
+		return res.Warnings(), nil
 	}
 	capability.Check(t, k8snp.Capabilities(), compile, map[string]k8snp.Option{
 		"k8snp.WidenL7()":         k8snp.WidenL7(),

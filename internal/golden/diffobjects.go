@@ -14,32 +14,32 @@ import (
 type DiffCase struct {
 	Name     string
 	Old, New func() *policy.Set
-	// Compiler, if set, replaces the one DiffObjects was given (to add options).
-	Compiler policy.Compiler
+	// Backend, if set, replaces the one DiffObjects was given (to add options).
+	Backend policy.Backend
 	// Want lists the objects that change, in Diff's order, each as "backend op Kind
 	// namespace/name stage".
 	Want []string
 	// OldHas and NewHas are in the YAML of the first object before and after.
 	OldHas, NewHas string
 	// WantErr is the start of the error, which must be a *policy.CompileError of the
-	// Compiler's backend; empty when Diff must succeed.
+	// Backend; empty when Diff must succeed.
 	WantErr string
 }
 
-// DiffObjects runs policy.Diff with compiler on every case and checks the objects it
-// reports, or its error: the backends' tests of their policy.Compiler share it.
-func DiffObjects(t *testing.T, compiler policy.Compiler, cases []DiffCase) {
+// DiffObjects runs policy.Diff with b on every case and checks the objects it reports, or
+// its error: the backends' tests of their policy.Backend share it.
+func DiffObjects(t *testing.T, b policy.Backend, cases []DiffCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
-			if tc.Compiler == nil {
-				tc.Compiler = compiler
+			if tc.Backend == nil {
+				tc.Backend = b
 			}
-			c, err := policy.Diff(tc.Old(), tc.New(), tc.Compiler)
+			c, err := policy.Diff(tc.Old(), tc.New(), tc.Backend)
 			if tc.WantErr != "" {
 				var ce *policy.CompileError
-				if err == nil || !strings.HasPrefix(err.Error(), tc.WantErr) || !errors.As(err, &ce) || ce.Backend != tc.Compiler.Backend() {
-					t.Fatalf("error %v, want a *policy.CompileError of %s starting %q", err, tc.Compiler.Backend(), tc.WantErr)
+				if err == nil || !strings.HasPrefix(err.Error(), tc.WantErr) || !errors.As(err, &ce) || ce.Backend != tc.Backend.Name() {
+					t.Fatalf("error %v, want a *policy.CompileError of %s starting %q", err, tc.Backend.Name(), tc.WantErr)
 				}
 				return
 			}

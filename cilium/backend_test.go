@@ -8,10 +8,10 @@ import (
 	"github.com/netintent/netintent/policy"
 )
 
-// TestCompiler checks the objects policy.Diff reports for this backend (created, updated
+// TestBackend checks the objects policy.Diff reports for this backend (created, updated
 // and deleted CiliumNetworkPolicies with their stages), that refusals come back named by
 // backend and Set, and that the options reach Compile.
-func TestCompiler(t *testing.T) {
+func TestBackend(t *testing.T) {
 	base := func() *policy.Set {
 		s := policy.NewSet(policy.DefaultNamespace("shop"))
 		s.Service("web").AllowFrom("gateway").TCP(8080)
@@ -27,7 +27,7 @@ func TestCompiler(t *testing.T) {
 	}
 	// lossy is refused unless an option allows an ICMP code.
 	lossy := edited(func(s *policy.Set) { s.Service("web").AllowFrom("probe").ICMP(8, 0) })
-	golden.DiffObjects(t, cilium.Compiler(), []golden.DiffCase{
+	golden.DiffObjects(t, cilium.Backend(), []golden.DiffCase{
 		{
 			Name: "add a namespace default-deny",
 			Old:  base,
@@ -65,6 +65,6 @@ func TestCompiler(t *testing.T) {
 		},
 		{Name: "refused in the new set", Old: base, New: lossy, WantErr: "cilium: compiling the new set: cilium: 1 intent(s) cannot be expressed exactly"},
 		{Name: "refused in the old set", Old: lossy, New: base, WantErr: "cilium: compiling the old set: cilium: 1 intent(s) cannot be expressed exactly"},
-		{Name: "translated with an option", Old: base, New: lossy, Compiler: cilium.Compiler(cilium.WidenICMPCodes()), Want: []string{"cilium update CiliumNetworkPolicy shop/web allow"}},
+		{Name: "translated with an option", Old: base, New: lossy, Backend: cilium.Backend(cilium.WidenICMPCodes()), Want: []string{"cilium update CiliumNetworkPolicy shop/web allow"}},
 	})
 }

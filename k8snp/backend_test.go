@@ -8,10 +8,10 @@ import (
 	"github.com/netintent/netintent/policy"
 )
 
-// TestCompiler checks the objects policy.Diff reports for this backend (created, updated
+// TestBackend checks the objects policy.Diff reports for this backend (created, updated
 // and deleted NetworkPolicies with their stages), that refusals come back named by
 // backend and Set, and that the options reach Compile.
-func TestCompiler(t *testing.T) {
+func TestBackend(t *testing.T) {
 	base := func() *policy.Set {
 		s := newSet()
 		s.Service("web").AllowFrom("gateway").TCP(8080)
@@ -27,7 +27,7 @@ func TestCompiler(t *testing.T) {
 	}
 	// lossy is refused unless an option allows an HTTP rule.
 	lossy := edited(func(s *policy.Set) { s.Service("web").AllowFrom("probe").TCP(8081).HTTP("GET", "/healthz") })
-	golden.DiffObjects(t, k8snp.Compiler(), []golden.DiffCase{
+	golden.DiffObjects(t, k8snp.Backend(), []golden.DiffCase{
 		{
 			Name: "add a namespace default-deny",
 			Old:  base,
@@ -65,6 +65,6 @@ func TestCompiler(t *testing.T) {
 		},
 		{Name: "refused in the new set", Old: base, New: lossy, WantErr: "k8snp: compiling the new set: k8snp: 1 intent(s) cannot be expressed exactly"},
 		{Name: "refused in the old set", Old: lossy, New: base, WantErr: "k8snp: compiling the old set: k8snp: 1 intent(s) cannot be expressed exactly"},
-		{Name: "translated with an option", Old: base, New: lossy, Compiler: k8snp.Compiler(k8snp.WidenL7()), Want: []string{"k8snp update NetworkPolicy shop/web allow"}},
+		{Name: "translated with an option", Old: base, New: lossy, Backend: k8snp.Backend(k8snp.WidenL7()), Want: []string{"k8snp update NetworkPolicy shop/web allow"}},
 	})
 }
