@@ -14,7 +14,9 @@ import (
 
 // Backends returns the three backends with their default options, in the order k8snp,
 // cilium, calico.
-func Backends() []policy.Backend { return []policy.Backend{k8snp.Backend(), cilium.Backend(), calico.Backend()} }
+func Backends() []policy.Backend {
+	return []policy.Backend{k8snp.Backend(), cilium.Backend(), calico.Backend()}
+}
 
 // BackendReport is what SyncAll did for one backend.
 type BackendReport struct {
