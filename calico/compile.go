@@ -148,14 +148,6 @@ type emitted struct {
 	backend.Notes
 }
 
-// objectName names the object in warnings: "namespace/name" or "name".
-func (e *emitted) objectName() string {
-	if e.namespace != "" {
-		return e.namespace + "/" + e.name
-	}
-	return e.name
-}
-
 // Translate translates one Policy into the objects that carry it, appended to c.emitted.
 func (c *compiler) Translate(p *policy.Policy) {
 	if p.Subject.Scope == policy.ScopeHost {
@@ -189,7 +181,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 	if p.Tier != "" {
 		e := base
 		e.tier, e.order, e.name = p.Tier, p.Order, p.Tier+"."+p.Name
-		e.Notes = backend.NewNotes(Name, e.objectName())
+		e.Notes = backend.NewNotes(Name, e.namespace, e.name)
 		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 			if len(p.Rules(d)) > 0 || p.Isolates(d) {
 				var extra *policy.Rule
@@ -213,7 +205,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 	if hasAction(p.Rules(policy.Ingress), policy.Deny) || hasAction(p.Rules(policy.Egress), policy.Deny) {
 		deny := base
 		deny.tier, deny.name = DenyTier, DenyTier+"."+p.Name
-		deny.Notes = backend.NewNotes(Name, deny.objectName())
+		deny.Notes = backend.NewNotes(Name, deny.namespace, deny.name)
 		if p.Mode != policy.Audit {
 			// DenyTier passes what its policies do not deny, so this object isolates
 			// nothing, whatever the policy's allow object does.
@@ -231,7 +223,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 	if len(p.Isolate) > 0 {
 		allow := base
 		allow.name = p.Name
-		allow.Notes = backend.NewNotes(Name, allow.objectName())
+		allow.Notes = backend.NewNotes(Name, allow.namespace, allow.name)
 		allow.types = make([]calicov3.PolicyType, 0, len(p.Isolate))
 		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 			if !p.Isolates(d) {
@@ -292,7 +284,7 @@ func (c *compiler) assignOrders(all []*emitted) {
 			}
 			c.Refuse(e.src.Path.Child("order"), "equal policy orders in a tier", fmt.Sprintf(
 				"%s has order %v in tier %q, as %s does, and both may select the same endpoint; Calico would break the tie by name (namespace first for namespaced policies), so give them distinct orders",
-				e.objectName(), e.order, e.tier, other.objectName()), "")
+				e.Object(), e.order, e.tier, other.Object()), "")
 		}
 		bySlot[s] = append(bySlot[s], e)
 	}

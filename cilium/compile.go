@@ -171,12 +171,10 @@ type translation struct {
 // when OmitAudit leaves it out, or when something was refused.
 func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 	t := &translation{host: p.Subject.Scope == policy.ScopeHost}
-	object := p.Name
 	if p.Subject.Scope == policy.ScopeNamespace {
 		t.namespace = p.Subject.Namespace
-		object = t.namespace + "/" + p.Name
 	}
-	t.Notes = backend.NewNotes(Name, object)
+	t.Notes = backend.NewNotes(Name, t.namespace, p.Name)
 	if len(p.Ingress) == 0 && len(p.Egress) == 0 && len(p.Isolate) == 0 {
 		return nil, metav1.ObjectMeta{}
 	}

@@ -103,7 +103,7 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	if p.Mode == policy.Audit && !onlyMirrored(p) {
 		c.Refuse(p.Path, "audit mode", "NetworkPolicy is always enforced; it has no audit or staged mode", "")
 	}
-	t := backend.NewNotes(Name, p.Subject.Namespace+"/"+p.Name)
+	t := backend.NewNotes(Name, p.Subject.Namespace, p.Name)
 	c.pool.Reset()
 	ingress := c.rules(p, policy.Ingress, &t, c.dirs[0][:0])
 	egress := c.rules(p, policy.Egress, &t, c.dirs[1][:0])

@@ -11,13 +11,23 @@ import (
 
 // Notes collects the lossy translations made in one object.
 type Notes struct {
-	backend, object string
-	warnings        []policy.Warning
+	backend, namespace, name string
+	warnings                 []policy.Warning
 }
 
-// NewNotes returns the Notes of the object ("namespace/name", or "name" for a
-// cluster-scoped one) that the backend name emits.
-func NewNotes(name, object string) Notes { return Notes{backend: name, object: object} }
+// NewNotes returns the Notes of the object that the backend named backend emits, named
+// name in namespace (empty for a cluster-scoped object).
+func NewNotes(backend, namespace, name string) Notes {
+	return Notes{backend: backend, namespace: namespace, name: name}
+}
+
+// Object names the object in warnings: "namespace/name", or "name".
+func (n *Notes) Object() string {
+	if n.namespace == "" {
+		return n.name
+	}
+	return n.namespace + "/" + n.name
+}
 
 // Warn records a lossy translation of the intent at path, once per path and message:
 // mirrored rules share the path of the rule they mirror.
@@ -28,7 +38,7 @@ func (n *Notes) Warn(path *field.Path, msg string) {
 			return
 		}
 	}
-	n.warnings = append(n.warnings, policy.Warning{Backend: n.backend, Path: p, Object: n.object, Message: msg})
+	n.warnings = append(n.warnings, policy.Warning{Backend: n.backend, Path: p, Object: n.Object(), Message: msg})
 }
 
 // Warnings returns the warnings recorded, in the order they were made.
