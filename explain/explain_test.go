@@ -181,3 +181,29 @@ func TestFlowNilSet(t *testing.T) {
 		t.Errorf("Flow(nil): %v", err)
 	}
 }
+
+// other is a backend whose objects Flow cannot locate.
+type other struct{ policy.Backend }
+
+func (other) Name() string { return "other" }
+
+// Compile compiles with the wrapped backend and hides the type of its Result.
+func (o other) Compile(set *policy.Set) (policy.Result, error) {
+	res, err := o.Backend.Compile(set)
+	return struct{ policy.Result }{res}, err
+}
+
+// TestFlowUnknownBackend checks that a backend Flow does not know is listed as such,
+// while the others are explained.
+func TestFlowUnknownBackend(t *testing.T) {
+	set := policy.NewSet(policy.DefaultNamespace("shop"))
+	set.Service("orders").AllowFrom("web").TCP(80)
+	out, err := explain.Flow(set, policy.Flow{From: pod("web"), To: pod("orders"), Protocol: policy.TCP, Port: 80},
+		other{cilium.Backend()}, cilium.Backend())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "other: cannot locate the objects of this backend\n") || !strings.Contains(out, "cilium: CiliumNetworkPolicy shop/orders") || strings.Contains(out, "other: CiliumNetworkPolicy") {
+		t.Errorf("explanation:\n%s", out)
+	}
+}
