@@ -107,11 +107,11 @@ func (c *compiler) tiers() []*calicov3.Tier {
 	var out []*calicov3.Tier
 	for _, t := range c.model.Tiers {
 		if why, ok := reservedTiers[t.Name]; ok {
-			c.Refuse(t.Path, "reserved tier name", fmt.Sprintf("tier %q is reserved: %s", t.Name, why), "")
+			c.Refuse(t.Path, constructReservedTier, fmt.Sprintf("tier %q is reserved: %s", t.Name, why), "")
 			continue
 		}
 		if t.Order >= DenyTierOrder {
-			c.Refuse(t.Path.Child("order"), "tier order", fmt.Sprintf(
+			c.Refuse(t.Path.Child("order"), constructTierOrder, fmt.Sprintf(
 				"tiers of the Set are evaluated before untiered intent, which lives in tier %s (order %v) and Calico's default tier (order %v); the order must be a number below %v",
 				DenyTier, DenyTierOrder, calicov3.DefaultTierOrder, DenyTierOrder), "")
 			continue
@@ -151,13 +151,13 @@ type emitted struct {
 // Translate translates one Policy into the objects that carry it, appended to c.emitted.
 func (c *compiler) Translate(p *policy.Policy) {
 	if p.Subject.Scope == policy.ScopeHost {
-		c.Refuse(p.Path, "host policies",
+		c.Refuse(p.Path, constructHostScope,
 			"a Calico policy selects nodes through HostEndpoint objects, which Calico creates only when automatic host endpoints are enabled, and failsafe ports stay open whatever the policy says", "")
 		return
 	}
 	sel, err := c.podsExpr(&p.Subject.Pods)
 	if err != nil {
-		c.Refuse(p.Path.Child("selector"), "label selector", err.Error(), "")
+		c.Refuse(p.Path.Child("selector"), constructSelector, err.Error(), "")
 		return
 	}
 	base := emitted{src: p, selector: sel, stage: c.model.RolloutStage(p)}
@@ -172,7 +172,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 		base.nsSelector = allSelector
 		if p.Subject.NamespaceSelector != nil {
 			if base.nsSelector, err = namespaceSelectorExpr(p.Subject.NamespaceSelector); err != nil {
-				c.Refuse(p.Path.Child("namespaceSelector"), "label selector", err.Error(), "")
+				c.Refuse(p.Path.Child("namespaceSelector"), constructSelector, err.Error(), "")
 				return
 			}
 		}
@@ -282,7 +282,7 @@ func (c *compiler) assignOrders(all []*emitted) {
 			if e.namespace != "" && other.namespace != "" && e.namespace != other.namespace {
 				continue
 			}
-			c.Refuse(e.src.Path.Child("order"), "equal policy orders in a tier", fmt.Sprintf(
+			c.Refuse(e.src.Path.Child("order"), constructEqualOrders, fmt.Sprintf(
 				"%s has order %v in tier %q, as %s does, and both may select the same endpoint; Calico would break the tie by name (namespace first for namespaced policies), so give them distinct orders",
 				e.Object(), e.order, e.tier, other.Object()), "")
 		}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/netintent/netintent/internal/backend"
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	"github.com/projectcalico/api/pkg/lib/numorstring"
@@ -578,7 +577,7 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 			out = append(out, entity{any: true})
 		case policy.PeerPods:
 			if x.Cluster != "" {
-				c.Refuse(path().Child("cluster"), "cluster-mesh peers",
+				c.Refuse(path().Child("cluster"), constructClusterMesh,
 					"Calico open source has no endpoints of other clusters (federated endpoint identity is Calico Enterprise)", "")
 				continue
 			}
@@ -597,13 +596,13 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 				en.sel, err = c.podsExpr(x.PodSelector)
 			}
 			if err != nil {
-				c.Refuse(path(), "label selector", err.Error(), "")
+				c.Refuse(path(), constructSelector, err.Error(), "")
 				continue
 			}
 			out = append(out, en)
 		case policy.PeerCIDR:
 			if len(c.opts.Ranges) == 0 {
-				c.Declare(path(), "CIDR peers",
+				c.Declare(path(), constructCIDR,
 					"Calico's nets also match pod, node and API-server addresses, while a CIDR peer means addresses outside the cluster, "+
 						"and no selector excludes them (a notSelector limits a namespaced policy's rule to workloads, and nodes have no labels "+
 						"without host endpoints); the cluster's ranges must be cut out of the nets, and the backend does not know them",
@@ -614,7 +613,7 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 				out = append(out, en)
 			}
 		case policy.PeerFQDN:
-			c.Refuse(path(), "FQDN peers",
+			c.Refuse(path(), constructFQDN,
 				"Calico open source has no DNS-based rules: the domains field is Calico Enterprise only and absent from the projectcalico.org/v3 API of Calico 3.31", "")
 		case policy.PeerEntity:
 			out = append(out, c.entityPeer(e, d, r, x.Entity, path())...)
@@ -694,13 +693,13 @@ func (c *compiler) entityPeer(e *emitted, d policy.Direction, r *policy.Rule, en
 			out = append(out, entity{nets: []string{allIPv4.String()}}, entity{nets: []string{allIPv6.String()}})
 			e.Warn(path, "world translated to nets 0.0.0.0/0 and ::/0, which also match pod and node addresses")
 		default:
-			c.Refuse(path, "world entity",
+			c.Refuse(path, constructWorld,
 				"Calico matches nets against every address, pods and nodes included, and has no selector for addresses outside the cluster; declaring the cluster's address ranges with calico.ClusterCIDRs makes it exact",
 				optWorldAsNets)
 		}
 	case policy.EntityCluster:
 		if len(c.opts.Ranges) == 0 {
-			c.Refuse(path, "cluster entity",
+			c.Refuse(path, constructClusterEntity,
 				"Calico has no selector for nodes and the API server without host endpoints; declaring the cluster's address ranges with calico.ClusterCIDRs makes it exact", "")
 			break
 		}
@@ -724,9 +723,9 @@ func (c *compiler) entityPeer(e *emitted, d policy.Direction, r *policy.Rule, en
 		if d == policy.Ingress {
 			detail = "Felix never polices traffic from a node to its own workloads, so it cannot " + strings.ToLower(string(r.Action)) + " it"
 		}
-		c.Refuse(path, "host entity", detail, "")
+		c.Refuse(path, constructHostEntity, detail, "")
 	default:
-		c.Refuse(path, backend.Construct(string(ent)+" entity"),
+		c.Refuse(path, constructEntity.Of(string(ent)),
 			"Calico has no selector for nodes or the API server without host endpoints, and their addresses are not known to the backend", "")
 	}
 	return out

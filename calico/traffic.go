@@ -71,7 +71,7 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 		}
 		seenICMP[key] = true
 		if m.Type > maxICMPType {
-			c.Refuse(r.Path.Child("icmp").Index(i).Child("type"), "ICMP type 255",
+			c.Refuse(r.Path.Child("icmp").Index(i).Child("type"), constructICMPType255,
 				"Calico's validator accepts ICMP types 0 to 254", "")
 			continue
 		}
@@ -91,7 +91,7 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 		if c.opts.widenL7 {
 			e.Warn(r.Path, "DNS lookup patterns dropped: every lookup to the DNS servers on the rule's ports is admitted")
 		} else {
-			c.Refuse(r.Path.Child("dns"), "DNS lookup rules",
+			c.Refuse(r.Path.Child("dns"), constructDNS,
 				"Calico open source does not inspect DNS queries", optWidenL7)
 		}
 	}
@@ -132,22 +132,22 @@ func (c *compiler) httpMatches(e *emitted, d policy.Direction, r *policy.Rule) [
 	var issues []issue
 	switch {
 	case d == policy.Egress:
-		issues = append(issues, issue{r.Path.Child("http"), "egress HTTP rules",
+		issues = append(issues, issue{r.Path.Child("http"), constructEgressHTTP,
 			"Calico's application layer policy matches HTTP on ingress allow rules only; written at the callee (AllowFrom on the receiving workload), the same rule is exact"})
 	case !c.opts.alp:
-		issues = append(issues, issue{r.Path.Child("http"), "L7 HTTP rules",
+		issues = append(issues, issue{r.Path.Child("http"), constructHTTP,
 			"Felix ignores http matches, so the rule would admit every request; they are enforced only by application layer policy (Istio with Dikastes); declare it with calico.ApplicationLayerPolicy()"})
 	default:
 		for i, h := range r.HTTP {
 			hp := r.Path.Child("http").Index(i)
 			if h.PathKind == policy.PathRegex && h.Path != "" {
-				issues = append(issues, issue{hp.Child("path"), "HTTP regex paths", "Calico matches HTTP paths exactly or by prefix only"})
+				issues = append(issues, issue{hp.Child("path"), constructHTTPRegex, "Calico matches HTTP paths exactly or by prefix only"})
 			}
 			if h.Host != "" {
-				issues = append(issues, issue{hp.Child("host"), "HTTP host matches", "Calico matches HTTP methods and paths only"})
+				issues = append(issues, issue{hp.Child("host"), constructHTTPHost, "Calico matches HTTP methods and paths only"})
 			}
 			if len(h.Headers) > 0 {
-				issues = append(issues, issue{hp.Child("headers"), "HTTP header matches", "Calico matches HTTP methods and paths only"})
+				issues = append(issues, issue{hp.Child("headers"), constructHTTPHeaders, "Calico matches HTTP methods and paths only"})
 			}
 		}
 	}

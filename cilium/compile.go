@@ -179,7 +179,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		return nil, metav1.ObjectMeta{}
 	}
 	if p.Tier != "" {
-		c.Refuse(p.Path.Child("tier"), "tiers",
+		c.Refuse(p.Path.Child("tier"), constructTiers,
 			"Cilium 1.20 has no tiers or policy order: allows are unioned and a deny always wins", "")
 	}
 	if p.Mode == policy.Audit {
@@ -192,7 +192,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 			}
 			return nil, metav1.ObjectMeta{}
 		case c.auditOrigin(p):
-			c.Refuse(p.Path, "audit mode",
+			c.Refuse(p.Path, constructAudit,
 				"Cilium 1.20 has no per-policy audit mode: policy-audit-mode is an agent-wide (or per-endpoint) "+
 					"setting, and annotations such as policy.cilium.io/audit-mode are read by nothing", optOmitAudit)
 		}
@@ -206,12 +206,12 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 	rule := &api.Rule{}
 	switch p.Subject.Scope {
 	case policy.ScopeHost:
-		c.checkKeys(&p.Subject.Nodes, func() *field.Path { return p.Path.Child("selector") }, "node")
+		c.checkKeys(&p.Subject.Nodes, func() *field.Path { return p.Path.Child("selector") }, constructNodeLabelKey)
 		var b selectorBuilder
 		b.add(&p.Subject.Nodes, sameKey)
 		rule.NodeSelector = b.build()
 	case policy.ScopeCluster:
-		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, "pod")
+		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, constructPodLabelKey)
 		c.checkNamespaceKeys(p.Subject.NamespaceSelector, func() *field.Path { return p.Path.Child("namespaceSelector") })
 		var b selectorBuilder
 		b.add(&p.Subject.Pods, sameKey)
@@ -220,7 +220,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		b.namespaces(p.Subject.NamespaceSelector)
 		rule.EndpointSelector = b.build()
 	default:
-		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, "pod")
+		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, constructPodLabelKey)
 		rule.EndpointSelector = podsSelector(&p.Subject.Pods)
 	}
 
@@ -262,16 +262,16 @@ func hasFQDN(r policy.Rule) bool {
 }
 
 // checkKeys refuses selector keys that Cilium cannot match as pod or node labels.
-func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path, what string) {
+func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path, construct backend.Construct) {
 	for _, u := range c.unmatchableKeys(sel) {
-		c.Refuse(path(), backend.Construct(what+" label key "+u.key), u.why, "")
+		c.Refuse(path(), construct.Of(u.key), u.why, "")
 	}
 }
 
 // checkNamespaceKeys refuses namespace selector keys that Cilium cannot match.
 func (c *compiler) checkNamespaceKeys(sel *metav1.LabelSelector, path func() *field.Path) {
 	for _, u := range unmatchableNamespaceKeys(sel) {
-		c.Refuse(path(), backend.Construct("namespace label key "+u.key), u.why, "")
+		c.Refuse(path(), constructNamespaceLabelKey.Of(u.key), u.why, "")
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 
 	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/policy/api"
-	"github.com/netintent/netintent/internal/backend"
 	"github.com/netintent/netintent/policy"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -88,7 +87,7 @@ type directionRules struct {
 // express.
 func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *directionRules) {
 	if r.Action == policy.Pass {
-		c.Refuse(r.Path.Child("action"), "pass rules",
+		c.Refuse(r.Path.Child("action"), constructPass,
 			"Cilium 1.20 has no tiers, so nothing can hand traffic to a next tier", "")
 		return
 	}
@@ -103,7 +102,7 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 	for i := range r.Peers {
 		x := &r.Peers[i]
 		if deny && x.Kind == policy.PeerFQDN {
-			c.Refuse(r.Path.Child("peers").Index(i), "FQDN peers in deny rules",
+			c.Refuse(r.Path.Child("peers").Index(i), constructFQDNDeny,
 				"Cilium has no toFQDNs in egressDeny: DNS names can only be allowed", "")
 			continue
 		}
@@ -179,9 +178,9 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 		})
 		for _, u := range it.unmatchable {
 			if u.namespace {
-				c.Refuse(path().Child("namespaces"), backend.Construct("namespace label key "+u.key), u.why, "")
+				c.Refuse(path().Child("namespaces"), constructNamespaceLabelKey.Of(u.key), u.why, "")
 			} else {
-				c.Refuse(path().Child("pods"), backend.Construct("pod label key "+u.key), u.why, "")
+				c.Refuse(path().Child("pods"), constructPodLabelKey.Of(u.key), u.why, "")
 			}
 		}
 		return it
@@ -340,7 +339,7 @@ func (c *compiler) traffic(t *translation, r policy.Rule, atoms []atom) (all boo
 		if m.Type == 0 {
 			// Checked with Cilium's policy repository (TestCiliumICMP in the conformance
 			// oracle): an echo-reply rule admits every ICMP type of the family.
-			c.Refuse(r.Path.Child("icmp").Index(i).Child("type"), "ICMP type 0",
+			c.Refuse(r.Path.Child("icmp").Index(i).Child("type"), constructICMPType0,
 				"Cilium keys ICMP rules by type in a policy key's port (api.ICMPField.PortProtocol), where 0 stands for "+
 					"every port: a rule for type 0 matches every ICMP type", "")
 			continue
@@ -348,7 +347,7 @@ func (c *compiler) traffic(t *translation, r policy.Rule, atoms []atom) (all boo
 		if m.Code != nil {
 			path := r.Path.Child("icmp").Index(i).Child("code")
 			if !c.opts.widenICMP {
-				c.Refuse(path, "ICMP codes", "Cilium matches ICMP types only, not codes", optWidenICMP)
+				c.Refuse(path, constructICMPCodes, "Cilium matches ICMP types only, not codes", optWidenICMP)
 			} else {
 				t.Warn(path, "ICMP code "+strconv.Itoa(int(*m.Code))+" dropped: Cilium matches every code of ICMP type "+
 					strconv.Itoa(int(m.Type)))
@@ -421,12 +420,12 @@ func (c *compiler) l7(t *translation, r policy.Rule) *l7Spec {
 		gaps = dedupe(gaps)
 		if t.fqdn && len(r.DNS) > 0 {
 			// Widening would not help: without the DNS proxy, toFQDNs learns no address.
-			c.Refuse(r.Path.Child("dns"), "DNS lookups for FQDN peers", strings.Join(gaps, "; ")+
+			c.Refuse(r.Path.Child("dns"), constructFQDNLookups, strings.Join(gaps, "; ")+
 				"; and toFQDNs needs those lookups to go through Cilium's DNS proxy", "")
 			return nil
 		}
 		if !c.opts.widenL7 {
-			c.Refuse(r.Path.Child(strings.ToLower(strings.TrimSuffix(what, "-lookup"))), backend.Construct(what+" rules"), strings.Join(gaps, "; "), optWidenL7)
+			c.Refuse(r.Path.Child(strings.ToLower(strings.TrimSuffix(what, "-lookup"))), constructL7.Of(what), strings.Join(gaps, "; "), optWidenL7)
 			return nil
 		}
 		t.Warn(r.Path, what+" matches dropped ("+strings.Join(gaps, "; ")+"): the rule admits every request on its ports")
@@ -436,7 +435,7 @@ func (c *compiler) l7(t *translation, r policy.Rule) *l7Spec {
 	for i, h := range r.HTTP {
 		hr, err := httpRule(h)
 		if err != nil {
-			c.Refuse(r.Path.Child("http").Index(i).Child("path"), "HTTP regex paths", err.Error(), "")
+			c.Refuse(r.Path.Child("http").Index(i).Child("path"), constructHTTPRegex, err.Error(), "")
 			return nil
 		}
 		rules.HTTP = append(rules.HTTP, hr)

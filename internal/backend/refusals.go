@@ -1,22 +1,22 @@
 package backend
 
 import (
+	"strings"
+
 	"github.com/netintent/netintent/policy"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // Construct is something a backend may refuse to express: its value is the
-// policy.Unsupported.Construct of the refusal. Each backend declares its constructs in
-// one table, and its capability rows name the construct their probe is refused for.
+// policy.Unsupported.Construct of the refusal, where a %s stands for what the refusal is
+// about (see Of). Each backend declares its constructs in one table; its refusals name
+// them, and each capability row the one its probe is refused for.
 type Construct string
 
-// Of is the construct qualified by what it is about, such as the label key of a
-// "pod label key" the target cannot match: "pod label key app.kubernetes.io/name".
-func (c Construct) Of(what string) Construct { return c + " " + Construct(what) }
-
-// Names reports whether construct, an Unsupported.Construct, is c or c qualified by Of.
-func (c Construct) Names(construct string) bool {
-	return construct == string(c) || len(construct) > len(c) && construct[:len(c)+1] == string(c)+" "
+// Of is the construct about what, such as the label key of "pod label key %s":
+// "pod label key app.kubernetes.io/name".
+func (c Construct) Of(what string) Construct {
+	return Construct(strings.Replace(string(c), "%s", what, 1))
 }
 
 // Refusals collects the intents a backend cannot express exactly, in the order they are

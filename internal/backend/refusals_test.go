@@ -38,18 +38,15 @@ func TestRefusalsErr(t *testing.T) {
 	}
 }
 
-// TestConstructNames checks that a construct names itself and its qualified forms only.
-func TestConstructNames(t *testing.T) {
-	c := Construct("pod label key")
-	for s, want := range map[string]bool{
-		"pod label key":     true,
-		string(c.Of("app")): true,
-		"pod label keys":    false,
-		"pod label":         false,
-		"node label key x":  false,
+// TestConstructOf checks that Of fills in what the refusal is about, once.
+func TestConstructOf(t *testing.T) {
+	for c, want := range map[Construct]string{
+		"pod label key %s": "pod label key a%s",
+		"%s entity":        "a%s entity",
+		"ICMP":             "ICMP",
 	} {
-		if got := c.Names(s); got != want {
-			t.Errorf("Names(%q) = %v, want %v", s, got, want)
+		if got := c.Of("a%s"); string(got) != want {
+			t.Errorf("%q.Of(\"a%%s\") = %q, want %q", c, got, want)
 		}
 	}
 }
