@@ -33,9 +33,9 @@ var apiVersion = ciliumv2.SchemeGroupVersion.String()
 // translation, which is then reported in Result.Warnings and on the object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	t, err := backend.Compile(Name, set, opts, func(m *policy.Model, o options) func() *compiler {
-		audit, sh := auditRules(m), &shared{}
+		audit, sh := backend.NewAudit(m), &shared{}
 		return func() *compiler {
-			return &compiler{model: m, opts: o, auditRules: audit, keyChecks: map[string]string{},
+			return &compiler{model: m, opts: o, audit: audit, keyChecks: map[string]string{},
 				portAtoms: map[policy.Port]atom{}, shared: sh, serviceLabelOK: unmatchableKey(m.ServiceLabel) == ""}
 		}
 	})
@@ -90,8 +90,8 @@ type compiler struct {
 	// cnps and ccnps hold the objects translated.
 	cnps  []*ciliumv2.CiliumNetworkPolicy
 	ccnps []*ciliumv2.CiliumClusterwideNetworkPolicy
-	// auditRules holds the paths of the rules written in audit-mode policies.
-	auditRules map[string]bool
+	// audit tells where audit mode was asked for.
+	audit backend.Audit
 	// keyChecks caches unmatchableKey: every service's label key is checked many times.
 	keyChecks map[string]string
 	// portAtoms caches the translation of ports without L7 rules, which repeat across the
@@ -116,40 +116,6 @@ type compiler struct {
 // their podKey alone.
 type shared struct {
 	pods parallel.Memo[podKey, *peerItem]
-}
-
-func auditRules(m *policy.Model) map[string]bool {
-	out := map[string]bool{}
-	for _, p := range m.Policies {
-		if p.Mode != policy.Audit {
-			continue
-		}
-		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-			for _, r := range p.Rules(d) {
-				if !r.Mirrored && r.Path != nil {
-					out[r.Path.String()] = true
-				}
-			}
-		}
-	}
-	return out
-}
-
-// auditOrigin reports whether p is where audit mode was asked for: a policy written in
-// audit mode, or one that only holds rules mirrored from enforced policies into an audited
-// isolation. Policies that only hold rules mirrored from audited rules are not: those rules'
-// own policies are.
-func (c *compiler) auditOrigin(p *policy.Policy) bool {
-	n := 0
-	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-		for _, r := range p.Rules(d) {
-			if !r.Mirrored || r.Path == nil || !c.auditRules[r.Path.String()] {
-				return true
-			}
-			n++
-		}
-	}
-	return n == 0
 }
 
 // translation is the state of one object being built.
@@ -185,13 +151,13 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 	if p.Mode == policy.Audit {
 		switch {
 		case c.opts.omitAudit:
-			if c.auditOrigin(p) {
+			if c.audit.Origin(p) {
 				t.Warn(p.Path, "audit-mode policy not emitted: Cilium 1.20 has no per-policy audit mode; "+
 					"enforcement is unchanged, but what the policy would drop is not reported")
 				c.warnings = append(c.warnings, t.Warnings()...)
 			}
 			return nil, metav1.ObjectMeta{}
-		case c.auditOrigin(p):
+		case c.audit.Origin(p):
 			c.Refuse(p.Path, constructAudit,
 				"Cilium 1.20 has no per-policy audit mode: policy-audit-mode is an agent-wide (or per-endpoint) "+
 					"setting, and annotations such as policy.cilium.io/audit-mode are read by nothing", optOmitAudit)

@@ -32,7 +32,10 @@ const (
 // Result.Warnings and on the object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	t, err := backend.Compile(Name, set, opts, func(m *policy.Model, o options) func() *compiler {
-		return func() *compiler { return &compiler{model: m, opts: o, portKeys: map[policy.Port]string{}} }
+		audit := backend.NewAudit(m)
+		return func() *compiler {
+			return &compiler{model: m, opts: o, audit: audit, portKeys: map[policy.Port]string{}}
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -55,6 +58,8 @@ type compiler struct {
 	model    *policy.Model
 	opts     options
 	warnings []policy.Warning
+	// audit tells where audit mode was asked for.
+	audit backend.Audit
 	// portKeys holds the keys of numbered ports, made once (see portOf).
 	portKeys map[policy.Port]string
 	// nps holds the objects translated.
@@ -100,7 +105,7 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 		c.Refuse(p.Path.Child("tier"), constructTiers,
 			"NetworkPolicy has no tiers or priorities: all policies selecting a pod are unioned", "")
 	}
-	if p.Mode == policy.Audit && !onlyMirrored(p) {
+	if p.Mode == policy.Audit && c.audit.Origin(p) {
 		c.Refuse(p.Path, constructAudit, "NetworkPolicy is always enforced; it has no audit or staged mode", "")
 	}
 	t := backend.NewNotes(Name, p.Subject.Namespace, p.Name)
@@ -146,22 +151,6 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	}
 	c.warnings = append(c.warnings, t.Warnings()...)
 	return np
-}
-
-// onlyMirrored reports whether every rule of p was mirrored from another policy. An audited
-// policy of that kind exists only because an audited rule elsewhere was mirrored, and that
-// rule's own policy is reported already.
-func onlyMirrored(p *policy.Policy) bool {
-	n := 0
-	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-		for _, r := range p.Rules(d) {
-			if !r.Mirrored {
-				return false
-			}
-			n++
-		}
-	}
-	return n > 0
 }
 
 // rules translates the rules of direction d, appended to out, reporting what cannot be

@@ -670,6 +670,15 @@ func TestRefusals(t *testing.T) {
 		},
 		want: []problem{{"services[shop/web]", "audit mode", ""}},
 	}, {
+		// An audited isolation that holds only rules mirrored from enforced policies is
+		// where audit mode was asked for: emitted, it would enforce the isolation.
+		name: "audit mode of an isolation with only mirrored rules",
+		build: func(s *policy.Set) {
+			s.Service("api").DefaultDenyIngress().Audit()
+			s.ServiceIn("edge", "web").AllowTo(policy.ServiceIn("shop", "api")).TCP(80)
+		},
+		want: []problem{{"services[shop/api]", "audit mode", ""}},
+	}, {
 		name: "service account and cluster-mesh peers",
 		build: func(s *policy.Set) {
 			s.Service("web").AllowFrom(policy.ServiceAccount("shop", "robot"), policy.Service("api").InCluster("east")).TCP(80)
