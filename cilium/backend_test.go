@@ -1,6 +1,7 @@
 package cilium_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/netintent/netintent/cilium"
@@ -8,63 +9,12 @@ import (
 	"github.com/netintent/netintent/policy"
 )
 
-// TestBackend checks the objects policy.Diff reports for this backend (created, updated
-// and deleted CiliumNetworkPolicies with their stages), that refusals come back named by
-// backend and Set, and that the options reach Compile.
+// TestBackend checks the CiliumNetworkPolicies policy.Diff reports for this backend; an
+// ICMP code needs WidenICMPCodes.
 func TestBackend(t *testing.T) {
-	base := func() *policy.Set {
-		s := policy.NewSet(policy.DefaultNamespace("shop"))
-		s.Service("web").AllowFrom("gateway").TCP(8080)
-		s.Service("api").AllowFrom("web").TCP(9090)
-		return s
-	}
-	edited := func(edit func(*policy.Set)) func() *policy.Set {
-		return func() *policy.Set {
-			s := base()
-			edit(s)
-			return s
-		}
-	}
-	// lossy is refused unless an option allows an ICMP code.
-	lossy := edited(func(s *policy.Set) { s.Service("web").AllowFrom("probe").ICMP(8, 0) })
-	golden.DiffObjects(t, cilium.Backend(), []golden.DiffCase{
-		{
-			Name: "add a namespace default-deny",
-			Old:  base,
-			New:  edited(func(s *policy.Set) { s.Namespace("shop").DefaultDeny() }),
-			// web's egress becomes isolated: it gains its egress to api and DNS. gateway's
-			// egress to web goes with the default-deny that isolates it.
-			Want: []string{
-				"cilium update CiliumNetworkPolicy shop/web allow",
-				"cilium create CiliumNetworkPolicy shop/gateway default-deny",
-				"cilium create CiliumNetworkPolicy shop/namespace-defaults default-deny",
-			},
-		},
-		{
-			Name: "change a port",
-			Old:  base,
-			New: func() *policy.Set {
-				s := policy.NewSet(policy.DefaultNamespace("shop"))
-				s.Service("web").AllowFrom("gateway").TCP(8081)
-				s.Service("api").AllowFrom("web").TCP(9090)
-				return s
-			},
-			Want:   []string{"cilium update CiliumNetworkPolicy shop/web allow"},
-			OldHas: "port: \"8080\"\n",
-			NewHas: "port: \"8081\"\n",
-		},
-		{
-			Name: "remove a service",
-			Old:  base,
-			New: func() *policy.Set {
-				s := policy.NewSet(policy.DefaultNamespace("shop"))
-				s.Service("web").AllowFrom("gateway").TCP(8080)
-				return s
-			},
-			Want: []string{"cilium delete CiliumNetworkPolicy shop/api allow"},
-		},
-		{Name: "refused in the new set", Old: base, New: lossy, WantErr: "cilium: compiling the new set: cilium: 1 intent(s) cannot be expressed exactly"},
-		{Name: "refused in the old set", Old: lossy, New: base, WantErr: "cilium: compiling the old set: cilium: 1 intent(s) cannot be expressed exactly"},
-		{Name: "translated with an option", Old: base, New: lossy, Backend: cilium.Backend(cilium.WidenICMPCodes()), Want: []string{"cilium update CiliumNetworkPolicy shop/web allow"}},
+	golden.DiffObjects(t, golden.DiffBackend{
+		Backend: cilium.Backend(), Widening: cilium.Backend(cilium.WidenICMPCodes()), Kind: "CiliumNetworkPolicy",
+		Port:  func(p int) string { return fmt.Sprintf("port: \"%d\"\n", p) },
+		Lossy: func(s *policy.Set) { s.Service("web").AllowFrom("probe").ICMP(8, 0) },
 	})
 }
