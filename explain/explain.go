@@ -77,7 +77,10 @@ func newExplainer(set *policy.Set, backends []policy.Backend) (*explainer, error
 		return nil, err
 	}
 	e := &explainer{model: m}
-	for _, b := range backends {
+	for i, b := range backends {
+		if b == nil {
+			return nil, fmt.Errorf("explain: Flow: backends[%d] is nil", i)
+		}
 		name := b.Name()
 		res, err := b.Compile(set)
 		if err != nil {

@@ -64,6 +64,11 @@ func SyncAll(root string, set *policy.Set, backends []policy.Backend, opts ...Op
 	if set == nil {
 		return nil, errors.New("gitops: SyncAll needs a policy.Set, got nil")
 	}
+	for i, b := range backends {
+		if b == nil {
+			return nil, fmt.Errorf("gitops: SyncAll: backends[%d] is nil", i)
+		}
+	}
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
