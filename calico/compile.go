@@ -55,7 +55,7 @@ var reservedTiers = map[string]string{
 //
 // It returns the Set's *policy.ValidationError unchanged when the Set is invalid, and a
 // *policy.CompileError listing every intent Calico cannot express exactly (unless an
-// Option allows a lossy translation, which is then reported in Result.Warnings and on the
+// Option allows a lossy translation, which is then reported in Result.Warnings() and on the
 // object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	t, err := backend.Compile(Name, set, opts, func(m *policy.Model, o options) func() *compiler {

@@ -30,7 +30,7 @@ var apiVersion = ciliumv2.SchemeGroupVersion.String()
 // CiliumClusterwideNetworkPolicy per cluster-wide or host policy. It returns the Set's
 // *policy.ValidationError unchanged when the Set is invalid, and a *policy.CompileError
 // listing every intent Cilium cannot express exactly (unless an Option allows a lossy
-// translation, which is then reported in Result.Warnings and on the object).
+// translation, which is then reported in Result.Warnings() and on the object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	t, err := backend.Compile(Name, set, opts, func(m *policy.Model, o options) func() *compiler {
 		audit, sh := backend.NewAudit(m), &shared{}

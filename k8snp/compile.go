@@ -29,7 +29,7 @@ const (
 // something. It returns the Set's *policy.ValidationError unchanged when the Set is
 // invalid, and a *policy.CompileError listing every intent NetworkPolicy cannot express
 // exactly (unless an Option allows a lossy translation, which is then reported in
-// Result.Warnings and on the object).
+// Result.Warnings() and on the object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	t, err := backend.Compile(Name, set, opts, func(m *policy.Model, o options) func() *compiler {
 		audit := backend.NewAudit(m)
