@@ -27,7 +27,10 @@
 // Each backend's Result holds typed upstream objects (Objects returns them as Object, the
 // shape of controller-runtime's client.Object, for controller-runtime and client-go) and
 // renders them as YAML, JSON, one file per object, or *unstructured.Unstructured values
-// (Unstructured) whose maps Pulumi and cdk8s programs take.
+// (Unstructured) whose maps Pulumi and cdk8s programs take. Every Result is a
+// policy.Result, and each backend's Backend function (k8snp.Backend(opts...), ...) returns
+// it with its options as one policy.Backend value, which policy.Diff, explain.Flow and
+// gitops.SyncAll take.
 //
 // Around the backends:
 //
@@ -61,9 +64,8 @@
 // policy.RolloutStageAnnotation, and every rendering (Objects, YAML, JSON, WriteDir file
 // names, gitops' kustomization) comes in rollout order: tiers, audit, guardrails, allows,
 // broad allows, default-deny. So nothing isolates pods before their allows and DNS are in
-// place. policy.Diff, given the backends' Compiler values (k8snp.Compiler, ...), lists the
-// objects a change creates, updates and deletes, in that order, with the flows it opens
-// and closes.
+// place. policy.Diff, given backends (k8snp.Backend(), ...), lists the objects a change
+// creates, updates and deletes, in that order, with the flows it opens and closes.
 //
 // # Fidelity
 //

@@ -194,7 +194,7 @@ func mustJSON(t *testing.T, v any) string {
 // policy.ReservedAnnotationPrefix, which the Set refuses in a policy's own annotations, so
 // that no user annotation is overwritten or read as the backend's.
 func TestReservedAnnotations(t *testing.T) {
-	for _, key := range []string{policy.RolloutStageAnnotation, k8snp.WarningsAnnotation, cilium.WarningsAnnotation, calico.WarningsAnnotation} {
+	for _, key := range []string{policy.RolloutStageAnnotation, policy.WarningsAnnotation, policy.WarningsAnnotation, policy.WarningsAnnotation} {
 		if !strings.HasPrefix(key, policy.ReservedAnnotationPrefix) {
 			t.Errorf("annotation %s is not under %s", key, policy.ReservedAnnotationPrefix)
 		}

@@ -1,29 +1,17 @@
 package calico
 
 import (
-	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
-	"github.com/netintent/netintent/internal/clusterrange"
-	"github.com/netintent/netintent/internal/parallel"
+	"github.com/netintent/netintent/internal/backend"
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 const (
-	// Backend is the name this backend uses in errors and warnings.
-	Backend = "calico"
-	// WarningsAnnotation is the annotation that lists, one per line, the lossy
-	// translations made in an object (see WidenL7 and WorldAsNets).
-	WarningsAnnotation = "netintent.io/warnings"
-	// ManagedByLabel and ManagedByValue mark every emitted object as generated, so that
-	// tooling can find (and prune) what netintent owns.
-	ManagedByLabel = "app.kubernetes.io/managed-by"
-	ManagedByValue = "netintent"
+	// Name is the name this backend uses in errors and warnings.
+	Name = "calico"
 
 	// DenyTier is the tier that holds the deny rules of untiered intent. Its default
 	// action is Pass: a deny that matches decides, anything else goes on to the default
@@ -67,68 +55,45 @@ var reservedTiers = map[string]string{
 //
 // It returns the Set's *policy.ValidationError unchanged when the Set is invalid, and a
 // *policy.CompileError listing every intent Calico cannot express exactly (unless an
-// Option allows a lossy translation, which is then reported in Result.Warnings and on the
+// Option allows a lossy translation, which is then reported in Result.Warnings() and on the
 // object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
-	if set == nil {
-		return nil, errors.New("calico: Compile needs a policy.Set, got nil")
-	}
-	m, err := set.Model()
+	t, err := backend.Compile(Name, set, opts, func(m *policy.Model, o options) func() *compiler {
+		return func() *compiler { return &compiler{model: m, opts: o, nsExprs: map[string]string{}} }
+	})
 	if err != nil {
 		return nil, err
 	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.clusterCIDRsGiven {
-		if errs := clusterrange.Check(field.NewPath("ClusterCIDRs"), o.clusterCIDRs); len(errs) > 0 {
-			return nil, fmt.Errorf("%s: invalid options: %w", Backend, errs.ToAggregate())
-		}
-	}
-	// Policies translate independently: chunks of them are translated on every CPU, each
-	// by its own compiler, and the parts joined in Model order.
-	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
-		c := &compiler{model: m, opts: o, nsExprs: map[string]string{}}
-		for i := lo; i < hi; i++ {
-			c.policy(m.Policies[i])
-			// The Model is Compile's own: a policy let go once translated is reclaimed while
-			// the others translate, rather than marked again by each collection.
-			m.Policies[i] = nil
-		}
-		return c
-	})
-	c := &compiler{model: m, opts: o}
+	c := &compiler{model: t.Model, opts: t.Options}
 	res := &Result{}
 	res.Tiers = c.tiers()
+	c.Join(&t.Refusals)
 	var emitted []*emitted
-	for _, part := range parts {
-		c.problems = append(c.problems, part.problems...)
+	for _, part := range t.Chunks {
 		emitted = append(emitted, part.emitted...)
 	}
 	c.assignOrders(emitted)
-	if problems := distinctProblems(c.problems); len(problems) > 0 {
-		return nil, &policy.CompileError{Backend: Backend, Problems: problems}
+	if err := c.Err(Name); err != nil {
+		return nil, err
 	}
 	needDenyTier := false
+	var warnings []policy.Warning
 	for _, e := range emitted {
 		needDenyTier = needDenyTier || e.tier == DenyTier
 		e.addTo(res)
-		res.Warnings = append(res.Warnings, e.warnings...)
+		warnings = append(warnings, e.Warnings()...)
 	}
 	if needDenyTier {
 		res.Tiers = append(res.Tiers, newTier(DenyTier, DenyTierOrder, calicov3.Pass))
 	}
+	res.Output = backend.NewOutput(Header, warnings, res.objects)
 	return res, nil
 }
 
-// minChunk is the fewest policies worth a goroutine of their own.
-const minChunk = 64
-
 type compiler struct {
-	model    *policy.Model
-	opts     options
-	problems []policy.Unsupported
+	backend.Refusals
+	model *policy.Model
+	opts  options
 	// nsExprs holds the selectors of namespaces by name (see namespaceExpr).
 	nsExprs map[string]string
 	// emitted holds the objects translated.
@@ -137,35 +102,16 @@ type compiler struct {
 	scratch scratch
 }
 
-func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
-	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
-}
-
-// distinctProblems keeps the first of the problems with the same path and construct: a
-// mirrored rule carries the path of the rule it mirrors, so the same refusal can be made
-// twice.
-func distinctProblems(problems []policy.Unsupported) []policy.Unsupported {
-	seen := map[string]bool{}
-	out := problems[:0]
-	for _, pr := range problems {
-		if key := pr.Path + "\x00" + pr.Construct; !seen[key] {
-			seen[key] = true
-			out = append(out, pr)
-		}
-	}
-	return out
-}
-
 // tiers translates the Set's tiers, which must come before DenyTier.
 func (c *compiler) tiers() []*calicov3.Tier {
 	var out []*calicov3.Tier
 	for _, t := range c.model.Tiers {
 		if why, ok := reservedTiers[t.Name]; ok {
-			c.refuse(t.Path, "reserved tier name", fmt.Sprintf("tier %q is reserved: %s", t.Name, why), "")
+			c.Refuse(t.Path, constructReservedTier, fmt.Sprintf("tier %q is reserved: %s", t.Name, why), "")
 			continue
 		}
 		if t.Order >= DenyTierOrder {
-			c.refuse(t.Path.Child("order"), "tier order", fmt.Sprintf(
+			c.Refuse(t.Path.Child("order"), constructTierOrder, fmt.Sprintf(
 				"tiers of the Set are evaluated before untiered intent, which lives in tier %s (order %v) and Calico's default tier (order %v); the order must be a number below %v",
 				DenyTier, DenyTierOrder, calicov3.DefaultTierOrder, DenyTierOrder), "")
 			continue
@@ -182,7 +128,7 @@ func (c *compiler) tiers() []*calicov3.Tier {
 func newTier(name string, order float64, action calicov3.Action) *calicov3.Tier {
 	t := calicov3.NewTier()
 	t.Name = name
-	t.Labels = map[string]string{ManagedByLabel: ManagedByValue}
+	t.Labels = map[string]string{policy.ManagedByLabel: policy.ManagedByValue}
 	t.Spec.Order = &order
 	t.Spec.DefaultAction = &action
 	return t
@@ -197,37 +143,21 @@ type emitted struct {
 	selector, nsSelector string
 	types                []calicov3.PolicyType
 	ingress, egress      []calicov3.Rule
-	warnings             []policy.Warning
 	stage                policy.RolloutStage
+	// Notes holds the lossy translations made in the object.
+	backend.Notes
 }
 
-// objectName names the object in warnings: "namespace/name" or "name".
-func (e *emitted) objectName() string {
-	if e.namespace != "" {
-		return e.namespace + "/" + e.name
-	}
-	return e.name
-}
-
-func (e *emitted) warn(path *field.Path, msg string) {
-	for _, w := range e.warnings {
-		if w.Path == path.String() && w.Message == msg {
-			return
-		}
-	}
-	e.warnings = append(e.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: e.objectName(), Message: msg})
-}
-
-// policy translates one Policy into the objects that carry it, appended to c.emitted.
-func (c *compiler) policy(p *policy.Policy) {
+// Translate translates one Policy into the objects that carry it, appended to c.emitted.
+func (c *compiler) Translate(p *policy.Policy) {
 	if p.Subject.Scope == policy.ScopeHost {
-		c.refuse(p.Path, "host policies",
+		c.Refuse(p.Path, constructHostScope,
 			"a Calico policy selects nodes through HostEndpoint objects, which Calico creates only when automatic host endpoints are enabled, and failsafe ports stay open whatever the policy says", "")
 		return
 	}
 	sel, err := c.podsExpr(&p.Subject.Pods)
 	if err != nil {
-		c.refuse(p.Path.Child("selector"), "label selector", err.Error(), "")
+		c.Refuse(p.Path.Child("selector"), constructSelector, err.Error(), "")
 		return
 	}
 	base := emitted{src: p, selector: sel, stage: c.model.RolloutStage(p)}
@@ -242,7 +172,7 @@ func (c *compiler) policy(p *policy.Policy) {
 		base.nsSelector = allSelector
 		if p.Subject.NamespaceSelector != nil {
 			if base.nsSelector, err = namespaceSelectorExpr(p.Subject.NamespaceSelector); err != nil {
-				c.refuse(p.Path.Child("namespaceSelector"), "label selector", err.Error(), "")
+				c.Refuse(p.Path.Child("namespaceSelector"), constructSelector, err.Error(), "")
 				return
 			}
 		}
@@ -251,6 +181,7 @@ func (c *compiler) policy(p *policy.Policy) {
 	if p.Tier != "" {
 		e := base
 		e.tier, e.order, e.name = p.Tier, p.Order, p.Tier+"."+p.Name
+		e.Notes = backend.NewNotes(Name, e.namespace, e.name)
 		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 			if len(p.Rules(d)) > 0 || p.Isolates(d) {
 				var extra *policy.Rule
@@ -274,6 +205,7 @@ func (c *compiler) policy(p *policy.Policy) {
 	if hasAction(p.Rules(policy.Ingress), policy.Deny) || hasAction(p.Rules(policy.Egress), policy.Deny) {
 		deny := base
 		deny.tier, deny.name = DenyTier, DenyTier+"."+p.Name
+		deny.Notes = backend.NewNotes(Name, deny.namespace, deny.name)
 		if p.Mode != policy.Audit {
 			// DenyTier passes what its policies do not deny, so this object isolates
 			// nothing, whatever the policy's allow object does.
@@ -291,6 +223,7 @@ func (c *compiler) policy(p *policy.Policy) {
 	if len(p.Isolate) > 0 {
 		allow := base
 		allow.name = p.Name
+		allow.Notes = backend.NewNotes(Name, allow.namespace, allow.name)
 		allow.types = make([]calicov3.PolicyType, 0, len(p.Isolate))
 		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 			if !p.Isolates(d) {
@@ -349,9 +282,9 @@ func (c *compiler) assignOrders(all []*emitted) {
 			if e.namespace != "" && other.namespace != "" && e.namespace != other.namespace {
 				continue
 			}
-			c.refuse(e.src.Path.Child("order"), "equal policy orders in a tier", fmt.Sprintf(
+			c.Refuse(e.src.Path.Child("order"), constructEqualOrders, fmt.Sprintf(
 				"%s has order %v in tier %q, as %s does, and both may select the same endpoint; Calico would break the tie by name (namespace first for namespaced policies), so give them distinct orders",
-				e.objectName(), e.order, e.tier, other.objectName()), "")
+				e.Object(), e.order, e.tier, other.Object()), "")
 		}
 		bySlot[s] = append(bySlot[s], e)
 	}
@@ -359,26 +292,7 @@ func (c *compiler) assignOrders(all []*emitted) {
 
 // addTo renders e into its typed kind and appends it to res.
 func (e *emitted) addTo(res *Result) {
-	meta := metav1.ObjectMeta{Name: e.name, Namespace: e.namespace, Labels: map[string]string{},
-		Annotations: make(map[string]string, len(e.src.Annotations)+2)}
-	for k, v := range e.src.Labels {
-		meta.Labels[k] = v
-	}
-	meta.Labels[ManagedByLabel] = ManagedByValue
-	for k, v := range e.src.Annotations {
-		meta.Annotations[k] = v
-	}
-	meta.Annotations[policy.RolloutStageAnnotation] = e.stage.String()
-	if len(e.warnings) > 0 {
-		// One line per warning, with the intent's path so that a reader of the cluster
-		// object finds what was widened; sorted for stable output.
-		msgs := make([]string, len(e.warnings))
-		for i, w := range e.warnings {
-			msgs[i] = w.Path + ": " + w.Message
-		}
-		sort.Strings(msgs)
-		meta.Annotations[WarningsAnnotation] = strings.Join(compactStrings(msgs), "\n")
-	}
+	meta := backend.Meta(e.name, e.namespace, e.src, e.stage, &e.Notes)
 	order := e.order
 	staged := e.src.Mode == policy.Audit
 	switch {

@@ -728,8 +728,8 @@ func TestConstructs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(res.Warnings) > 0 {
-				t.Errorf("unexpected warnings: %v", res.Warnings)
+			if len(res.Warnings()) > 0 {
+				t.Errorf("unexpected warnings: %v", res.Warnings())
 			}
 			if got, want := specYAML(t, res, c.object), dedent(c.want); got != want {
 				t.Errorf("%s spec:\n%s\nwant:\n%s", c.object, got, want)

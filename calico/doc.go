@@ -102,7 +102,7 @@
 // (https://docs.tigera.io/calico/latest/network-policy/istio/http-methods).
 //
 // WidenL7 and WorldAsNets translate lossily; each widening is a policy.Warning in
-// Result.Warnings and a line in the WarningsAnnotation of the object.
+// Result.Warnings() and a line in the policy.WarningsAnnotation of the object.
 //
 // # What Calico does regardless of the intent
 //

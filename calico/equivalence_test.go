@@ -30,7 +30,7 @@ func checkEquivalent(t *testing.T, name string, set *policy.Set, sur *surroundin
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	if len(res.Warnings) > 0 {
+	if len(res.Warnings()) > 0 {
 		return false
 	}
 	e, err := newEngine(res, sur)

@@ -87,16 +87,16 @@ func ExampleCompile() {
 	//   - Ingress
 }
 
-// Compiler lets policy.Diff list the Calico policies a change creates, updates and
+// Backend lets policy.Diff list the Calico policies a change creates, updates and
 // deletes, in rollout order, next to the flows it opens and closes.
-func ExampleCompiler() {
+func ExampleBackend() {
 	old := policy.NewSet(policy.DefaultNamespace("shop"))
 	old.Service("web").AllowFrom("gateway").TCP(8080)
 	old.Service("admin").AllowFrom("gateway").TCP(9000)
 	new := policy.NewSet(policy.DefaultNamespace("shop"))
 	new.Service("web").AllowFrom("gateway").TCP(8443)
 	new.Namespace("shop").DefaultDeny()
-	c, err := policy.Diff(old, new, calico.Compiler())
+	c, err := policy.Diff(old, new, calico.Backend())
 	if err != nil {
 		fmt.Println(err)
 		return

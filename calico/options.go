@@ -1,21 +1,24 @@
 package calico
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/netintent/netintent/internal/clusterrange"
+)
 
 // Option changes how Compile translates intent. Without options Compile refuses what
 // Calico open source cannot express exactly. ClusterCIDRs and ApplicationLayerPolicy tell
 // the backend facts about the cluster that make more intent exact; WidenL7 and WorldAsNets
 // trade exactness for a translation that is reported as a policy.Warning and in the
-// WarningsAnnotation of the object it affects.
+// policy.WarningsAnnotation of the object it affects.
 type Option func(*options)
 
 type options struct {
-	// clusterCIDRsGiven tells ClusterCIDRs() without ranges from no option at all.
-	clusterCIDRsGiven bool
-	clusterCIDRs      []netip.Prefix
-	alp               bool
-	widenL7           bool
-	worldAsNets       bool
+	// Declared holds the ClusterCIDRs option; its Check makes options a backend.Checker.
+	clusterrange.Declared
+	alp         bool
+	widenL7     bool
+	worldAsNets bool
 }
 
 // ClusterCIDRs declares every address range that in-cluster endpoints use: the pod CIDRs
@@ -29,8 +32,7 @@ type options struct {
 // Compile reports every problem (the same checks as k8snp.ClusterCIDRs).
 func ClusterCIDRs(prefixes ...netip.Prefix) Option {
 	return func(o *options) {
-		o.clusterCIDRsGiven = true
-		o.clusterCIDRs = append(o.clusterCIDRs, prefixes...)
+		o.Declare(prefixes)
 	}
 }
 

@@ -184,7 +184,7 @@ func TestRefusals(t *testing.T) {
 			if !errors.As(err, &ce) {
 				t.Fatalf("got %v, %v; want a *policy.CompileError", res, err)
 			}
-			if ce.Backend != calico.Backend {
+			if ce.Backend != calico.Name {
 				t.Errorf("backend %q", ce.Backend)
 			}
 			var got []problem
@@ -295,12 +295,12 @@ func TestWidening(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(res.Warnings) != 1 {
-				t.Fatalf("warnings %v, want one", res.Warnings)
+			if len(res.Warnings()) != 1 {
+				t.Fatalf("warnings %v, want one", res.Warnings())
 			}
-			w := res.Warnings[0]
+			w := res.Warnings()[0]
 			obj := strings.SplitN(c.object, " ", 2)[1]
-			if w.Backend != calico.Backend || w.Path != c.path || w.Object != obj || w.Message != c.message {
+			if w.Backend != calico.Name || w.Path != c.path || w.Object != obj || w.Message != c.message {
 				t.Errorf("warning %+v, want path %q, object %q, message %q", w, c.path, obj, c.message)
 			}
 			y := objectYAML(t, res, c.object)
@@ -312,7 +312,7 @@ func TestWidening(t *testing.T) {
 			if err := yaml.Unmarshal([]byte(y), &meta); err != nil {
 				t.Fatal(err)
 			}
-			if got, want := meta.Metadata.Annotations[calico.WarningsAnnotation], c.path+": "+c.message; got != want {
+			if got, want := meta.Metadata.Annotations[policy.WarningsAnnotation], c.path+": "+c.message; got != want {
 				t.Errorf("annotation %q, want %q", got, want)
 			}
 			if strings.Contains(y, "http:") {

@@ -577,7 +577,7 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 			out = append(out, entity{any: true})
 		case policy.PeerPods:
 			if x.Cluster != "" {
-				c.refuse(path().Child("cluster"), "cluster-mesh peers",
+				c.Refuse(path().Child("cluster"), constructClusterMesh,
 					"Calico open source has no endpoints of other clusters (federated endpoint identity is Calico Enterprise)", "")
 				continue
 			}
@@ -596,24 +596,24 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 				en.sel, err = c.podsExpr(x.PodSelector)
 			}
 			if err != nil {
-				c.refuse(path(), "label selector", err.Error(), "")
+				c.Refuse(path(), constructSelector, err.Error(), "")
 				continue
 			}
 			out = append(out, en)
 		case policy.PeerCIDR:
-			if len(c.opts.clusterCIDRs) == 0 {
-				c.problems = append(c.problems, policy.Unsupported{Path: path().String(), Construct: "CIDR peers",
-					Detail: "Calico's nets also match pod, node and API-server addresses, while a CIDR peer means addresses outside the cluster, " +
-						"and no selector excludes them (a notSelector limits a namespaced policy's rule to workloads, and nodes have no labels " +
+			if len(c.opts.Ranges) == 0 {
+				c.Declare(path(), constructCIDR,
+					"Calico's nets also match pod, node and API-server addresses, while a CIDR peer means addresses outside the cluster, "+
+						"and no selector excludes them (a notSelector limits a namespaced policy's rule to workloads, and nodes have no labels "+
 						"without host endpoints); the cluster's ranges must be cut out of the nets, and the backend does not know them",
-					Option: optClusterCIDRs, OptionDeclares: true})
+					optClusterCIDRs)
 				continue
 			}
 			if en, ok := c.cidrEntity(x.CIDR, x.Except); ok {
 				out = append(out, en)
 			}
 		case policy.PeerFQDN:
-			c.refuse(path(), "FQDN peers",
+			c.Refuse(path(), constructFQDN,
 				"Calico open source has no DNS-based rules: the domains field is Calico Enterprise only and absent from the projectcalico.org/v3 API of Calico 3.31", "")
 		case policy.PeerEntity:
 			out = append(out, c.entityPeer(e, d, r, x.Entity, path())...)
@@ -655,7 +655,7 @@ func (c *compiler) cidrEntity(cidr netip.Prefix, except []netip.Prefix) (entity,
 	for _, x := range except {
 		notNets = append(notNets, x.String())
 	}
-	for _, cr := range c.opts.clusterCIDRs {
+	for _, cr := range c.opts.Ranges {
 		switch {
 		case cr.Addr().Is4() != cidr.Addr().Is4():
 		case cr.Bits() <= cidr.Bits() && cr.Contains(cidr.Addr()):
@@ -683,7 +683,7 @@ func (c *compiler) entityPeer(e *emitted, d policy.Direction, r *policy.Rule, en
 	switch ent {
 	case policy.EntityWorld:
 		switch {
-		case len(c.opts.clusterCIDRs) > 0:
+		case len(c.opts.Ranges) > 0:
 			for _, all := range []netip.Prefix{allIPv4, allIPv6} {
 				if en, ok := c.cidrEntity(all, nil); ok {
 					out = append(out, en)
@@ -691,20 +691,20 @@ func (c *compiler) entityPeer(e *emitted, d policy.Direction, r *policy.Rule, en
 			}
 		case c.opts.worldAsNets:
 			out = append(out, entity{nets: []string{allIPv4.String()}}, entity{nets: []string{allIPv6.String()}})
-			e.warn(path, "world translated to nets 0.0.0.0/0 and ::/0, which also match pod and node addresses")
+			e.Warn(path, "world translated to nets 0.0.0.0/0 and ::/0, which also match pod and node addresses")
 		default:
-			c.refuse(path, "world entity",
+			c.Refuse(path, constructWorld,
 				"Calico matches nets against every address, pods and nodes included, and has no selector for addresses outside the cluster; declaring the cluster's address ranges with calico.ClusterCIDRs makes it exact",
 				optWorldAsNets)
 		}
 	case policy.EntityCluster:
-		if len(c.opts.clusterCIDRs) == 0 {
-			c.refuse(path, "cluster entity",
+		if len(c.opts.Ranges) == 0 {
+			c.Refuse(path, constructClusterEntity,
 				"Calico has no selector for nodes and the API server without host endpoints; declaring the cluster's address ranges with calico.ClusterCIDRs makes it exact", "")
 			break
 		}
 		byFamily := map[bool][]string{}
-		for _, cr := range c.opts.clusterCIDRs {
+		for _, cr := range c.opts.Ranges {
 			byFamily[cr.Addr().Is4()] = append(byFamily[cr.Addr().Is4()], cr.String())
 		}
 		for _, v4 := range []bool{true, false} {
@@ -723,9 +723,9 @@ func (c *compiler) entityPeer(e *emitted, d policy.Direction, r *policy.Rule, en
 		if d == policy.Ingress {
 			detail = "Felix never polices traffic from a node to its own workloads, so it cannot " + strings.ToLower(string(r.Action)) + " it"
 		}
-		c.refuse(path, "host entity", detail, "")
+		c.Refuse(path, constructHostEntity, detail, "")
 	default:
-		c.refuse(path, string(ent)+" entity",
+		c.Refuse(path, constructEntity.Of(string(ent)),
 			"Calico has no selector for nodes or the API server without host endpoints, and their addresses are not known to the backend", "")
 	}
 	return out

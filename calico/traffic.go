@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netintent/netintent/internal/backend"
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	"github.com/projectcalico/api/pkg/lib/numorstring"
@@ -70,7 +71,7 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 		}
 		seenICMP[key] = true
 		if m.Type > maxICMPType {
-			c.refuse(r.Path.Child("icmp").Index(i).Child("type"), "ICMP type 255",
+			c.Refuse(r.Path.Child("icmp").Index(i).Child("type"), constructICMPType255,
 				"Calico's validator accepts ICMP types 0 to 254", "")
 			continue
 		}
@@ -88,9 +89,9 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 	}
 	if len(r.DNS) > 0 {
 		if c.opts.widenL7 {
-			e.warn(r.Path, "DNS lookup patterns dropped: every lookup to the DNS servers on the rule's ports is admitted")
+			e.Warn(r.Path, "DNS lookup patterns dropped: every lookup to the DNS servers on the rule's ports is admitted")
 		} else {
-			c.refuse(r.Path.Child("dns"), "DNS lookup rules",
+			c.Refuse(r.Path.Child("dns"), constructDNS,
 				"Calico open source does not inspect DNS queries", optWidenL7)
 		}
 	}
@@ -124,28 +125,29 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 // becoming "GET or POST on /a or /b".
 func (c *compiler) httpMatches(e *emitted, d policy.Direction, r *policy.Rule) []*calicov3.HTTPMatch {
 	type issue struct {
-		path              *field.Path
-		construct, detail string
+		path      *field.Path
+		construct backend.Construct
+		detail    string
 	}
 	var issues []issue
 	switch {
 	case d == policy.Egress:
-		issues = append(issues, issue{r.Path.Child("http"), "egress HTTP rules",
+		issues = append(issues, issue{r.Path.Child("http"), constructEgressHTTP,
 			"Calico's application layer policy matches HTTP on ingress allow rules only; written at the callee (AllowFrom on the receiving workload), the same rule is exact"})
 	case !c.opts.alp:
-		issues = append(issues, issue{r.Path.Child("http"), "L7 HTTP rules",
+		issues = append(issues, issue{r.Path.Child("http"), constructHTTP,
 			"Felix ignores http matches, so the rule would admit every request; they are enforced only by application layer policy (Istio with Dikastes); declare it with calico.ApplicationLayerPolicy()"})
 	default:
 		for i, h := range r.HTTP {
 			hp := r.Path.Child("http").Index(i)
 			if h.PathKind == policy.PathRegex && h.Path != "" {
-				issues = append(issues, issue{hp.Child("path"), "HTTP regex paths", "Calico matches HTTP paths exactly or by prefix only"})
+				issues = append(issues, issue{hp.Child("path"), constructHTTPRegex, "Calico matches HTTP paths exactly or by prefix only"})
 			}
 			if h.Host != "" {
-				issues = append(issues, issue{hp.Child("host"), "HTTP host matches", "Calico matches HTTP methods and paths only"})
+				issues = append(issues, issue{hp.Child("host"), constructHTTPHost, "Calico matches HTTP methods and paths only"})
 			}
 			if len(h.Headers) > 0 {
-				issues = append(issues, issue{hp.Child("headers"), "HTTP header matches", "Calico matches HTTP methods and paths only"})
+				issues = append(issues, issue{hp.Child("headers"), constructHTTPHeaders, "Calico matches HTTP methods and paths only"})
 			}
 		}
 	}
@@ -153,13 +155,13 @@ func (c *compiler) httpMatches(e *emitted, d policy.Direction, r *policy.Rule) [
 		if c.opts.widenL7 {
 			var why []string
 			for _, is := range issues {
-				why = append(why, is.construct)
+				why = append(why, string(is.construct))
 			}
-			e.warn(r.Path, "HTTP matches dropped ("+strings.Join(why, ", ")+"): every request on the rule's peers and ports is admitted")
+			e.Warn(r.Path, "HTTP matches dropped ("+strings.Join(why, ", ")+"): every request on the rule's peers and ports is admitted")
 			return nil
 		}
 		for _, is := range issues {
-			c.refuse(is.path, is.construct, is.detail, optWidenL7)
+			c.Refuse(is.path, is.construct, is.detail, optWidenL7)
 		}
 		return nil
 	}

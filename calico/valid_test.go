@@ -36,7 +36,7 @@ func checkValid(t *testing.T, name string, res *calico.Result) {
 		if o.GetObjectKind().GroupVersionKind().Empty() {
 			errorf("%s: TypeMeta unset", o.GetName())
 		}
-		if o.GetLabels()[calico.ManagedByLabel] != calico.ManagedByValue {
+		if o.GetLabels()[policy.ManagedByLabel] != policy.ManagedByValue {
 			errorf("%s: no managed-by label", o.GetName())
 		}
 		var tier, selector string

@@ -1,11 +1,11 @@
 package cilium
 
 import (
-	"errors"
 	"sort"
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	"github.com/cilium/cilium/pkg/policy/api"
+	"github.com/netintent/netintent/internal/backend"
 	"github.com/netintent/netintent/internal/parallel"
 	"github.com/netintent/netintent/internal/reuse"
 	"github.com/netintent/netintent/policy"
@@ -13,17 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-const (
-	// Backend is the name this backend uses in errors and warnings.
-	Backend = "cilium"
-	// WarningsAnnotation is the annotation that lists, one per line, the lossy
-	// translations made in an object (see WidenL7 and WidenICMPCodes).
-	WarningsAnnotation = "netintent.io/warnings"
-	// ManagedByLabel and ManagedByValue mark every emitted object as generated, so that
-	// tooling can find (and prune) what netintent owns.
-	ManagedByLabel = "app.kubernetes.io/managed-by"
-	ManagedByValue = "netintent"
-)
+// Name is the name this backend uses in errors and warnings.
+const Name = "cilium"
 
 // The options that translate refused intent lossily, as named in policy.Unsupported.
 const (
@@ -39,65 +30,39 @@ var apiVersion = ciliumv2.SchemeGroupVersion.String()
 // CiliumClusterwideNetworkPolicy per cluster-wide or host policy. It returns the Set's
 // *policy.ValidationError unchanged when the Set is invalid, and a *policy.CompileError
 // listing every intent Cilium cannot express exactly (unless an Option allows a lossy
-// translation, which is then reported in Result.Warnings and on the object).
+// translation, which is then reported in Result.Warnings() and on the object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
-	if set == nil {
-		return nil, errors.New("cilium: Compile needs a policy.Set, got nil")
-	}
-	m, err := set.Model()
+	t, err := backend.Compile(Name, set, opts, func(m *policy.Model, o options) func() *compiler {
+		audit, sh := backend.NewAudit(m), &shared{}
+		return func() *compiler {
+			return &compiler{model: m, opts: o, audit: audit, keyChecks: map[string]string{},
+				portAtoms: map[policy.Port]atom{}, shared: sh, serviceLabelOK: unmatchableKey(m.ServiceLabel) == ""}
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	if err := t.Refusals.Err(Name); err != nil {
+		return nil, err
 	}
-	audit, sh := auditRules(m), &shared{}
-	// Policies translate independently: chunks of them are translated on every CPU, each
-	// by its own compiler, and the parts joined in Model order.
-	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
-		c := &compiler{model: m, opts: o, auditRules: audit, keyChecks: map[string]string{},
-			portAtoms: map[policy.Port]atom{}, shared: sh, serviceLabelOK: unmatchableKey(m.ServiceLabel) == ""}
-		for i := lo; i < hi; i++ {
-			c.emit(m.Policies[i])
-			// The Model is Compile's own: a policy let go once translated is reclaimed while
-			// the others translate, rather than marked again by each collection.
-			m.Policies[i] = nil
-		}
-		return c
-	})
 	res := &Result{}
-	var problems []policy.Unsupported
-	// A mirrored rule carries the path of the rule it mirrors, so the same refusal can be
-	// made twice: it is reported once.
-	seen := map[string]bool{}
-	for _, c := range parts {
-		for _, pr := range c.problems {
-			if key := pr.Path + "\x00" + pr.Construct + "\x00" + pr.Detail; !seen[key] {
-				seen[key] = true
-				problems = append(problems, pr)
-			}
-		}
+	var warnings []policy.Warning
+	for _, c := range t.Chunks {
 		res.CiliumNetworkPolicies = append(res.CiliumNetworkPolicies, c.cnps...)
 		res.CiliumClusterwideNetworkPolicies = append(res.CiliumClusterwideNetworkPolicies, c.ccnps...)
-		res.Warnings = append(res.Warnings, c.warnings...)
-	}
-	if len(problems) > 0 {
-		return nil, &policy.CompileError{Backend: Backend, Problems: problems}
+		warnings = append(warnings, c.warnings...)
 	}
 	// Cluster-wide policies come before host policies in the Model; both are objects of one
 	// kind and scope, ordered by name like the namespaced ones.
 	sort.SliceStable(res.CiliumClusterwideNetworkPolicies, func(i, j int) bool {
 		return res.CiliumClusterwideNetworkPolicies[i].Name < res.CiliumClusterwideNetworkPolicies[j].Name
 	})
+	res.Output = backend.NewOutput(Header, warnings, res.objects)
 	return res, nil
 }
 
-// minChunk is the fewest policies worth a goroutine of their own.
-const minChunk = 64
-
-// emit translates p into the object of its scope, if it yields one.
-func (c *compiler) emit(p *policy.Policy) {
+// Translate translates p into the object of its scope, if it yields one.
+func (c *compiler) Translate(p *policy.Policy) {
 	spec, meta := c.policy(p)
 	if spec == nil {
 		return
@@ -118,15 +83,15 @@ func (c *compiler) emit(p *policy.Policy) {
 }
 
 type compiler struct {
+	backend.Refusals
 	model    *policy.Model
 	opts     options
-	problems []policy.Unsupported
 	warnings []policy.Warning
 	// cnps and ccnps hold the objects translated.
 	cnps  []*ciliumv2.CiliumNetworkPolicy
 	ccnps []*ciliumv2.CiliumClusterwideNetworkPolicy
-	// auditRules holds the paths of the rules written in audit-mode policies.
-	auditRules map[string]bool
+	// audit tells where audit mode was asked for.
+	audit backend.Audit
 	// keyChecks caches unmatchableKey: every service's label key is checked many times.
 	keyChecks map[string]string
 	// portAtoms caches the translation of ports without L7 rules, which repeat across the
@@ -153,44 +118,6 @@ type shared struct {
 	pods parallel.Memo[podKey, *peerItem]
 }
 
-func auditRules(m *policy.Model) map[string]bool {
-	out := map[string]bool{}
-	for _, p := range m.Policies {
-		if p.Mode != policy.Audit {
-			continue
-		}
-		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-			for _, r := range p.Rules(d) {
-				if !r.Mirrored && r.Path != nil {
-					out[r.Path.String()] = true
-				}
-			}
-		}
-	}
-	return out
-}
-
-// auditOrigin reports whether p is where audit mode was asked for: a policy written in
-// audit mode, or one that only holds rules mirrored from enforced policies into an audited
-// isolation. Policies that only hold rules mirrored from audited rules are not: those rules'
-// own policies are.
-func (c *compiler) auditOrigin(p *policy.Policy) bool {
-	n := 0
-	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-		for _, r := range p.Rules(d) {
-			if !r.Mirrored || r.Path == nil || !c.auditRules[r.Path.String()] {
-				return true
-			}
-			n++
-		}
-	}
-	return n == 0
-}
-
-func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
-	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
-}
-
 // translation is the state of one object being built.
 type translation struct {
 	// namespace is the namespace of a CiliumNetworkPolicy, whose pod selectors Cilium
@@ -201,62 +128,37 @@ type translation struct {
 	// fqdn is true when the policy allows egress to FQDN peers, which Cilium can only do
 	// if the endpoint's DNS lookups go through its DNS proxy.
 	fqdn bool
-	// name is the object's name; object names it in warnings (see object).
-	name     string
-	messages []string
-	warnings []policy.Warning
-	warned   map[string]bool
-}
-
-// warn records a lossy translation once per path and message (mirrored rules share the
-// path of the rule they mirror).
-func (t *translation) warn(path *field.Path, msg string) {
-	key := path.String() + "\x00" + msg
-	if t.warned[key] {
-		return
-	}
-	if t.warned == nil {
-		t.warned = map[string]bool{}
-	}
-	t.warned[key] = true
-	t.messages = append(t.messages, path.String()+": "+msg)
-	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: t.object(), Message: msg})
-}
-
-// object names the object in warnings: namespace/name, or name for clusterwide objects.
-func (t *translation) object() string {
-	if t.namespace == "" {
-		return t.name
-	}
-	return t.namespace + "/" + t.name
+	// Notes holds the lossy translations made in the object.
+	backend.Notes
 }
 
 // policy translates one Policy into a rule and the object's metadata. It returns a nil
 // rule when the policy says nothing (no rules, no isolation: Cilium rejects an empty rule),
 // when OmitAudit leaves it out, or when something was refused.
 func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
-	t := &translation{name: p.Name, host: p.Subject.Scope == policy.ScopeHost}
+	t := &translation{host: p.Subject.Scope == policy.ScopeHost}
 	if p.Subject.Scope == policy.ScopeNamespace {
 		t.namespace = p.Subject.Namespace
 	}
+	t.Notes = backend.NewNotes(Name, t.namespace, p.Name)
 	if len(p.Ingress) == 0 && len(p.Egress) == 0 && len(p.Isolate) == 0 {
 		return nil, metav1.ObjectMeta{}
 	}
 	if p.Tier != "" {
-		c.refuse(p.Path.Child("tier"), "tiers",
+		c.Refuse(p.Path.Child("tier"), constructTiers,
 			"Cilium 1.20 has no tiers or policy order: allows are unioned and a deny always wins", "")
 	}
 	if p.Mode == policy.Audit {
 		switch {
 		case c.opts.omitAudit:
-			if c.auditOrigin(p) {
-				t.warn(p.Path, "audit-mode policy not emitted: Cilium 1.20 has no per-policy audit mode; "+
+			if c.audit.Origin(p) {
+				t.Warn(p.Path, "audit-mode policy not emitted: Cilium 1.20 has no per-policy audit mode; "+
 					"enforcement is unchanged, but what the policy would drop is not reported")
-				c.warnings = append(c.warnings, t.warnings...)
+				c.warnings = append(c.warnings, t.Warnings()...)
 			}
 			return nil, metav1.ObjectMeta{}
-		case c.auditOrigin(p):
-			c.refuse(p.Path, "audit mode",
+		case c.audit.Origin(p):
+			c.Refuse(p.Path, constructAudit,
 				"Cilium 1.20 has no per-policy audit mode: policy-audit-mode is an agent-wide (or per-endpoint) "+
 					"setting, and annotations such as policy.cilium.io/audit-mode are read by nothing", optOmitAudit)
 		}
@@ -270,12 +172,12 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 	rule := &api.Rule{}
 	switch p.Subject.Scope {
 	case policy.ScopeHost:
-		c.checkKeys(&p.Subject.Nodes, func() *field.Path { return p.Path.Child("selector") }, "node")
+		c.checkKeys(&p.Subject.Nodes, func() *field.Path { return p.Path.Child("selector") }, constructNodeLabelKey)
 		var b selectorBuilder
 		b.add(&p.Subject.Nodes, sameKey)
 		rule.NodeSelector = b.build()
 	case policy.ScopeCluster:
-		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, "pod")
+		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, constructPodLabelKey)
 		c.checkNamespaceKeys(p.Subject.NamespaceSelector, func() *field.Path { return p.Path.Child("namespaceSelector") })
 		var b selectorBuilder
 		b.add(&p.Subject.Pods, sameKey)
@@ -284,7 +186,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		b.namespaces(p.Subject.NamespaceSelector)
 		rule.EndpointSelector = b.build()
 	default:
-		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, "pod")
+		c.checkKeys(&p.Subject.Pods, func() *field.Path { return p.Path.Child("selector") }, constructPodLabelKey)
 		rule.EndpointSelector = podsSelector(&p.Subject.Pods)
 	}
 
@@ -309,17 +211,11 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 	rule.Ingress, rule.IngressDeny = in.ingress(isoIn)
 	rule.Egress, rule.EgressDeny = out.egress(isoOut)
 	c.lists = [4][]*group{in.allow, out.allow, in.deny, out.deny}
-	if len(c.problems) > 0 {
+	if c.Any() {
 		return nil, metav1.ObjectMeta{}
 	}
-	c.warnings = append(c.warnings, t.warnings...)
-	meta := metav1.ObjectMeta{
-		Name:        p.Name,
-		Namespace:   t.namespace,
-		Labels:      labels(p.Labels),
-		Annotations: annotations(p.Annotations, t.messages, c.model.RolloutStage(p)),
-	}
-	return rule, meta
+	c.warnings = append(c.warnings, t.Warnings()...)
+	return rule, backend.Meta(p.Name, t.namespace, p, c.model.RolloutStage(p), &t.Notes)
 }
 
 func hasFQDN(r policy.Rule) bool {
@@ -332,16 +228,16 @@ func hasFQDN(r policy.Rule) bool {
 }
 
 // checkKeys refuses selector keys that Cilium cannot match as pod or node labels.
-func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path, what string) {
+func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path, construct backend.Construct) {
 	for _, u := range c.unmatchableKeys(sel) {
-		c.refuse(path(), what+" label key "+u.key, u.why, "")
+		c.Refuse(path(), construct.Of(u.key), u.why, "")
 	}
 }
 
 // checkNamespaceKeys refuses namespace selector keys that Cilium cannot match.
 func (c *compiler) checkNamespaceKeys(sel *metav1.LabelSelector, path func() *field.Path) {
 	for _, u := range unmatchableNamespaceKeys(sel) {
-		c.refuse(path(), "namespace label key "+u.key, u.why, "")
+		c.Refuse(path(), constructNamespaceLabelKey.Of(u.key), u.why, "")
 	}
 }
 
@@ -390,36 +286,6 @@ func (c *compiler) unmatchableKeys(sel *metav1.LabelSelector) []unmatchable {
 	}
 	for _, k := range selectorKeys(sel) {
 		check(k)
-	}
-	return out
-}
-
-func labels(in map[string]string) map[string]string {
-	out := make(map[string]string, len(in)+1)
-	for k, v := range in {
-		out[k] = v
-	}
-	out[ManagedByLabel] = ManagedByValue
-	return out
-}
-
-// annotations are the object's: the policy's own, its rollout stage, and the lossy
-// translations made in it.
-func annotations(in map[string]string, warnings []string, stage policy.RolloutStage) map[string]string {
-	out := make(map[string]string, len(in)+2)
-	for k, v := range in {
-		out[k] = v
-	}
-	out[policy.RolloutStageAnnotation] = stage.String()
-	if len(warnings) > 0 {
-		msg := ""
-		for i, w := range warnings {
-			if i > 0 {
-				msg += "\n"
-			}
-			msg += w
-		}
-		out[WarningsAnnotation] = msg
 	}
 	return out
 }

@@ -238,8 +238,8 @@ func TestConstructs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(res.Warnings) > 0 {
-				t.Errorf("unexpected warnings: %v", res.Warnings)
+			if len(res.Warnings()) > 0 {
+				t.Errorf("unexpected warnings: %v", res.Warnings())
 			}
 			y, err := res.YAML()
 			if err != nil {

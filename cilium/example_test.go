@@ -99,16 +99,16 @@ func ExampleResult_Unstructured() {
 	// CiliumNetworkPolicy orders enableDefaultDeny: map[egress:false ingress:true]
 }
 
-// Compiler lets policy.Diff list the CiliumNetworkPolicies a change creates, updates and
+// Backend lets policy.Diff list the CiliumNetworkPolicies a change creates, updates and
 // deletes, in rollout order, next to the flows it opens and closes.
-func ExampleCompiler() {
+func ExampleBackend() {
 	old := policy.NewSet(policy.DefaultNamespace("shop"))
 	old.Service("web").AllowFrom("gateway").TCP(8080)
 	old.Service("admin").AllowFrom("gateway").TCP(9000)
 	new := policy.NewSet(policy.DefaultNamespace("shop"))
 	new.Service("web").AllowFrom("gateway").TCP(8443)
 	new.Namespace("shop").DefaultDeny()
-	c, err := policy.Diff(old, new, cilium.Compiler())
+	c, err := policy.Diff(old, new, cilium.Backend())
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,6 +1,7 @@
 package cilium_test
 
 import (
+	"github.com/netintent/netintent/cilium"
 	"testing"
 
 	"github.com/netintent/netintent/examples/scenarios"
@@ -18,9 +19,9 @@ func TestIndependentObjects(t *testing.T) {
 	s.Service("web").AllowFrom("api").TCP(80).ICMP(8)
 	sets := map[string]*policy.Set{"port and icmp rules of one intent": s, "peers named by many policies": benchset.New(40, benchset.Edges)}
 	for name, set := range sets {
-		t.Run(name, func(t *testing.T) { golden.Independent(t, set, nil, compiler) })
+		t.Run(name, func(t *testing.T) { golden.Independent(t, set, nil, cilium.Backend().Compile) })
 	}
 	for _, sc := range scenarios.All() {
-		t.Run(sc.Name, func(t *testing.T) { golden.Independent(t, sc.Build(), sc.Refused["cilium"], compiler) })
+		t.Run(sc.Name, func(t *testing.T) { golden.Independent(t, sc.Build(), sc.Refused["cilium"], cilium.Backend().Compile) })
 	}
 }

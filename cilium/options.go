@@ -2,7 +2,7 @@ package cilium
 
 // Option changes how Compile translates intent. Without options Compile refuses intent that
 // Cilium cannot express exactly; the options that trade exactness for a translation report
-// each one as a policy.Warning and in the WarningsAnnotation of the object it affects
+// each one as a policy.Warning and in the policy.WarningsAnnotation of the object it affects
 // (OmitAudit, which emits no object, only as a Warning).
 type Option func(*options)
 

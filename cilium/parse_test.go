@@ -135,7 +135,7 @@ func TestRendering(t *testing.T) {
 		t.Errorf("Objects() = %v, want guard then web", objs)
 	}
 	for _, o := range objs {
-		if o.GetLabels()[cilium.ManagedByLabel] != cilium.ManagedByValue {
+		if o.GetLabels()[policy.ManagedByLabel] != policy.ManagedByValue {
 			t.Errorf("%s: labels %v", o.GetName(), o.GetLabels())
 		}
 		if o.GetObjectKind().GroupVersionKind().Version != "v2" {

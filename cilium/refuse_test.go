@@ -159,7 +159,7 @@ func TestRefusals(t *testing.T) {
 			if !errors.As(err, &ce) {
 				t.Fatalf("got %v, %v; want a *policy.CompileError", res, err)
 			}
-			if ce.Backend != cilium.Backend {
+			if ce.Backend != cilium.Name {
 				t.Errorf("Backend = %q", ce.Backend)
 			}
 			var got []refusal
@@ -215,7 +215,7 @@ func TestOptions(t *testing.T) {
 		// The namespace's audited isolation holds api's side of the edge from api to web
 		// (mirrored), so api's audited policy goes too.
 		var omitted []string
-		for _, w := range res.Warnings {
+		for _, w := range res.Warnings() {
 			if w.Path != "namespaces[shop]" || !strings.Contains(w.Message, "not emitted") {
 				t.Errorf("warning = %v", w)
 			}
@@ -232,8 +232,8 @@ func TestOptions(t *testing.T) {
 		s := shop()
 		s.Service("db").AllowFrom("api", policy.Service("api").InCluster("east")).TCP(5432)
 		res := compileOK(t, s, cilium.LocalCluster("west"))
-		if len(res.Warnings) > 0 {
-			t.Errorf("warnings = %v", res.Warnings)
+		if len(res.Warnings()) > 0 {
+			t.Errorf("warnings = %v", res.Warnings())
 		}
 		var clusters []string
 		for _, es := range res.CiliumNetworkPolicies[0].Spec.Ingress[0].FromEndpoints {
@@ -272,11 +272,11 @@ func compileOK(t *testing.T, s *policy.Set, opts ...cilium.Option) *cilium.Resul
 // containing msg, and that the object's annotation says the same.
 func assertWarned(t *testing.T, res *cilium.Result, object, path, msg string) {
 	t.Helper()
-	if len(res.Warnings) != 1 {
-		t.Fatalf("warnings = %v, want one", res.Warnings)
+	if len(res.Warnings()) != 1 {
+		t.Fatalf("warnings = %v, want one", res.Warnings())
 	}
-	w := res.Warnings[0]
-	if w.Backend != cilium.Backend || w.Object != object || w.Path != path || !strings.Contains(w.Message, msg) {
+	w := res.Warnings()[0]
+	if w.Backend != cilium.Name || w.Object != object || w.Path != path || !strings.Contains(w.Message, msg) {
 		t.Errorf("warning = %+v, want %s at %s in %s", w, msg, path, object)
 	}
 	for _, o := range res.Objects() {
@@ -287,7 +287,7 @@ func assertWarned(t *testing.T, res *cilium.Result, object, path, msg string) {
 		if name != object {
 			continue
 		}
-		if got := o.GetAnnotations()[cilium.WarningsAnnotation]; got != path+": "+w.Message {
+		if got := o.GetAnnotations()[policy.WarningsAnnotation]; got != path+": "+w.Message {
 			t.Errorf("annotation = %q, want %q", got, path+": "+w.Message)
 		}
 		return

@@ -87,7 +87,7 @@ type directionRules struct {
 // express.
 func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *directionRules) {
 	if r.Action == policy.Pass {
-		c.refuse(r.Path.Child("action"), "pass rules",
+		c.Refuse(r.Path.Child("action"), constructPass,
 			"Cilium 1.20 has no tiers, so nothing can hand traffic to a next tier", "")
 		return
 	}
@@ -102,7 +102,7 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 	for i := range r.Peers {
 		x := &r.Peers[i]
 		if deny && x.Kind == policy.PeerFQDN {
-			c.refuse(r.Path.Child("peers").Index(i), "FQDN peers in deny rules",
+			c.Refuse(r.Path.Child("peers").Index(i), constructFQDNDeny,
 				"Cilium has no toFQDNs in egressDeny: DNS names can only be allowed", "")
 			continue
 		}
@@ -178,9 +178,9 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 		})
 		for _, u := range it.unmatchable {
 			if u.namespace {
-				c.refuse(path().Child("namespaces"), "namespace label key "+u.key, u.why, "")
+				c.Refuse(path().Child("namespaces"), constructNamespaceLabelKey.Of(u.key), u.why, "")
 			} else {
-				c.refuse(path().Child("pods"), "pod label key "+u.key, u.why, "")
+				c.Refuse(path().Child("pods"), constructPodLabelKey.Of(u.key), u.why, "")
 			}
 		}
 		return it
@@ -339,7 +339,7 @@ func (c *compiler) traffic(t *translation, r policy.Rule, atoms []atom) (all boo
 		if m.Type == 0 {
 			// Checked with Cilium's policy repository (TestCiliumICMP in the conformance
 			// oracle): an echo-reply rule admits every ICMP type of the family.
-			c.refuse(r.Path.Child("icmp").Index(i).Child("type"), "ICMP type 0",
+			c.Refuse(r.Path.Child("icmp").Index(i).Child("type"), constructICMPType0,
 				"Cilium keys ICMP rules by type in a policy key's port (api.ICMPField.PortProtocol), where 0 stands for "+
 					"every port: a rule for type 0 matches every ICMP type", "")
 			continue
@@ -347,9 +347,9 @@ func (c *compiler) traffic(t *translation, r policy.Rule, atoms []atom) (all boo
 		if m.Code != nil {
 			path := r.Path.Child("icmp").Index(i).Child("code")
 			if !c.opts.widenICMP {
-				c.refuse(path, "ICMP codes", "Cilium matches ICMP types only, not codes", optWidenICMP)
+				c.Refuse(path, constructICMPCodes, "Cilium matches ICMP types only, not codes", optWidenICMP)
 			} else {
-				t.warn(path, "ICMP code "+strconv.Itoa(int(*m.Code))+" dropped: Cilium matches every code of ICMP type "+
+				t.Warn(path, "ICMP code "+strconv.Itoa(int(*m.Code))+" dropped: Cilium matches every code of ICMP type "+
 					strconv.Itoa(int(m.Type)))
 			}
 		}
@@ -420,22 +420,22 @@ func (c *compiler) l7(t *translation, r policy.Rule) *l7Spec {
 		gaps = dedupe(gaps)
 		if t.fqdn && len(r.DNS) > 0 {
 			// Widening would not help: without the DNS proxy, toFQDNs learns no address.
-			c.refuse(r.Path.Child("dns"), "DNS lookups for FQDN peers", strings.Join(gaps, "; ")+
+			c.Refuse(r.Path.Child("dns"), constructFQDNLookups, strings.Join(gaps, "; ")+
 				"; and toFQDNs needs those lookups to go through Cilium's DNS proxy", "")
 			return nil
 		}
 		if !c.opts.widenL7 {
-			c.refuse(r.Path.Child(strings.ToLower(strings.TrimSuffix(what, "-lookup"))), what+" rules", strings.Join(gaps, "; "), optWidenL7)
+			c.Refuse(r.Path.Child(strings.ToLower(strings.TrimSuffix(what, "-lookup"))), constructL7.Of(what), strings.Join(gaps, "; "), optWidenL7)
 			return nil
 		}
-		t.warn(r.Path, what+" matches dropped ("+strings.Join(gaps, "; ")+"): the rule admits every request on its ports")
+		t.Warn(r.Path, what+" matches dropped ("+strings.Join(gaps, "; ")+"): the rule admits every request on its ports")
 		return nil
 	}
 	var rules api.L7Rules
 	for i, h := range r.HTTP {
 		hr, err := httpRule(h)
 		if err != nil {
-			c.refuse(r.Path.Child("http").Index(i).Child("path"), "HTTP regex paths", err.Error(), "")
+			c.Refuse(r.Path.Child("http").Index(i).Child("path"), constructHTTPRegex, err.Error(), "")
 			return nil
 		}
 		rules.HTTP = append(rules.HTTP, hr)

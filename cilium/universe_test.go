@@ -70,7 +70,7 @@ func TestEquivalence(t *testing.T) {
 	compiled := 0
 	for _, cs := range corpus() {
 		res, err := cilium.Compile(cs.set)
-		if err != nil || len(res.Warnings) > 0 {
+		if err != nil || len(res.Warnings()) > 0 {
 			continue
 		}
 		compiled++

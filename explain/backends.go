@@ -17,44 +17,18 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// Backend is a backend whose emitted objects Flow names. K8sNP, Cilium and Calico make
-// them.
-type Backend struct {
-	name    string
-	compile func(*policy.Set) (locator, error)
-}
-
-// K8sNP is the Kubernetes NetworkPolicy backend, compiling with opts.
-func K8sNP(opts ...k8snp.Option) Backend {
-	return Backend{name: k8snp.Backend, compile: func(set *policy.Set) (locator, error) {
-		res, err := k8snp.Compile(set, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return k8snpLocator{index(res.Objects())}, nil
-	}}
-}
-
-// Cilium is the Cilium backend, compiling with opts.
-func Cilium(opts ...cilium.Option) Backend {
-	return Backend{name: cilium.Backend, compile: func(set *policy.Set) (locator, error) {
-		res, err := cilium.Compile(set, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return ciliumLocator{index(res.Objects())}, nil
-	}}
-}
-
-// Calico is the Calico backend, compiling with opts.
-func Calico(opts ...calico.Option) Backend {
-	return Backend{name: calico.Backend, compile: func(set *policy.Set) (locator, error) {
-		res, err := calico.Compile(set, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return calicoLocator{index(res.Objects())}, nil
-	}}
+// locate returns the locator of what a backend emitted, by the type of its Result: false
+// for a backend this package does not know.
+func locate(res policy.Result) (locator, bool) {
+	switch res.(type) {
+	case *k8snp.Result:
+		return k8snpLocator{index(res.Objects())}, true
+	case *cilium.Result:
+		return ciliumLocator{index(res.Objects())}, true
+	case *calico.Result:
+		return calicoLocator{index(res.Objects())}, true
+	}
+	return nil, false
 }
 
 // locator finds, in what one backend emitted, the objects and rules that implement the

@@ -2,6 +2,8 @@ package explain_test
 
 import (
 	"fmt"
+	"github.com/netintent/netintent/cilium"
+	"github.com/netintent/netintent/k8snp"
 	"net/netip"
 
 	"github.com/netintent/netintent/calico"
@@ -22,7 +24,7 @@ func ExampleFlow() {
 	set.Namespace("shop").DefaultDeny()
 
 	flow := policy.Flow{From: pod("web"), To: pod("orders"), Protocol: policy.TCP, Port: 8080}
-	out, err := explain.Flow(set, flow, explain.K8sNP(), explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))))
+	out, err := explain.Flow(set, flow, k8snp.Backend(), cilium.Backend(), calico.Backend(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -50,7 +52,7 @@ func ExampleFlow_denied() {
 
 	imds := policy.Endpoint{Kind: policy.EndpointExternal, IP: netip.MustParseAddr("169.254.169.254")}
 	flow := policy.Flow{From: pod("orders"), To: imds, Protocol: policy.TCP, Port: 80}
-	out, err := explain.Flow(set, flow, explain.K8sNP(), explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))))
+	out, err := explain.Flow(set, flow, k8snp.Backend(), cilium.Backend(), calico.Backend(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -56,7 +56,7 @@ import (
 //
 // Flow compiles the Set with every backend on each call; it is meant for people asking
 // about one flow, not for judging many.
-func Flow(set *policy.Set, f policy.Flow, backends ...Backend) (string, error) {
+func Flow(set *policy.Set, f policy.Flow, backends ...policy.Backend) (string, error) {
 	if set == nil {
 		return "", errors.New("explain: Flow needs a policy.Set, got nil")
 	}
@@ -71,21 +71,30 @@ func Flow(set *policy.Set, f policy.Flow, backends ...Backend) (string, error) {
 }
 
 // newExplainer compiles set with every backend.
-func newExplainer(set *policy.Set, backends []Backend) (*explainer, error) {
+func newExplainer(set *policy.Set, backends []policy.Backend) (*explainer, error) {
 	m, err := set.Model()
 	if err != nil {
 		return nil, err
 	}
 	e := &explainer{model: m}
-	for _, b := range backends {
-		loc, err := b.compile(set)
+	for i, b := range backends {
+		if b == nil {
+			return nil, fmt.Errorf("explain: Flow: backends[%d] is nil", i)
+		}
+		name := b.Name()
+		res, err := b.Compile(set)
 		if err != nil {
 			// A *policy.CompileError names its backend already.
-			msg := strings.TrimPrefix(err.Error(), b.name+": ")
-			e.failed = append(e.failed, b.name+": cannot compile the Set: "+indent(msg))
+			msg := strings.TrimPrefix(err.Error(), name+": ")
+			e.failed = append(e.failed, name+": cannot compile the Set: "+indent(msg))
 			continue
 		}
-		e.backends = append(e.backends, compiled{name: b.name, loc: loc})
+		loc, ok := locate(res)
+		if !ok {
+			e.failed = append(e.failed, name+": cannot locate the objects of this backend")
+			continue
+		}
+		e.backends = append(e.backends, compiled{name: name, loc: loc})
 	}
 	return e, nil
 }

@@ -2,6 +2,7 @@ package explain_test
 
 import (
 	"errors"
+	"github.com/netintent/netintent/cilium"
 	"net/netip"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func TestFlow(t *testing.T) {
 		name     string
 		set      func() *policy.Set
 		flow     policy.Flow
-		backends []explain.Backend
+		backends []policy.Backend
 		want     []string
 	}{
 		{
@@ -35,7 +36,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: pod("web"), To: pod("orders"), Protocol: policy.TCP, Port: 9090},
-			backends: []explain.Backend{explain.K8sNP(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
+			backends: []policy.Backend{k8snp.Backend(), calico.Backend(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"TCP/9090 from pod shop{app=web} to pod shop{app=orders}: denied\n",
 				"destination, ingress: isolated for ingress and no allow rule matches\n" +
@@ -52,7 +53,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: pod("orders"), To: kubeDNS, Protocol: policy.UDP, Port: 53},
-			backends: []explain.Backend{explain.K8sNP(), explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
+			backends: []policy.Backend{k8snp.Backend(), cilium.Backend(), calico.Backend(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"source, egress: allowed: DNS stays open for egress-isolated workloads\n" +
 					"  intent: the DNS allowance of policy shop/orders\n" +
@@ -71,7 +72,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: external("198.51.100.7"), To: pod("orders"), Protocol: policy.TCP, Port: 443},
-			backends: []explain.Backend{explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
+			backends: []policy.Backend{calico.Backend(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"destination, ingress: denied at the end of tier security\n" +
 					"  intent: end of tier security, after policy partners\n" +
@@ -87,7 +88,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: external("203.0.113.9"), To: pod("orders"), Protocol: policy.TCP, Port: 443},
-			backends: []explain.Backend{explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
+			backends: []policy.Backend{calico.Backend(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"destination, ingress: allowed in tier security\n" +
 					"  intent: cluster[partners].ingress[0] in policy partners\n" +
@@ -102,7 +103,7 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow:     policy.Flow{From: pod("web"), To: pod("orders"), Protocol: policy.TCP, Port: 8080},
-			backends: []explain.Backend{explain.Cilium()},
+			backends: []policy.Backend{cilium.Backend()},
 			want: []string{
 				"  intent: services[shop/orders].ingress[0] in policy shop/orders\n" +
 					"  cilium: CiliumNetworkPolicy shop/orders (rule not determined: spec.ingress[0], spec.ingress[1] may match)\n",
@@ -116,8 +117,8 @@ func TestFlow(t *testing.T) {
 				return s
 			},
 			flow: policy.Flow{From: external("10.2.0.1"), To: pod("orders"), Protocol: policy.TCP, Port: 8080},
-			backends: []explain.Backend{explain.K8sNP(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))),
-				explain.Cilium(), explain.Calico(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
+			backends: []policy.Backend{k8snp.Backend(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))),
+				cilium.Backend(), calico.Backend(calico.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
 			want: []string{
 				"source: no policy applies (10.2.0.1)\n",
 				"  k8snp: NetworkPolicy shop/orders spec.ingress[0]\n" + // web and the range share a rule
@@ -157,7 +158,7 @@ func TestFlow(t *testing.T) {
 func TestFlowInvalidSet(t *testing.T) {
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("orders").AllowFrom("web").TCP(70000)
-	_, err := explain.Flow(set, policy.Flow{From: pod("web"), To: pod("orders"), Protocol: policy.TCP, Port: 80}, explain.Cilium())
+	_, err := explain.Flow(set, policy.Flow{From: pod("web"), To: pod("orders"), Protocol: policy.TCP, Port: 80}, cilium.Backend())
 	var ve *policy.ValidationError
 	if !errors.As(err, &ve) {
 		t.Errorf("error %v, want a *policy.ValidationError", err)
@@ -178,5 +179,31 @@ func TestFlowInvalidFlow(t *testing.T) {
 func TestFlowNilSet(t *testing.T) {
 	if _, err := explain.Flow(nil, policy.Flow{}); err == nil || err.Error() != "explain: Flow needs a policy.Set, got nil" {
 		t.Errorf("Flow(nil): %v", err)
+	}
+}
+
+// other is a backend whose objects Flow cannot locate.
+type other struct{ policy.Backend }
+
+func (other) Name() string { return "other" }
+
+// Compile compiles with the wrapped backend and hides the type of its Result.
+func (o other) Compile(set *policy.Set) (policy.Result, error) {
+	res, err := o.Backend.Compile(set)
+	return struct{ policy.Result }{res}, err
+}
+
+// TestFlowUnknownBackend checks that a backend Flow does not know is listed as such,
+// while the others are explained.
+func TestFlowUnknownBackend(t *testing.T) {
+	set := policy.NewSet(policy.DefaultNamespace("shop"))
+	set.Service("orders").AllowFrom("web").TCP(80)
+	out, err := explain.Flow(set, policy.Flow{From: pod("web"), To: pod("orders"), Protocol: policy.TCP, Port: 80},
+		other{cilium.Backend()}, cilium.Backend())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "other: cannot locate the objects of this backend\n") || !strings.Contains(out, "cilium: CiliumNetworkPolicy shop/orders") || strings.Contains(out, "other: CiliumNetworkPolicy") {
+		t.Errorf("explanation:\n%s", out)
 	}
 }

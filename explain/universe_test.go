@@ -14,10 +14,10 @@ import (
 
 // widening compiles with every option that makes a backend accept more of the intent,
 // so that more of it is explained.
-var widening = []Backend{
-	K8sNP(k8snp.WidenL7(), k8snp.WorldAsIPBlock()),
-	Cilium(cilium.WidenL7(), cilium.WidenICMPCodes()),
-	Calico(calico.WidenL7(), calico.WorldAsNets()),
+var widening = []policy.Backend{
+	k8snp.Backend(k8snp.WidenL7(), k8snp.WorldAsIPBlock()),
+	cilium.Backend(cilium.WidenL7(), cilium.WidenICMPCodes()),
+	calico.Backend(calico.WidenL7(), calico.WorldAsNets()),
 }
 
 // TestEveryFlow explains every flow of the universe of every scenario and of random Sets,

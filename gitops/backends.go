@@ -6,64 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/netintent/netintent"
 	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/cilium"
 	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/policy"
 )
 
-// Backend is one backend as SyncAll runs it. K8sNP, Cilium and Calico make them.
-type Backend struct {
-	// Name names the backend in errors and reports, and is the subdirectory of SyncAll's
-	// root that receives its files.
-	Name string
-	// Header marks the backend's files (its Header constant).
-	Header string
-	// Compile compiles a Set into the objects to write and the lossy translations that
-	// options allowed.
-	Compile func(*policy.Set) ([]netintent.Object, []policy.Warning, error)
-	// Options are Sync's options for the backend's directory, such as ArgoCDSyncWaves,
-	// after Header(Header).
-	Options []Option
-}
-
-// K8sNP is the Kubernetes NetworkPolicy backend with the given options.
-func K8sNP(opts ...k8snp.Option) Backend {
-	return Backend{Name: k8snp.Backend, Header: k8snp.Header, Compile: func(set *policy.Set) ([]netintent.Object, []policy.Warning, error) {
-		res, err := k8snp.Compile(set, opts...)
-		if err != nil {
-			return nil, nil, err
-		}
-		return res.Objects(), res.Warnings, nil
-	}}
-}
-
-// Cilium is the Cilium backend with the given options.
-func Cilium(opts ...cilium.Option) Backend {
-	return Backend{Name: cilium.Backend, Header: cilium.Header, Compile: func(set *policy.Set) ([]netintent.Object, []policy.Warning, error) {
-		res, err := cilium.Compile(set, opts...)
-		if err != nil {
-			return nil, nil, err
-		}
-		return res.Objects(), res.Warnings, nil
-	}}
-}
-
-// Calico is the Calico backend with the given options.
-func Calico(opts ...calico.Option) Backend {
-	return Backend{Name: calico.Backend, Header: calico.Header, Compile: func(set *policy.Set) ([]netintent.Object, []policy.Warning, error) {
-		res, err := calico.Compile(set, opts...)
-		if err != nil {
-			return nil, nil, err
-		}
-		return res.Objects(), res.Warnings, nil
-	}}
-}
-
 // Backends returns the three backends with their default options, in the order k8snp,
 // cilium, calico.
-func Backends() []Backend { return []Backend{K8sNP(), Cilium(), Calico()} }
+func Backends() []policy.Backend {
+	return []policy.Backend{k8snp.Backend(), cilium.Backend(), calico.Backend()}
+}
 
 // BackendReport is what SyncAll did for one backend.
 type BackendReport struct {
@@ -100,16 +53,21 @@ func (e *BackendError) Error() string {
 func (e *BackendError) Unwrap() error { return e.Err }
 
 // SyncAll compiles set with each backend (all three with default options if none are
-// given) and syncs the objects into root/<backend name>, as Sync does, with the backend's
-// header and Options. A backend that fails, typically because it cannot express part of
+// given) and syncs the objects into root/<backend name>, as Sync does, with the header of
+// the backend's Result and opts. A backend that fails, typically because it cannot express part of
 // the intent, does not stop the others. A backend that refuses leaves its directory as it
 // was: removing its files would let a GitOps tool prune policies that are still enforced.
 // The reports come in the order of the backends; the error joins one *BackendError per
 // failed backend. An invalid Set is returned as the *policy.ValidationError alone, before
 // anything is written.
-func SyncAll(root string, set *policy.Set, backends ...Backend) ([]BackendReport, error) {
+func SyncAll(root string, set *policy.Set, backends []policy.Backend, opts ...Option) ([]BackendReport, error) {
 	if set == nil {
 		return nil, errors.New("gitops: SyncAll needs a policy.Set, got nil")
+	}
+	for i, b := range backends {
+		if b == nil {
+			return nil, fmt.Errorf("gitops: SyncAll: backends[%d] is nil", i)
+		}
 	}
 	if err := set.Validate(); err != nil {
 		return nil, err
@@ -122,25 +80,25 @@ func SyncAll(root string, set *policy.Set, backends ...Backend) ([]BackendReport
 	seen := map[string]bool{}
 	for i, b := range backends {
 		r := &reports[i]
-		r.Backend = b.Name
-		var objs []netintent.Object
-		var warnings []policy.Warning
+		name := b.Name()
+		r.Backend = name
+		var res policy.Result
 		var err error
 		switch {
-		case !plainName(b.Name):
-			err = fmt.Errorf("gitops: backend name %q is not a directory name", b.Name)
-		case seen[b.Name]:
-			err = fmt.Errorf("gitops: backend %s is given twice", b.Name)
+		case !plainName(name):
+			err = fmt.Errorf("gitops: backend name %q is not a directory name", name)
+		case seen[name]:
+			err = fmt.Errorf("gitops: backend %s is given twice", name)
 		default:
-			objs, warnings, err = b.Compile(set)
+			res, err = b.Compile(set)
 		}
-		seen[b.Name] = true
+		seen[name] = true
 		if err == nil {
-			r.Warnings = warnings
-			r.Report, err = Sync(filepath.Join(root, b.Name), objs, append([]Option{Header(b.Header)}, b.Options...)...)
+			r.Warnings = res.Warnings()
+			r.Report, err = Sync(filepath.Join(root, name), res.Objects(), append([]Option{Header(res.Header())}, opts...)...)
 		}
 		if err != nil {
-			r.Err = &BackendError{Backend: b.Name, Err: err}
+			r.Err = &BackendError{Backend: name, Err: err}
 			errs = append(errs, r.Err)
 		}
 	}

@@ -80,7 +80,7 @@ func ExampleSyncAll() {
 
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("orders").AllowFrom("web").TCP(8080).HTTP("POST", "/orders")
-	reports, err := gitops.SyncAll(root, set, gitops.K8sNP(), gitops.Cilium(), gitops.Calico(calico.ApplicationLayerPolicy()))
+	reports, err := gitops.SyncAll(root, set, []policy.Backend{k8snp.Backend(), cilium.Backend(), calico.Backend(calico.ApplicationLayerPolicy())})
 	for _, r := range reports {
 		if r.Err != nil {
 			fmt.Printf("%s: failed\n", r.Backend)

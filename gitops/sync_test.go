@@ -309,14 +309,14 @@ func TestSyncAll(t *testing.T) {
 	// A previous run left k8snp manifests; the intent has since grown beyond NetworkPolicy.
 	previous := policy.NewSet(policy.DefaultNamespace("shop"))
 	previous.Service("orders").AllowFrom("web").TCP(8080)
-	if _, err := gitops.SyncAll(root, previous, gitops.K8sNP()); err != nil {
+	if _, err := gitops.SyncAll(root, previous, []policy.Backend{k8snp.Backend()}); err != nil {
 		t.Fatal(err)
 	}
 	k8sBefore := snap(t, filepath.Join(root, "k8snp"))
 
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("orders").AllowFrom("web").TCP(8080).HTTP("POST", "/orders")
-	reports, err := gitops.SyncAll(root, set)
+	reports, err := gitops.SyncAll(root, set, nil)
 	if err == nil {
 		t.Fatal("no error although k8snp and calico refuse HTTP rules")
 	}
@@ -366,7 +366,7 @@ func TestSyncAll(t *testing.T) {
 
 func TestSyncAllNilSet(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "manifests")
-	if reports, err := gitops.SyncAll(root, nil); reports != nil || err == nil || err.Error() != "gitops: SyncAll needs a policy.Set, got nil" {
+	if reports, err := gitops.SyncAll(root, nil, nil); reports != nil || err == nil || err.Error() != "gitops: SyncAll needs a policy.Set, got nil" {
 		t.Errorf("reports %v, error %v", reports, err)
 	}
 	if _, err := os.Stat(root); !errors.Is(err, os.ErrNotExist) {
@@ -378,7 +378,7 @@ func TestSyncAllInvalid(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "manifests")
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("orders").AllowFrom("web").TCP(70000)
-	reports, err := gitops.SyncAll(root, set)
+	reports, err := gitops.SyncAll(root, set, nil)
 	var ve *policy.ValidationError
 	if !errors.As(err, &ve) || reports != nil {
 		t.Fatalf("reports %v, error %v; want only a *policy.ValidationError", reports, err)
@@ -391,15 +391,21 @@ func TestSyncAllInvalid(t *testing.T) {
 func TestSyncAllBadBackends(t *testing.T) {
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("orders").AllowFrom("web").TCP(8080)
-	escape := gitops.Cilium()
-	escape.Name = "../cilium"
-	reports, err := gitops.SyncAll(t.TempDir(), set, gitops.Cilium(), gitops.Cilium(), escape)
+	reports, err := gitops.SyncAll(t.TempDir(), set, []policy.Backend{cilium.Backend(), cilium.Backend(), renamed{cilium.Backend(), "../cilium"}})
 	if err == nil || reports[0].Err != nil ||
 		reports[1].Err == nil || !strings.Contains(reports[1].Err.Error(), "backend cilium is given twice") ||
 		reports[2].Err == nil || !strings.Contains(reports[2].Err.Error(), `backend name "../cilium" is not a directory name`) {
 		t.Errorf("reports %+v, error %v", reports, err)
 	}
 }
+
+// renamed is a backend under another name.
+type renamed struct {
+	policy.Backend
+	name string
+}
+
+func (r renamed) Name() string { return r.name }
 
 // waves returns the Argo CD sync wave of every object file in dir, by file name.
 func waves(t *testing.T, dir string) map[string]string {
@@ -428,8 +434,8 @@ func waves(t *testing.T, dir string) map[string]string {
 
 // TestArgoCDSyncWaves checks that every written object carries base plus its rollout step
 // (the digits its file name starts with) as its Argo CD sync wave, that the objects given
-// to Sync are left as they were, that a second run changes nothing, that SyncAll passes a
-// backend's Options, and that an object with a wave of its own is refused with nothing
+// to Sync are left as they were, that a second run changes nothing, that SyncAll passes its
+// options, and that an object with a wave of its own is refused with nothing
 // written.
 func TestArgoCDSyncWaves(t *testing.T) {
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
@@ -470,18 +476,17 @@ func TestArgoCDSyncWaves(t *testing.T) {
 	}
 
 	root := t.TempDir()
-	b := gitops.K8sNP()
-	b.Options = []gitops.Option{gitops.ArgoCDSyncWaves(-100)}
-	if _, err := gitops.SyncAll(root, set, b); err == nil {
+	b := []policy.Backend{k8snp.Backend()}
+	if _, err := gitops.SyncAll(root, set, b, gitops.ArgoCDSyncWaves(-100)); err == nil {
 		t.Fatal("k8snp compiled tiers")
 	}
 	plain := policy.NewSet(policy.DefaultNamespace("shop"))
 	plain.Service("web").AllowFrom("api").TCP(8080)
-	if _, err := gitops.SyncAll(root, plain, b); err != nil {
+	if _, err := gitops.SyncAll(root, plain, b, gitops.ArgoCDSyncWaves(-100)); err != nil {
 		t.Fatal(err)
 	}
 	if got := waves(t, filepath.Join(root, "k8snp")); got["30-networkpolicy_shop_web.yaml"] != "-70" {
-		t.Errorf("SyncAll with the backend's Options: waves %v", got)
+		t.Errorf("SyncAll with its options: waves %v", got)
 	}
 
 	own := policy.NewSet(policy.DefaultNamespace("shop"))

@@ -27,26 +27,24 @@ func compileSet(tb testing.TB, set *policy.Set) *k8snp.Result {
 	return res
 }
 
-func compiler(set *policy.Set) (benchset.Result, error) { return k8snp.Compile(set) }
-
-func BenchmarkCompile(b *testing.B) { benchset.BenchCompile(b, compiler) }
+func BenchmarkCompile(b *testing.B) { benchset.BenchCompile(b, k8snp.Backend()) }
 
 // BenchmarkRender renders a compiled Result as YAML.
 func BenchmarkRender(b *testing.B) {
-	benchset.BenchRender(b, compiler, benchset.Result.YAML)
+	benchset.BenchRender(b, k8snp.Backend(), policy.Result.YAML)
 }
 
 // BenchmarkRenderJSON renders a compiled Result as JSON.
 func BenchmarkRenderJSON(b *testing.B) {
-	benchset.BenchRender(b, compiler, benchset.Result.JSON)
+	benchset.BenchRender(b, k8snp.Backend(), policy.Result.JSON)
 }
 
 // BenchmarkRenderSigsYAML renders the same objects with sigs.k8s.io/yaml.Marshal, one
 // document each, for comparison with BenchmarkRender.
-func BenchmarkRenderSigsYAML(b *testing.B) { benchset.BenchRenderSigsYAML(b, compiler) }
+func BenchmarkRenderSigsYAML(b *testing.B) { benchset.BenchRenderSigsYAML(b, k8snp.Backend()) }
 
 // BenchmarkCompileAndRender is the whole run, Set to YAML, with the peak heap it needs.
-func BenchmarkCompileAndRender(b *testing.B) { benchset.BenchCompileAndRender(b, compiler) }
+func BenchmarkCompileAndRender(b *testing.B) { benchset.BenchCompileAndRender(b, k8snp.Backend()) }
 
 // handwritten is what a user would write without netintent for the Sets of benchset.New:
 // one NetworkPolicy per service, with an ingress rule per edge and, in default-deny

@@ -408,7 +408,7 @@ func canonicalSelector(s *metav1.LabelSelector) *metav1.LabelSelector {
 		if len(e.Values) > 0 {
 			c.Values = append([]string(nil), e.Values...)
 			sort.Strings(c.Values)
-			c.Values = dedupeSorted(c.Values)
+			c.Values = slices.Compact(c.Values)
 		}
 		out.MatchExpressions = append(out.MatchExpressions, c)
 	}

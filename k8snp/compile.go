@@ -2,15 +2,12 @@ package k8snp
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/netintent/netintent/internal/clusterrange"
-	"github.com/netintent/netintent/internal/parallel"
+	"github.com/netintent/netintent/internal/backend"
 	"github.com/netintent/netintent/internal/reuse"
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -18,17 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-const (
-	// Backend is the name this backend uses in errors and warnings.
-	Backend = "k8snp"
-	// WarningsAnnotation is the annotation that lists, one per line, the lossy
-	// translations made in an object (see WidenL7 and WorldAsIPBlock).
-	WarningsAnnotation = "netintent.io/warnings"
-	// ManagedByLabel and ManagedByValue mark every emitted object as generated, so that
-	// tooling can find (and prune) what netintent owns.
-	ManagedByLabel = "app.kubernetes.io/managed-by"
-	ManagedByValue = "netintent"
-)
+// Name is the name this backend uses in errors and warnings.
+const Name = "k8snp"
 
 // The options that translate refused intent lossily, as named in policy.Unsupported.
 const (
@@ -41,65 +29,37 @@ const (
 // something. It returns the Set's *policy.ValidationError unchanged when the Set is
 // invalid, and a *policy.CompileError listing every intent NetworkPolicy cannot express
 // exactly (unless an Option allows a lossy translation, which is then reported in
-// Result.Warnings and on the object).
+// Result.Warnings() and on the object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
-	if set == nil {
-		return nil, errors.New("k8snp: Compile needs a policy.Set, got nil")
-	}
-	m, err := set.Model()
+	t, err := backend.Compile(Name, set, opts, func(m *policy.Model, o options) func() *compiler {
+		audit := backend.NewAudit(m)
+		return func() *compiler {
+			return &compiler{model: m, opts: o, audit: audit, portKeys: map[policy.Port]string{}}
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if err := o.validate(); err != nil {
+	if err := t.Refusals.Err(Name); err != nil {
 		return nil, err
 	}
-	// Policies translate independently: chunks of them are translated on every CPU, each
-	// by its own compiler, and the parts joined in Model order.
-	parts := parallel.Chunks(len(m.Policies), minChunk, func(lo, hi int) *compiler {
-		c := &compiler{model: m, opts: o, portKeys: map[policy.Port]string{}}
-		for i := lo; i < hi; i++ {
-			if np := c.policy(m.Policies[i]); np != nil {
-				c.nps = append(c.nps, np)
-			}
-			// The Model is Compile's own: a policy let go once translated is reclaimed while
-			// the others translate, rather than marked again by each collection.
-			m.Policies[i] = nil
-		}
-		return c
-	})
 	res := &Result{}
-	var problems []policy.Unsupported
-	// A mirrored rule carries the path of the rule it mirrors, so the same refusal can be
-	// made twice: it is reported once.
-	seen := map[string]bool{}
-	for _, c := range parts {
-		for _, pr := range c.problems {
-			if key := pr.Path + "\x00" + pr.Construct; !seen[key] {
-				seen[key] = true
-				problems = append(problems, pr)
-			}
-		}
+	var warnings []policy.Warning
+	for _, c := range t.Chunks {
 		res.NetworkPolicies = append(res.NetworkPolicies, c.nps...)
-		res.Warnings = append(res.Warnings, c.warnings...)
+		warnings = append(warnings, c.warnings...)
 	}
-	if len(problems) > 0 {
-		return nil, &policy.CompileError{Backend: Backend, Problems: problems}
-	}
+	res.Output = backend.NewOutput(Header, warnings, res.objects)
 	return res, nil
 }
 
-// minChunk is the fewest policies worth a goroutine of their own.
-const minChunk = 64
-
 type compiler struct {
+	backend.Refusals
 	model    *policy.Model
 	opts     options
-	problems []policy.Unsupported
 	warnings []policy.Warning
+	// audit tells where audit mode was asked for.
+	audit backend.Audit
 	// portKeys holds the keys of numbered ports, made once (see portOf).
 	portKeys map[policy.Port]string
 	// nps holds the objects translated.
@@ -118,8 +78,11 @@ func (c *compiler) newRule() *rule {
 	return r
 }
 
-func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
-	c.problems = append(c.problems, policy.Unsupported{Path: path.String(), Construct: construct, Detail: detail, Option: option})
+// Translate translates p, keeping the object it yields.
+func (c *compiler) Translate(p *policy.Policy) {
+	if np := c.policy(p); np != nil {
+		c.nps = append(c.nps, np)
+	}
 }
 
 // policy translates one Policy, or returns nil when it isolates nothing (NetworkPolicy
@@ -128,45 +91,40 @@ func (c *compiler) refuse(path *field.Path, construct, detail, option string) {
 func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	switch p.Subject.Scope {
 	case policy.ScopeCluster:
-		c.refuse(p.Path, "cluster scope",
+		c.Refuse(p.Path, constructClusterScope,
 			"NetworkPolicy is namespaced and cannot select pods in every namespace; AdminNetworkPolicy "+
 				"(sigs.k8s.io/network-policy-api) is the upstream answer, not emitted by this backend yet", "")
 		return nil
 	case policy.ScopeHost:
-		c.refuse(p.Path, "host scope",
+		c.Refuse(p.Path, constructHostScope,
 			"NetworkPolicy selects pods, never nodes; no upstream Kubernetes API selects nodes as subjects "+
 				"(AdminNetworkPolicy, the upstream answer for cluster scope and not emitted yet, names nodes only as egress peers)", "")
 		return nil
 	}
 	if p.Tier != "" {
-		c.refuse(p.Path.Child("tier"), "tiers",
+		c.Refuse(p.Path.Child("tier"), constructTiers,
 			"NetworkPolicy has no tiers or priorities: all policies selecting a pod are unioned", "")
 	}
-	if p.Mode == policy.Audit && !onlyMirrored(p) {
-		c.refuse(p.Path, "audit mode", "NetworkPolicy is always enforced; it has no audit or staged mode", "")
+	if p.Mode == policy.Audit && c.audit.Origin(p) {
+		c.Refuse(p.Path, constructAudit, "NetworkPolicy is always enforced; it has no audit or staged mode", "")
 	}
-	t := &translation{policy: p}
+	t := backend.NewNotes(Name, p.Subject.Namespace, p.Name)
 	c.pool.Reset()
-	ingress := c.rules(p, policy.Ingress, t, c.dirs[0][:0])
-	egress := c.rules(p, policy.Egress, t, c.dirs[1][:0])
+	ingress := c.rules(p, policy.Ingress, &t, c.dirs[0][:0])
+	egress := c.rules(p, policy.Egress, &t, c.dirs[1][:0])
 	if p.DNS {
 		if r, ok := c.dnsRule(p.Subject.Namespace); ok {
 			egress = append(egress, r)
 		}
 	}
 	c.dirs = [2][]*rule{ingress, egress}
-	if len(p.Isolate) == 0 || len(c.problems) > 0 {
+	if len(p.Isolate) == 0 || c.Any() {
 		return nil
 	}
 	np := &networkingv1.NetworkPolicy{
-		TypeMeta: metav1.TypeMeta{APIVersion: networkingv1.SchemeGroupVersion.String(), Kind: "NetworkPolicy"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        p.Name,
-			Namespace:   p.Subject.Namespace,
-			Labels:      labels(p.Labels),
-			Annotations: annotations(p.Annotations, t.messages, c.model.RolloutStage(p)),
-		},
-		Spec: networkingv1.NetworkPolicySpec{PodSelector: *canonicalSelector(&p.Subject.Pods)},
+		TypeMeta:   metav1.TypeMeta{APIVersion: networkingv1.SchemeGroupVersion.String(), Kind: "NetworkPolicy"},
+		ObjectMeta: backend.Meta(p.Name, p.Subject.Namespace, p, c.model.RolloutStage(p), &t),
+		Spec:       networkingv1.NetworkPolicySpec{PodSelector: *canonicalSelector(&p.Subject.Pods)},
 	}
 	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 		if !p.Isolates(d) {
@@ -191,87 +149,22 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 			}
 		}
 	}
-	c.warnings = append(c.warnings, t.warnings...)
+	c.warnings = append(c.warnings, t.Warnings()...)
 	return np
-}
-
-// onlyMirrored reports whether every rule of p was mirrored from another policy. An audited
-// policy of that kind exists only because an audited rule elsewhere was mirrored, and that
-// rule's own policy is reported already.
-func onlyMirrored(p *policy.Policy) bool {
-	n := 0
-	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-		for _, r := range p.Rules(d) {
-			if !r.Mirrored {
-				return false
-			}
-			n++
-		}
-	}
-	return n > 0
-}
-
-func labels(in map[string]string) map[string]string {
-	out := make(map[string]string, len(in)+1)
-	for k, v := range in {
-		out[k] = v
-	}
-	out[ManagedByLabel] = ManagedByValue
-	return out
-}
-
-// annotations are the object's: the policy's own, its rollout stage, and the lossy
-// translations made in it.
-func annotations(in map[string]string, warnings []string, stage policy.RolloutStage) map[string]string {
-	out := make(map[string]string, len(in)+2)
-	for k, v := range in {
-		out[k] = v
-	}
-	out[policy.RolloutStageAnnotation] = stage.String()
-	if len(warnings) > 0 {
-		ws := append([]string(nil), warnings...)
-		sort.Strings(ws)
-		ws = dedupeSorted(ws)
-		out[WarningsAnnotation] = strings.Join(ws, "\n")
-	}
-	return out
-}
-
-func dedupeSorted(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// translation collects the lossy translations made for one object.
-type translation struct {
-	policy   *policy.Policy
-	messages []string
-	warnings []policy.Warning
-}
-
-func (t *translation) warn(path *field.Path, msg string) {
-	t.messages = append(t.messages, msg)
-	object := t.policy.Subject.Namespace + "/" + t.policy.Name
-	t.warnings = append(t.warnings, policy.Warning{Backend: Backend, Path: path.String(), Object: object, Message: msg})
 }
 
 // rules translates the rules of direction d, appended to out, reporting what cannot be
 // expressed.
-func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, out []*rule) []*rule {
+func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes, out []*rule) []*rule {
 	ns := p.Subject.Namespace
 	for _, r := range p.Rules(d) {
 		switch r.Action {
 		case policy.Deny:
-			c.refuse(r.Path, "deny rules",
+			c.Refuse(r.Path, constructDeny,
 				"NetworkPolicy is allow-only; AdminNetworkPolicy is the upstream answer for deny, not emitted by this backend yet", "")
 			continue
 		case policy.Pass:
-			c.refuse(r.Path, "pass rules", "NetworkPolicy has no tiers, so nothing to pass to", "")
+			c.Refuse(r.Path, constructPass, "NetworkPolicy has no tiers, so nothing to pass to", "")
 			continue
 		}
 		nr := c.newRule()
@@ -297,12 +190,12 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 					ok = false
 				}
 			case policy.PeerCIDR:
-				if !c.opts.clusterCIDRsGiven {
-					c.problems = append(c.problems, policy.Unsupported{Path: pp().String(), Construct: "CIDR peers",
-						Detail: "a CIDR peer means addresses outside the cluster, while whether an ipBlock matches pod and node addresses " +
-							"is implementation-defined (Calico and iptables-based CNIs match them, Cilium does not); the ipBlock must except " +
+				if !c.opts.Given {
+					c.Declare(pp(), constructCIDR,
+						"a CIDR peer means addresses outside the cluster, while whether an ipBlock matches pod and node addresses "+
+							"is implementation-defined (Calico and iptables-based CNIs match them, Cilium does not); the ipBlock must except "+
 							"the cluster's pod, node and API server ranges, which the backend does not know",
-						Option: optClusterCIDRs, OptionDeclares: true})
+						optClusterCIDRs)
 					ok = false
 					continue
 				}
@@ -310,7 +203,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 					nr.peers = append(nr.peers, e)
 				}
 			case policy.PeerFQDN:
-				c.refuse(pp(), "FQDN peers", fmt.Sprintf("NetworkPolicy has no DNS-name peers, only ipBlock CIDRs; %q cannot be expressed", x.FQDN), "")
+				c.Refuse(pp(), constructFQDN, fmt.Sprintf("NetworkPolicy has no DNS-name peers, only ipBlock CIDRs; %q cannot be expressed", x.FQDN), "")
 				ok = false
 			case policy.PeerEntity:
 				if x.Entity == policy.EntityWorld && c.opts.worldAsIPBlock {
@@ -319,7 +212,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 							nr.peers = append(nr.peers, e)
 						}
 					}
-					if !c.opts.clusterCIDRsGiven {
+					if !c.opts.Given {
 						widened = append(widened, "world is emitted as ipBlock 0.0.0.0/0 and ::/0; implementations may also match pod and node IPs against an ipBlock, so this can admit in-cluster traffic as well")
 					}
 					continue
@@ -327,7 +220,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 				c.refuseEntity(pp(), x.Entity)
 				ok = false
 			default:
-				c.refuse(pp(), string(x.Kind)+" peers", "unknown peer kind", "")
+				c.Refuse(pp(), constructUnknownPeer.Of(string(x.Kind)), "unknown peer kind", "")
 				ok = false
 			}
 		}
@@ -335,7 +228,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 			nr.ports = append(nr.ports, c.portOf(pt))
 		}
 		if len(r.ICMP) > 0 {
-			c.refuse(r.Path.Child("icmp"), "ICMP",
+			c.Refuse(r.Path.Child("icmp"), constructICMP,
 				"NetworkPolicy ports are TCP, UDP or SCTP; ICMP cannot be matched (a rule without ports would admit every protocol)", "")
 			ok = false
 		}
@@ -344,7 +237,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 			if c.opts.widenL7 {
 				widened = append(widened, "the HTTP match is dropped, so every request is admitted, not only "+describeHTTP(r.HTTP))
 			} else {
-				c.refuse(r.Path.Child("http"), "L7 HTTP rules",
+				c.Refuse(r.Path.Child("http"), constructHTTP,
 					"NetworkPolicy is L3/L4 only and cannot match HTTP requests", optWidenL7)
 				ok = false
 			}
@@ -353,7 +246,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 			if c.opts.widenL7 {
 				widened = append(widened, "the DNS lookup match is dropped, so lookups of every name are admitted, not only "+strings.Join(r.DNS, ", "))
 			} else {
-				c.refuse(r.Path.Child("dns"), "L7 DNS rules",
+				c.Refuse(r.Path.Child("dns"), constructDNS,
 					"NetworkPolicy is L3/L4 only and cannot match DNS lookups", optWidenL7)
 				ok = false
 			}
@@ -364,7 +257,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *translation, o
 			continue
 		}
 		for _, w := range widened {
-			t.warn(r.Path, describeRule(d, r)+": "+w)
+			t.Warn(r.Path, describeRule(d, r)+": "+w)
 		}
 		out = append(out, nr.normalize())
 	}
@@ -380,15 +273,15 @@ func nodeToPod(d policy.Direction, x policy.Peer) bool {
 func (c *compiler) refuseEntity(path *field.Path, e policy.Entity) {
 	switch e {
 	case policy.EntityWorld:
-		c.refuse(path, "world entity",
+		c.Refuse(path, constructWorld,
 			"NetworkPolicy has no peer for every address outside the cluster; ipBlock 0.0.0.0/0 and ::/0 approximate it but may also match pod and node IPs "+
 				"(where any address is meant, in or outside the cluster, policy.Any() is exact; with k8snp.ClusterCIDRs(...) the option excepts the cluster's ranges and is exact)",
 			optWorldAsIPBlock)
 	case policy.EntityCluster:
-		c.refuse(path, "cluster entity",
+		c.Refuse(path, constructClusterEntity,
 			"NetworkPolicy can select every pod (policy.AllNamespaces() is exact for them) but not the nodes and the API server that the cluster entity includes", "")
 	default:
-		c.refuse(path, string(e)+" entity",
+		c.Refuse(path, constructEntity.Of(string(e)),
 			"NetworkPolicy selects pods by labels and other addresses by ipBlock; it has no portable way to name nodes or the API server", "")
 	}
 }
@@ -414,12 +307,12 @@ func (c *compiler) dnsRule(ns string) (*rule, bool) {
 func (c *compiler) podPeer(ns string, x *policy.Peer, path func() *field.Path) (peerEntry, bool) {
 	ok := true
 	if x.ServiceAccount != "" {
-		c.refuse(path().Child("serviceAccount"), "service account peers",
+		c.Refuse(path().Child("serviceAccount"), constructServiceAccount,
 			"NetworkPolicy selects peers by pod and namespace labels only, not by service account", "")
 		ok = false
 	}
 	if x.Cluster != "" {
-		c.refuse(path().Child("cluster"), "cluster-mesh peers", "NetworkPolicy selects pods of the local cluster only", "")
+		c.Refuse(path().Child("cluster"), constructClusterMesh, "NetworkPolicy selects pods of the local cluster only", "")
 		ok = false
 	}
 	if !ok {
@@ -466,7 +359,7 @@ var worldPrefixes = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.Mus
 // plain range.
 func (c *compiler) cidrPeer(cidr netip.Prefix, except []netip.Prefix) (peerEntry, bool) {
 	var ex []netip.Prefix
-	for _, cr := range c.opts.clusterCIDRs {
+	for _, cr := range c.opts.Ranges {
 		switch {
 		case cr.Bits() <= cidr.Bits() && cr.Contains(cidr.Addr()):
 			return peerEntry{}, false
@@ -494,17 +387,6 @@ func mergePrefixes(ps []netip.Prefix) []netip.Prefix {
 		out = append(out, p)
 	}
 	return out
-}
-
-// validate reports invalid option input.
-func (o *options) validate() error {
-	if !o.clusterCIDRsGiven {
-		return nil
-	}
-	if errs := clusterrange.Check(field.NewPath("ClusterCIDRs"), o.clusterCIDRs); len(errs) > 0 {
-		return fmt.Errorf("%s: invalid options: %w", Backend, errs.ToAggregate())
-	}
-	return nil
 }
 
 // describeRule names a rule's direction, peers and ports for warning messages.

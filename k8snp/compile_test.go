@@ -580,8 +580,8 @@ policyTypes:
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tt.warns != (len(res.Warnings) > 0) {
-				t.Errorf("warnings: %v; want some: %v", res.Warnings, tt.warns)
+			if tt.warns != (len(res.Warnings()) > 0) {
+				t.Errorf("warnings: %v; want some: %v", res.Warnings(), tt.warns)
 			}
 			if got := specYAML(t, res, tt.object); got != tt.want {
 				t.Errorf("spec of %s:\n%s\nwant:\n%s", tt.object, got, tt.want)
@@ -595,7 +595,7 @@ policyTypes:
 func TestObjectMeta(t *testing.T) {
 	set := newSet()
 	set.Service("web").Named("web-policy").
-		WithLabels(map[string]string{"team": "shop", k8snp.ManagedByLabel: "someone-else"}).
+		WithLabels(map[string]string{"team": "shop", policy.ManagedByLabel: "someone-else"}).
 		WithAnnotations(map[string]string{"owner": "ops@example.com"}).
 		AllowFrom("gateway").TCP(80)
 	set.Service("idle")
@@ -610,7 +610,7 @@ func TestObjectMeta(t *testing.T) {
 	want := metav1.ObjectMeta{
 		Name:        "web-policy",
 		Namespace:   "shop",
-		Labels:      map[string]string{"team": "shop", k8snp.ManagedByLabel: k8snp.ManagedByValue},
+		Labels:      map[string]string{"team": "shop", policy.ManagedByLabel: policy.ManagedByValue},
 		Annotations: map[string]string{"owner": "ops@example.com", policy.RolloutStageAnnotation: "allow"},
 	}
 	if got, _ := yaml.Marshal(np.ObjectMeta); string(got) != mustYAML(t, want) {
@@ -619,8 +619,8 @@ func TestObjectMeta(t *testing.T) {
 	if np.APIVersion != "networking.k8s.io/v1" || np.Kind != "NetworkPolicy" {
 		t.Errorf("TypeMeta = %+v", np.TypeMeta)
 	}
-	if len(res.Warnings) != 0 {
-		t.Errorf("warnings: %v", res.Warnings)
+	if len(res.Warnings()) != 0 {
+		t.Errorf("warnings: %v", res.Warnings())
 	}
 }
 
@@ -669,6 +669,15 @@ func TestRefusals(t *testing.T) {
 			s.Service("api").DefaultDenyEgress()
 		},
 		want: []problem{{"services[shop/web]", "audit mode", ""}},
+	}, {
+		// An audited isolation that holds only rules mirrored from enforced policies is
+		// where audit mode was asked for: emitted, it would enforce the isolation.
+		name: "audit mode of an isolation with only mirrored rules",
+		build: func(s *policy.Set) {
+			s.Service("api").DefaultDenyIngress().Audit()
+			s.ServiceIn("edge", "web").AllowTo(policy.ServiceIn("shop", "api")).TCP(80)
+		},
+		want: []problem{{"services[shop/api]", "audit mode", ""}},
 	}, {
 		name: "service account and cluster-mesh peers",
 		build: func(s *policy.Set) {
@@ -895,28 +904,29 @@ func TestWidening(t *testing.T) {
 		{Backend: "k8snp", Path: "services[shop/web].ingress[1]", Object: "shop/web",
 			Message: "ingress from pods app=probe in namespace shop on TCP/8081: the HTTP match is dropped, so every request is admitted, not only any method prefix /healthz host web.shop header X-Probe: 1"},
 	}
-	if len(res.Warnings) != len(want) {
-		t.Fatalf("warnings:\n%v\nwant %d", res.Warnings, len(want))
+	if len(res.Warnings()) != len(want) {
+		t.Fatalf("warnings:\n%v\nwant %d", res.Warnings(), len(want))
 	}
 	for i := range want {
-		if res.Warnings[i] != want[i] {
-			t.Errorf("warning %d:\n%#v\nwant\n%#v", i, res.Warnings[i], want[i])
+		if res.Warnings()[i] != want[i] {
+			t.Errorf("warning %d:\n%#v\nwant\n%#v", i, res.Warnings()[i], want[i])
 		}
 	}
 	byName := map[string]*networkingv1.NetworkPolicy{}
 	for _, np := range res.NetworkPolicies {
 		byName[np.Name] = np
 	}
-	if got, want := byName["gateway"].Annotations[k8snp.WarningsAnnotation], want[1].Message+"\n"+want[0].Message; got != want {
+	line := func(w policy.Warning) string { return w.Path + ": " + w.Message }
+	if got, want := byName["gateway"].Annotations[policy.WarningsAnnotation], line(want[0])+"\n"+line(want[1]); got != want {
 		t.Errorf("gateway annotation:\n%s\nwant:\n%s", got, want)
 	}
 	if got, want := byName["web"].Annotations, map[string]string{"owner": "ops", policy.RolloutStageAnnotation: "allow",
-		k8snp.WarningsAnnotation: want[2].Message + "\n" + want[3].Message}; mustYAML(t, got) != mustYAML(t, want) {
+		policy.WarningsAnnotation: line(want[2]) + "\n" + line(want[3])}; mustYAML(t, got) != mustYAML(t, want) {
 		t.Errorf("web annotations:\n%v\nwant:\n%v", got, want)
 	}
 	// gateway's mirrored egress to web was L4 only already: it carries no warning, which the
 	// count of warnings above checks.
-	if w := res.Warnings[0].String(); !strings.HasPrefix(w, "k8snp: services[shop/gateway].egress[0]: egress to world") || !strings.HasSuffix(w, "(in shop/gateway)") {
+	if w := res.Warnings()[0].String(); !strings.HasPrefix(w, "k8snp: services[shop/gateway].egress[0]: egress to world") || !strings.HasSuffix(w, "(in shop/gateway)") {
 		t.Errorf("Warning.String() = %q", w)
 	}
 }

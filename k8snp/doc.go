@@ -68,10 +68,10 @@
 // A refusal is a *policy.CompileError that lists every intent the backend cannot express,
 // each with its field path, the missing construct, and the option that would translate it
 // lossily, if any. A lossy translation happens only behind its option and is reported twice:
-// as a policy.Warning in Result.Warnings, and in the annotation netintent.io/warnings
-// (WarningsAnnotation) of the object it affects, one message per line. When WidenL7 drops
-// the L7 part of a rule, the other end's mirrored rule needs no warning: mirrored rules
-// carry L3/L4 only in every backend.
+// as a policy.Warning in Result.Warnings(), and in the annotation netintent.io/warnings
+// (policy.WarningsAnnotation) of the object it affects, one "path: message" per line.
+// When WidenL7 drops the L7 part of a rule, the other end's mirrored rule needs no
+// warning: mirrored rules carry L3/L4 only in every backend.
 //
 // # Where NetworkPolicy itself differs from the intent
 //

@@ -65,8 +65,8 @@ func assertEquivalent(t *testing.T, set *policy.Set, stride int, opts ...k8snp.O
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(opts) == 0 && len(res.Warnings) > 0 {
-		t.Fatalf("unexpected warnings: %v", res.Warnings)
+	if len(opts) == 0 && len(res.Warnings()) > 0 {
+		t.Fatalf("unexpected warnings: %v", res.Warnings())
 	}
 	u := buildUniverse(t, m, res.NetworkPolicies)
 	u.stride = stride
@@ -272,8 +272,8 @@ func TestWidenL7Equivalence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Warnings) != 1 {
-		t.Fatalf("warnings: %v", res.Warnings)
+	if len(res.Warnings()) != 1 {
+		t.Fatalf("warnings: %v", res.Warnings())
 	}
 	u := buildUniverse(t, m, res.NetworkPolicies)
 	reportMismatches(t, compare(m, newEngine(res.NetworkPolicies), u))
@@ -308,8 +308,8 @@ func TestWorldAsIPBlockEquivalence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Warnings) > 0 {
-		t.Errorf("warnings with the cluster's ranges declared: %v", res.Warnings)
+	if len(res.Warnings()) > 0 {
+		t.Errorf("warnings with the cluster's ranges declared: %v", res.Warnings())
 	}
 	u := buildUniverse(t, m, res.NetworkPolicies)
 	reportMismatches(t, compare(m, newEngine(res.NetworkPolicies), u))
@@ -318,8 +318,8 @@ func TestWorldAsIPBlockEquivalence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Warnings) != 2 {
-		t.Errorf("warnings without the cluster's ranges: %v; want one per rule", res.Warnings)
+	if len(res.Warnings()) != 2 {
+		t.Errorf("warnings without the cluster's ranges: %v; want one per rule", res.Warnings())
 	}
 	e := newEngine(res.NetworkPolicies)
 	if eq := compare(m, e, u); len(eq.mismatches) == 0 {

@@ -91,25 +91,26 @@ func ExampleWidenL7() {
 		fmt.Println(err)
 		return
 	}
-	for _, w := range res.Warnings {
+	for _, w := range res.Warnings() {
 		fmt.Println(w)
 	}
-	fmt.Println(res.NetworkPolicies[0].Annotations[k8snp.WarningsAnnotation] == res.Warnings[0].Message)
+	w := res.Warnings()[0]
+	fmt.Println(res.NetworkPolicies[0].Annotations[policy.WarningsAnnotation] == w.Path+": "+w.Message)
 	// Output:
 	// k8snp: services[shop/orders].ingress[0]: ingress from pods app=gateway in namespace shop on TCP/8080: the HTTP match is dropped, so every request is admitted, not only POST /orders (in shop/orders)
 	// true
 }
 
-// Compiler lets policy.Diff list the NetworkPolicies a change creates, updates and
+// Backend lets policy.Diff list the NetworkPolicies a change creates, updates and
 // deletes, in rollout order, next to the flows it opens and closes.
-func ExampleCompiler() {
+func ExampleBackend() {
 	old := policy.NewSet(policy.DefaultNamespace("shop"))
 	old.Service("web").AllowFrom("gateway").TCP(8080)
 	old.Service("admin").AllowFrom("gateway").TCP(9000)
 	new := policy.NewSet(policy.DefaultNamespace("shop"))
 	new.Service("web").AllowFrom("gateway").TCP(8443)
 	new.Namespace("shop").DefaultDeny()
-	c, err := policy.Diff(old, new, k8snp.Compiler())
+	c, err := policy.Diff(old, new, k8snp.Backend())
 	if err != nil {
 		fmt.Println(err)
 		return

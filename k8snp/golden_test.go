@@ -95,7 +95,7 @@ func TestRoundTrip(t *testing.T) {
 	set := policy.NewSet(policy.DefaultNamespace("shop"))
 	set.Service("web").AllowFrom("a").TCP(80).HTTP("GET", "/").HTTP("POST", "/x").AllowTo(policy.World()).TCP(443)
 	y := compileYAML(t, set, k8snp.WidenL7(), k8snp.WorldAsIPBlock())
-	if !strings.Contains(string(y), k8snp.WarningsAnnotation) {
+	if !strings.Contains(string(y), policy.WarningsAnnotation) {
 		t.Fatalf("no warnings annotation in\n%s", y)
 	}
 	golden.RoundTrip(t, y, newObject)

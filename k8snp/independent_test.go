@@ -1,6 +1,7 @@
 package k8snp_test
 
 import (
+	"github.com/netintent/netintent/k8snp"
 	"testing"
 
 	"github.com/netintent/netintent/examples/scenarios"
@@ -18,9 +19,9 @@ func TestIndependentObjects(t *testing.T) {
 	s.Service("web").AllowFrom("api", "admin").TCP(443)
 	sets := map[string]*policy.Set{"rules of one policy": s, "peers named by many policies": benchset.New(40, benchset.Edges)}
 	for name, set := range sets {
-		t.Run(name, func(t *testing.T) { golden.Independent(t, set, nil, compiler) })
+		t.Run(name, func(t *testing.T) { golden.Independent(t, set, nil, k8snp.Backend().Compile) })
 	}
 	for _, sc := range scenarios.All() {
-		t.Run(sc.Name, func(t *testing.T) { golden.Independent(t, sc.Build(), sc.Refused["k8snp"], compiler) })
+		t.Run(sc.Name, func(t *testing.T) { golden.Independent(t, sc.Build(), sc.Refused["k8snp"], k8snp.Backend().Compile) })
 	}
 }

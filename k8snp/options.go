@@ -1,20 +1,23 @@
 package k8snp
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/netintent/netintent/internal/clusterrange"
+)
 
 // Option changes how Compile translates intent. Without options Compile refuses what
 // NetworkPolicy cannot express exactly. ClusterCIDRs tells the backend a fact about the
 // cluster that makes more intent exact; WidenL7 and WorldAsIPBlock trade exactness for a
-// translation that is reported as a policy.Warning and in the WarningsAnnotation of the
+// translation that is reported as a policy.Warning and in the policy.WarningsAnnotation of the
 // object it affects.
 type Option func(*options)
 
 type options struct {
 	widenL7        bool
 	worldAsIPBlock bool
-	// clusterCIDRsGiven tells ClusterCIDRs() without ranges from no option at all.
-	clusterCIDRsGiven bool
-	clusterCIDRs      []netip.Prefix
+	// Declared holds the ClusterCIDRs option; its Check makes options a backend.Checker.
+	clusterrange.Declared
 }
 
 // ClusterCIDRs declares every address range that in-cluster endpoints use: the pod CIDRs,
@@ -30,8 +33,7 @@ type options struct {
 // ::/0 minus these ranges). Without this option CIDR peers are refused.
 func ClusterCIDRs(prefixes ...netip.Prefix) Option {
 	return func(o *options) {
-		o.clusterCIDRsGiven = true
-		o.clusterCIDRs = append(o.clusterCIDRs, prefixes...)
+		o.Declare(prefixes)
 	}
 }
 

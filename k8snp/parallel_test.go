@@ -23,7 +23,7 @@ func TestCPUCountIndependent(t *testing.T) {
 				return nil, nil, err
 			}
 			y, err := res.YAML()
-			return y, res.Warnings, err
+			return y, res.Warnings(), err
 		})
 	}
 }

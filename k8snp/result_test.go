@@ -145,8 +145,8 @@ func TestObjectsShareNoMemory(t *testing.T) {
 	}
 	a.Spec.PodSelector.MatchLabels["app"] = "changed"
 	a.Labels["x"] = "y"
-	b := &k8snp.Result{NetworkPolicies: res.NetworkPolicies[1:]}
-	y, err := b.YAML()
+	res.NetworkPolicies = res.NetworkPolicies[1:]
+	y, err := res.YAML()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,8 +124,8 @@ func checkSeed(t *testing.T, set *policy.Set, seed []*networkingv1.NetworkPolicy
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Warnings) > 0 {
-		t.Fatalf("warnings: %v", res.Warnings)
+	if len(res.Warnings()) > 0 {
+		t.Fatalf("warnings: %v", res.Warnings())
 	}
 	u := buildUniverse(t, m, res.NetworkPolicies, seed)
 	compiled := newEngine(res.NetworkPolicies)

@@ -57,6 +57,9 @@ type Capability struct {
 	Support Support
 	// Option is the option that changes the outcome, as Go code ("k8snp.WidenL7()").
 	Option string
+	// Construct is the Unsupported.Construct of the refusal of the feature's probe, for
+	// a refused feature or one that needs an option.
+	Construct string
 	// Note qualifies the support in a few words.
 	Note string
 }

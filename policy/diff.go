@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/netintent/netintent"
 	"github.com/netintent/netintent/internal/render"
 )
 
@@ -23,7 +22,7 @@ type Change struct {
 	// deletes, and keeps the order.
 	Policies []PolicyChange
 	// Objects are the objects that the change creates, updates or deletes in each backend
-	// given to Diff (none for DiffModels), backend by backend in the order the compilers
+	// given to Diff (none for DiffModels), backend by backend in the order the backends
 	// were given. Within a backend, creates and updates come in the new objects' rollout
 	// order, then deletes in the reverse of the old objects' rollout order: a default-deny
 	// is deleted before the allows it needs, a tier after the policies in it.
@@ -69,17 +68,6 @@ type FlowChange struct {
 	Before, After Verdict
 }
 
-// Compiler is a backend as Diff sees it. The backends' Compiler functions
-// (k8snp.Compiler, cilium.Compiler, calico.Compiler) return one with their options; this
-// package cannot import the backends, which import it.
-type Compiler interface {
-	// Backend names the backend: "k8snp", "cilium" or "calico".
-	Backend() string
-	// Objects compiles set into the backend's objects, in rollout order (as the
-	// backend's Result.Objects returns them).
-	Objects(set *Set) ([]netintent.Object, error)
-}
-
 // ObjectOp is what a change does to one object of a backend.
 type ObjectOp string
 
@@ -94,7 +82,7 @@ const (
 // An object is identified by apiVersion, kind, namespace and name; it is updated when its
 // YAML differs.
 type ObjectChange struct {
-	// Backend is the backend that emits the object (Compiler.Backend).
+	// Backend is the backend that emits the object (Backend.Name).
 	Backend string
 	// Op is what the change does to the object.
 	Op ObjectOp
@@ -119,11 +107,11 @@ func (c ObjectChange) object() string {
 }
 
 // Diff validates both Sets and compares them: the policies and flows that change (see
-// DiffModels) and, for each of compilers, the objects the change creates, updates and
+// DiffModels) and, for each of backends, the objects the change creates, updates and
 // deletes in that backend (see Change.Objects). The error wraps the *ValidationError of
-// the Set that is invalid, the old one first, or else the first error of a compiler,
+// the Set that is invalid, the old one first, or else the first error of a backend,
 // naming the backend and the Set.
-func Diff(old, new *Set, compilers ...Compiler) (*Change, error) {
+func Diff(old, new *Set, backends ...Backend) (*Change, error) {
 	if old == nil || new == nil {
 		return nil, errors.New("policy: Diff needs two Sets, got nil")
 	}
@@ -136,17 +124,17 @@ func Diff(old, new *Set, compilers ...Compiler) (*Change, error) {
 		return nil, fmt.Errorf("new set: %w", err)
 	}
 	var objects []ObjectChange
-	backends := map[string]bool{}
-	for i, comp := range compilers {
-		if comp == nil {
-			return nil, fmt.Errorf("policy: Diff: compilers[%d] is nil", i)
+	names := map[string]bool{}
+	for i, b := range backends {
+		if b == nil {
+			return nil, fmt.Errorf("policy: Diff: backends[%d] is nil", i)
 		}
-		// Objects are told apart by backend name, so one name must mean one compiler.
-		if backends[comp.Backend()] {
-			return nil, fmt.Errorf("policy: Diff: compilers[%d] is a second %s compiler", i, comp.Backend())
+		// Objects are told apart by backend name, so one name must mean one backend.
+		if names[b.Name()] {
+			return nil, fmt.Errorf("policy: Diff: backends[%d] is a second %s backend", i, b.Name())
 		}
-		backends[comp.Backend()] = true
-		changes, err := objectChanges(comp, old, new)
+		names[b.Name()] = true
+		changes, err := objectChanges(b, old, new)
 		if err != nil {
 			return nil, err
 		}
@@ -168,14 +156,15 @@ func (o compiledObject) id() [4]string {
 	return [4]string{o.change.APIVersion, o.change.Kind, o.change.Namespace, o.change.Name}
 }
 
-// compile returns the objects comp emits for set, which is the "old" or "new" set, in
-// comp's order.
-func compile(comp Compiler, set *Set, which string) ([]compiledObject, error) {
-	backend := comp.Backend()
-	objs, err := comp.Objects(set)
+// compile returns the objects b emits for set, which is the "old" or "new" set, in b's
+// order.
+func compile(b Backend, set *Set, which string) ([]compiledObject, error) {
+	backend := b.Name()
+	res, err := b.Compile(set)
 	if err != nil {
 		return nil, fmt.Errorf("%s: compiling the %s set: %w", backend, which, err)
 	}
+	objs := res.Objects()
 	out := make([]compiledObject, len(objs))
 	seen := make(map[[4]string]bool, len(objs))
 	for i, obj := range objs {
@@ -198,14 +187,14 @@ func compile(comp Compiler, set *Set, which string) ([]compiledObject, error) {
 	return out, nil
 }
 
-// objectChanges compiles both Sets with comp and lists the objects that differ, in the
-// order Change.Objects documents.
-func objectChanges(comp Compiler, old, new *Set) ([]ObjectChange, error) {
-	before, err := compile(comp, old, "old")
+// objectChanges compiles both Sets with b and lists the objects that differ, in the order
+// Change.Objects documents.
+func objectChanges(b Backend, old, new *Set) ([]ObjectChange, error) {
+	before, err := compile(b, old, "old")
 	if err != nil {
 		return nil, err
 	}
-	after, err := compile(comp, new, "new")
+	after, err := compile(b, new, "new")
 	if err != nil {
 		return nil, err
 	}

@@ -15,17 +15,32 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// fakeCompiler is a policy.Compiler whose objects come from compile.
-type fakeCompiler struct {
+// fakeBackend is a policy.Backend whose objects come from compile.
+type fakeBackend struct {
 	name    string
 	compile func(*policy.Set) ([]netintent.Object, error)
 }
 
-func (f fakeCompiler) Backend() string                                   { return f.name }
-func (f fakeCompiler) Objects(s *policy.Set) ([]netintent.Object, error) { return f.compile(s) }
+func (f fakeBackend) Name() string { return f.name }
 
-// fake is a fakeCompiler that emits modelObjects.
-func fake(name string) fakeCompiler { return fakeCompiler{name: name, compile: modelObjects} }
+func (f fakeBackend) Compile(s *policy.Set) (policy.Result, error) {
+	objs, err := f.compile(s)
+	if err != nil {
+		return nil, err
+	}
+	return fakeResult{objs: objs}, nil
+}
+
+// fakeResult is a policy.Result of which Diff uses Objects alone.
+type fakeResult struct {
+	policy.Result
+	objs []netintent.Object
+}
+
+func (r fakeResult) Objects() []netintent.Object { return r.objs }
+
+// fake is a fakeBackend that emits modelObjects.
+func fake(name string) fakeBackend { return fakeBackend{name: name, compile: modelObjects} }
 
 // modelObjects emits, for each policy of the Set in rollout order, a NetworkPolicy with
 // its name, labels, stage and egress rules (in an annotation): enough for Diff to tell
@@ -72,30 +87,30 @@ func TestDiffObjects(t *testing.T) {
 		return s
 	}
 	tests := []struct {
-		name      string
-		old, new  func() *policy.Set
-		compilers []policy.Compiler
-		want      []string
+		name     string
+		old, new func() *policy.Set
+		backends []policy.Backend
+		want     []string
 	}{
 		{name: "no backend", old: diffBase, new: withDefaultDeny, want: []string{}},
-		{name: "no change", old: diffBase, new: diffBase, compilers: []policy.Compiler{fake("a")}, want: []string{}},
+		{name: "no change", old: diffBase, new: diffBase, backends: []policy.Backend{fake("a")}, want: []string{}},
 		{
 			// The mirrored side of web's edge goes with the default-deny that needs it.
-			name: "create", old: diffBase, new: withDefaultDeny, compilers: []policy.Compiler{fake("a")},
+			name: "create", old: diffBase, new: withDefaultDeny, backends: []policy.Backend{fake("a")},
 			want: []string{
 				"a create NetworkPolicy shop/api (default-deny)",
 				"a create NetworkPolicy shop/namespace-defaults (default-deny)",
 			},
 		},
 		{
-			name: "delete, in reverse rollout order", old: withDefaultDeny, new: diffBase, compilers: []policy.Compiler{fake("a")},
+			name: "delete, in reverse rollout order", old: withDefaultDeny, new: diffBase, backends: []policy.Backend{fake("a")},
 			want: []string{
 				"a delete NetworkPolicy shop/namespace-defaults (default-deny)",
 				"a delete NetworkPolicy shop/api (default-deny)",
 			},
 		},
 		{
-			name: "update", old: diffBase, new: otherPort, compilers: []policy.Compiler{fake("a")},
+			name: "update", old: diffBase, new: otherPort, backends: []policy.Backend{fake("a")},
 			want: []string{"a update NetworkPolicy shop/web (allow)"},
 		},
 		{
@@ -106,7 +121,7 @@ func TestDiffObjects(t *testing.T) {
 				s.Service("db").AllowFrom("web").TCP(5432)
 				return s
 			},
-			compilers: []policy.Compiler{fake("a"), fake("b")},
+			backends: []policy.Backend{fake("a"), fake("b")},
 			want: []string{
 				"a create NetworkPolicy shop/db (allow)",
 				"a update NetworkPolicy shop/web (allow)",
@@ -122,7 +137,7 @@ func TestDiffObjects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			old, new := tt.old(), tt.new()
-			c, err := policy.Diff(old, new, tt.compilers...)
+			c, err := policy.Diff(old, new, tt.backends...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,44 +176,44 @@ func TestDiffObjects(t *testing.T) {
 func TestDiffObjectErrors(t *testing.T) {
 	boom := errors.New("boom")
 	old, new := diffBase(), diffBase()
-	failOn := func(bad *policy.Set) fakeCompiler {
-		return fakeCompiler{name: "f", compile: func(s *policy.Set) ([]netintent.Object, error) {
+	failOn := func(bad *policy.Set) fakeBackend {
+		return fakeBackend{name: "f", compile: func(s *policy.Set) ([]netintent.Object, error) {
 			if s == bad {
 				return nil, boom
 			}
 			return modelObjects(s)
 		}}
 	}
-	emit := func(objs ...netintent.Object) fakeCompiler {
-		return fakeCompiler{name: "f", compile: func(*policy.Set) ([]netintent.Object, error) { return objs, nil }}
+	emit := func(objs ...netintent.Object) fakeBackend {
+		return fakeBackend{name: "f", compile: func(*policy.Set) ([]netintent.Object, error) { return objs, nil }}
 	}
 	np := func(name string) *networkingv1.NetworkPolicy {
 		return &networkingv1.NetworkPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}}
 	}
 	tests := []struct {
-		name      string
-		old, new  *policy.Set
-		compilers []policy.Compiler
-		want      string
-		wraps     error
+		name     string
+		old, new *policy.Set
+		backends []policy.Backend
+		want     string
+		wraps    error
 	}{
-		{name: "old set", old: old, new: new, compilers: []policy.Compiler{failOn(old)}, want: "f: compiling the old set: boom", wraps: boom},
-		{name: "new set", old: old, new: new, compilers: []policy.Compiler{fake("a"), failOn(new)}, want: "f: compiling the new set: boom", wraps: boom},
-		{name: "nil compiler", old: old, new: new, compilers: []policy.Compiler{fake("a"), nil}, want: "policy: Diff: compilers[1] is nil"},
-		{name: "one backend twice", old: old, new: new, compilers: []policy.Compiler{fake("a"), fake("a")}, want: "policy: Diff: compilers[1] is a second a compiler"},
-		{name: "two objects, one identity", old: old, new: new, compilers: []policy.Compiler{emit(np("x"), np("x"))},
+		{name: "old set", old: old, new: new, backends: []policy.Backend{failOn(old)}, want: "f: compiling the old set: boom", wraps: boom},
+		{name: "new set", old: old, new: new, backends: []policy.Backend{fake("a"), failOn(new)}, want: "f: compiling the new set: boom", wraps: boom},
+		{name: "nil backend", old: old, new: new, backends: []policy.Backend{fake("a"), nil}, want: "policy: Diff: backends[1] is nil"},
+		{name: "one backend twice", old: old, new: new, backends: []policy.Backend{fake("a"), fake("a")}, want: "policy: Diff: backends[1] is a second a backend"},
+		{name: "two objects, one identity", old: old, new: new, backends: []policy.Backend{emit(np("x"), np("x"))},
 			want: "f: compiling the old set: two objects are networking.k8s.io/v1 NetworkPolicy shop/x"},
-		{name: "nil object", old: old, new: new, compilers: []policy.Compiler{emit(np("x"), nil)}, want: "f: compiling the old set: object 1 is nil"},
-		{name: "nil pointer", old: old, new: new, compilers: []policy.Compiler{emit((*networkingv1.NetworkPolicy)(nil))},
+		{name: "nil object", old: old, new: new, backends: []policy.Backend{emit(np("x"), nil)}, want: "f: compiling the old set: object 1 is nil"},
+		{name: "nil pointer", old: old, new: new, backends: []policy.Backend{emit((*networkingv1.NetworkPolicy)(nil))},
 			want: "f: compiling the old set: object 0 is nil"},
-		{name: "no TypeMeta", old: old, new: new, compilers: []policy.Compiler{emit(&networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "x"}})},
+		{name: "no TypeMeta", old: old, new: new, backends: []policy.Backend{emit(&networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "x"}})},
 			want: "f: compiling the old set: render: *v1.NetworkPolicy x has no apiVersion or kind; set its TypeMeta"},
 		{name: "nil set", old: nil, new: new, want: "policy: Diff needs two Sets, got nil"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := policy.Diff(tt.old, tt.new, tt.compilers...)
+			c, err := policy.Diff(tt.old, tt.new, tt.backends...)
 			if c != nil || err == nil || err.Error() != tt.want {
 				t.Fatalf("got %v, %v; want the error %q", c, err, tt.want)
 			}
@@ -218,7 +233,7 @@ func TestDiffObjectsRendering(t *testing.T) {
 	new.Service("web").AllowTo("api").TCP(9090)
 	new.Service("db").AllowFrom("web").TCP(5432)
 	// b also creates a tier, an object without a stage, for the new Set.
-	tiered := fakeCompiler{name: "b", compile: func(s *policy.Set) ([]netintent.Object, error) {
+	tiered := fakeBackend{name: "b", compile: func(s *policy.Set) ([]netintent.Object, error) {
 		objs, err := modelObjects(s)
 		if s != new {
 			return objs, err

@@ -40,11 +40,7 @@ func main() {
 // what changed to stdout and each refusal to stderr, and returns the failures that are
 // not refusals.
 func generate(root string, stdout, stderr io.Writer) error {
-	backends := gitops.Backends()
-	for i := range backends {
-		backends[i].Options = []gitops.Option{gitops.ArgoCDSyncWaves(-100)}
-	}
-	reports, err := gitops.SyncAll(root, scenarios.Ecommerce(), backends...)
+	reports, err := gitops.SyncAll(root, scenarios.Ecommerce(), gitops.Backends(), gitops.ArgoCDSyncWaves(-100))
 	if reports == nil {
 		return err // an invalid Set: nothing was written
 	}

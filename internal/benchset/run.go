@@ -6,22 +6,11 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/netintent/netintent"
 	"github.com/netintent/netintent/policy"
 )
 
-// Result is what the benchmarks use of a backend's Result.
-type Result interface {
-	YAML() ([]byte, error)
-	JSON() ([]byte, error)
-	Objects() []netintent.Object
-}
-
-// Compiler compiles a Set with one backend.
-type Compiler func(*policy.Set) (Result, error)
-
-func mustCompile(tb testing.TB, compile Compiler, set *policy.Set) Result {
-	res, err := compile(set)
+func mustCompile(tb testing.TB, backend policy.Backend, set *policy.Set) policy.Result {
+	res, err := backend.Compile(set)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -29,14 +18,14 @@ func mustCompile(tb testing.TB, compile Compiler, set *policy.Set) Result {
 }
 
 // BenchCompile measures Compile for every size of Sizes.
-func BenchCompile(b *testing.B, compile Compiler) {
+func BenchCompile(b *testing.B, backend policy.Backend) {
 	for _, n := range Sizes {
 		b.Run(Name(n), func(b *testing.B) {
 			set := New(n, Edges)
 			b.ReportAllocs()
 			defer CPU(b)()
 			for b.Loop() {
-				mustCompile(b, compile, set)
+				mustCompile(b, backend, set)
 			}
 		})
 	}
@@ -44,10 +33,10 @@ func BenchCompile(b *testing.B, compile Compiler) {
 
 // BenchRender measures rendering a compiled Result with render (Result.YAML or
 // Result.JSON) for every size of Sizes.
-func BenchRender(b *testing.B, compile Compiler, render func(Result) ([]byte, error)) {
+func BenchRender(b *testing.B, backend policy.Backend, render func(policy.Result) ([]byte, error)) {
 	for _, n := range Sizes {
 		b.Run(Name(n), func(b *testing.B) {
-			res := mustCompile(b, compile, New(n, Edges))
+			res := mustCompile(b, backend, New(n, Edges))
 			b.ReportAllocs()
 			defer CPU(b)()
 			var out []byte
@@ -64,9 +53,9 @@ func BenchRender(b *testing.B, compile Compiler, render func(Result) ([]byte, er
 
 // BenchRenderSigsYAML renders the objects of 20,000 services with sigs.k8s.io/yaml.Marshal,
 // one document each, for comparison with BenchRender.
-func BenchRenderSigsYAML(b *testing.B, compile Compiler) {
+func BenchRenderSigsYAML(b *testing.B, backend policy.Backend) {
 	b.Run(Name(20000), func(b *testing.B) {
-		res := mustCompile(b, compile, New(20000, Edges))
+		res := mustCompile(b, backend, New(20000, Edges))
 		b.ReportAllocs()
 		defer CPU(b)()
 		for b.Loop() {
@@ -86,7 +75,7 @@ func BenchRenderSigsYAML(b *testing.B, compile Compiler) {
 }
 
 // BenchCompileAndRender measures the whole run, Set to YAML, and the peak heap it needs.
-func BenchCompileAndRender(b *testing.B, compile Compiler) {
+func BenchCompileAndRender(b *testing.B, backend policy.Backend) {
 	for _, n := range Sizes {
 		b.Run(Name(n), func(b *testing.B) {
 			set := New(n, Edges)
@@ -95,7 +84,7 @@ func BenchCompileAndRender(b *testing.B, compile Compiler) {
 			var heap Heap
 			for b.Loop() {
 				h := HeapPeak(func() {
-					if _, err := mustCompile(b, compile, set).YAML(); err != nil {
+					if _, err := mustCompile(b, backend, set).YAML(); err != nil {
 						b.Fatal(err)
 					}
 				})

@@ -4,6 +4,10 @@ package capability
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,8 +34,9 @@ func Probe(f policy.Feature) *policy.Set {
 		// with options.
 		svc.DenyFrom(policy.Namespace("quarantine")).TCP(80)
 	case policy.FeatureTiers:
+		// Namespaced: a backend without cluster-wide policies is to be refused for the tier.
 		set.Tier("security", 100)
-		set.Cluster("threats").InTier("security", 10).
+		svc.InTier("security", 10).
 			DenyFrom(policy.Namespaces(policy.MatchLabels{"quarantine": "true"})).PassFrom(policy.Any())
 	case policy.FeatureAudit:
 		set.Namespace("shop").DefaultDeny().Audit()
@@ -114,54 +119,110 @@ func cell(c policy.Capability) string {
 	return s
 }
 
-// Compiler compiles a Set with a backend's options and returns the warnings, or the
-// backend's error.
-type Compiler[O any] func(set *policy.Set, opts ...O) ([]policy.Warning, error)
-
-// Check compiles the probe of every declared capability and reports, through t, each
-// declaration the outcome contradicts: an exact feature must compile without options or
-// warnings, a refused one must return a *policy.CompileError, and one that needs an option
-// must be refused without it and compile with it (options maps the declared option, as Go
-// code, to its value). Every feature must be declared.
-func Check[O any](t *testing.T, caps []policy.Capability, compile Compiler[O], options map[string]O) {
+// Check reports, through t, every problem Problems finds.
+func Check[O any, R policy.Result](t *testing.T, caps []policy.Capability, compile func(*policy.Set, ...O) (R, error), options map[string]O) {
 	t.Helper()
+	for _, p := range Problems(caps, compile, options) {
+		t.Error(p)
+	}
+}
+
+// Problems compiles the probe of every declared capability with compile, a backend's
+// Compile, and returns each declaration the outcome contradicts:
+//
+//   - an exact feature must compile without options or warnings;
+//   - a refused one, and one that needs an option, must be refused without options with a
+//     *policy.CompileError that names the row's Construct: refused for that construct,
+//     not for any other;
+//   - one that needs an option must compile with it (options maps the declared option, as
+//     Go code, to its value);
+//   - every option the Note of a refused feature, or of one that needs an option, names
+//     must change the outcome, alone or with the row's Option: a note cannot promise what
+//     an option does not do.
+//
+// Every feature must be declared.
+func Problems[O any, R policy.Result](caps []policy.Capability, compile func(*policy.Set, ...O) (R, error), options map[string]O) []string {
+	var out []string
+	report := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	declared := map[policy.Feature]bool{}
 	for _, c := range caps {
 		declared[c.Feature] = true
 		set := Probe(c.Feature)
 		if set == nil {
-			t.Errorf("%s: no probe", c.Feature)
+			report("%s: no probe", c.Feature)
 			continue
 		}
-		warnings, err := compile(set)
-		var ce *policy.CompileError
+		res, err := compile(set)
 		switch c.Support {
 		case policy.Exact:
-			if err != nil || len(warnings) > 0 {
-				t.Errorf("%s: declared exact, got error %v, warnings %v", c.Feature, err, warnings)
+			if err != nil || len(res.Warnings()) > 0 {
+				report("%s: declared exact, got %s", c.Feature, outcome(res, err))
 			}
+			continue
 		case policy.Refused, policy.WithOption:
-			if !errors.As(err, &ce) {
-				t.Errorf("%s: declared %s, got %v; want a *policy.CompileError", c.Feature, c.Support, err)
+			if !refusedFor(err, c.Construct) {
+				report("%s: declared %s for %q, got %v; want a *policy.CompileError for that construct", c.Feature, c.Support, c.Construct, err)
 			}
 		default:
-			t.Errorf("%s: unknown support %q", c.Feature, c.Support)
-		}
-		if c.Support != policy.WithOption {
+			report("%s: unknown support %q", c.Feature, c.Support)
 			continue
 		}
-		opt, ok := options[c.Option]
-		if !ok {
-			t.Errorf("%s: option %s is not known to the test", c.Feature, c.Option)
-			continue
+		var with []O
+		if c.Support == policy.WithOption {
+			opt, ok := options[c.Option]
+			if !ok {
+				report("%s: option %s is not known to the test", c.Feature, c.Option)
+				continue
+			}
+			if _, err := compile(set, opt); err != nil {
+				report("%s: with %s: %v", c.Feature, c.Option, err)
+			}
+			with = append(with, opt)
 		}
-		if _, err := compile(set, opt); err != nil {
-			t.Errorf("%s: with %s: %v", c.Feature, c.Option, err)
+		for _, name := range optionCalls.FindAllString(c.Note, -1) {
+			if _, ok := options[name]; !ok {
+				report("%s: the note names %s, which is not known to the test", c.Feature, name)
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(options)) {
+			if name == c.Option || !strings.Contains(c.Note, name) {
+				continue
+			}
+			alone, both := outcome(compile(set, options[name])), outcome(compile(set, append(with, options[name])...))
+			if alone == outcome(res, err) && both == outcome(compile(set, with...)) {
+				report("%s: the note names %s, which does not change the outcome", c.Feature, name)
+			}
 		}
 	}
 	for _, f := range policy.Features() {
 		if !declared[f] {
-			t.Errorf("feature %q is not declared", f)
+			report("feature %q is not declared", f)
 		}
 	}
+	return out
+}
+
+// optionCalls matches the options a note names, as Go code: "calico.WorldAsNets()",
+// "k8snp.ClusterCIDRs(...)".
+var optionCalls = regexp.MustCompile(`\b[a-z0-9]+\.[A-Z][A-Za-z0-9]*\([^)]*\)`)
+
+// refusedFor reports whether err is a *policy.CompileError with a problem of construct.
+func refusedFor(err error, construct string) bool {
+	var ce *policy.CompileError
+	if construct == "" || !errors.As(err, &ce) {
+		return false
+	}
+	return slices.ContainsFunc(ce.Problems, func(p policy.Unsupported) bool { return p.Construct == construct })
+}
+
+// outcome is what a compilation gave: the error, or the warnings and the objects' YAML.
+func outcome[R policy.Result](res R, err error) string {
+	if err != nil {
+		return "error " + err.Error()
+	}
+	y, err := res.YAML()
+	if err != nil {
+		return "rendering error " + err.Error()
+	}
+	return fmt.Sprintf("warnings %v, objects\n%s", res.Warnings(), y)
 }

@@ -45,3 +45,26 @@ func Check(path *field.Path, ranges []netip.Prefix) field.ErrorList {
 	}
 	return errs
 }
+
+// Declared is what a backend's ClusterCIDRs option declared.
+type Declared struct {
+	// Given tells ClusterCIDRs() without ranges from no option at all.
+	Given bool
+	// Ranges are the declared ranges, in the order given.
+	Ranges []netip.Prefix
+}
+
+// Declare records a ClusterCIDRs option.
+func (d *Declared) Declare(ranges []netip.Prefix) {
+	d.Given = true
+	d.Ranges = append(d.Ranges, ranges...)
+}
+
+// Check reports every problem of the declared ranges (see Check); none when the option is
+// not given.
+func (d *Declared) Check() field.ErrorList {
+	if !d.Given {
+		return nil
+	}
+	return Check(field.NewPath("ClusterCIDRs"), d.Ranges)
+}

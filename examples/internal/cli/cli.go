@@ -21,45 +21,26 @@ import (
 // Backends lists the backend names the -backend flag accepts.
 var Backends = []string{"k8snp", "cilium", "calico"}
 
-// result is what every backend's Result offers for printing.
-type result interface {
-	WriteYAML(w io.Writer) error
-	JSON() ([]byte, error)
-	WriteDir(dir string) ([]string, error)
-}
-
-// Compile compiles set with the named backend; clusterCIDRs, if any, are the cluster's
-// address ranges (k8snp.ClusterCIDRs, calico.ClusterCIDRs; Cilium needs none).
-func Compile(backend string, set *policy.Set, clusterCIDRs []netip.Prefix) (result, []policy.Warning, error) {
-	switch backend {
+// Backend returns the named backend; clusterCIDRs, if any, are the cluster's address
+// ranges (k8snp.ClusterCIDRs, calico.ClusterCIDRs; Cilium needs none).
+func Backend(name string, clusterCIDRs []netip.Prefix) (policy.Backend, error) {
+	switch name {
 	case "k8snp":
 		var opts []k8snp.Option
 		if len(clusterCIDRs) > 0 {
 			opts = append(opts, k8snp.ClusterCIDRs(clusterCIDRs...))
 		}
-		r, err := k8snp.Compile(set, opts...)
-		if err != nil {
-			return nil, nil, err
-		}
-		return r, r.Warnings, nil
+		return k8snp.Backend(opts...), nil
 	case "cilium":
-		r, err := cilium.Compile(set)
-		if err != nil {
-			return nil, nil, err
-		}
-		return r, r.Warnings, nil
+		return cilium.Backend(), nil
 	case "calico":
 		var opts []calico.Option
 		if len(clusterCIDRs) > 0 {
 			opts = append(opts, calico.ClusterCIDRs(clusterCIDRs...))
 		}
-		r, err := calico.Compile(set, opts...)
-		if err != nil {
-			return nil, nil, err
-		}
-		return r, r.Warnings, nil
+		return calico.Backend(opts...), nil
 	}
-	return nil, nil, fmt.Errorf("unknown backend %q (want one of %v)", backend, Backends)
+	return nil, fmt.Errorf("unknown backend %q (want one of %v)", name, Backends)
 }
 
 // Main parses the flags, builds the Set and prints or writes the backend's manifests. It
@@ -89,7 +70,12 @@ func run(args []string, build func() *policy.Set, stdout, stderr io.Writer) int 
 			clusterCIDRs = append(clusterCIDRs, p)
 		}
 	}
-	res, warnings, err := Compile(*backend, build(), clusterCIDRs)
+	b, err := Backend(*backend, clusterCIDRs)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	res, err := b.Compile(build())
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		var ce *policy.CompileError
@@ -101,7 +87,7 @@ func run(args []string, build func() *policy.Set, stdout, stderr io.Writer) int 
 		}
 		return 1
 	}
-	for _, w := range warnings {
+	for _, w := range res.Warnings() {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	switch {

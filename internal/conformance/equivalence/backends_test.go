@@ -97,7 +97,7 @@ func compileK8sNP(set *policy.Set, opts ...k8snp.Option) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toCompiled(res, len(res.Objects()), res.Warnings, nil)
+	return toCompiled(res, len(res.Objects()), res.Warnings(), nil)
 }
 
 // compileK8sNPCluster compiles set for k8snp with the pod ranges declared.
@@ -193,7 +193,7 @@ var ciliumBackend = backend{
 		if err != nil {
 			return nil, err
 		}
-		return toCompiled(res, len(res.Objects()), res.Warnings, nil)
+		return toCompiled(res, len(res.Objects()), res.Warnings(), nil)
 	},
 	newEngine: func(objs []runtime.Object, u oracle.Universe) (engine, error) {
 		e, err := oracle.NewCiliumEngine(objs, u)
@@ -220,7 +220,7 @@ var calicoBackend = backend{
 		if err != nil {
 			return nil, err
 		}
-		return toCompiled(res, len(res.Objects()), res.Warnings, nil)
+		return toCompiled(res, len(res.Objects()), res.Warnings(), nil)
 	},
 	newEngine:      newCalicoEngine,
 	coverage:       Declared,
@@ -244,7 +244,7 @@ var calicoClusterBackend = backend{
 		if err != nil {
 			return nil, err
 		}
-		return toCompiled(res, len(res.Objects()), res.Warnings, nil)
+		return toCompiled(res, len(res.Objects()), res.Warnings(), nil)
 	},
 	newEngine:    newCalicoEngine,
 	coverage:     Declared,

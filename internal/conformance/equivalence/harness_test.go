@@ -28,7 +28,7 @@ type compiled struct {
 	yaml []byte
 	// objects is len(Result.Objects()).
 	objects int
-	// warnings is Result.Warnings.
+	// warnings is Result.Warnings().
 	warnings []policy.Warning
 }
 
