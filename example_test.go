@@ -44,7 +44,7 @@ func Example() {
 	// kind: CiliumNetworkPolicy
 	// metadata:
 	//   annotations:
-	//     netintent.io/rollout-stage: allow
+	//     netintent.io/rollout-stage: workload
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders

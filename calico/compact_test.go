@@ -20,11 +20,11 @@ func TestCompactRedundant(t *testing.T) {
 	}
 	// Rules per object: ingress, egress. A Calico rule has one protocol, so DNS takes two.
 	want := map[string][2]int{
-		"edge/admin":              {0, 1}, // mirrored: to api on 8080
+		"edge/admin":              {0, 3}, // mirrored: to api on 8080; DNS (UDP, TCP), inherited
 		"edge/namespace-defaults": {0, 2}, // DNS
-		"edge/web":                {0, 1}, // mirrored: to api on 8080 and 8443
-		"shop/api":                {2, 0}, // web on 8080 and 8443; admin on 8080
-		"shop/db":                 {1, 0}, // prom, all traffic
+		"edge/web":                {0, 3}, // mirrored: to api on 8080 and 8443; DNS (UDP, TCP), inherited
+		"shop/api":                {3, 0}, // web on 8080 and 8443; admin on 8080; the namespace, inherited
+		"shop/db":                 {2, 0}, // prom, all traffic; the namespace, inherited
 		"shop/namespace-defaults": {1, 3}, // the namespace; the namespace and DNS
 		"shop/pay":                {1, 0}, // every peer
 	}

@@ -67,7 +67,7 @@ func ExampleCompile() {
 	// kind: NetworkPolicy
 	// metadata:
 	//   annotations:
-	//     netintent.io/rollout-stage: allow
+	//     netintent.io/rollout-stage: workload
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders
@@ -106,9 +106,9 @@ func ExampleBackend() {
 	}
 	fmt.Printf("flows opened: %d, closed: %d\n", len(c.Opened), len(c.Closed))
 	// Output:
-	// update NetworkPolicy shop/web (allow)
-	// create NetworkPolicy shop/gateway (default-deny)
-	// create NetworkPolicy shop/namespace-defaults (default-deny)
-	// delete NetworkPolicy shop/admin (allow)
+	// create NetworkPolicy shop/gateway (workload)
+	// update NetworkPolicy shop/web (workload)
+	// create NetworkPolicy shop/namespace-defaults (namespace)
+	// delete NetworkPolicy shop/admin (workload)
 	// flows opened: 1, closed: 1252
 }

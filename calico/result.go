@@ -23,8 +23,8 @@ func Backend(opts ...Option) policy.Backend { return backend.New(Name, Compile, 
 // Unstructured and WriteDir are documented there. Objects puts the tiers first, since a
 // policy is rejected when its tier does not exist. WriteDir names the files
 // <step>-<kind>_<namespace>_<name>.yaml or <step>-<kind>_<name>.yaml, with steps 00
-// (tiers), 10 (audit), 20 (guardrail), 30 (allow), 40 (broad-allow) and 50
-// (default-deny).
+// (tiers), 10 (audit), 20 (guardrail), 30 (workload), 40 (namespace) and 50
+// (cluster).
 type Result struct {
 	// Tiers holds the Set's tiers in evaluation order, then DenyTier if untiered intent
 	// denies anything.

@@ -39,12 +39,12 @@ func TestRolloutOrder(t *testing.T) {
 				// web's deny, in the deny tier: it isolates nothing, so it is a guardrail,
 				// ahead of web's allows.
 				"NetworkPolicy shop/netintent-deny.web guardrail",
-				"NetworkPolicy shop/web allow",
-				"NetworkPolicy billing/namespace-defaults broad-allow",
-				// gateway's egress to web, mirrored: it goes with the default-deny that
-				// isolates gateway and carries its DNS allowance.
-				"NetworkPolicy shop/gateway default-deny",
-				"NetworkPolicy shop/namespace-defaults default-deny",
+				// gateway's egress to web, mirrored, with the DNS allowance it inherits
+				// from the default-deny that contains it: before that default-deny.
+				"NetworkPolicy shop/gateway workload",
+				"NetworkPolicy shop/web workload",
+				"NetworkPolicy billing/namespace-defaults namespace",
+				"NetworkPolicy shop/namespace-defaults namespace",
 			},
 		},
 		{
@@ -54,8 +54,8 @@ func TestRolloutOrder(t *testing.T) {
 				s.Service("api").AllowTo(policy.CIDR("192.0.2.0/24")).TCP(443)
 			},
 			want: []string{
-				"NetworkPolicy shop/api allow",
-				"NetworkPolicy shop/web default-deny",
+				"NetworkPolicy shop/api workload",
+				"NetworkPolicy shop/web workload",
 			},
 		},
 	}

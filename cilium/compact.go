@@ -82,12 +82,14 @@ func compact(gs []*group) []*group {
 	}
 	for {
 		n := len(gs)
-		gs = mergeBy(gs, func(g *group) string { return g.tkey }, func(into, g *group) {
-			into.peers = append(into.peers, g.peers...)
-		})
+		// Same peers first: a group matching all traffic then absorbs the narrower traffic
+		// of its peers before its peers join those of other all-traffic groups.
 		gs = mergeBy(gs, func(g *group) string { return g.pkey }, func(into, g *group) {
 			into.all = into.all || g.all
 			into.atoms = append(into.atoms, g.atoms...)
+		})
+		gs = mergeBy(gs, func(g *group) string { return g.tkey }, func(into, g *group) {
+			into.peers = append(into.peers, g.peers...)
 		})
 		var absorbed bool
 		gs, absorbed = absorb(gs)

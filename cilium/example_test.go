@@ -49,7 +49,7 @@ func ExampleCompile() {
 	// kind: CiliumNetworkPolicy
 	// metadata:
 	//   annotations:
-	//     netintent.io/rollout-stage: allow
+	//     netintent.io/rollout-stage: workload
 	//   labels:
 	//     app.kubernetes.io/managed-by: netintent
 	//   name: orders
@@ -118,9 +118,9 @@ func ExampleBackend() {
 	}
 	fmt.Printf("flows opened: %d, closed: %d\n", len(c.Opened), len(c.Closed))
 	// Output:
-	// update CiliumNetworkPolicy shop/web (allow)
-	// create CiliumNetworkPolicy shop/gateway (default-deny)
-	// create CiliumNetworkPolicy shop/namespace-defaults (default-deny)
-	// delete CiliumNetworkPolicy shop/admin (allow)
+	// create CiliumNetworkPolicy shop/gateway (workload)
+	// update CiliumNetworkPolicy shop/web (workload)
+	// create CiliumNetworkPolicy shop/namespace-defaults (namespace)
+	// delete CiliumNetworkPolicy shop/admin (workload)
 	// flows opened: 1, closed: 1252
 }

@@ -25,7 +25,7 @@ func Backend(opts ...Option) policy.Backend { return backend.New(Name, Compile, 
 // Unstructured and WriteDir are documented there. WriteDir names the files
 // <step>-ciliumnetworkpolicy_<namespace>_<name>.yaml or
 // <step>-ciliumclusterwidenetworkpolicy_<name>.yaml, with steps 20 (guardrail), 30
-// (allow), 40 (broad-allow) and 50 (default-deny).
+// (workload), 40 (namespace) and 50 (cluster).
 type Result struct {
 	// CiliumNetworkPolicies holds one object per namespaced policy, sorted by namespace
 	// and name.

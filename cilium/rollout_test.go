@@ -32,12 +32,12 @@ func TestRolloutOrder(t *testing.T) {
 			},
 			want: []string{
 				"CiliumClusterwideNetworkPolicy block-metadata guardrail",
-				"CiliumNetworkPolicy shop/web allow",
-				"CiliumNetworkPolicy billing/namespace-defaults broad-allow",
-				// gateway's egress to web, mirrored: it goes with the default-deny that
-				// isolates gateway and carries its DNS allowance.
-				"CiliumNetworkPolicy shop/gateway default-deny",
-				"CiliumNetworkPolicy shop/namespace-defaults default-deny",
+				// gateway's egress to web, mirrored, with the DNS allowance it inherits
+				// from the default-deny that contains it: before that default-deny.
+				"CiliumNetworkPolicy shop/gateway workload",
+				"CiliumNetworkPolicy shop/web workload",
+				"CiliumNetworkPolicy billing/namespace-defaults namespace",
+				"CiliumNetworkPolicy shop/namespace-defaults namespace",
 			},
 		},
 		{
@@ -47,8 +47,8 @@ func TestRolloutOrder(t *testing.T) {
 				s.Service("api").AllowTo(policy.CIDR("192.0.2.0/24")).TCP(443)
 			},
 			want: []string{
-				"CiliumNetworkPolicy shop/api allow",
-				"CiliumNetworkPolicy shop/web default-deny",
+				"CiliumNetworkPolicy shop/api workload",
+				"CiliumNetworkPolicy shop/web workload",
 			},
 		},
 	}

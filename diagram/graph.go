@@ -134,7 +134,7 @@ func build(m *policy.Model) *graph {
 		audit := p.Mode == policy.Audit
 		for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 			for i, r := range p.Rules(d) {
-				if r.Mirrored {
+				if !r.Written() {
 					continue
 				}
 				lines := ruleLabel(r, audit)
@@ -150,7 +150,7 @@ func build(m *policy.Model) *graph {
 				}
 			}
 		}
-		if p.DNS {
+		if p.DNS && !p.DNSInherited {
 			lines := []string{portsText(m.DNSPorts, nil) + auditSuffix(audit), "implicit DNS"}
 			b.edge(subj, b.peer(m.DNS), edgeAllow, audit, lines)
 		}
@@ -176,12 +176,13 @@ func build(m *policy.Model) *graph {
 
 // silent reports whether a policy adds nothing to draw: it keeps no DNS open, isolates
 // no direction in which it has no rule, is not a namespace's isolation, and has no rule
-// but rules mirrored from the other end of edges (docs/semantics.md, "Both ends: mirroring"), which are drawn
-// where they were written. Policies that exist only to carry mirrored rules, for subjects
+// but rules mirrored from the other end of edges (docs/semantics.md, "Both ends:
+// mirroring") or inherited from broader policies, which are drawn where they were
+// written. Policies that exist only to carry mirrored rules, for subjects
 // derived by intersecting an isolating policy with a peer, and namespace entries that
 // only declare labels, are silent.
 func silent(p *policy.Policy) bool {
-	if p.DNS || (namespaceWide(p) && len(p.Isolate) > 0) {
+	if p.DNS && !p.DNSInherited || (namespaceWide(p) && len(p.Isolate) > 0) {
 		return false
 	}
 	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
@@ -190,7 +191,7 @@ func silent(p *policy.Policy) bool {
 			return false
 		}
 		for _, r := range rules {
-			if !r.Mirrored {
+			if r.Written() {
 				return false
 			}
 		}

@@ -137,6 +137,6 @@ func ExampleArgoCDSyncWaves() {
 	}
 	// Output:
 	// 30-networkpolicy_shop_orders.yaml argocd.argoproj.io/sync-wave: "-70"
-	// 50-networkpolicy_shop_namespace-defaults.yaml argocd.argoproj.io/sync-wave: "-50"
-	// 50-networkpolicy_shop_web.yaml argocd.argoproj.io/sync-wave: "-50"
+	// 30-networkpolicy_shop_web.yaml argocd.argoproj.io/sync-wave: "-70"
+	// 40-networkpolicy_shop_namespace-defaults.yaml argocd.argoproj.io/sync-wave: "-60"
 }

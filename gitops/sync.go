@@ -17,7 +17,7 @@
 //
 // The files, and the kustomization's resources, come in rollout order: Namespaces and
 // Tiers first, then the policies by the stage in their policy.RolloutStageAnnotation
-// (audit, guardrail, allow, broad-allow, default-deny), then objects without a stage. The
+// (audit, guardrail, workload, namespace, cluster), then objects without a stage. The
 // two-digit step that starts each name (00, then 10 to 50 by stage, 90 for the rest) makes
 // the lexical order of the names that order, so `kubectl apply -f dir/` follows it too, and
 // a file is renamed only when its object changes stage. The kustomization sets
@@ -27,10 +27,11 @@
 //
 // Argo CD ignores the order of files and resources: it applies an Application's objects by
 // sync wave, then kind, then name. With the ArgoCDSyncWaves option every object carries
-// its step, after a base, as its wave, so Argo CD applies the stages one after the other, waiting until a
-// stage is applied and healthy before the next, and stops at a stage that fails: a
-// default-deny is never applied when the allows and DNS egress it needs were not. When
-// pruning, it removes the later waves first, default-denies before the allows.
+// its step, after a base, as its wave, so Argo CD applies the stages one after the other,
+// waiting until a stage is applied and healthy before the next, and stops at a stage that
+// fails: a namespace's default-deny is never applied when the narrower policies of its
+// pods were not. When pruning, it removes the later waves first, the broadest policies
+// before the narrower ones.
 //
 // # Which files Sync owns
 //
@@ -111,8 +112,8 @@ const ArgoCDSyncWaveAnnotation = "argocd.argoproj.io/sync-wave"
 
 // ArgoCDSyncWaves sets every written object's ArgoCDSyncWaveAnnotation to base plus its
 // rollout step, the two digits that start its file name: base for Namespaces and Tiers,
-// base+10 to base+50 for the policies by rollout stage (audit, guardrail, allow,
-// broad-allow, default-deny), base+90 for the rest. Objects without a wave are in wave 0,
+// base+10 to base+50 for the policies by rollout stage (audit, guardrail, workload,
+// namespace, cluster), base+90 for the rest. Objects without a wave are in wave 0,
 // so a negative base rolls the policies out before the workloads of the same Application,
 // a positive one after. The objects given to Sync are not changed: it writes annotated
 // copies. An object that already has the annotation is an error, as Sync cannot tell

@@ -443,6 +443,7 @@ func TestArgoCDSyncWaves(t *testing.T) {
 	set.Namespace("shop").DefaultDeny()
 	set.Service("web").AllowFrom("api").TCP(8080)
 	set.Cluster("no-smtp").DenyTo(policy.Any()).TCP(25)
+	set.Cluster("lockdown").DefaultDenyIngress()
 	res, err := calico.Compile(set)
 	if err != nil {
 		t.Fatal(err)
@@ -462,8 +463,8 @@ func TestArgoCDSyncWaves(t *testing.T) {
 				t.Errorf("base %d: %s has wave %q, want %q", base, name, wave, want)
 			}
 		}
-		if !steps[0] || !steps[20] || !steps[30] || !steps[50] {
-			t.Errorf("steps %v: want the tier (00), a guardrail (20), an allow (30) and a default-deny (50)", steps)
+		if !steps[0] || !steps[20] || !steps[30] || !steps[40] || !steps[50] {
+			t.Errorf("steps %v: want the tier (00), a guardrail (20), a workload (30), a namespace (40) and a cluster-wide policy (50)", steps)
 		}
 		if r := sync(t, dir, objs, gitops.ArgoCDSyncWaves(base)); r.Changed() {
 			t.Errorf("base %d: a second run changed %v", base, r.Written)

@@ -48,7 +48,7 @@ func BenchmarkCompileAndRender(b *testing.B) { benchset.BenchCompileAndRender(b,
 
 // handwritten is what a user would write without netintent for the Sets of benchset.New:
 // one NetworkPolicy per service, with an ingress rule per edge and, in default-deny
-// namespaces, an egress rule per edge the service sends on; and per default-deny
+// namespaces, an egress rule per edge the service sends on and the DNS allowance; and per default-deny
 // namespace, a policy isolating both directions that keeps DNS open. Each object is
 // marshalled with sigs.k8s.io/yaml. It is the same policy as netintent's output: the same
 // objects, with the same rules in another order.
@@ -80,18 +80,18 @@ func handwritten(services int) ([]byte, error) {
 		out.Write(y)
 		return nil
 	}
+	dns := networkingv1.NetworkPolicyEgressRule{Ports: append(port(&tcp, 53), port(&udp, 53)...), To: []networkingv1.NetworkPolicyPeer{{
+		NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "kube-system"}},
+		PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}},
+	}}}
 	for n := range benchset.Namespaces {
 		if !benchset.DefaultDeny(n) {
 			continue
 		}
-		dns53 := append(port(&tcp, 53), port(&udp, 53)...)
 		np := &networkingv1.NetworkPolicy{TypeMeta: typeMeta, ObjectMeta: meta(benchset.Namespace(n), "namespace-defaults"),
 			Spec: networkingv1.NetworkPolicySpec{
 				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
-				Egress: []networkingv1.NetworkPolicyEgressRule{{Ports: dns53, To: []networkingv1.NetworkPolicyPeer{{
-					NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "kube-system"}},
-					PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}},
-				}}}},
+				Egress:      []networkingv1.NetworkPolicyEgressRule{dns},
 			}}
 		if err := write(np); err != nil {
 			return nil, err
@@ -115,6 +115,9 @@ func handwritten(services int) ([]byte, error) {
 				np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{
 					To: peer(m), Ports: port(&tcp, benchset.Port(k))})
 			}
+			// The namespace's DNS allowance, repeated so that this object, applied
+			// before the namespace's, isolates egress without cutting DNS.
+			np.Spec.Egress = append(np.Spec.Egress, dns)
 		}
 		if err := write(np); err != nil {
 			return nil, err

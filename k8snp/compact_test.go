@@ -18,10 +18,10 @@ func TestCompactRedundant(t *testing.T) {
 	red := compileSet(t, benchset.Redundant())
 	// Rules per object, ingress and egress.
 	want := map[string][2]int{
-		"edge/admin":              {0, 1}, // mirrored: to api on 8080
+		"edge/admin":              {0, 2}, // mirrored: to api on 8080; DNS, inherited
 		"edge/namespace-defaults": {0, 1}, // DNS
-		"edge/web":                {0, 1}, // mirrored: to api on 8080 and 8443
-		"shop/api":                {2, 0}, // admin on 8080; web on 8080 and 8443
+		"edge/web":                {0, 2}, // mirrored: to api on 8080 and 8443; DNS, inherited
+		"shop/api":                {3, 0}, // admin on 8080; web on 8080 and 8443; the namespace, inherited
 		"shop/db":                 {1, 0}, // prom, all traffic
 		"shop/namespace-defaults": {1, 2}, // the namespace; the namespace and DNS
 		"shop/pay":                {1, 0}, // every peer

@@ -611,7 +611,7 @@ func TestObjectMeta(t *testing.T) {
 		Name:        "web-policy",
 		Namespace:   "shop",
 		Labels:      map[string]string{"team": "shop", policy.ManagedByLabel: policy.ManagedByValue},
-		Annotations: map[string]string{"owner": "ops@example.com", policy.RolloutStageAnnotation: "allow"},
+		Annotations: map[string]string{"owner": "ops@example.com", policy.RolloutStageAnnotation: "workload"},
 	}
 	if got, _ := yaml.Marshal(np.ObjectMeta); string(got) != mustYAML(t, want) {
 		t.Errorf("metadata:\n%s\nwant:\n%s", got, mustYAML(t, want))
@@ -920,7 +920,7 @@ func TestWidening(t *testing.T) {
 	if got, want := byName["gateway"].Annotations[policy.WarningsAnnotation], line(want[0])+"\n"+line(want[1]); got != want {
 		t.Errorf("gateway annotation:\n%s\nwant:\n%s", got, want)
 	}
-	if got, want := byName["web"].Annotations, map[string]string{"owner": "ops", policy.RolloutStageAnnotation: "allow",
+	if got, want := byName["web"].Annotations, map[string]string{"owner": "ops", policy.RolloutStageAnnotation: "workload",
 		policy.WarningsAnnotation: line(want[2]) + "\n" + line(want[3])}; mustYAML(t, got) != mustYAML(t, want) {
 		t.Errorf("web annotations:\n%v\nwant:\n%v", got, want)
 	}

@@ -20,8 +20,8 @@ func Backend(opts ...Option) policy.Backend { return backend.New(Name, Compile, 
 //
 // Result is a policy.Result: its methods Objects, Warnings, YAML, WriteYAML, JSON,
 // Unstructured and WriteDir are documented there. WriteDir names the files
-// <step>-networkpolicy_<namespace>_<name>.yaml, with steps 30 (allow), 40 (broad-allow)
-// and 50 (default-deny).
+// <step>-networkpolicy_<namespace>_<name>.yaml, with steps 30 (workload) and 40
+// (namespace).
 type Result struct {
 	// NetworkPolicies holds one object per namespaced subject that isolates something,
 	// sorted by namespace and name.

@@ -76,7 +76,7 @@ func TestResultRendering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"30-networkpolicy_billing_api.yaml", "30-networkpolicy_shop_web.yaml", "50-networkpolicy_billing_namespace-defaults.yaml"}
+	want := []string{"30-networkpolicy_billing_api.yaml", "30-networkpolicy_shop_web.yaml", "40-networkpolicy_billing_namespace-defaults.yaml"}
 	if len(paths) != len(want) {
 		t.Fatalf("paths %v", paths)
 	}

@@ -37,9 +37,9 @@ type Backend interface {
 type Result interface {
 	// Objects returns the emitted objects in rollout order: the objects that others need
 	// first (Calico tiers), then by the stage in their RolloutStageAnnotation (audit,
-	// guardrail, allow, broad-allow, default-deny), so that no object isolates pods
-	// before the allows they need are in place, then in the order of their WriteDir file
-	// names. YAML, JSON, Unstructured and WriteDir keep this order. The objects are for
+	// guardrail, workload, namespace, cluster: narrower first, each object carrying the
+	// allows of the broader ones containing it), so that no object isolates pods before
+	// the allows they need are in place, then in the order of their WriteDir file names. YAML, JSON, Unstructured and WriteDir keep this order. The objects are for
 	// controller-runtime clients, server-side apply or Pulumi/cdk8s-style programs; they
 	// are the Result's own, not copies.
 	Objects() []netintent.Object
@@ -63,8 +63,8 @@ type Result interface {
 	// WriteDir writes each object to its own YAML file in dir (created if missing), named
 	// <step>-<kind>_<namespace>_<name>.yaml or <step>-<kind>_<name>.yaml, and returns the
 	// paths written, in the order of Objects. The two digits of step are the object's
-	// place in the rollout (00 tiers, 10 audit, 20 guardrail, 30 allow, 40 broad-allow,
-	// 50 default-deny; see RolloutStageAnnotation), so the lexical order of the files is
+	// place in the rollout (00 tiers, 10 audit, 20 guardrail, 30 workload, 40 namespace,
+	// 50 cluster; see RolloutStageAnnotation), so the lexical order of the files is
 	// the rollout order, the order in which `kubectl apply -f dir/` applies them.
 	WriteDir(dir string) ([]string, error)
 }

@@ -24,8 +24,9 @@ type Change struct {
 	// Objects are the objects that the change creates, updates or deletes in each backend
 	// given to Diff (none for DiffModels), backend by backend in the order the backends
 	// were given. Within a backend, creates and updates come in the new objects' rollout
-	// order, then deletes in the reverse of the old objects' rollout order: a default-deny
-	// is deleted before the allows it needs, a tier after the policies in it.
+	// order, then deletes in the reverse of the old objects' rollout order: a namespace's
+	// defaults are deleted before the narrower policies of its pods, a tier after the
+	// policies in it.
 	Objects []ObjectChange
 	// Opened are flows denied before and allowed after; Closed the reverse.
 	Opened, Closed []FlowChange
@@ -510,142 +511,13 @@ func policyChanges(old, new *Model) []PolicyChange {
 	return append(applies, removals...)
 }
 
-// samePolicy reports whether a and b say the same, apart from their Isolators: those
-// are policies of their own Model, compared there, and reach a derived policy only
-// through its rollout stage, which policyChanges compares too.
+// samePolicy reports whether a and b say the same, apart from their Isolators and
+// Inherits: those are policies of their own Model, compared there, and what a policy
+// inherits from them is in its rules.
 func samePolicy(a, b *Policy) bool {
 	x, y := *a, *b
-	x.Isolators, y.Isolators = nil, nil
+	x.Isolators, y.Isolators, x.Inherits, y.Inherits = nil, nil, nil, nil
 	return reflect.DeepEqual(&x, &y)
-}
-
-// RolloutStage is the step of a rollout in which a policy's objects are applied. Applying
-// an object that isolates pods before the objects carrying their allows drops the traffic
-// in between (the guide's case 1: default-deny before the DNS and service allows), so:
-//
-//   - StageAudit: audit-mode policies (staged policies where the backend has them). They
-//     drop nothing and report what enforcing would drop, so they go first.
-//   - StageGuardrail: policies that isolate nothing, only deny (or pass) what they name.
-//     They cut only intended traffic and must be in place before an allow could open it.
-//   - StageAllow: policies that isolate a direction only together with allow rules for
-//     it, for a subset of a namespace's pods (a service, a pod group). Each opens what it
-//     names; where its pods are not isolated yet, it isolates few pods, and the broader
-//     policies that also select them come later.
-//   - StageBroadAllow: the same for all pods of a namespace, cluster-wide pod sets and
-//     nodes: isolating many pods, they follow the narrow allows that select some of them.
-//   - StageDefaultDeny: policies that isolate a direction without any allow rule for it
-//     (explicit default-deny; a tiered policy whose tier drops what its rules leave
-//     undecided). The DNS allowance of an egress default-deny travels in the same object,
-//     so DNS never lags behind. They go last, when every allow is in place.
-//
-// A derived policy (the mirrored side of an edge, where the other end is isolated) takes
-// the stage of the policy whose isolation it opens, so that neither precedes the other.
-//
-// Tier objects, which backends emit for tiered policies, precede all of them.
-type RolloutStage int
-
-// The rollout stages, in order.
-const (
-	StageAudit RolloutStage = iota
-	StageGuardrail
-	StageAllow
-	StageBroadAllow
-	StageDefaultDeny
-)
-
-// RolloutStageAnnotation is the annotation that every policy object a backend emits
-// carries, with the String of the object's RolloutStage as its value. Rendered output
-// (YAML, JSON, WriteDir files, gitops.Sync's kustomization) comes in the order of these
-// stages, after the Tiers; WriteDir file names start with the stage's step (10 audit, 20
-// guardrail, 30 allow, 40 broad-allow, 50 default-deny), so that a directory applied
-// with `kubectl apply -f` rolls out in order. An object takes the stage of the policy
-// it carries, except Calico's deny object of an untiered policy (in tier
-// calico.DenyTier): it only denies, so it is a guardrail (or audit, staged).
-const RolloutStageAnnotation = render.RolloutStageAnnotation
-
-// ReservedAnnotationPrefix starts the keys of the annotations the backends set on the
-// objects they emit: RolloutStageAnnotation, and the list of lossy translations made in
-// an object (netintent.io/warnings). A policy's own annotation under it would be
-// overwritten, or read as the backend's, so it is a validation error.
-const ReservedAnnotationPrefix = "netintent.io/"
-
-// String names the stage: "audit", "guardrail", "allow", "broad-allow" or
-// "default-deny".
-func (s RolloutStage) String() string {
-	if s < 0 || int(s) >= len(render.RolloutStages) {
-		return fmt.Sprintf("RolloutStage(%d)", int(s))
-	}
-	return render.RolloutStages[s]
-}
-
-// RolloutStage returns the stage in which p, a policy of m, is applied.
-func (m *Model) RolloutStage(p *Policy) RolloutStage {
-	if p.Mode == Audit {
-		return StageAudit
-	}
-	if len(p.Isolators) > 0 {
-		// A derived policy only reopens, for the edges it mirrors, what its isolators
-		// close. Applied before them, it would isolate its pods without their allows and
-		// DNS; after them, they would cut its edges. So it goes with the first of them.
-		first := StageDefaultDeny
-		for _, q := range p.Isolators {
-			first = min(first, m.RolloutStage(q))
-		}
-		return first
-	}
-	isolates, bare := false, false
-	for _, d := range []Direction{Ingress, Egress} {
-		if !p.Isolates(d) && !tierDrops(m, p, d) {
-			continue
-		}
-		isolates = true
-		allows := false
-		for _, r := range p.Rules(d) {
-			allows = allows || r.Action == Allow
-		}
-		bare = bare || !allows
-	}
-	switch {
-	case !isolates:
-		return StageGuardrail
-	case bare:
-		return StageDefaultDeny
-	case p.Subject.Scope == ScopeNamespace && !isEmptySelector(&p.Subject.Pods):
-		return StageAllow
-	default:
-		return StageBroadAllow
-	}
-}
-
-// RolloutOrder returns m's policies in the order to apply them: by RolloutStage, then
-// namespaced before cluster-wide before host policies (narrower first), then in model
-// order.
-func (m *Model) RolloutOrder() []*Policy {
-	out := append([]*Policy(nil), m.Policies...)
-	stages := map[*Policy]RolloutStage{}
-	for _, p := range out {
-		stages[p] = m.RolloutStage(p)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return rolloutLess(stages[out[i]], out[i], stages[out[j]], out[j]) })
-	return out
-}
-
-func rolloutLess(sa RolloutStage, a *Policy, sb RolloutStage, b *Policy) bool {
-	if sa != sb {
-		return sa < sb
-	}
-	return breadth(a.Subject.Scope) < breadth(b.Subject.Scope)
-}
-
-func breadth(s Scope) int {
-	switch s {
-	case ScopeNamespace:
-		return 0
-	case ScopeCluster:
-		return 1
-	default:
-		return 2
-	}
 }
 
 // hasCatchAll reports whether a rule matches all traffic from or to anything.

@@ -112,7 +112,7 @@ func TestDiffSmallEdits(t *testing.T) {
 			name:     "add an allow",
 			edit:     func(s *policy.Set) { s.Service("web").AllowTo("db").TCP(5432) },
 			opened:   []string{diffWeb + " → pod:shop/app=db TCP/5432"},
-			policies: []string{"changed shop/web (allow)"},
+			policies: []string{"changed shop/web (workload)"},
 		},
 		{
 			name: "add a deny",
@@ -120,7 +120,7 @@ func TestDiffSmallEdits(t *testing.T) {
 			closed: func(*policy.Universe) []string {
 				return []string{diffWeb + " → " + diffAPI + " TCP/8080"}
 			},
-			policies: []string{"changed shop/web (allow)"},
+			policies: []string{"changed shop/web (workload)"},
 		},
 		{
 			name: "add a guardrail",
@@ -148,7 +148,7 @@ func TestDiffSmallEdits(t *testing.T) {
 						!(inShop(from) && to.Name == diffKubeDNS && (probe == "UDP/53" || probe == "TCP/53"))
 				})
 			},
-			policies: []string{"added shop/api (default-deny)", "added shop/namespace-defaults (default-deny)"},
+			policies: []string{"added shop/api (workload)", "added shop/namespace-defaults (namespace)"},
 		},
 		{
 			name: "remove DNS",
@@ -156,7 +156,7 @@ func TestDiffSmallEdits(t *testing.T) {
 			closed: func(*policy.Universe) []string {
 				return []string{diffWeb + " → " + diffKubeDNS + " TCP/53", diffWeb + " → " + diffKubeDNS + " UDP/53"}
 			},
-			policies: []string{"changed shop/web (allow)"},
+			policies: []string{"changed shop/web (workload)"},
 		},
 		{
 			name: "add default-deny in audit mode",
@@ -233,7 +233,7 @@ func TestDiffVerdicts(t *testing.T) {
 }
 
 // TestDiffRolloutOrderOfPolicies checks that a change applies policies by ascending stage
-// and removes them by descending stage (default-deny first, guardrails last).
+// and removes them by descending stage (namespace defaults first, guardrails last).
 func TestDiffRolloutOrderOfPolicies(t *testing.T) {
 	names := func(c *policy.Change) []string {
 		var out []string
@@ -246,11 +246,11 @@ func TestDiffRolloutOrderOfPolicies(t *testing.T) {
 	up := diffMust(t, empty, scenarios.Ecommerce())
 	wantUp := []string{
 		"added block-metadata-access",
-		"added ecommerce/order-service",
 		"added ecommerce/api-gateway",
 		"added ecommerce/inventory-service",
-		"added ecommerce/namespace-defaults",
+		"added ecommerce/order-service",
 		"added ecommerce/payment-service",
+		"added ecommerce/namespace-defaults",
 	}
 	if got := names(up); !reflect.DeepEqual(got, wantUp) {
 		t.Errorf("rollout\ngot  %q\nwant %q", got, wantUp)
@@ -260,11 +260,11 @@ func TestDiffRolloutOrderOfPolicies(t *testing.T) {
 	}
 	down := diffMust(t, scenarios.Ecommerce(), empty)
 	wantDown := []string{
-		"removed ecommerce/payment-service",
 		"removed ecommerce/namespace-defaults",
+		"removed ecommerce/payment-service",
+		"removed ecommerce/order-service",
 		"removed ecommerce/inventory-service",
 		"removed ecommerce/api-gateway",
-		"removed ecommerce/order-service",
 		"removed block-metadata-access",
 	}
 	if got := names(down); !reflect.DeepEqual(got, wantDown) {
@@ -461,10 +461,10 @@ func TestRolloutStageString(t *testing.T) {
 	}{
 		{policy.StageAudit, "audit"},
 		{policy.StageGuardrail, "guardrail"},
-		{policy.StageAllow, "allow"},
-		{policy.StageBroadAllow, "broad-allow"},
-		{policy.StageDefaultDeny, "default-deny"},
-		{policy.StageDefaultDeny + 1, "RolloutStage(5)"},
+		{policy.StageWorkload, "workload"},
+		{policy.StageNamespace, "namespace"},
+		{policy.StageCluster, "cluster"},
+		{policy.StageCluster + 1, "RolloutStage(5)"},
 		{-1, "RolloutStage(-1)"},
 	}
 	for _, tt := range tests {

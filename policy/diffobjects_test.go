@@ -98,20 +98,20 @@ func TestDiffObjects(t *testing.T) {
 			// The mirrored side of web's edge goes with the default-deny that needs it.
 			name: "create", old: diffBase, new: withDefaultDeny, backends: []policy.Backend{fake("a")},
 			want: []string{
-				"a create NetworkPolicy shop/api (default-deny)",
-				"a create NetworkPolicy shop/namespace-defaults (default-deny)",
+				"a create NetworkPolicy shop/api (workload)",
+				"a create NetworkPolicy shop/namespace-defaults (namespace)",
 			},
 		},
 		{
 			name: "delete, in reverse rollout order", old: withDefaultDeny, new: diffBase, backends: []policy.Backend{fake("a")},
 			want: []string{
-				"a delete NetworkPolicy shop/namespace-defaults (default-deny)",
-				"a delete NetworkPolicy shop/api (default-deny)",
+				"a delete NetworkPolicy shop/namespace-defaults (namespace)",
+				"a delete NetworkPolicy shop/api (workload)",
 			},
 		},
 		{
 			name: "update", old: diffBase, new: otherPort, backends: []policy.Backend{fake("a")},
-			want: []string{"a update NetworkPolicy shop/web (allow)"},
+			want: []string{"a update NetworkPolicy shop/web (workload)"},
 		},
 		{
 			name: "creates and updates before deletes",
@@ -123,14 +123,14 @@ func TestDiffObjects(t *testing.T) {
 			},
 			backends: []policy.Backend{fake("a"), fake("b")},
 			want: []string{
-				"a create NetworkPolicy shop/db (allow)",
-				"a update NetworkPolicy shop/web (allow)",
-				"a delete NetworkPolicy shop/namespace-defaults (default-deny)",
-				"a delete NetworkPolicy shop/api (default-deny)",
-				"b create NetworkPolicy shop/db (allow)",
-				"b update NetworkPolicy shop/web (allow)",
-				"b delete NetworkPolicy shop/namespace-defaults (default-deny)",
-				"b delete NetworkPolicy shop/api (default-deny)",
+				"a create NetworkPolicy shop/db (workload)",
+				"a update NetworkPolicy shop/web (workload)",
+				"a delete NetworkPolicy shop/namespace-defaults (namespace)",
+				"a delete NetworkPolicy shop/api (workload)",
+				"b create NetworkPolicy shop/db (workload)",
+				"b update NetworkPolicy shop/web (workload)",
+				"b delete NetworkPolicy shop/namespace-defaults (namespace)",
+				"b delete NetworkPolicy shop/api (workload)",
 			},
 		},
 	}

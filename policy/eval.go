@@ -308,7 +308,7 @@ func (m *Model) judge(dir Direction, self, peer Endpoint, f Flow, withAudit bool
 			continue
 		}
 		for _, r := range p.Rules(dir) {
-			if r.Action == Allow && m.ruleMatches(r, peer, f) {
+			if r.Action == Allow && !r.Inherited && m.ruleMatches(r, peer, f) {
 				why := "allowed"
 				if r.Mirrored {
 					why = "allowed (mirrored from the other end)"

@@ -67,7 +67,7 @@ func ExampleSet_Model() {
 	// Output:
 	// block-metadata isolate=[] dns=false
 	//   egress:  Deny 169.254.169.254/32 TCP/80
-	// ecommerce/api-gateway isolate=[Egress] dns=false
+	// ecommerce/api-gateway isolate=[Egress] dns=true
 	//   egress:  Allow ecommerce/order-service TCP/8080 (mirrored)
 	// ecommerce/inventory-service isolate=[Ingress] dns=false
 	//   ingress: Allow ecommerce/order-service TCP/8080 (mirrored)

@@ -297,13 +297,13 @@ func (l *linter) sorted() []Finding {
 	return out
 }
 
-// userRules calls fn for every rule the user wrote (not mirrored, and not the DNS lookups
+// userRules calls fn for every rule the user wrote (not mirrored or inherited, and not the DNS lookups
 // the model derives for FQDN peers, which share their rule's path).
 func userRules(p *Policy, fn func(d Direction, r Rule)) {
 	for _, d := range []Direction{Ingress, Egress} {
 		seen := map[string]bool{}
 		for _, r := range p.Rules(d) {
-			if r.Mirrored || r.Path == nil {
+			if !r.Written() || r.Path == nil {
 				continue
 			}
 			k := r.Path.String()
@@ -852,7 +852,7 @@ func (l *linter) lintHTTPPaths() {
 	for _, p := range l.m.Policies {
 		for _, d := range []Direction{Ingress, Egress} {
 			for _, r := range p.Rules(d) {
-				if r.Mirrored {
+				if !r.Written() {
 					continue
 				}
 				for i, h := range r.HTTP {

@@ -926,31 +926,31 @@ func TestFindingString(t *testing.T) {
 // TestRolloutOrderScenarios checks the rollout stages and order of every example.
 func TestRolloutOrderScenarios(t *testing.T) {
 	want := map[string][]string{
-		"api-server":          {"allow production/api-server-policy"},
+		"api-server":          {"workload production/api-server-policy"},
 		"audit-rollout":       {"audit staging/audit-default-deny"},
 		"block-external":      {"guardrail security-block-external"},
 		"block-metadata":      {"guardrail block-metadata-access"},
-		"cross-cluster":       {"allow shared-services/cross-cluster-policy"},
-		"default-deny":        {"default-deny production/default-deny-all"},
-		"deny-internet":       {"broad-allow deny-egress-to-internet"},
-		"dns-egress":          {"allow production/dns-based-egress"},
-		"federation":          {"broad-allow federated-service-access"},
-		"l7-api":              {"allow production/l7-api-policy"},
-		"microservice":        {"allow ecommerce/microservice-pattern"},
-		"microservice-l4":     {"allow ecommerce/microservice-pattern"},
-		"namespace-isolation": {"broad-allow team-alpha/namespace-isolation"},
+		"cross-cluster":       {"workload shared-services/cross-cluster-policy"},
+		"default-deny":        {"namespace production/default-deny-all"},
+		"deny-internet":       {"cluster deny-egress-to-internet"},
+		"dns-egress":          {"workload production/dns-based-egress"},
+		"federation":          {"cluster federated-service-access"},
+		"l7-api":              {"workload production/l7-api-policy"},
+		"microservice":        {"workload ecommerce/microservice-pattern"},
+		"microservice-l4":     {"workload ecommerce/microservice-pattern"},
+		"namespace-isolation": {"namespace team-alpha/namespace-isolation"},
 		"tiers":               {"guardrail block-known-threats"},
-		// The guardrail first; order-service with its own allows; the namespace's
-		// default-deny last, with the policies that carry the mirrored sides of
-		// order-service's edges into it: applied earlier, they would isolate
-		// api-gateway's egress without DNS.
+		// The guardrail first; the services, each with what the namespace's defaults
+		// allow it (DNS for api-gateway, whose egress they isolate), then the defaults:
+		// applied earlier, they would isolate api-gateway's egress without its mirrored
+		// allow to order-service.
 		"ecommerce": {
 			"guardrail block-metadata-access",
-			"allow ecommerce/order-service",
-			"default-deny ecommerce/api-gateway",
-			"default-deny ecommerce/inventory-service",
-			"default-deny ecommerce/namespace-defaults",
-			"default-deny ecommerce/payment-service",
+			"workload ecommerce/api-gateway",
+			"workload ecommerce/inventory-service",
+			"workload ecommerce/order-service",
+			"workload ecommerce/payment-service",
+			"namespace ecommerce/namespace-defaults",
 		},
 	}
 	for _, sc := range scenarios.All() {
@@ -992,16 +992,16 @@ func TestRolloutStage(t *testing.T) {
 	for _, p := range m.RolloutOrder() {
 		got = append(got, m.RolloutStage(p).String()+" "+p.Name)
 	}
-	// Stages first; within one, namespaced before cluster-wide before host policies.
+	// Stages by breadth; within one, by namespace and name, as the objects' files sort.
 	want := []string{
-		"allow batch",
-		"broad-allow gw", // derived: with ops's namespace-defaults, whose isolation it opens
-		"broad-allow namespace-defaults",
-		"broad-allow baseline",
-		"broad-allow baseline-8518ef17", // derived: kube-dns accepts the DNS allowances baseline would cut
-		"broad-allow nodes",
-		"default-deny half",       // isolates egress without an egress allow
-		"default-deny tier-drops", // its tier drops what its deny leaves undecided
+		"workload gw", // derived: gw's side of half's edge, carrying what ops's defaults allow (DNS)
+		"workload batch",
+		"workload half", // isolates egress without an egress allow: it cuts only what the Set denies
+		"namespace namespace-defaults",
+		"cluster baseline-8518ef17", // derived: kube-dns accepts the DNS allowances; before baseline, which contains it
+		"cluster baseline",
+		"cluster nodes",
+		"cluster tier-drops", // its tier drops what its deny leaves undecided
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("rollout\ngot  %q\nwant %q", got, want)

@@ -131,6 +131,9 @@ type Policy struct {
 	// DNS is true when the policy isolates egress and the subject keeps DNS to the Model's
 	// DNS service: backends add that allowance to the object that isolates.
 	DNS bool
+	// DNSInherited is true when DNS is set only to repeat the allowance of a policy in
+	// Inherits.
+	DNSInherited bool
 	// Tier is the tier of a tiered policy; empty for untiered policies.
 	Tier string
 	// Order orders the policy within its tier (lower first); 0 for untiered policies.
@@ -149,6 +152,11 @@ type Policy struct {
 	// mirrored rules open (usually one); it is rolled out with the first of them (see
 	// Model.RolloutStage).
 	Isolators []*Policy
+	// Inherits are the policies whose allows (and DNS allowance) this policy repeats,
+	// marked Rule.Inherited: enforced, untiered policies whose subjects contain its own
+	// and that isolate the same direction. Its object then admits alone what its pods
+	// need, so that applying it before them cuts nothing (docs/semantics.md, rollout).
+	Inherits []*Policy
 }
 
 // Isolates reports whether p isolates its subject in direction d.
@@ -192,9 +200,17 @@ type Rule struct {
 	// OneSided marks an allow written with RuleBuilder.OneSided: it opens only its own end
 	// and is never mirrored.
 	OneSided bool
+	// Inherited marks a copy of an allow of a policy in Policy.Inherits: it changes no
+	// verdict (that policy admits the same flows of the same pods), and the evaluator
+	// skips it.
+	Inherited bool
 	// Path is where the rule was written in the Set, for messages and warnings.
 	Path *field.Path
 }
+
+// Written reports whether the rule was written at this policy in the Set: neither
+// mirrored from the other end nor inherited from a broader policy.
+func (r *Rule) Written() bool { return !r.Mirrored && !r.Inherited }
 
 // AllTraffic reports whether the rule matches every protocol and port.
 func (r *Rule) AllTraffic() bool { return len(r.Ports) == 0 && len(r.ICMP) == 0 }

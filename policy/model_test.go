@@ -393,12 +393,15 @@ func TestMirrorIntoDerivedPolicyForNamespaceDefaultDeny(t *testing.T) {
 		Subject: policy.Subject{Scope: policy.ScopeNamespace, Namespace: "shop", Pods: *sel("app", "gw"), Service: "gw"},
 		Egress: []policy.Rule{{Action: policy.Allow, Peers: []policy.Peer{orderPeer("shop")},
 			Ports: []policy.Port{{Protocol: policy.TCP, Port: 8080}}, Mirrored: true, Path: policyNamed(t, m, "shop/order").Ingress[0].Path}},
-		Isolate:   []policy.Direction{policy.Egress},
-		Mode:      policy.Enforce,
-		Labels:    map[string]string{"owner": "platform"},
-		Path:      policyNamed(t, m, "shop/namespace-defaults").Path,
-		Derived:   true,
-		Isolators: []*policy.Policy{policyNamed(t, m, "shop/namespace-defaults")},
+		Isolate:      []policy.Direction{policy.Egress},
+		DNS:          true, // inherited from the namespace's defaults, which contain gw
+		DNSInherited: true,
+		Mode:         policy.Enforce,
+		Labels:       map[string]string{"owner": "platform"},
+		Path:         policyNamed(t, m, "shop/namespace-defaults").Path,
+		Derived:      true,
+		Isolators:    []*policy.Policy{policyNamed(t, m, "shop/namespace-defaults")},
+		Inherits:     []*policy.Policy{policyNamed(t, m, "shop/namespace-defaults")},
 	}
 	if !reflect.DeepEqual(gw, want) {
 		t.Errorf("derived gw = %+v\nwant %+v", gw, want)

@@ -59,7 +59,7 @@ func TestAnnotations(t *testing.T) {
 	n.Warn(field.NewPath("a"), "first")
 	n.Warn(field.NewPath("z"), "second")
 	p := &policy.Policy{Annotations: map[string]string{"owner": "ops"}, Labels: map[string]string{"team": "x"}}
-	m := Meta("web", "shop", p, policy.StageAllow, &n)
+	m := Meta("web", "shop", p, policy.StageWorkload, &n)
 	if got, want := m.Annotations[policy.WarningsAnnotation], "a: first\nz: second"; got != want {
 		t.Errorf("annotation %q, want %q", got, want)
 	}

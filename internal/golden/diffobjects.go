@@ -65,8 +65,9 @@ func DiffObjects(t *testing.T, b DiffBackend) {
 			old:  base,
 			new:  edited(func(s *policy.Set) { s.Namespace("shop").DefaultDeny() }),
 			// web's egress becomes isolated: it gains its egress to api and DNS. gateway's
-			// egress to web goes with the default-deny that isolates it.
-			want: []string{"update shop/web allow", "create shop/gateway default-deny", "create shop/namespace-defaults default-deny"},
+			// egress to web is derived, with the DNS allowance of the defaults that contain
+			// it; both come before the defaults, which isolate them.
+			want: []string{"create shop/gateway workload", "update shop/web workload", "create shop/namespace-defaults namespace"},
 		},
 		{
 			name: "change a port",
@@ -77,7 +78,7 @@ func DiffObjects(t *testing.T, b DiffBackend) {
 				s.Service("api").AllowFrom("web").TCP(9090)
 				return s
 			},
-			want:   []string{"update shop/web allow"},
+			want:   []string{"update shop/web workload"},
 			oldHas: b.Port(8080),
 			newHas: b.Port(8081),
 		},
@@ -91,11 +92,11 @@ func DiffObjects(t *testing.T, b DiffBackend) {
 			},
 			// The other policies keep their objects (Calico's default-tier policies share
 			// one order).
-			want: []string{"delete shop/api allow"},
+			want: []string{"delete shop/api workload"},
 		},
 		{name: "refused in the new set", old: base, new: lossy, wantErr: "new"},
 		{name: "refused in the old set", old: lossy, new: base, wantErr: "old"},
-		{name: "translated with an option", old: base, new: lossy, backend: b.Widening, want: []string{"update shop/web allow"}},
+		{name: "translated with an option", old: base, new: lossy, backend: b.Widening, want: []string{"update shop/web workload"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.backend == nil {

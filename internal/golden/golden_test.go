@@ -343,25 +343,25 @@ func TestRollout(t *testing.T) {
 		return o
 	}
 	tier := &calicov3.Tier{TypeMeta: metav1.TypeMeta{APIVersion: "projectcalico.org/v3", Kind: "Tier"}, ObjectMeta: metav1.ObjectMeta{Name: "security"}}
-	inOrder := []string{"Tier security", "NetworkPolicy shop/web allow", "NetworkPolicy shop/all default-deny"}
+	inOrder := []string{"Tier security", "NetworkPolicy shop/web workload", "NetworkPolicy shop/all namespace"}
 	tests := []struct {
 		name     string
 		objs     rendered
 		want     []string
 		wantErrs []string // substrings, each of some failure; none means pass
 	}{
-		{name: "in order", objs: rendered{tier, np("web", "allow"), np("all", "default-deny")}, want: inOrder},
+		{name: "in order", objs: rendered{tier, np("web", "workload"), np("all", "namespace")}, want: inOrder},
 		{
-			name: "default-deny first",
-			objs: rendered{np("all", "default-deny"), tier, np("web", "allow")},
+			name: "namespace first",
+			objs: rendered{np("all", "namespace"), tier, np("web", "workload")},
 			want: inOrder,
 			wantErrs: []string{
-				"Objects in the order\nNetworkPolicy shop/all default-deny\nTier security",
-				"YAML documents in the order\nNetworkPolicy shop/all default-deny",
-				"JSON items in the order\nNetworkPolicy shop/all default-deny",
-				"WriteDir files in the order\nNetworkPolicy shop/all default-deny",
-				"Tier security comes after NetworkPolicy shop/all default-deny",
-				"WriteDir file names are not in lexical order:\n50-networkpolicy_shop_all.yaml",
+				"Objects in the order\nNetworkPolicy shop/all namespace\nTier security",
+				"YAML documents in the order\nNetworkPolicy shop/all namespace",
+				"JSON items in the order\nNetworkPolicy shop/all namespace",
+				"WriteDir files in the order\nNetworkPolicy shop/all namespace",
+				"Tier security comes after NetworkPolicy shop/all namespace",
+				"WriteDir file names are not in lexical order:\n40-networkpolicy_shop_all.yaml",
 			},
 		},
 		{
@@ -403,18 +403,18 @@ func TestDNSFirst(t *testing.T) {
 		objs    []netintent.Object
 		wantErr string // empty means pass
 	}{
-		{name: "own allowance", objs: []netintent.Object{obj("iso-dns", "allow")}},
-		{name: "namespace allowance in the same stage", objs: []netintent.Object{obj("iso", "default-deny"), obj("iso-dns-all", "default-deny")}},
-		{name: "namespace allowance earlier", objs: []netintent.Object{obj("iso-dns-all", "broad-allow"), obj("iso", "default-deny")}},
-		{name: "no allowance", objs: []netintent.Object{obj("iso", "allow")}, wantErr: `NetworkPolicy shop/iso isolates egress in stage "allow"`},
+		{name: "own allowance", objs: []netintent.Object{obj("iso-dns", "workload")}},
+		{name: "namespace allowance in the same stage", objs: []netintent.Object{obj("iso", "namespace"), obj("iso-dns-all", "namespace")}},
+		{name: "namespace allowance earlier", objs: []netintent.Object{obj("iso-dns-all", "namespace"), obj("iso", "cluster")}},
+		{name: "no allowance", objs: []netintent.Object{obj("iso", "workload")}, wantErr: `NetworkPolicy shop/iso isolates egress in stage "workload"`},
 		{
 			name:    "namespace allowance later",
-			objs:    []netintent.Object{obj("iso", "allow"), obj("iso-dns-all", "default-deny")},
-			wantErr: `NetworkPolicy shop/iso isolates egress in stage "allow", before DNS is allowed for its pods`,
+			objs:    []netintent.Object{obj("iso", "workload"), obj("iso-dns-all", "namespace")},
+			wantErr: `NetworkPolicy shop/iso isolates egress in stage "workload", before DNS is allowed for its pods`,
 		},
 		{
 			name:    "allowance for some pods only",
-			objs:    []netintent.Object{obj("iso-dns", "allow"), obj("iso", "allow")},
+			objs:    []netintent.Object{obj("iso-dns", "workload"), obj("iso", "workload")},
 			wantErr: `NetworkPolicy shop/iso isolates egress`,
 		},
 	}

@@ -54,15 +54,15 @@ const RolloutStageAnnotation = "netintent.io/rollout-stage"
 // RolloutStages are the values of RolloutStageAnnotation in rollout order: the names of
 // policy.RolloutStage's constants, which policy takes from here because this package
 // orders by them and cannot import policy.
-var RolloutStages = [...]string{"audit", "guardrail", "allow", "broad-allow", "default-deny"}
+var RolloutStages = [...]string{"audit", "guardrail", "workload", "namespace", "cluster"}
 
 // Step is the place of obj in a rollout, the two digits that start its file name:
 //
 //   - 00: Namespace and Tier, which the objects living in them need, as they are rejected
 //     when applied before;
 //   - 10, 20, 30, 40, 50: objects whose RolloutStageAnnotation names a stage, in the
-//     order of RolloutStages (10 audit, 20 guardrail, 30 allow, 40 broad-allow, 50
-//     default-deny);
+//     order of RolloutStages (10 audit, 20 guardrail, 30 workload, 40 namespace, 50
+//     cluster);
 //   - 90: every other object. An object netintent did not classify may isolate pods (a
 //     hand-written default-deny, say), so it follows every stage rather than precede the
 //     allows; objects that isolate nothing lose nothing by coming last.
@@ -291,9 +291,9 @@ type File struct {
 // without touching the file system. File names are <step>-<kind>_<namespace>_<name>.yaml,
 // or <step>-<kind>_<name>.yaml for cluster-scoped objects, with kind lower-cased and step
 // the two digits of the object's rollout step (00 Namespace and Tier; 10 audit, 20
-// guardrail, 30 allow, 40 broad-allow, 50 default-deny, after RolloutStageAnnotation; 90
+// guardrail, 30 workload, 40 namespace, 50 cluster, after RolloutStageAnnotation; 90
 // the rest): 00-tier_security.yaml, 30-networkpolicy_shop_api.yaml,
-// 50-networkpolicy_shop_namespace-defaults.yaml. The lexical order of the names is the
+// 40-networkpolicy_shop_namespace-defaults.yaml. The lexical order of the names is the
 // order of Sort, so `kubectl apply -f dir/`, which applies a directory's files in lexical
 // order, rolls them out in order; and a name changes only when its object moves to
 // another stage, not when others come or go. "_" cannot occur in Kubernetes names, so

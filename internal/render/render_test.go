@@ -209,13 +209,13 @@ func TestSort(t *testing.T) {
 					}
 				}
 				return append(tierAndNamespace,
-					staged("shop", "namespace-defaults", "default-deny"),
-					staged("shop", "web", "allow"),
-					staged("shop", "pods", "broad-allow"),
+					staged("", "lockdown", "cluster"),
+					staged("shop", "namespace-defaults", "namespace"),
+					staged("shop", "web", "workload"),
 					staged("", "guard", "guardrail"),
 					staged("shop", "trial", "audit"),
 					staged("shop", "hand-made", ""),
-					staged("shop", "typo", "allowed"), // not a stage: as if it had none
+					staged("shop", "typo", "allow"), // not a stage: as if it had none
 				)
 			},
 			want: []string{
@@ -224,8 +224,8 @@ func TestSort(t *testing.T) {
 				"NetworkPolicy.networking.k8s.io shop/trial",
 				"CiliumClusterwideNetworkPolicy.cilium.io /guard",
 				"NetworkPolicy.networking.k8s.io shop/web",
-				"NetworkPolicy.networking.k8s.io shop/pods",
 				"NetworkPolicy.networking.k8s.io shop/namespace-defaults",
+				"CiliumClusterwideNetworkPolicy.cilium.io /lockdown",
 				"NetworkPolicy.networking.k8s.io shop/hand-made",
 				"NetworkPolicy.networking.k8s.io shop/typo",
 			},
@@ -237,8 +237,8 @@ func TestSort(t *testing.T) {
 			name: "names that prefix others",
 			objs: func(testing.TB) []render.Object {
 				return []render.Object{
-					staged("shop", "a", "allow"), staged("shop", "a-b", "allow"),
-					staged("shop-prod", "a", "allow"), staged("", "a", "allow"), staged("", "a.b", "allow"),
+					staged("shop", "a", "workload"), staged("shop", "a-b", "workload"),
+					staged("shop-prod", "a", "workload"), staged("", "a", "workload"), staged("", "a.b", "workload"),
 				}
 			},
 			want: []string{

@@ -57,19 +57,20 @@ func allowRules(p *policy.Policy, d policy.Direction) []policy.Rule {
 	return out
 }
 
-// subsumed reports whether another allow rule of p in direction d admits all traffic on
-// port pt from or to every peer of r (mirrored rules too): the L7 matches of r then
-// restrict nothing there, and a backend may leave them out.
-func subsumed(p *policy.Policy, d policy.Direction, r policy.Rule, pt policy.Port) bool {
+// subsumed reports whether another rule of p with r's action in direction d matches all
+// traffic on port pt (on every port and protocol, ICMP included, when pt is nil) from or
+// to every peer of r (mirrored rules too): the L7 or ICMP matches of r then restrict
+// nothing there, and a backend may leave them out.
+func subsumed(p *policy.Policy, d policy.Direction, r policy.Rule, pt *policy.Port) bool {
 	peerKey := func(x policy.Peer) string {
 		return fmt.Sprintf("%s|%s|%v|%v|%v|%s|%s|%s|%v|%s|%s", x.Kind, x.Namespace, x.NamespaceSelector, x.AllNamespaces,
 			x.PodSelector, x.ServiceAccount, x.Cluster, x.CIDR, x.Except, x.FQDN, x.Entity)
 	}
 	for _, o := range p.Rules(d) {
-		if o.Action != policy.Allow || o.Path.String() == r.Path.String() && !o.Mirrored || len(o.HTTP) > 0 || len(o.DNS) > 0 || len(o.ICMP) > 0 {
+		if o.Action != r.Action || o.Path.String() == r.Path.String() && !o.Mirrored || len(o.HTTP) > 0 || len(o.DNS) > 0 || len(o.ICMP) > 0 {
 			continue
 		}
-		covers := len(o.Ports) == 0 || slices.ContainsFunc(o.Ports, func(q policy.Port) bool {
+		covers := len(o.Ports) == 0 || pt != nil && slices.ContainsFunc(o.Ports, func(q policy.Port) bool {
 			return q.Protocol == pt.Protocol && q.Name == pt.Name &&
 				(pt.Name != "" || q.Port <= pt.Port && max(pt.Port, pt.EndPort) <= max(q.Port, q.EndPort))
 		})
@@ -477,7 +478,7 @@ func ciliumStructure(m *policy.Model, objs []runtime.Object) *structReport {
 					rep.checked["ICMP"]++
 					k := icmpKey(d, r.Action, ic.Family, strconv.Itoa(int(ic.Type)))
 					want[k] = true
-					if !o.icmp[k] && !o.icmp[anyTraffic(d, r.Action)] {
+					if !o.icmp[k] && !o.icmp[anyTraffic(d, r.Action)] && !subsumed(p, d, r, nil) {
 						fail("%s %s: ICMP %s type %d is not in the icmps of a %s %s rule", key, r.Path, ic.Family, ic.Type, d, r.Action)
 					}
 				}
@@ -499,7 +500,7 @@ func ciliumStructure(m *policy.Model, objs []runtime.Object) *structReport {
 				allHTTP = append(allHTTP, r.HTTP...)
 				allDNS = append(allDNS, r.DNS...)
 				for _, pt := range r.Ports {
-					if subsumed(p, d, r, pt) {
+					if subsumed(p, d, r, &pt) {
 						continue
 					}
 					http, dns := o.l7At(d, pt)
@@ -800,7 +801,7 @@ func calicoStructure(m *policy.Model, objs []runtime.Object) *structReport {
 							found = found || httpWithin(h, c)
 						}
 					}
-					if !found {
+					if !found && !subsumed(p, policy.Ingress, r, &pt) {
 						fail("%s/%s %s: HTTP match %+v is not admitted on port %s/%d%s", ns, p.Name, r.Path, h, pt.Protocol, pt.Port, pt.Name)
 					}
 				}
@@ -849,7 +850,7 @@ func calicoStructure(m *policy.Model, objs []runtime.Object) *structReport {
 					rep.checked["ICMP"]++
 					k := icmpKey(d, r.Action, ic.Family, icmpTypeCode(int(ic.Type), ic.Code))
 					want[k] = true
-					if !have[k] && !have[anyTraffic(d, r.Action)] {
+					if !have[k] && !have[anyTraffic(d, r.Action)] && !subsumed(p, d, r, nil) {
 						fail("%s/%s %s: ICMP %s type %d is not in a %s %s rule (have %v)", ns, p.Name, r.Path, ic.Family, ic.Type, d, r.Action, have)
 					}
 				}
