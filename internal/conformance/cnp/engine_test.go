@@ -39,7 +39,9 @@ var (
 	prom   = PodEndpoint("mon", "prom")
 )
 
-func tcp(from, to Endpoint, port int32) Flow { return Flow{From: from, To: to, Protocol: "TCP", Port: port} }
+func tcp(from, to Endpoint, port int32) Flow {
+	return Flow{From: from, To: to, Protocol: "TCP", Port: port}
+}
 
 func ns(name string) *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": name}}
