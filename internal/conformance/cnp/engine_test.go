@@ -111,6 +111,21 @@ func webIngressFromNS(name string) *networkingv1.NetworkPolicy {
 	return np
 }
 
+// webEgressTo is a NetworkPolicy isolating a/web for egress, admitting the pods of
+// namespace a with the given app label.
+func webEgressTo(app string) *networkingv1.NetworkPolicy {
+	return &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "web-to-" + app, Namespace: "a"},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
+				{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": app}}},
+			}}},
+		},
+	}
+}
+
 type want struct {
 	flow    Flow
 	allowed bool
@@ -224,6 +239,12 @@ func TestEngine(t *testing.T) {
 		}, []want{
 			{tcp(client, web, 80), true}, {tcp(prom, web, 80), false},
 		}},
+		{"baseline pass skips the rest of the baseline", nil, []*v1alpha2.ClusterNetworkPolicy{
+			withIngress(cnp("baseline-pass-b", v1alpha2.BaselineTier, 1, "a"), ingressRule(pass, fromNS("b"))),
+			withIngress(cnp("baseline-deny-all", v1alpha2.BaselineTier, 2, "a"), ingressRule(deny, allNamespaces)),
+		}, []want{
+			{tcp(client, web, 80), true}, {tcp(prom, web, 80), false},
+		}},
 		{"pod subject", nil, []*v1alpha2.ClusterNetworkPolicy{{
 			ObjectMeta: metav1.ObjectMeta{Name: "web-only"},
 			Spec: v1alpha2.ClusterNetworkPolicySpec{
@@ -264,16 +285,7 @@ func TestEngine(t *testing.T) {
 			// The external end enforces nothing: ingress from it is the subject's.
 			{tcp(ExternalEndpoint("8.8.8.8"), web, 53), true},
 		}},
-		{"admin egress accept before NetworkPolicy egress isolation", []*networkingv1.NetworkPolicy{{
-			ObjectMeta: metav1.ObjectMeta{Name: "web-egress-db", Namespace: "a"},
-			Spec: networkingv1.NetworkPolicySpec{
-				PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
-				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
-				Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
-					{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}},
-				}}},
-			},
-		}}, []*v1alpha2.ClusterNetworkPolicy{
+		{"admin egress accept before NetworkPolicy egress isolation", []*networkingv1.NetworkPolicy{webEgressTo("db")}, []*v1alpha2.ClusterNetworkPolicy{
 			withEgress(cnp("to-mon", v1alpha2.AdminTier, 1, "a"), v1alpha2.ClusterNetworkPolicyEgressRule{
 				Action: accept, To: []v1alpha2.ClusterNetworkPolicyEgressPeer{{Namespaces: ns("mon")}},
 			}),
@@ -363,6 +375,22 @@ func TestEngineCannotJudge(t *testing.T) {
 	// The same Baseline Accept on a pod no NetworkPolicy isolates is judged.
 	if ok, err := e.Verdict(tcp(client, db, 80)); err != nil || !ok {
 		t.Errorf("baseline accept without isolation: %v, %v", ok, err)
+	}
+
+	// The same at egress: a/web may only reach a/db by its NetworkPolicy.
+	e, err = NewEngine([]*networkingv1.NetworkPolicy{webEgressTo("db")}, []*v1alpha2.ClusterNetworkPolicy{
+		withEgress(cnp("baseline-to-mon", v1alpha2.BaselineTier, 1, "a"), v1alpha2.ClusterNetworkPolicyEgressRule{
+			Action: accept, To: []v1alpha2.ClusterNetworkPolicyEgressPeer{{Namespaces: ns("mon")}},
+		}),
+	}, testUniverse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Decide(tcp(web, prom, 80)); !errors.Is(err, ErrCannotJudge) {
+		t.Errorf("baseline egress accept through NetworkPolicy isolation: want ErrCannotJudge, got %v", err)
+	}
+	if ok, err := e.Verdict(tcp(db, prom, 80)); err != nil || !ok {
+		t.Errorf("baseline egress accept without isolation: %v, %v", ok, err)
 	}
 
 	domains := withEgress(cnp("domains", v1alpha2.AdminTier, 1, "a"), v1alpha2.ClusterNetworkPolicyEgressRule{
