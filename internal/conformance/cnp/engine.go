@@ -70,10 +70,19 @@ var labelsFilterInit = sync.OnceValue(func() error {
 //     the API says networks apply to cluster-internal traffic too. A flow from a
 //     pod that a CNP with such a peer selects to a pod whose IP the peer holds is
 //     refused.
+//   - A Baseline tier Accept on a pod a NetworkPolicy isolates in that direction: the
+//     API lets the NetworkPolicy decide, so traffic it does not allow is denied;
+//     Cilium puts NetworkPolicy's default deny in its DefaultPolicy tier, after
+//     Baseline, and allows. A flow a Baseline Accept allows at such a pod is refused.
 //   - Label keys Cilium's identity filter drops are matched by no identity: every
 //     flow of objects selecting on one is refused.
 //   - Egress nodes and domainNames peers (experimental channel) need node labels and
 //     the DNS proxy: NewEngine refuses such ClusterNetworkPolicies.
+//
+// Not modelled: nodes and Cilium's reserved identities as flow ends, pods of other
+// clusters (ClusterNetworkPolicy namespaces peers are not scoped to the local cluster
+// by Cilium, unlike NetworkPolicy peers), SCTP named ports. NetworkPolicies are not
+// validated here: the parent module's oracle.ValidateNetworkPolicy does that.
 type Engine struct {
 	mu        sync.Mutex
 	u         *universe
