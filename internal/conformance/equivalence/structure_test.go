@@ -538,7 +538,9 @@ func ciliumStructure(m *policy.Model, objs []runtime.Object) *structReport {
 						continue
 					}
 					rep.checked["FQDN"]++
-					if !o.hasFQDNRule(x.FQDN, r) {
+					alone := r
+					alone.Peers = []policy.Peer{x}
+					if !o.hasFQDNRule(x.FQDN, r) && !subsumed(p, d, alone, nil) {
 						fail("%s %s: FQDN peer %q has no toFQDNs rule on ports %v", key, r.Path, x.FQDN, r.Ports)
 					}
 					if !o.proxiesDNS(exampleName(x.FQDN)) {
