@@ -76,7 +76,7 @@ func (s *Set) model(workers int) (*Model, error) {
 	m.Policies, subjects = b.policies(s.sortedWorkloads(), workers)
 	m.Namespaces = b.namespaces()
 	m.Policies = b.mirror(m.Policies, subjects)
-	inherit(m.Policies, b.set.serviceLabel)
+	inherit(m)
 	b.finish(m)
 	if len(b.errs) > 0 {
 		return nil, &ValidationError{Errors: b.errs}

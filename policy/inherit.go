@@ -14,19 +14,20 @@ import (
 // anyway. What changes is the rollout: every engine isolates a pod as soon as one object
 // selecting it is applied, so N's object, applied before Q's, would cut what only Q admits
 // until Q comes. With the copies, N's object admits alone all that the policies
-// containing it admit, and applying narrower objects first (Model.RolloutOrder) never
-// cuts a flow the Set allows, except at pods that two objects select without either
-// subject containing the other.
-func inherit(policies []*Policy, label string) {
-	type donor struct {
+// containing it admit, and applying narrower objects first (Model.RolloutOrder, with
+// Policy.Level within a stage) never cuts a flow the Set allows, except at pods that two
+// objects select without either subject containing the other.
+func inherit(m *Model) {
+	policies, label := m.Policies, m.ServiceLabel
+	type container struct {
 		q     *Policy
 		rules [2][]Rule // the allows of q before inheriting, by direction
 	}
-	var donors []donor
-	byNS := map[string][]*Policy{} // the recipients of each namespace
+	var containers []container
+	byNS := map[string][]*Policy{} // the policies of each namespace
 	var cluster []*Policy          // and the cluster-scoped ones
 	for _, p := range policies {
-		if p.Tier != "" || p.Mode != Enforce || (p.Subject.Scope != ScopeNamespace && p.Subject.Scope != ScopeCluster) {
+		if p.Tier != "" || p.Mode != Enforce || (p.Subject.Scope != ScopeNamespace && p.Subject.Scope != ScopeCluster) || len(p.Isolate) == 0 {
 			continue
 		}
 		if p.Subject.Scope == ScopeNamespace {
@@ -34,40 +35,41 @@ func inherit(policies []*Policy, label string) {
 		} else {
 			cluster = append(cluster, p)
 		}
-		d := donor{q: p}
+		c := container{q: p}
 		for i, dir := range [...]Direction{Ingress, Egress} {
 			if !p.Isolates(dir) {
 				continue
 			}
 			for _, r := range p.Rules(dir) {
 				if r.Action == Allow {
-					d.rules[i] = append(d.rules[i], r)
+					c.rules[i] = append(c.rules[i], r)
 				}
 			}
 		}
-		if len(d.rules[0]) > 0 || len(d.rules[1]) > 0 || p.DNS {
-			donors = append(donors, d)
-		}
+		containers = append(containers, c)
 	}
-	for _, d := range donors {
-		q := d.q
-		candidates := cluster
-		if q.Subject.Scope == ScopeNamespace {
-			candidates = byNS[q.Subject.Namespace]
-		} else {
-			candidates = append(append([]*Policy(nil), cluster...), allOf(byNS)...)
+	var all []*Policy // every namespaced and cluster-scoped policy, when a cluster one asks
+	for _, c := range containers {
+		q := c.q
+		candidates := byNS[q.Subject.Namespace]
+		if q.Subject.Scope == ScopeCluster {
+			if all == nil {
+				all = append(append([]*Policy(nil), cluster...), allOf(byNS)...)
+			}
+			candidates = all
 		}
 		svc, bySvc := q.Subject.Pods.MatchLabels[label]
 		for _, n := range candidates {
 			if n == q || (bySvc && n.Subject.Pods.MatchLabels[label] != svc) || !contains(&q.Subject, &n.Subject) {
 				continue
 			}
-			inherited := false
+			shares := false
 			for i, dir := range [...]Direction{Ingress, Egress} {
 				if !n.Isolates(dir) || !q.Isolates(dir) {
 					continue
 				}
-				for _, r := range d.rules[i] {
+				shares = true
+				for _, r := range c.rules[i] {
 					if slices.ContainsFunc(n.Rules(dir), r.sameMatch) {
 						continue // declared twice, or inherited already
 					}
@@ -77,14 +79,45 @@ func inherit(policies []*Policy, label string) {
 					} else {
 						n.Egress = append(n.Egress, r)
 					}
-					inherited = true
 				}
 				if dir == Egress && q.DNS && !n.DNS {
-					n.DNS, n.DNSInherited, inherited = true, true, true
+					n.DNS, n.DNSInherited = true, true
 				}
 			}
-			if inherited {
+			if shares {
 				n.Inherits = append(n.Inherits, q)
+			}
+		}
+	}
+	levels(m)
+}
+
+// levels sets the Level of m's policies: within one rollout stage, a policy whose
+// subject strictly contains another's (Policy.Inherits) is applied after it.
+func levels(m *Model) {
+	stage := make(map[*Policy]RolloutStage, len(m.Policies))
+	for _, p := range m.Policies {
+		stage[p] = m.RolloutStage(p)
+	}
+	// Narrower before broader: a policy's level is at least one more than that of each
+	// narrower policy of its stage it contains; equal subjects (each containing the
+	// other) share a level.
+	var set func(p *Policy, level int)
+	set = func(p *Policy, level int) {
+		if level <= p.Level {
+			return
+		}
+		p.Level = level
+		for _, q := range p.Inherits {
+			if stage[q] == stage[p] && !contains(&p.Subject, &q.Subject) {
+				set(q, level+1)
+			}
+		}
+	}
+	for _, p := range m.Policies {
+		for _, q := range p.Inherits {
+			if stage[q] == stage[p] && !contains(&p.Subject, &q.Subject) {
+				set(q, p.Level+1)
 			}
 		}
 	}

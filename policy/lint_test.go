@@ -998,10 +998,10 @@ func TestRolloutStage(t *testing.T) {
 		"workload batch",
 		"workload half", // isolates egress without an egress allow: it cuts only what the Set denies
 		"namespace namespace-defaults",
-		"cluster baseline-8518ef17", // derived: kube-dns accepts the DNS allowances; before baseline, which contains it
-		"cluster baseline",
+		"cluster baseline-8518ef17", // derived: kube-dns accepts the DNS allowances
 		"cluster nodes",
 		"cluster tier-drops", // its tier drops what its deny leaves undecided
+		"cluster baseline",   // level 1: after the derived policy inside it
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("rollout\ngot  %q\nwant %q", got, want)

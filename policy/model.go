@@ -152,11 +152,17 @@ type Policy struct {
 	// mirrored rules open (usually one); it is rolled out with the first of them (see
 	// Model.RolloutStage).
 	Isolators []*Policy
-	// Inherits are the policies whose allows (and DNS allowance) this policy repeats,
-	// marked Rule.Inherited: enforced, untiered policies whose subjects contain its own
-	// and that isolate the same direction. Its object then admits alone what its pods
-	// need, so that applying it before them cuts nothing (docs/semantics.md, rollout).
+	// Inherits are the enforced, untiered policies whose subjects contain its own and that
+	// isolate a direction it isolates. It repeats their allows in those directions, marked
+	// Rule.Inherited, and their DNS allowance (DNSInherited): its object then admits alone
+	// what its pods need, so that applying it before them cuts nothing
+	// (docs/semantics.md, rollout).
 	Inherits []*Policy
+	// Level orders the policy's objects within its rollout stage, lowest first: 0 for a
+	// policy whose subject contains no narrower subject of a policy of its stage, else one
+	// more than the highest Level of those (netintent.io/rollout-level; see
+	// Model.RolloutOrder). A pod group inside a service is applied before the service.
+	Level int
 }
 
 // Isolates reports whether p isolates its subject in direction d.

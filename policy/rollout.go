@@ -25,10 +25,12 @@ import (
 //     namespace's pods, the narrower policies of those pods are in place.
 //   - StageCluster: cluster-wide and host policies, the broadest.
 //
-// Within a stage, objects are applied by name: where one subject contains another of the
-// same stage (a pod group inside a service, one cluster-wide selection inside another),
-// or two subjects overlap without either containing the other, the order can cut the
-// narrower one's flows until its object is applied (docs/semantics.md, rollout).
+// Within a stage, a policy enclosing narrower ones of the same stage (a service and a pod
+// group inside it) comes after them (Policy.Level, RolloutLevelAnnotation), and objects
+// of one level are applied by name. Where two subjects overlap without either containing
+// the other (a cluster-wide selection by label and a namespace's defaults), neither
+// repeats the other's allows, and the first applied cuts, at the pods both select, what
+// only the second admits until it is applied (docs/semantics.md, rollout).
 //
 // Tier objects, which backends emit for tiered policies, precede all of them.
 type RolloutStage int
@@ -51,6 +53,12 @@ const (
 // carries, except Calico's deny object of an untiered policy (in tier calico.DenyTier):
 // it only denies, so it is a guardrail (or audit, staged).
 const RolloutStageAnnotation = render.RolloutStageAnnotation
+
+// RolloutLevelAnnotation carries, on objects of a policy whose Level is not 0, that
+// Level (at most 9): the second digit of the object's rollout step, which WriteDir file
+// names start with (31-networkpolicy_shop_web.yaml comes after
+// 30-networkpolicy_shop_web-batch.yaml, the pod group inside it).
+const RolloutLevelAnnotation = render.RolloutLevelAnnotation
 
 // ReservedAnnotationPrefix starts the keys of the annotations the backends set on the
 // objects they emit: RolloutStageAnnotation, and the list of lossy translations made in
@@ -87,8 +95,9 @@ func (m *Model) RolloutStage(p *Policy) RolloutStage {
 	}
 }
 
-// RolloutOrder returns m's policies in the order to apply them: by RolloutStage, then as
-// their objects' files sort within a stage (render.Sort): by namespace, then by name.
+// RolloutOrder returns m's policies in the order to apply them: by RolloutStage and
+// Policy.Level, then as their objects' files sort (render.Sort): by namespace, then by
+// name.
 // A derived policy of a cluster-wide one is named after it plus "-" and a hash, so its
 // file ("q-1a2b3c4d.yaml") sorts before that of the policy containing it ("q.yaml").
 func (m *Model) RolloutOrder() []*Policy {
@@ -104,6 +113,9 @@ func (m *Model) RolloutOrder() []*Policy {
 func rolloutLess(sa RolloutStage, a *Policy, sb RolloutStage, b *Policy) bool {
 	if sa != sb {
 		return sa < sb
+	}
+	if la, lb := min(a.Level, render.MaxRolloutLevel), min(b.Level, render.MaxRolloutLevel); la != lb {
+		return la < lb
 	}
 	if a.Subject.Namespace != b.Subject.Namespace {
 		return a.Subject.Namespace < b.Subject.Namespace

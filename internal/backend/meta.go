@@ -2,8 +2,10 @@ package backend
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/netintent/netintent/internal/render"
 	"github.com/netintent/netintent/policy"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -46,9 +48,14 @@ func (n *Notes) Warnings() []policy.Warning { return n.warnings }
 
 // Meta returns the metadata of an object emitted for p: its name and namespace (empty for
 // a cluster-scoped object), p's labels with policy.ManagedByLabel, and p's annotations
-// with the rollout stage and, if any, the policy.WarningsAnnotation of notes.
+// with the rollout stage, p's rollout level if not 0 and, if any, the
+// policy.WarningsAnnotation of notes.
 func Meta(name, namespace string, p *policy.Policy, stage policy.RolloutStage, notes *Notes) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: Labels(p.Labels), Annotations: annotations(p.Annotations, stage, notes)}
+	meta := metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: Labels(p.Labels), Annotations: annotations(p.Annotations, stage, notes)}
+	if p.Level > 0 {
+		meta.Annotations[policy.RolloutLevelAnnotation] = strconv.Itoa(min(p.Level, render.MaxRolloutLevel))
+	}
+	return meta
 }
 
 // Labels returns in with policy.ManagedByLabel, in a map of its own.

@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/netintent/netintent"
@@ -56,13 +57,20 @@ const RolloutStageAnnotation = "netintent.io/rollout-stage"
 // orders by them and cannot import policy.
 var RolloutStages = [...]string{"audit", "guardrail", "workload", "namespace", "cluster"}
 
+// RolloutLevelAnnotation orders objects within a stage (policy.RolloutLevelAnnotation):
+// a number from 1 to MaxRolloutLevel, the second digit of the step; absent is 0.
+const RolloutLevelAnnotation = "netintent.io/rollout-level"
+
+// MaxRolloutLevel is the highest level a step can hold.
+const MaxRolloutLevel = 9
+
 // Step is the place of obj in a rollout, the two digits that start its file name:
 //
 //   - 00: Namespace and Tier, which the objects living in them need, as they are rejected
 //     when applied before;
 //   - 10, 20, 30, 40, 50: objects whose RolloutStageAnnotation names a stage, in the
 //     order of RolloutStages (10 audit, 20 guardrail, 30 workload, 40 namespace, 50
-//     cluster);
+//     cluster), plus their RolloutLevelAnnotation (31: a workload enclosing another);
 //   - 90: every other object. An object netintent did not classify may isolate pods (a
 //     hand-written default-deny, say), so it follows every stage rather than precede the
 //     allows; objects that isolate nothing lose nothing by coming last.
@@ -79,11 +87,20 @@ func Step(obj Object) int {
 	if stage, ok := obj.GetAnnotations()[RolloutStageAnnotation]; ok {
 		for i, s := range RolloutStages {
 			if s == stage {
-				return 10 * (i + 1)
+				return 10*(i+1) + level(obj)
 			}
 		}
 	}
 	return 90
+}
+
+// level is the RolloutLevelAnnotation of obj: 0 when absent or not a level.
+func level(obj Object) int {
+	l, err := strconv.Atoi(obj.GetAnnotations()[RolloutLevelAnnotation])
+	if err != nil || l < 0 || l > MaxRolloutLevel {
+		return 0
+	}
+	return l
 }
 
 // Sort orders objs in place in rollout order: by step, then by the rest of the file name

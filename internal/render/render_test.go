@@ -669,3 +669,33 @@ func TestNilObjects(t *testing.T) {
 		}
 	}
 }
+
+// TestStepLevel checks that the rollout level is the step's second digit, and that a value
+// that is not a level counts as none.
+func TestStepLevel(t *testing.T) {
+	for _, tc := range []struct {
+		stage, level string
+		want         int
+	}{
+		{"workload", "", 30},
+		{"workload", "1", 31},
+		{"cluster", "9", 59},
+		{"workload", "10", 30},
+		{"workload", "-1", 30},
+		{"workload", "x", 30},
+		{"", "3", 90},
+	} {
+		o := staged("shop", "web", tc.stage)
+		if tc.level != "" {
+			a := o.GetAnnotations()
+			if a == nil {
+				a = map[string]string{}
+			}
+			a[render.RolloutLevelAnnotation] = tc.level
+			o.SetAnnotations(a)
+		}
+		if got := render.Step(o); got != tc.want {
+			t.Errorf("stage %q level %q: step %d, want %d", tc.stage, tc.level, got, tc.want)
+		}
+	}
+}
