@@ -16,17 +16,15 @@ import (
 // TestRolloutPrefixes applies the objects one by one in the order they are written and
 // judges every flow of the Set's universe after each: a flow the cluster allows before
 // any policy and after all of them is allowed in between (golden.Prefixes). The Sets: the
-// hand-written golden.PrefixSets, every scenario, and random Sets whose isolating
-// subjects nest (services in namespaces). Random cluster-wide policies selecting pods by
-// label overlap namespaces without containing them, where the order can cut (see
-// policy.RolloutStage): they are left out.
+// hand-written golden.PrefixSets, every scenario, and random Sets, whose cluster-wide
+// selections by label overlap namespaces and services without containing them.
 func TestRolloutPrefixes(t *testing.T) {
 	sets := golden.PrefixSets()
 	for _, s := range scenarios.All() {
 		sets = append(sets, golden.PrefixSet{Name: "scenario/" + s.Name, Set: s.Build()})
 	}
 	for seed := range uint64(40) {
-		c := randset.New(seed, 6, randset.Features{Deny: true, L7: true, FQDN: true, Entities: true, ICMP: true, Broad: true})
+		c := randset.New(seed, 6, randset.Features{Deny: true, Cluster: true, L7: true, FQDN: true, Entities: true, ICMP: true, Broad: true})
 		sets = append(sets, golden.PrefixSet{Name: fmt.Sprintf("randset/%d", seed), Code: c.Code, Set: c.Set})
 	}
 	checked := 0

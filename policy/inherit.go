@@ -15,9 +15,11 @@ import (
 // selecting it is applied, so N's object, applied before Q's, would cut what only Q admits
 // until Q comes. With the copies, N's object admits alone all that the policies
 // containing it admit, and applying narrower objects first (Model.RolloutOrder, with
-// Policy.Level within a stage) never cuts a flow the Set allows, except at pods that two
-// objects select without either subject containing the other.
+// Policy.Level within a stage) never cuts a flow the Set allows. Where two subjects
+// overlap without either containing the other, intersect first adds a policy for the
+// pods both select, which inherits from both.
 func inherit(m *Model) {
+	intersect(m)
 	policies, label := m.Policies, m.ServiceLabel
 	type container struct {
 		q     *Policy
@@ -27,7 +29,7 @@ func inherit(m *Model) {
 	byNS := map[string][]*Policy{} // the policies of each namespace
 	var cluster []*Policy          // and the cluster-scoped ones
 	for _, p := range policies {
-		if p.Tier != "" || p.Mode != Enforce || (p.Subject.Scope != ScopeNamespace && p.Subject.Scope != ScopeCluster) || len(p.Isolate) == 0 {
+		if !rolloutCandidate(p) {
 			continue
 		}
 		if p.Subject.Scope == ScopeNamespace {
@@ -174,4 +176,195 @@ func selectorImplies(a, b *metav1.LabelSelector) bool {
 func (r *Rule) sameMatch(o Rule) bool {
 	return o.Action == r.Action && reflect.DeepEqual(o.Peers, r.Peers) && reflect.DeepEqual(o.Ports, r.Ports) &&
 		reflect.DeepEqual(o.ICMP, r.ICMP) && reflect.DeepEqual(o.HTTP, r.HTTP) && reflect.DeepEqual(o.DNS, r.DNS)
+}
+
+// intersect adds to m, for every two enforced, untiered pod policies whose subjects
+// overlap without either containing the other and that isolate a common direction, a
+// policy for their intersection isolating the directions both isolate (Derived, with no
+// rules of its own), unless policies of that subject isolate them already; and so on for
+// the policies added, until every such intersection has one. inherit then gives it the allows of both, and the rollout applies it before them:
+// the pods both select are then never isolated by one without the other's allows. It
+// changes no verdict, since both isolate those pods anyway.
+//
+// A namespace selector is judged by the labels the Set declares for a namespace; where
+// an undeclared label would make a cluster-wide subject overlap a namespaced one, no
+// intersection is added, and applying them can cut at those pods until both are in place.
+func intersect(m *Model) {
+	labels := make(map[string]map[string]string, len(m.Namespaces))
+	for _, n := range m.Namespaces {
+		labels[n.Name] = n.Labels
+	}
+	used := map[[2]string]bool{}
+	var pool []*Policy // the candidates, new ones appended
+	// isolated holds, by subject, the directions its policies isolate.
+	isolated := map[string][2]bool{}
+	isolate := func(key string, p *Policy) {
+		i := isolated[key]
+		i[0], i[1] = i[0] || p.Isolates(Ingress), i[1] || p.Isolates(Egress)
+		isolated[key] = i
+	}
+	for _, p := range m.Policies {
+		used[[2]string{p.Subject.Namespace, p.Name}] = true
+		if rolloutCandidate(p) {
+			pool = append(pool, p)
+			isolate(string(appendSubjectKey(nil, &p.Subject, m.ServiceLabel)), p)
+		}
+	}
+	idx := newOverlapIndex(m.ServiceLabel)
+	for _, p := range pool {
+		idx.add(p)
+	}
+	for i := 0; i < len(pool); i++ {
+		a := pool[i]
+		others := idx.candidates(a)
+		for _, b := range others {
+			if b == a || !sharesIsolation(a, b) || contains(&a.Subject, &b.Subject) || contains(&b.Subject, &a.Subject) {
+				continue
+			}
+			s, ok := intersectSubjects(&a.Subject, &b.Subject, labels, m.ServiceLabel)
+			if !ok {
+				continue
+			}
+			// The intersection needs a policy isolating the directions both isolate, where
+			// applying one cuts what only the other admits; one of the Set's own may do.
+			key := string(appendSubjectKey(nil, &s, m.ServiceLabel))
+			have := isolated[key]
+			d := &Policy{
+				Subject: s,
+				Mode:    Enforce,
+				Labels:  copyMap(a.Labels),
+				Path:    a.Path,
+				Derived: true,
+			}
+			for i, dir := range [...]Direction{Ingress, Egress} {
+				if a.Isolates(dir) && b.Isolates(dir) && !have[i] {
+					d.Isolate = append(d.Isolate, dir)
+				}
+			}
+			if len(d.Isolate) == 0 {
+				continue
+			}
+			d.Name = derivedName(s, a, key+"|"+b.Name, used)
+			isolate(key, d)
+			m.Policies = append(m.Policies, d)
+			pool = append(pool, d)
+			idx.add(d)
+		}
+	}
+}
+
+// overlapIndex finds the policies whose subjects may overlap a policy's: those of its
+// namespace (any namespace, for a cluster-wide one) and the cluster-wide ones, narrowed
+// by the service label, whose different values never overlap.
+type overlapIndex struct {
+	label string
+	byNS  map[string]*nsPolicies
+	// cluster are the cluster-wide policies; names the namespaces in order of creation.
+	cluster []*Policy
+	names   []string
+}
+
+// nsPolicies are a namespace's policies: by service label value, and the others.
+type nsPolicies struct {
+	bySvc map[string][]*Policy
+	other []*Policy
+}
+
+func newOverlapIndex(label string) *overlapIndex {
+	return &overlapIndex{label: label, byNS: map[string]*nsPolicies{}}
+}
+
+func (x *overlapIndex) add(p *Policy) {
+	if p.Subject.Scope != ScopeNamespace {
+		x.cluster = append(x.cluster, p)
+		return
+	}
+	n := x.byNS[p.Subject.Namespace]
+	if n == nil {
+		n = &nsPolicies{bySvc: map[string][]*Policy{}}
+		x.byNS[p.Subject.Namespace] = n
+		x.names = append(x.names, p.Subject.Namespace)
+	}
+	if v, ok := p.Subject.Pods.MatchLabels[x.label]; ok {
+		n.bySvc[v] = append(n.bySvc[v], p)
+	} else {
+		n.other = append(n.other, p)
+	}
+}
+
+// candidates returns the policies that may overlap p, in a stable order.
+func (x *overlapIndex) candidates(p *Policy) []*Policy {
+	v, bySvc := p.Subject.Pods.MatchLabels[x.label]
+	out := append([]*Policy(nil), x.cluster...)
+	of := func(n *nsPolicies) {
+		out = append(out, n.other...)
+		if bySvc {
+			out = append(out, n.bySvc[v]...)
+			return
+		}
+		keys := make([]string, 0, len(n.bySvc))
+		for k := range n.bySvc {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = append(out, n.bySvc[k]...)
+		}
+	}
+	if p.Subject.Scope == ScopeNamespace {
+		if n := x.byNS[p.Subject.Namespace]; n != nil {
+			of(n)
+		}
+		return out
+	}
+	for _, ns := range x.names {
+		of(x.byNS[ns])
+	}
+	return out
+}
+
+// rolloutCandidate reports whether p takes part in inheritance: an enforced, untiered
+// policy of pods that isolates something.
+func rolloutCandidate(p *Policy) bool {
+	return p.Tier == "" && p.Mode == Enforce && (p.Subject.Scope == ScopeNamespace || p.Subject.Scope == ScopeCluster) && len(p.Isolate) > 0
+}
+
+// sharesIsolation reports whether a and b isolate a common direction.
+func sharesIsolation(a, b *Policy) bool {
+	return a.Isolates(Ingress) && b.Isolates(Ingress) || a.Isolates(Egress) && b.Isolates(Egress)
+}
+
+// intersectSubjects returns the subject of the pods both a and b select, and false when
+// there are none as far as their selectors and the namespaces' labels tell.
+func intersectSubjects(a, b *Subject, labels map[string]map[string]string, label string) (Subject, bool) {
+	if a.Scope != ScopeNamespace {
+		a, b = b, a // a namespaced one first, if any
+	}
+	pods, ok := intersectSelectors(&a.Pods, &b.Pods)
+	if !ok {
+		return Subject{}, false
+	}
+	out := Subject{Scope: a.Scope, Namespace: a.Namespace, Pods: *pods}
+	switch {
+	case a.Scope == ScopeNamespace && b.Scope == ScopeNamespace:
+		if a.Namespace != b.Namespace {
+			return Subject{}, false
+		}
+	case a.Scope == ScopeNamespace:
+		if ns, known := labels[a.Namespace]; !known || !selectorMatches(b.NamespaceSelector, ns) {
+			return Subject{}, false
+		}
+	default:
+		if a.NamespaceSelector != nil || b.NamespaceSelector != nil {
+			ns, ok := intersectSelectors(a.NamespaceSelector, b.NamespaceSelector)
+			if !ok {
+				return Subject{}, false
+			}
+			out.NamespaceSelector = ns
+		}
+	}
+	if svc, ok := out.Pods.MatchLabels[label]; ok && len(out.Pods.MatchLabels) == 1 && len(out.Pods.MatchExpressions) == 0 {
+		out.Service = svc
+	}
+	return out, true
 }

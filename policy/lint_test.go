@@ -994,7 +994,8 @@ func TestRolloutStage(t *testing.T) {
 	}
 	// Stages by breadth; within one, by namespace and name, as the objects' files sort.
 	want := []string{
-		"workload gw", // derived: gw's side of half's edge, carrying what ops's defaults allow (DNS)
+		"workload gw",             // derived: gw's side of half's edge, carrying what ops's defaults allow (DNS)
+		"workload batch-4bb41c88", // derived: the pods both batch and half select, with both's allows
 		"workload batch",
 		"workload half", // isolates egress without an egress allow: it cuts only what the Set denies
 		"namespace namespace-defaults",

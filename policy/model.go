@@ -145,12 +145,14 @@ type Policy struct {
 	Annotations map[string]string
 	// Path is where the policy was declared in the Set, for messages.
 	Path *field.Path
-	// Derived is true for a policy that exists only to carry mirrored rules: the Set never
-	// declared its subject, an isolating policy of the other end called for it.
+	// Derived is true for a policy the Set never declared: one that carries mirrored
+	// rules, for the pods of an isolating policy that the other end of an edge names; or
+	// one for the pods two overlapping policies select, carrying only what it inherits
+	// from them, so that the rollout never isolates those pods with one policy's allows
+	// and without the other's (docs/semantics.md, rollout).
 	Derived bool
-	// Isolators are, for a derived policy, the policies of the Model whose isolation its
-	// mirrored rules open (usually one); it is rolled out with the first of them (see
-	// Model.RolloutStage).
+	// Isolators are, for a derived policy carrying mirrored rules, the policies of the
+	// Model whose isolation those rules open (usually one).
 	Isolators []*Policy
 	// Inherits are the enforced, untiered policies whose subjects contain its own and that
 	// isolate a direction it isolates. It repeats their allows in those directions, marked

@@ -28,9 +28,10 @@ import (
 // Within a stage, a policy enclosing narrower ones of the same stage (a service and a pod
 // group inside it) comes after them (Policy.Level, RolloutLevelAnnotation), and objects
 // of one level are applied by name. Where two subjects overlap without either containing
-// the other (a cluster-wide selection by label and a namespace's defaults), neither
-// repeats the other's allows, and the first applied cuts, at the pods both select, what
-// only the second admits until it is applied (docs/semantics.md, rollout).
+// the other (a cluster-wide selection by label and a namespace's defaults), a derived
+// policy for the pods both select repeats the allows of both and comes first. The one
+// gap left: a namespace selector that matches a namespace only by labels the Set does not
+// declare (docs/semantics.md, rollout).
 //
 // Tier objects, which backends emit for tiered policies, precede all of them.
 type RolloutStage int

@@ -54,7 +54,8 @@ type PrefixSet struct {
 // PrefixSets are hand-written Sets whose objects overlap the way rollouts cut traffic:
 // default-denies whose pods need allows mirrored into other objects, namespace-wide
 // allows that service objects must repeat, a service's own default-deny, an isolated DNS
-// service, and subjects nested within one stage, named so that the broader sorts first.
+// service, subjects nested within one stage, named so that the broader sorts first, and
+// subjects that overlap without nesting.
 func PrefixSets() []PrefixSet {
 	cases := []struct {
 		name, code string
@@ -100,6 +101,11 @@ set.Service("web").AllowTo("api").TCP(8080)`, func(set *policy.Set) {
 set.Pods("shop", "zz-batch", policy.MatchLabels{"app": "web", "tier": "batch"}).AllowFrom(policy.Namespace("ops")).TCP(9000)`, func(set *policy.Set) {
 			set.Service("web").AllowFrom("gateway").TCP(8080)
 			set.Pods("shop", "zz-batch", policy.MatchLabels{"app": "web", "tier": "batch"}).AllowFrom(policy.Namespace("ops")).TCP(9000)
+		}},
+		{"a pod group across services", `set.Service("web").AllowFrom("gateway").TCP(8080)
+set.Pods("shop", "batch", policy.MatchLabels{"tier": "batch"}).AllowFrom(policy.Namespace("ops")).TCP(9000)`, func(set *policy.Set) {
+			set.Service("web").AllowFrom("gateway").TCP(8080)
+			set.Pods("shop", "batch", policy.MatchLabels{"tier": "batch"}).AllowFrom(policy.Namespace("ops")).TCP(9000)
 		}},
 		{"a cluster-wide selection inside another", `set.Cluster("all").AllowFrom(policy.Namespace("monitoring")).TCP(9090)
 set.Cluster("web").Select(policy.MatchLabels{"app": "web"}).AllowFrom(policy.Namespace("edge")).TCP(8080)`, func(set *policy.Set) {
