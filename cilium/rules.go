@@ -32,8 +32,7 @@ const (
 	kindFQDN
 )
 
-// peerItem is one translated peer with its canonical key. The fields read for every rule
-// naming the peer come first, on one cache line.
+// peerItem is one translated peer with its canonical key.
 type peerItem struct {
 	kind peerKind
 	// taken is set once an emitted rule holds endpoint itself (see emitEndpoint).

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"github.com/netintent/netintent/internal/parallel"
 	"github.com/netintent/netintent/internal/render"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,10 +23,7 @@ const NamespaceNameLabel = "kubernetes.io/metadata.name"
 
 // Model validates the Set and returns its normalized form. Every problem is reported at
 // once in a *ValidationError; a nil Set is an error too.
-func (s *Set) Model() (*Model, error) { return s.model(runtime.GOMAXPROCS(0)) }
-
-// model is Model with policies built by up to the given number of goroutines.
-func (s *Set) model(workers int) (*Model, error) {
+func (s *Set) Model() (*Model, error) {
 	if s == nil {
 		return nil, errNilSet
 	}
@@ -38,7 +33,7 @@ func (s *Set) model(workers int) (*Model, error) {
 	b.options(m)
 	m.Tiers = b.tiers()
 	var subjects []subjectInfo
-	m.Policies, subjects = b.policies(s.sortedWorkloads(), workers)
+	m.Policies, subjects = b.policies(s.sortedWorkloads())
 	m.Namespaces = b.namespaces()
 	m.Policies = b.mirror(m.Policies, subjects)
 	inherit(m.Policies, b.set.serviceLabel)
@@ -94,16 +89,14 @@ func newModelBuilder(s *Set) *modelBuilder {
 		services: map[string]*serviceSelector{}, selectors: map[string]*metav1.LabelSelector{}}
 }
 
-// policyChunk is how many workloads a builder of policies takes at a time: enough that
-// taking them costs nothing in comparison, few enough that builders finish together.
+// policyChunk is the fewest workloads worth a builder of policies of their own.
 const policyChunk = 64
 
 // policies builds the policies of the workloads, and what mirroring uses of their subjects,
-// on up to the given number of goroutines. Each has its own builder, with its
-// own caches, that reports the problems of a chunk of consecutive workloads at a time;
-// they are reported in the order of the chunks, as if one builder had built every policy
-// in order.
-func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, []subjectInfo) {
+// in chunks of consecutive workloads on every CPU (parallel.Chunks). Each chunk has its own
+// builder, with its own caches; the problems are reported in the order of the chunks, as
+// if one builder had built every policy in order.
+func (b *modelBuilder) policies(workloads []*Workload) ([]*Policy, []subjectInfo) {
 	policies := make([]*Policy, len(workloads))
 	subjects := make([]subjectInfo, len(workloads))
 	// The namespace names, and the selectors and peers of the declared services, are made
@@ -136,51 +129,16 @@ func (b *modelBuilder) policies(workloads []*Workload, workers int) ([]*Policy, 
 			shared[key] = b.newServiceSelector(key, ns)
 		}
 	}
-	chunks := (len(workloads) + policyChunk - 1) / policyChunk
-	errs := make([]field.ErrorList, chunks)
-	builders := make([]*modelBuilder, max(1, min(workers, chunks)))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var failure any // the first panic of another goroutine, raised again on this one
-	for i := range builders {
+	builders := parallel.Chunks(len(workloads), policyChunk, func(lo, hi int) *modelBuilder {
 		wb := newModelBuilder(b.set)
 		wb.dns, wb.dnsPorts, wb.sharedServices, wb.sharedNames = b.dns, b.dnsPorts, shared, names
-		builders[i] = wb
-		build := func() {
-			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
-				wb.errs = nil
-				for j := c * policyChunk; j < min(len(workloads), (c+1)*policyChunk); j++ {
-					policies[j], subjects[j] = wb.policy(workloads[j])
-				}
-				errs[c] = wb.errs
-			}
+		for j := lo; j < hi; j++ {
+			policies[j], subjects[j] = wb.policy(workloads[j])
 		}
-		if i == len(builders)-1 {
-			build() // on this goroutine
-			continue
-		}
-		wg.Go(func() {
-			defer func() {
-				if r := recover(); r != nil {
-					mu.Lock()
-					if failure == nil {
-						failure = r
-					}
-					mu.Unlock()
-				}
-			}()
-			build()
-		})
-	}
-	wg.Wait()
-	if failure != nil {
-		panic(failure) // as if one builder had built every policy, on this goroutine
-	}
-	for _, e := range errs {
-		b.errs = append(b.errs, e...)
-	}
+		return wb
+	})
 	for _, wb := range builders {
+		b.errs = append(b.errs, wb.errs...)
 		for name := range wb.nsLabels {
 			if _, ok := b.nsLabels[name]; !ok {
 				b.nsLabels[name] = nil
