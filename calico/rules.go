@@ -250,27 +250,43 @@ func (n *numbering[K]) reset() {
 	}
 }
 
-// run translates a run of rules with one action, appending to pairs: each (peer, traffic)
-// pair of every rule is collected, traffic is merged per peer (ports of one protocol
-// join), then peers are merged per traffic (selectors of pods in the same namespaces join
-// with ||, nets of the same family and exceptions join), so that the output has as few
-// rules as Calico's one-protocol-per-rule model allows.
+// run translates a run of rules with one action, appending to pairs, so that the output
+// has as few rules as Calico's one-protocol-per-rule model allows: see runMerged, and
+// runOne for a run of one rule.
 func (c *compiler) run(pairs []rulePair, e *emitted, d policy.Direction, rs []*policy.Rule) []rulePair {
+	if len(rs) == 1 {
+		return c.runOne(pairs, e, d, rs[0])
+	}
+	return c.runMerged(pairs, e, d, rs)
+}
+
+// runOne is runMerged for a run of one rule, the commonest, without its grouping of pairs
+// by peer and by traffic: every peer of one rule has the same traffic, which needs no
+// merging (traffics yields one traffic per protocol, with its ports joined, per ICMP
+// message and per HTTP match), and no peer is left for absorbAny to drop once
+// mergeEntities has merged them (the peer for every peer absorbs the rest). TestRunOne
+// checks that it agrees with runMerged.
+func (c *compiler) runOne(pairs []rulePair, e *emitted, d policy.Direction, r *policy.Rule) []rulePair {
+	action := calicov3.Action(r.Action)
+	s := &c.scratch
+	s.ents = c.entities(s.ents[:0], e, d, r)
+	es := mergeEntities(s.ents)
+	s.trs = c.traffics(s.trs[:0], e, d, r)
+	for _, t := range s.trs {
+		for _, en := range es {
+			pairs = append(pairs, rulePair{action, en, t})
+		}
+	}
+	return pairs
+}
+
+// runMerged translates a run of rules with one action, appending to pairs: each (peer,
+// traffic) pair of every rule is collected, traffic is merged per peer (ports of one
+// protocol join), then peers are merged per traffic (selectors of pods in the same
+// namespaces join with ||, nets of the same family and exceptions join).
+func (c *compiler) runMerged(pairs []rulePair, e *emitted, d policy.Direction, rs []*policy.Rule) []rulePair {
 	action := calicov3.Action(rs[0].Action)
 	s := &c.scratch
-	if len(rs) == 1 {
-		// One rule: its traffics are distinct protocols and its peers need merging only
-		// when there are several.
-		s.ents = c.entities(s.ents[:0], e, d, rs[0])
-		es := mergeEntities(s.ents)
-		s.trs = c.traffics(s.trs[:0], e, d, rs[0])
-		for _, t := range s.trs {
-			for _, en := range es {
-				pairs = append(pairs, rulePair{action, en, t})
-			}
-		}
-		return pairs
-	}
 	s.entNums.reset()
 	s.distinct, s.trs, s.byEnt = s.distinct[:0], s.trs[:0], s.byEnt[:0]
 	for _, r := range rs {
