@@ -146,7 +146,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 		c.Refuse(p.Path.Child("selector"), constructSelector, err.Error(), "")
 		return
 	}
-	base := emitted{src: p, selector: sel, stage: c.model.RolloutStage(p)}
+	base := emitted{src: source{Path: p.Path, Mode: p.Mode}, selector: sel, stage: c.model.RolloutStage(p)}
 	if p.Subject.Scope == policy.ScopeNamespace {
 		base.namespace = p.Subject.Namespace
 	} else {
@@ -184,7 +184,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 			// Calico would read empty types as Ingress.
 			return
 		}
-		c.emitted = append(c.emitted, &e)
+		c.keep(&e, p)
 		return
 	}
 
@@ -204,7 +204,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 				deny.setRules(d, c.rules(&deny, d, p.Rules(d), policy.Deny, nil))
 			}
 		}
-		c.emitted = append(c.emitted, &deny)
+		c.keep(&deny, p)
 	}
 	if len(p.Isolate) > 0 {
 		allow := base
@@ -222,8 +222,15 @@ func (c *compiler) Translate(p *policy.Policy) {
 			allow.types = append(allow.types, calicov3.PolicyType(d))
 			allow.setRules(d, c.rules(&allow, d, p.Rules(d), policy.Allow, extra))
 		}
-		c.emitted = append(c.emitted, &allow)
+		c.keep(&allow, p)
 	}
+}
+
+// keep appends e, translated from p, to c.emitted, with its metadata: e keeps nothing
+// else of p (see source).
+func (c *compiler) keep(e *emitted, p *policy.Policy) {
+	e.meta = backend.Meta(e.name, e.namespace, p, e.stage, &e.Notes)
+	c.emitted = append(c.emitted, e)
 }
 
 // dnsRule is the allowance that keeps DNS open for an egress-isolated subject.

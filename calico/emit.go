@@ -5,6 +5,8 @@ import (
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	"github.com/projectcalico/api/pkg/lib/numorstring"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // calicoRule renders a rule into r, which is zero; proto is t's protocol, nil for every
@@ -38,9 +40,10 @@ func calicoRule(r *calicov3.Rule, action calicov3.Action, d policy.Direction, en
 
 // emitted is one policy object before it is rendered into its typed kind.
 type emitted struct {
-	src                  *policy.Policy
-	namespace, name      string // namespace is empty for global policies
-	tier                 string // empty for the default tier
+	src                  source
+	meta                 metav1.ObjectMeta // set once the object is translated (see keep)
+	namespace, name      string            // namespace is empty for global policies
+	tier                 string            // empty for the default tier
 	order                float64
 	selector, nsSelector string
 	types                []calicov3.PolicyType
@@ -48,6 +51,15 @@ type emitted struct {
 	stage                policy.RolloutStage
 	// Notes holds the lossy translations made in the object.
 	backend.Notes
+}
+
+// source is what an emitted object keeps of the policy it carries, rather than the policy,
+// which backend.Compile lets go once translated.
+type source struct {
+	// Path is the policy's path, for refusals made once every policy is translated.
+	Path *field.Path
+	// Mode is the policy's mode: an audit policy is emitted as a Staged kind.
+	Mode policy.Mode
 }
 
 func (e *emitted) setRules(d policy.Direction, rules []calicov3.Rule) {
@@ -60,7 +72,7 @@ func (e *emitted) setRules(d policy.Direction, rules []calicov3.Rule) {
 
 // addTo renders e into its typed kind and appends it to res.
 func (e *emitted) addTo(res *Result) {
-	meta := backend.Meta(e.name, e.namespace, e.src, e.stage, &e.Notes)
+	meta := e.meta
 	order := e.order
 	staged := e.src.Mode == policy.Audit
 	switch {

@@ -42,7 +42,7 @@ func TestRunOne(t *testing.T) {
 		one := &compiler{model: m, opts: opts, nsExprs: map[string]string{}}
 		merged := &compiler{model: m, opts: opts, nsExprs: map[string]string{}}
 		for _, p := range m.Policies {
-			e := &emitted{src: p}
+			e := &emitted{src: source{Path: p.Path, Mode: p.Mode}}
 			for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
 				for j := range p.Rules(d) {
 					r := &p.Rules(d)[j]
