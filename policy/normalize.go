@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/netintent/netintent/internal/parallel"
-	"github.com/netintent/netintent/internal/render"
+	"github.com/netintent/netintent/internal/representable"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -258,7 +258,7 @@ func (b *modelBuilder) policy(w *Workload) (*Policy, subjectInfo) {
 			if strings.HasPrefix(k, ReservedAnnotationPrefix) {
 				b.add(field.Forbidden(w.path.Child("annotations").Key(k),
 					"annotations under "+ReservedAnnotationPrefix+" are the backends' (the rollout stage, the lossy translations made)"))
-			} else if !render.Representable(p.Annotations[k]) {
+			} else if !representable.String(p.Annotations[k]) {
 				b.add(field.Invalid(w.path.Child("annotations").Key(k), p.Annotations[k], unrepresentable))
 			}
 		}

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/netintent/netintent/internal/render"
+	"github.com/netintent/netintent/internal/representable"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -389,7 +389,7 @@ func (b *modelBuilder) http(h HTTPMatch, path *field.Path) {
 	case PathRegex:
 		if _, err := syntax.Parse(h.Path, syntax.Perl); err != nil {
 			b.add(field.Invalid(path.Child("path"), h.Path, "not an RE2 regular expression: "+err.Error()))
-		} else if !render.Representable(h.Path) {
+		} else if !representable.String(h.Path) {
 			b.add(field.Invalid(path.Child("path"), h.Path, unrepresentable+"; write such characters as escapes (\\x7f)"))
 		}
 	default:
@@ -412,13 +412,13 @@ func (b *modelBuilder) http(h HTTPMatch, path *field.Path) {
 		for _, msg := range validation.IsHTTPHeaderName(hd.Name) {
 			b.add(field.Invalid(hp.Child("name"), hd.Name, msg))
 		}
-		if strings.ContainsFunc(hd.Value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7F }) || !render.Representable(hd.Value) {
+		if strings.ContainsFunc(hd.Value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7F }) || !representable.String(hd.Value) {
 			b.add(field.Invalid(hp.Child("value"), hd.Value, "a header value has no control characters other than tab (RFC 9110), and "+unrepresentable))
 		}
 	}
 }
 
-// unrepresentable explains what render.Representable refuses.
+// unrepresentable explains what representable.String refuses.
 const unrepresentable = "the output cannot carry invalid UTF-8, DEL, C1 controls, U+FFFE or U+FFFF"
 
 // visibleASCII reports whether s has only the characters from '!' to '~'.
