@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/netintent/netintent/internal/render"
+	"github.com/netintent/netintent/internal/stage"
 )
 
 // RolloutStage is the step of a rollout in which a policy's objects are applied. Every
@@ -50,7 +50,7 @@ const (
 // `kubectl apply -f` rolls out in order. An object takes the stage of the policy it
 // carries, except Calico's deny object of an untiered policy (in tier calico.DenyTier):
 // it only denies, so it is a guardrail (or audit, staged).
-const RolloutStageAnnotation = render.RolloutStageAnnotation
+const RolloutStageAnnotation = stage.Annotation
 
 // ReservedAnnotationPrefix starts the keys of the annotations the backends set on the
 // objects they emit: RolloutStageAnnotation, and the list of lossy translations made in
@@ -60,10 +60,10 @@ const ReservedAnnotationPrefix = "netintent.io/"
 
 // String names the stage: "audit", "guardrail", "workload", "namespace" or "cluster".
 func (s RolloutStage) String() string {
-	if s < 0 || int(s) >= len(render.RolloutStages) {
+	if s < 0 || int(s) >= len(stage.Names) {
 		return fmt.Sprintf("RolloutStage(%d)", int(s))
 	}
-	return render.RolloutStages[s]
+	return stage.Names[s]
 }
 
 // RolloutStage returns the stage in which p, a policy of m, is applied.
