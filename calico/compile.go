@@ -134,20 +134,6 @@ func newTier(name string, order float64, action calicov3.Action) *calicov3.Tier 
 	return t
 }
 
-// emitted is one policy object before it is rendered into its typed kind.
-type emitted struct {
-	src                  *policy.Policy
-	namespace, name      string // namespace is empty for global policies
-	tier                 string // empty for the default tier
-	order                float64
-	selector, nsSelector string
-	types                []calicov3.PolicyType
-	ingress, egress      []calicov3.Rule
-	stage                policy.RolloutStage
-	// Notes holds the lossy translations made in the object.
-	backend.Notes
-}
-
 // Translate translates one Policy into the objects that carry it, appended to c.emitted.
 func (c *compiler) Translate(p *policy.Policy) {
 	if p.Subject.Scope == policy.ScopeHost {
@@ -160,7 +146,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 		c.Refuse(p.Path.Child("selector"), constructSelector, err.Error(), "")
 		return
 	}
-	base := emitted{src: p, selector: sel, stage: c.model.RolloutStage(p)}
+	base := emitted{src: source{Path: p.Path, Mode: p.Mode}, selector: sel, stage: c.model.RolloutStage(p)}
 	if p.Subject.Scope == policy.ScopeNamespace {
 		base.namespace = p.Subject.Namespace
 	} else {
@@ -198,7 +184,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 			// Calico would read empty types as Ingress.
 			return
 		}
-		c.emitted = append(c.emitted, &e)
+		c.keep(&e, p)
 		return
 	}
 
@@ -218,7 +204,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 				deny.setRules(d, c.rules(&deny, d, p.Rules(d), policy.Deny, nil))
 			}
 		}
-		c.emitted = append(c.emitted, &deny)
+		c.keep(&deny, p)
 	}
 	if len(p.Isolate) > 0 {
 		allow := base
@@ -236,8 +222,15 @@ func (c *compiler) Translate(p *policy.Policy) {
 			allow.types = append(allow.types, calicov3.PolicyType(d))
 			allow.setRules(d, c.rules(&allow, d, p.Rules(d), policy.Allow, extra))
 		}
-		c.emitted = append(c.emitted, &allow)
+		c.keep(&allow, p)
 	}
+}
+
+// keep appends e, translated from p, to c.emitted, with its metadata: e keeps nothing
+// else of p (see source).
+func (c *compiler) keep(e *emitted, p *policy.Policy) {
+	e.meta = backend.Meta(e.name, e.namespace, p, e.stage, &e.Notes)
+	c.emitted = append(c.emitted, e)
 }
 
 // dnsRule is the allowance that keeps DNS open for an egress-isolated subject.
@@ -253,14 +246,6 @@ func hasAction(rules []policy.Rule, a policy.Action) bool {
 		}
 	}
 	return false
-}
-
-func (e *emitted) setRules(d policy.Direction, rules []calicov3.Rule) {
-	if d == policy.Ingress {
-		e.ingress = rules
-	} else {
-		e.egress = rules
-	}
 }
 
 // assignOrders gives the policies of DenyTier and of the default tier UntieredOrder, and
@@ -287,37 +272,5 @@ func (c *compiler) assignOrders(all []*emitted) {
 				e.Object(), e.order, e.tier, other.Object()), "")
 		}
 		bySlot[s] = append(bySlot[s], e)
-	}
-}
-
-// addTo renders e into its typed kind and appends it to res.
-func (e *emitted) addTo(res *Result) {
-	meta := backend.Meta(e.name, e.namespace, e.src, e.stage, &e.Notes)
-	order := e.order
-	staged := e.src.Mode == policy.Audit
-	switch {
-	case e.namespace != "" && !staged:
-		o := calicov3.NewNetworkPolicy()
-		o.ObjectMeta = meta
-		o.Spec = calicov3.NetworkPolicySpec{Tier: e.tier, Order: &order, Selector: e.selector, Types: e.types, Ingress: e.ingress, Egress: e.egress}
-		res.NetworkPolicies = append(res.NetworkPolicies, o)
-	case e.namespace != "":
-		o := calicov3.NewStagedNetworkPolicy()
-		o.ObjectMeta = meta
-		o.Spec = calicov3.StagedNetworkPolicySpec{StagedAction: calicov3.StagedActionSet, Tier: e.tier, Order: &order,
-			Selector: e.selector, Types: e.types, Ingress: e.ingress, Egress: e.egress}
-		res.StagedNetworkPolicies = append(res.StagedNetworkPolicies, o)
-	case !staged:
-		o := calicov3.NewGlobalNetworkPolicy()
-		o.ObjectMeta = meta
-		o.Spec = calicov3.GlobalNetworkPolicySpec{Tier: e.tier, Order: &order, Selector: e.selector, NamespaceSelector: e.nsSelector,
-			Types: e.types, Ingress: e.ingress, Egress: e.egress}
-		res.GlobalNetworkPolicies = append(res.GlobalNetworkPolicies, o)
-	default:
-		o := calicov3.NewStagedGlobalNetworkPolicy()
-		o.ObjectMeta = meta
-		o.Spec = calicov3.StagedGlobalNetworkPolicySpec{StagedAction: calicov3.StagedActionSet, Tier: e.tier, Order: &order,
-			Selector: e.selector, NamespaceSelector: e.nsSelector, Types: e.types, Ingress: e.ingress, Egress: e.egress}
-		res.StagedGlobalNetworkPolicies = append(res.StagedGlobalNetworkPolicies, o)
 	}
 }

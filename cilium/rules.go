@@ -32,8 +32,7 @@ const (
 	kindFQDN
 )
 
-// peerItem is one translated peer with its canonical key. The fields read for every rule
-// naming the peer come first, on one cache line.
+// peerItem is one translated peer with its canonical key.
 type peerItem struct {
 	kind peerKind
 	// taken is set once an emitted rule holds endpoint itself (see emitEndpoint).
@@ -165,7 +164,7 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 	default:
 		own := x.Namespace != "" && x.Namespace == t.namespace
 		if c.serviceLabelOK && isServicePeer(*x, c.model.ServiceLabel) {
-			return c.servicePeer(own, x)
+			return c.servicePeer(t, x)
 		}
 		// Other pod peers recur too, across the Set's rules and mirrors: each is translated
 		// once per namespace context, for all chunks (emission copies what it emits).
@@ -190,22 +189,13 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 // servicePeer translates x, a service's pods in one namespace (see isServicePeer), into an
 // item of the policy being translated (see compiler.items). A large Set names the same
 // services over and over: building the selector straight from x costs no more than copying
-// a shared translation would, and no lookup. It says what podSelector would.
-func (c *compiler) servicePeer(own bool, x *policy.Peer) *peerItem {
+// a shared translation would, and no lookup. It says what podSelector would: the service
+// label, then the labels of placement.
+func (c *compiler) servicePeer(t *translation, x *policy.Peer) *peerItem {
 	var buf [4]label
 	ls := append(buf[:0], label{c.model.ServiceLabel, x.Service})
-	if !own {
-		ls = append(ls, label{labelNamespace, x.Namespace})
-	}
-	if x.ServiceAccount != "" {
-		ls = append(ls, label{labelServiceAccount, x.ServiceAccount})
-	}
-	switch {
-	case x.Cluster != "":
-		ls = append(ls, label{labelCluster, x.Cluster})
-	case c.opts.localCluster != "":
-		ls = append(ls, label{labelCluster, c.opts.localCluster})
-	}
+	more, n := c.placement(t, x)
+	ls = append(ls, more[:n]...)
 	slices.SortFunc(ls, func(a, b label) int { return strings.Compare(a.key, b.key) })
 	m := make(map[string]string, len(ls))
 	for _, l := range ls {
@@ -296,23 +286,37 @@ func (c *compiler) podSelector(t *translation, x policy.Peer) api.EndpointSelect
 	switch {
 	case x.AllNamespaces:
 		b.namespaces(nil)
-	case x.Namespace != "":
-		if x.Namespace != t.namespace {
-			b.match(labelNamespace, x.Namespace)
-		}
-	default:
+	case x.Namespace == "":
 		b.namespaces(x.NamespaceSelector)
 	}
+	ls, n := c.placement(t, &x)
+	for _, l := range ls[:n] {
+		b.match(l.key, l.value)
+	}
+	return b.build()
+}
+
+// placement returns the labels that place the pods of x, a pod peer, besides its pod and
+// namespace selectors: the namespace it names, unless it is the policy's own (see
+// podSelector), its service account, and its cluster (or the local one).
+func (c *compiler) placement(t *translation, x *policy.Peer) (ls [3]label, n int) {
+	if x.Namespace != "" && !x.AllNamespaces && x.Namespace != t.namespace {
+		ls[n] = label{labelNamespace, x.Namespace}
+		n++
+	}
 	if x.ServiceAccount != "" {
-		b.match(labelServiceAccount, x.ServiceAccount)
+		ls[n] = label{labelServiceAccount, x.ServiceAccount}
+		n++
 	}
 	switch {
 	case x.Cluster != "":
-		b.match(labelCluster, x.Cluster)
+		ls[n] = label{labelCluster, x.Cluster}
+		n++
 	case c.opts.localCluster != "":
-		b.match(labelCluster, c.opts.localCluster)
+		ls[n] = label{labelCluster, c.opts.localCluster}
+		n++
 	}
-	return b.build()
+	return ls, n
 }
 
 // traffic translates a rule's ports, L7 matches and ICMP matches into atoms, appended to

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/netintent/netintent/policy"
@@ -265,31 +264,6 @@ func mergeBy(rules []*rule, key func(*rule) string, merge func(into, from *rule)
 	return out
 }
 
-// emitPeers and emitPorts return the rule's peers and ports. Every entry was built for
-// this rule alone (translation copies what it takes from the Model, and merging moves
-// entries rather than sharing them), so the emitted objects share no memory.
-func (r *rule) emitPeers() []networkingv1.NetworkPolicyPeer {
-	if r.anyPeer {
-		return nil
-	}
-	out := make([]networkingv1.NetworkPolicyPeer, len(r.peers))
-	for i, p := range r.peers {
-		out[i] = p.peer
-	}
-	return out
-}
-
-func (r *rule) emitPorts() []networkingv1.NetworkPolicyPort {
-	if r.allPorts {
-		return nil
-	}
-	out := make([]networkingv1.NetworkPolicyPort, len(r.ports))
-	for i, p := range r.ports {
-		out[i] = p.port
-	}
-	return out
-}
-
 // Peer keys sort pods of the policy's namespace first, then pods of namespaces named,
 // then of namespaces selected by labels, then IPv4 and IPv6 blocks by address. Their parts
 // are separated by \x01, which sorts before every character of a label, so that a shorter
@@ -384,84 +358,4 @@ func appendPort(b []byte, n int32) []byte {
 		b = append(b, byte('0'+n/d%10))
 	}
 	return b
-}
-
-func emptySelector(s *metav1.LabelSelector) bool {
-	return s == nil || len(s.MatchLabels) == 0 && len(s.MatchExpressions) == 0
-}
-
-// canonicalSelector copies s with its expressions sorted and their values sorted and
-// deduplicated; a selector's requirements and an expression's values are sets.
-func canonicalSelector(s *metav1.LabelSelector) *metav1.LabelSelector {
-	out := &metav1.LabelSelector{}
-	if len(s.MatchLabels) > 0 {
-		out.MatchLabels = make(map[string]string, len(s.MatchLabels))
-		for k, v := range s.MatchLabels {
-			out.MatchLabels[k] = v
-		}
-	}
-	if len(s.MatchExpressions) == 0 {
-		return out
-	}
-	for _, e := range s.MatchExpressions {
-		c := metav1.LabelSelectorRequirement{Key: e.Key, Operator: e.Operator}
-		if len(e.Values) > 0 {
-			c.Values = append([]string(nil), e.Values...)
-			sort.Strings(c.Values)
-			c.Values = slices.Compact(c.Values)
-		}
-		out.MatchExpressions = append(out.MatchExpressions, c)
-	}
-	sort.Slice(out.MatchExpressions, func(i, j int) bool {
-		return requirementKey(out.MatchExpressions[i]) < requirementKey(out.MatchExpressions[j])
-	})
-	exprs := out.MatchExpressions[:0]
-	for i, e := range out.MatchExpressions {
-		if i == 0 || requirementKey(e) != requirementKey(out.MatchExpressions[i-1]) {
-			exprs = append(exprs, e)
-		}
-	}
-	if len(exprs) > 0 {
-		out.MatchExpressions = exprs
-	} else {
-		out.MatchExpressions = nil
-	}
-	return out
-}
-
-// writeSelectorKey renders a canonical selector as a key; label keys and values cannot
-// contain the separators used.
-func writeSelectorKey(b *strings.Builder, s *metav1.LabelSelector) {
-	if s == nil {
-		return
-	}
-	if len(s.MatchLabels) == 1 {
-		for k, v := range s.MatchLabels {
-			b.WriteString(k)
-			b.WriteByte('=')
-			b.WriteString(v)
-		}
-	} else {
-		keys := make([]string, 0, len(s.MatchLabels))
-		for k := range s.MatchLabels {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(k)
-			b.WriteByte('=')
-			b.WriteString(s.MatchLabels[k])
-		}
-	}
-	for _, e := range s.MatchExpressions {
-		b.WriteByte(';')
-		b.WriteString(requirementKey(e))
-	}
-}
-
-func requirementKey(e metav1.LabelSelectorRequirement) string {
-	return e.Key + " " + string(e.Operator) + " " + strings.Join(e.Values, ",")
 }

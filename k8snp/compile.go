@@ -121,34 +121,7 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	if len(p.Isolate) == 0 || c.Any() {
 		return nil
 	}
-	np := &networkingv1.NetworkPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: networkingv1.SchemeGroupVersion.String(), Kind: "NetworkPolicy"},
-		ObjectMeta: backend.Meta(p.Name, p.Subject.Namespace, p, c.model.RolloutStage(p), &t),
-		Spec:       networkingv1.NetworkPolicySpec{PodSelector: *canonicalSelector(&p.Subject.Pods)},
-	}
-	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-		if !p.Isolates(d) {
-			continue
-		}
-		np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyType(d))
-		if d == policy.Ingress {
-			rs := compact(ingress)
-			if len(rs) > 0 {
-				np.Spec.Ingress = make([]networkingv1.NetworkPolicyIngressRule, 0, len(rs))
-			}
-			for _, r := range rs {
-				np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: r.emitPeers(), Ports: r.emitPorts()})
-			}
-		} else {
-			rs := compact(egress)
-			if len(rs) > 0 {
-				np.Spec.Egress = make([]networkingv1.NetworkPolicyEgressRule, 0, len(rs))
-			}
-			for _, r := range rs {
-				np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{To: r.emitPeers(), Ports: r.emitPorts()})
-			}
-		}
-	}
+	np := networkPolicy(p, backend.Meta(p.Name, p.Subject.Namespace, p, c.model.RolloutStage(p), &t), ingress, egress)
 	c.warnings = append(c.warnings, t.Warnings()...)
 	return np
 }
@@ -318,36 +291,51 @@ func (c *compiler) podPeer(ns string, x *policy.Peer, path func() *field.Path) (
 	if !ok {
 		return peerEntry{}, false
 	}
-	if x.Namespace != "" && !x.AllNamespaces && x.NamespaceSelector == nil && x.PodSelector != nil &&
-		len(x.PodSelector.MatchLabels) == 1 && len(x.PodSelector.MatchExpressions) == 0 {
-		// The common case, a service: as below, with the key written at once.
-		for k, v := range x.PodSelector.MatchLabels {
-			pods := &metav1.LabelSelector{MatchLabels: map[string]string{k: v}}
-			if x.Namespace == ns {
-				return peerEntry{key: "0\x01" + k + "=" + v, peer: networkingv1.NetworkPolicyPeer{PodSelector: pods}}, true
-			}
-			nsSel := &metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: x.Namespace}}
-			return peerEntry{key: "1\x01" + x.Namespace + "\x01" + k + "=" + v,
-				peer: networkingv1.NetworkPolicyPeer{NamespaceSelector: nsSel, PodSelector: pods}}, true
-		}
+	if e, ok := servicePeer(ns, x); ok {
+		return e, true
 	}
+	return selectorPeer(ns, x), true
+}
+
+// selectorPeer translates a pod peer as seen from a policy in namespace ns.
+func selectorPeer(ns string, x *policy.Peer) peerEntry {
 	var pods *metav1.LabelSelector
 	if !emptySelector(x.PodSelector) {
 		pods = canonicalSelector(x.PodSelector)
 	}
 	switch {
 	case x.AllNamespaces:
-		return podsPeer(&metav1.LabelSelector{}, pods), true
+		return podsPeer(&metav1.LabelSelector{}, pods)
 	case x.NamespaceSelector != nil:
-		return podsPeer(canonicalSelector(x.NamespaceSelector), pods), true
+		return podsPeer(canonicalSelector(x.NamespaceSelector), pods)
 	case x.Namespace == ns:
 		if pods == nil {
 			pods = &metav1.LabelSelector{}
 		}
-		return podsPeer(nil, pods), true
+		return podsPeer(nil, pods)
 	default:
-		return podsPeer(&metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: x.Namespace}}, pods), true
+		return podsPeer(&metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: x.Namespace}}, pods)
 	}
+}
+
+// servicePeer is selectorPeer for the commonest peer, a service's pods: one label, in a
+// namespace named. It writes the key at once, as podsPeer would write it, and reports
+// false for every other peer. TestServicePeer checks that it agrees with selectorPeer.
+func servicePeer(ns string, x *policy.Peer) (peerEntry, bool) {
+	if x.Namespace == "" || x.AllNamespaces || x.NamespaceSelector != nil || x.PodSelector == nil ||
+		len(x.PodSelector.MatchLabels) != 1 || len(x.PodSelector.MatchExpressions) != 0 {
+		return peerEntry{}, false
+	}
+	for k, v := range x.PodSelector.MatchLabels {
+		pods := &metav1.LabelSelector{MatchLabels: map[string]string{k: v}}
+		if x.Namespace == ns {
+			return peerEntry{key: "0\x01" + k + "=" + v, peer: networkingv1.NetworkPolicyPeer{PodSelector: pods}}, true
+		}
+		nsSel := &metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: x.Namespace}}
+		return peerEntry{key: "1\x01" + x.Namespace + "\x01" + k + "=" + v,
+			peer: networkingv1.NetworkPolicyPeer{NamespaceSelector: nsSel, PodSelector: pods}}, true
+	}
+	return peerEntry{}, false // not reached: the selector has one label
 }
 
 var worldPrefixes = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}

@@ -10,4 +10,7 @@
 // (https://github.com/netintent/netintent/blob/main/docs/semantics.md): tiers first, deny
 // wins and never isolates, isolation by any allow or default-deny, both ends of a flow,
 // DNS kept for egress-isolated workloads, L7 rules that admit only matching requests.
+//
+// Which file holds what, here and in the backends, is docs/architecture.md
+// (https://github.com/netintent/netintent/blob/main/docs/architecture.md).
 package policy

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/netintent/netintent/internal/render"
+	"github.com/netintent/netintent/internal/stage"
 )
 
 // RolloutStage is the step of a rollout in which a policy's objects are applied. Every
@@ -53,13 +53,13 @@ const (
 // `kubectl apply -f` rolls out in order. An object takes the stage of the policy it
 // carries, except Calico's deny object of an untiered policy (in tier calico.DenyTier):
 // it only denies, so it is a guardrail (or audit, staged).
-const RolloutStageAnnotation = render.RolloutStageAnnotation
+const RolloutStageAnnotation = stage.Annotation
 
 // RolloutLevelAnnotation carries, on objects of a policy whose Level is not 0, that
 // Level (at most 9): the second digit of the object's rollout step, which WriteDir file
 // names start with (31-networkpolicy_shop_web.yaml comes after
 // 30-networkpolicy_shop_web-batch.yaml, the pod group inside it).
-const RolloutLevelAnnotation = render.RolloutLevelAnnotation
+const RolloutLevelAnnotation = stage.LevelAnnotation
 
 // ReservedAnnotationPrefix starts the keys of the annotations the backends set on the
 // objects they emit: RolloutStageAnnotation, and the list of lossy translations made in
@@ -69,10 +69,10 @@ const ReservedAnnotationPrefix = "netintent.io/"
 
 // String names the stage: "audit", "guardrail", "workload", "namespace" or "cluster".
 func (s RolloutStage) String() string {
-	if s < 0 || int(s) >= len(render.RolloutStages) {
+	if s < 0 || int(s) >= len(stage.Names) {
 		return fmt.Sprintf("RolloutStage(%d)", int(s))
 	}
-	return render.RolloutStages[s]
+	return stage.Names[s]
 }
 
 // RolloutStage returns the stage in which p, a policy of m, is applied.
@@ -115,7 +115,7 @@ func rolloutLess(sa RolloutStage, a *Policy, sb RolloutStage, b *Policy) bool {
 	if sa != sb {
 		return sa < sb
 	}
-	if la, lb := min(a.Level, render.MaxRolloutLevel), min(b.Level, render.MaxRolloutLevel); la != lb {
+	if la, lb := min(a.Level, stage.MaxLevel), min(b.Level, stage.MaxLevel); la != lb {
 		return la < lb
 	}
 	if a.Subject.Namespace != b.Subject.Namespace {

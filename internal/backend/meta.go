@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/netintent/netintent/internal/render"
+	"github.com/netintent/netintent/internal/stage"
 	"github.com/netintent/netintent/policy"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -50,10 +50,10 @@ func (n *Notes) Warnings() []policy.Warning { return n.warnings }
 // a cluster-scoped object), p's labels with policy.ManagedByLabel, and p's annotations
 // with the rollout stage, p's rollout level if not 0 and, if any, the
 // policy.WarningsAnnotation of notes.
-func Meta(name, namespace string, p *policy.Policy, stage policy.RolloutStage, notes *Notes) metav1.ObjectMeta {
-	meta := metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: Labels(p.Labels), Annotations: annotations(p.Annotations, stage, notes)}
+func Meta(name, namespace string, p *policy.Policy, s policy.RolloutStage, notes *Notes) metav1.ObjectMeta {
+	meta := metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: Labels(p.Labels), Annotations: annotations(p.Annotations, s, notes)}
 	if p.Level > 0 {
-		meta.Annotations[policy.RolloutLevelAnnotation] = strconv.Itoa(min(p.Level, render.MaxRolloutLevel))
+		meta.Annotations[policy.RolloutLevelAnnotation] = strconv.Itoa(min(p.Level, stage.MaxLevel))
 	}
 	return meta
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/netintent/netintent"
 	"github.com/netintent/netintent/internal/render"
+	"github.com/netintent/netintent/internal/stage"
 )
 
 // recorder is a testing.TB that records failures instead of failing the test, so the
@@ -334,11 +335,11 @@ func (r rendered) JSON() ([]byte, error)                 { return render.JSONByt
 func (r rendered) WriteDir(dir string) ([]string, error) { return render.WriteDir(dir, r, "header") }
 
 func TestRollout(t *testing.T) {
-	np := func(name, stage string) render.Object {
+	np := func(name, st string) render.Object {
 		o := &networkingv1.NetworkPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}}
-		if stage != "" {
-			o.Annotations = map[string]string{render.RolloutStageAnnotation: stage}
+		if st != "" {
+			o.Annotations = map[string]string{stage.Annotation: st}
 		}
 		return o
 	}
@@ -390,9 +391,9 @@ func TestRollout(t *testing.T) {
 func TestDNSFirst(t *testing.T) {
 	// obj is a NetworkPolicy whose name says what it does to egress: "iso" isolates,
 	// "dns" allows DNS, "all" selects the whole namespace.
-	obj := func(name, stage string) netintent.Object {
+	obj := func(name, st string) netintent.Object {
 		return &networkingv1.NetworkPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Annotations: map[string]string{render.RolloutStageAnnotation: stage}}}
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Annotations: map[string]string{stage.Annotation: st}}}
 	}
 	egress := func(o netintent.Object) (bool, bool, bool) {
 		n := o.GetName()

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/netintent/netintent"
-	"github.com/netintent/netintent/internal/render"
+	"github.com/netintent/netintent/internal/stage"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -27,7 +27,7 @@ type Rendered interface {
 //   - Objects, the documents of YAML, the items of JSON and the files of WriteDir are the
 //     objects want lists, in its order, each as "Kind namespace/name stage" ("Kind name
 //     stage" for a cluster-scoped object, without stage for an object that has no
-//     render.RolloutStageAnnotation);
+//     stage.Annotation);
 //   - Namespaces and Tiers come first, and every other object carries a stage no earlier
 //     than the stage of the object before it;
 //   - the file names of WriteDir are in lexical order, the order in which
@@ -109,8 +109,8 @@ func rolloutIDs(metas []metav1.PartialObjectMetadata) []string {
 		if m.Namespace != "" {
 			id = m.Kind + " " + m.Namespace + "/" + m.Name
 		}
-		if stage, ok := m.Annotations[render.RolloutStageAnnotation]; ok {
-			id += " " + stage
+		if name, ok := m.Annotations[stage.Annotation]; ok {
+			id += " " + name
 		}
 		out[i] = id
 	}
@@ -126,9 +126,9 @@ func checkStages(t testing.TB, metas []metav1.PartialObjectMetadata) {
 	for i, m := range metas {
 		place := -1
 		if m.Kind != "Namespace" && m.Kind != "Tier" {
-			stage := m.Annotations[render.RolloutStageAnnotation]
-			if place = slices.Index(render.RolloutStages[:], stage); place < 0 {
-				t.Errorf("%s has no rollout stage (annotation %s: %q)", ids[i], render.RolloutStageAnnotation, stage)
+			name := m.Annotations[stage.Annotation]
+			if place = slices.Index(stage.Names[:], name); place < 0 {
+				t.Errorf("%s has no rollout stage (annotation %s: %q)", ids[i], stage.Annotation, name)
 				continue
 			}
 		}
@@ -150,22 +150,22 @@ type Egress func(obj netintent.Object) (isolates, dns, wholeNamespace bool)
 // its own (objects of one stage are applied together).
 func DNSFirst(t testing.TB, objs []netintent.Object, egress Egress) {
 	t.Helper()
-	stage := func(o netintent.Object) int {
-		return slices.Index(render.RolloutStages[:], o.GetAnnotations()[render.RolloutStageAnnotation])
+	stageOf := func(o netintent.Object) int {
+		return slices.Index(stage.Names[:], o.GetAnnotations()[stage.Annotation])
 	}
 	first := map[string]int{} // namespace → earliest stage of a namespace-wide DNS allowance
 	for _, o := range objs {
 		if isolates, dns, whole := egress(o); isolates && dns && whole {
-			if s, ok := first[o.GetNamespace()]; !ok || stage(o) < s {
-				first[o.GetNamespace()] = stage(o)
+			if s, ok := first[o.GetNamespace()]; !ok || stageOf(o) < s {
+				first[o.GetNamespace()] = stageOf(o)
 			}
 		}
 	}
 	for _, o := range objs {
 		isolates, dns, _ := egress(o)
-		if s, ok := first[o.GetNamespace()]; isolates && !dns && (!ok || s > stage(o)) {
+		if s, ok := first[o.GetNamespace()]; isolates && !dns && (!ok || s > stageOf(o)) {
 			t.Errorf("%s %s/%s isolates egress in stage %q, before DNS is allowed for its pods",
-				o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName(), o.GetAnnotations()[render.RolloutStageAnnotation])
+				o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName(), o.GetAnnotations()[stage.Annotation])
 		}
 	}
 }

@@ -12,7 +12,8 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/netintent/netintent/internal/representable"
 
 	"github.com/projectcalico/api/pkg/lib/numorstring"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -258,7 +259,7 @@ func structFields(t reflect.Type, made map[reflect.Type]*plan) []fieldPlan {
 				}
 				fp.name, fp.index, fp.plan = name, index, makePlan(sf.Type, made)
 				fp.plainKey = plainKey(name)
-				if !validString(name) || keyTooLong(name) {
+				if !representable.String(name) || keyTooLong(name) {
 					fp.plan = new(plan) // a name the tree parser refuses: unsupported
 				}
 				fp.omitEmpty, fp.omitZero = hasOption(opts, "omitempty"), hasOption(opts, "omitzero")
@@ -550,42 +551,14 @@ func (t *tree) float(f float64, is32 bool) (int32, bool) {
 }
 
 // addString adds the string s, or reports false if the tree parser would refuse its
-// encoding/json text (see validString).
+// encoding/json text (see representable.String).
 func (t *tree) addString(s string) (int32, bool) {
-	if !validString(s) {
+	if !representable.String(s) {
 		return 0, false
 	}
 	off := len(t.src)
 	t.src = append(t.src, s...)
 	return t.add(node{kind: kindString, off: int32(off), n: int32(len(s))}), true
-}
-
-// Representable reports whether rendered output carries s exactly. encoding/json replaces
-// invalid UTF-8, and the YAML that sigs.k8s.io/yaml makes of JSON cannot hold DEL, C1
-// controls, U+FFFE or U+FFFF (its parser refuses them), so the backends' output cannot hold
-// a string with any of them: the Set refuses such strings where they would be emitted.
-func Representable(s string) bool { return validString(s) }
-
-// validString reports whether tree.str accepts s as encoding/json writes it and reads back
-// s itself: s is valid UTF-8 (encoding/json replaces invalid bytes), without DEL, C1 controls,
-// U+FFFE or U+FFFF. Other control characters, U+2028 and U+2029 are escaped in the text, which
-// tree.str accepts.
-func validString(s string) bool {
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c == 0x7F {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r < 0xA0 || r == 0xFFFE || r == 0xFFFF {
-			return false
-		}
-		i += size
-	}
-	return true
 }
 
 func (t *tree) buildArray(v reflect.Value, elem *plan, depth int) (int32, bool) {

@@ -38,6 +38,7 @@ import (
 	"strings"
 
 	"github.com/netintent/netintent"
+	"github.com/netintent/netintent/internal/stage"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
@@ -47,30 +48,13 @@ import (
 // *unstructured.Unstructured satisfies it too.
 type Object = netintent.Object
 
-// RolloutStageAnnotation is the annotation in which the backends record the rollout stage
-// of every policy object they emit (policy.RolloutStageAnnotation; policy.RolloutStage
-// explains the stages). Its values are RolloutStages.
-const RolloutStageAnnotation = "netintent.io/rollout-stage"
-
-// RolloutStages are the values of RolloutStageAnnotation in rollout order: the names of
-// policy.RolloutStage's constants, which policy takes from here because this package
-// orders by them and cannot import policy.
-var RolloutStages = [...]string{"audit", "guardrail", "workload", "namespace", "cluster"}
-
-// RolloutLevelAnnotation orders objects within a stage (policy.RolloutLevelAnnotation):
-// a number from 1 to MaxRolloutLevel, the second digit of the step; absent is 0.
-const RolloutLevelAnnotation = "netintent.io/rollout-level"
-
-// MaxRolloutLevel is the highest level a step can hold.
-const MaxRolloutLevel = 9
-
 // Step is the place of obj in a rollout, the two digits that start its file name:
 //
 //   - 00: Namespace and Tier, which the objects living in them need, as they are rejected
 //     when applied before;
-//   - 10, 20, 30, 40, 50: objects whose RolloutStageAnnotation names a stage, in the
-//     order of RolloutStages (10 audit, 20 guardrail, 30 workload, 40 namespace, 50
-//     cluster), plus their RolloutLevelAnnotation (31: a workload enclosing another);
+//   - 10, 20, 30, 40, 50: objects whose stage.Annotation names a stage, in the
+//     order of stage.Names (10 audit, 20 guardrail, 30 workload, 40 namespace, 50
+//     cluster), plus their stage.LevelAnnotation (31: a workload enclosing another);
 //   - 90: every other object. An object netintent did not classify may isolate pods (a
 //     hand-written default-deny, say), so it follows every stage rather than precede the
 //     allows; objects that isolate nothing lose nothing by coming last.
@@ -84,9 +68,9 @@ func Step(obj Object) int {
 	case "Namespace", "Tier":
 		return 0
 	}
-	if stage, ok := obj.GetAnnotations()[RolloutStageAnnotation]; ok {
-		for i, s := range RolloutStages {
-			if s == stage {
+	if name, ok := obj.GetAnnotations()[stage.Annotation]; ok {
+		for i, s := range stage.Names {
+			if s == name {
 				return 10*(i+1) + level(obj)
 			}
 		}
@@ -94,10 +78,10 @@ func Step(obj Object) int {
 	return 90
 }
 
-// level is the RolloutLevelAnnotation of obj: 0 when absent or not a level.
+// level is the stage.LevelAnnotation of obj: 0 when absent or not a level.
 func level(obj Object) int {
-	l, err := strconv.Atoi(obj.GetAnnotations()[RolloutLevelAnnotation])
-	if err != nil || l < 0 || l > MaxRolloutLevel {
+	l, err := strconv.Atoi(obj.GetAnnotations()[stage.LevelAnnotation])
+	if err != nil || l < 0 || l > stage.MaxLevel {
 		return 0
 	}
 	return l
@@ -308,7 +292,7 @@ type File struct {
 // without touching the file system. File names are <step>-<kind>_<namespace>_<name>.yaml,
 // or <step>-<kind>_<name>.yaml for cluster-scoped objects, with kind lower-cased and step
 // the two digits of the object's rollout step (00 Namespace and Tier; 10 audit, 20
-// guardrail, 30 workload, 40 namespace, 50 cluster, after RolloutStageAnnotation; 90
+// guardrail, 30 workload, 40 namespace, 50 cluster, after stage.Annotation; 90
 // the rest): 00-tier_security.yaml, 30-networkpolicy_shop_api.yaml,
 // 40-networkpolicy_shop_namespace-defaults.yaml. The lexical order of the names is the
 // order of Sort, so `kubectl apply -f dir/`, which applies a directory's files in lexical

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -52,6 +53,13 @@ func TestSharedPeerFields(t *testing.T) {
 	}
 }
 
+// modelOn returns s.Model() made with GOMAXPROCS set to procs, which is how many builders
+// of policies run at once (see policies).
+func modelOn(s *Set, procs int) (*Model, error) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	return s.Model()
+}
+
 // TestModelWorkers checks that the Model, and its problems, do not depend on how many
 // builders make the policies: problems come in the order of the workloads.
 func TestModelWorkers(t *testing.T) {
@@ -66,7 +74,7 @@ func TestModelWorkers(t *testing.T) {
 		}
 	}
 	s.Namespace("ns-1").DefaultDeny()
-	want, wantErr := s.model(1)
+	want, wantErr := modelOn(s, 1)
 	if wantErr == nil || len(wantErr.(*ValidationError).Errors) < 10 {
 		t.Fatalf("want many problems, got %v", wantErr)
 	}
@@ -84,7 +92,7 @@ func TestModelWorkers(t *testing.T) {
 		}
 	}
 	for _, workers := range []int{2, 3, 8} {
-		got, err := s.model(workers)
+		got, err := modelOn(s, workers)
 		if !reflect.DeepEqual(got, want) || err.Error() != wantErr.Error() {
 			t.Errorf("%d builders: got a different Model or problems:\n%v\nwant\n%v", workers, err, wantErr)
 		}
@@ -95,12 +103,12 @@ func TestModelWorkers(t *testing.T) {
 			AllowFrom(ServiceIn(fmt.Sprintf("ns-%d", (i+3)%7), fmt.Sprintf("svc-%03d", (i*31)%(5*policyChunk)))).TCP(8080)
 	}
 	valid.Namespace("ns-1").DefaultDeny()
-	want, wantErr = valid.model(1)
+	want, wantErr = modelOn(valid, 1)
 	if wantErr != nil || len(want.Policies) < 5*policyChunk {
 		t.Fatalf("Model: %v", wantErr)
 	}
 	for _, workers := range []int{2, 3, 8} {
-		if got, err := valid.model(workers); err != nil || !reflect.DeepEqual(got, want) {
+		if got, err := modelOn(valid, workers); err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%d builders: got a different Model (%v)", workers, err)
 		}
 	}
@@ -126,7 +134,7 @@ func TestModelPanicReachesCaller(t *testing.T) {
 					t.Errorf("recovered %v, want the selector's panic", r)
 				}
 			}()
-			_, _ = s.model(8)
+			_, _ = modelOn(s, 8)
 		}()
 	}
 }
