@@ -29,11 +29,12 @@ const (
 	UntieredOrder = float64(1000)
 )
 
-// The options that translate refused intent lossily, as named in policy.Unsupported.
+// The options that change the outcome of refused intent, as policy.Fix names them.
 const (
 	optWidenL7      = "calico.WidenL7()"
 	optWorldAsNets  = "calico.WorldAsNets()"
 	optClusterCIDRs = "calico.ClusterCIDRs(...)"
+	optALP          = "calico.ApplicationLayerPolicy()"
 )
 
 // reservedTiers are the tiers Calico 3.31 creates itself (libcalico-go/lib/names), with
@@ -107,13 +108,13 @@ func (c *compiler) tiers() []*calicov3.Tier {
 	var out []*calicov3.Tier
 	for _, t := range c.model.Tiers {
 		if why, ok := reservedTiers[t.Name]; ok {
-			c.Refuse(t.Path, constructReservedTier, fmt.Sprintf("tier %q is reserved: %s", t.Name, why), "")
+			c.Refuse(t.Path, constructReservedTier, fmt.Sprintf("tier %q is reserved: %s", t.Name, why))
 			continue
 		}
 		if t.Order >= DenyTierOrder {
 			c.Refuse(t.Path.Child("order"), constructTierOrder, fmt.Sprintf(
 				"tiers of the Set are evaluated before untiered intent, which lives in tier %s (order %v) and Calico's default tier (order %v); the order must be a number below %v",
-				DenyTier, DenyTierOrder, calicov3.DefaultTierOrder, DenyTierOrder), "")
+				DenyTier, DenyTierOrder, calicov3.DefaultTierOrder, DenyTierOrder))
 			continue
 		}
 		action := calicov3.Deny
@@ -138,12 +139,12 @@ func newTier(name string, order float64, action calicov3.Action) *calicov3.Tier 
 func (c *compiler) Translate(p *policy.Policy) {
 	if p.Subject.Scope == policy.ScopeHost {
 		c.Refuse(p.Path, constructHostScope,
-			"a Calico policy selects nodes through HostEndpoint objects, which Calico creates only when automatic host endpoints are enabled, and failsafe ports stay open whatever the policy says", "")
+			"a Calico policy selects nodes through HostEndpoint objects, which Calico creates only when automatic host endpoints are enabled, and failsafe ports stay open whatever the policy says")
 		return
 	}
 	sel, err := c.podsExpr(&p.Subject.Pods)
 	if err != nil {
-		c.Refuse(p.Path.Child("selector"), constructSelector, err.Error(), "")
+		c.Refuse(p.Path.Child("selector"), constructSelector, err.Error())
 		return
 	}
 	base := emitted{src: source{Path: p.Path, Mode: p.Mode}, selector: sel, stage: c.model.RolloutStage(p)}
@@ -158,7 +159,7 @@ func (c *compiler) Translate(p *policy.Policy) {
 		base.nsSelector = allSelector
 		if p.Subject.NamespaceSelector != nil {
 			if base.nsSelector, err = namespaceSelectorExpr(p.Subject.NamespaceSelector); err != nil {
-				c.Refuse(p.Path.Child("namespaceSelector"), constructSelector, err.Error(), "")
+				c.Refuse(p.Path.Child("namespaceSelector"), constructSelector, err.Error())
 				return
 			}
 		}
@@ -269,7 +270,7 @@ func (c *compiler) assignOrders(all []*emitted) {
 			}
 			c.Refuse(e.src.Path.Child("order"), constructEqualOrders, fmt.Sprintf(
 				"%s has order %v in tier %q, as %s does, and both may select the same endpoint; Calico would break the tie by name (namespace first for namespaced policies), so give them distinct orders",
-				e.Object(), e.order, e.tier, other.Object()), "")
+				e.Object(), e.order, e.tier, other.Object()))
 		}
 		bySlot[s] = append(bySlot[s], e)
 	}

@@ -2,6 +2,7 @@ package calico_test
 
 import (
 	"errors"
+	"github.com/netintent/netintent/internal/golden"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 // exact.
 const (
 	cidrConstruct = "CIDR peers"
-	cidrOption    = "calico.ClusterCIDRs(...)"
+	cidrOption    = "calico.ClusterCIDRs(...) exact"
 )
 
 // problem is the part of a policy.Unsupported a test pins down.
@@ -64,8 +65,8 @@ func TestRefusals(t *testing.T) {
 				s.Service("api").AllowTo(policy.World()).TCP(443).AllowFrom(policy.WholeCluster())
 			},
 			want: []problem{
-				{"services[shop/api].ingress[0].peers[0]", "cluster entity", ""},
-				{"services[shop/api].egress[0].peers[0]", "world entity", "calico.WorldAsNets()"},
+				{"services[shop/api].ingress[0].peers[0]", "cluster entity", "calico.ClusterCIDRs(...) exact"},
+				{"services[shop/api].egress[0].peers[0]", "world entity", "calico.ClusterCIDRs(...) exact, calico.WorldAsNets()"},
 			},
 		},
 		{
@@ -95,7 +96,7 @@ func TestRefusals(t *testing.T) {
 		{
 			name:  "HTTP without application layer policy",
 			build: func(s *policy.Set) { s.Service("api").AllowFrom("web").TCP(8080).HTTP("GET", "/") },
-			want:  []problem{{"services[shop/api].ingress[0].http", "L7 HTTP rules", "calico.WidenL7()"}},
+			want:  []problem{{"services[shop/api].ingress[0].http", "L7 HTTP rules", "calico.ApplicationLayerPolicy() exact, calico.WidenL7()"}},
 		},
 		{
 			name: "HTTP matches Calico lacks, and egress HTTP",
@@ -169,8 +170,8 @@ func TestRefusals(t *testing.T) {
 				s.Cluster("c").AllowTo(policy.World())
 			},
 			want: []problem{
-				{"cluster[c].egress[0].peers[0]", "world entity", "calico.WorldAsNets()"},
-				{"services[shop/a].ingress[0].http", "L7 HTTP rules", "calico.WidenL7()"},
+				{"cluster[c].egress[0].peers[0]", "world entity", "calico.ClusterCIDRs(...) exact, calico.WorldAsNets()"},
+				{"services[shop/a].ingress[0].http", "L7 HTTP rules", "calico.ApplicationLayerPolicy() exact, calico.WidenL7()"},
 				{"services[shop/b].egress[0].peers[0]", "FQDN peers", ""},
 			},
 		},
@@ -189,7 +190,7 @@ func TestRefusals(t *testing.T) {
 			}
 			var got []problem
 			for _, p := range ce.Problems {
-				got = append(got, problem{p.Path, p.Construct, p.Option})
+				got = append(got, problem{p.Path, p.Construct, golden.Fixes(p.Fixes)})
 				if p.Detail == "" {
 					t.Errorf("%s: %s: no detail", p.Path, p.Construct)
 				}

@@ -2,6 +2,7 @@ package calico
 
 import (
 	"encoding/json"
+	"github.com/netintent/netintent/internal/backend"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -211,7 +212,7 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 		case policy.PeerPods:
 			if x.Cluster != "" {
 				c.Refuse(path().Child("cluster"), constructClusterMesh,
-					"Calico open source has no endpoints of other clusters (federated endpoint identity is Calico Enterprise)", "")
+					"Calico open source has no endpoints of other clusters (federated endpoint identity is Calico Enterprise)")
 				continue
 			}
 			en := entity{pods: true, sa: x.ServiceAccount}
@@ -229,17 +230,17 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 				en.sel, err = c.podsExpr(x.PodSelector)
 			}
 			if err != nil {
-				c.Refuse(path(), constructSelector, err.Error(), "")
+				c.Refuse(path(), constructSelector, err.Error())
 				continue
 			}
 			out = append(out, en)
 		case policy.PeerCIDR:
 			if len(c.opts.Ranges) == 0 {
-				c.Declare(path(), constructCIDR,
+				c.Refuse(path(), constructCIDR,
 					"Calico's nets also match pod, node and API-server addresses, while a CIDR peer means addresses outside the cluster, "+
 						"and no selector excludes them (a notSelector limits a namespaced policy's rule to workloads, and nodes have no labels "+
 						"without host endpoints); the cluster's ranges must be cut out of the nets, and the backend does not know them",
-					optClusterCIDRs)
+					backend.Exact(optClusterCIDRs))
 				continue
 			}
 			if en, ok := c.cidrEntity(x.CIDR, x.Except); ok {
@@ -247,7 +248,7 @@ func (c *compiler) entities(out []entity, e *emitted, d policy.Direction, r *pol
 			}
 		case policy.PeerFQDN:
 			c.Refuse(path(), constructFQDN,
-				"Calico open source has no DNS-based rules: the domains field is Calico Enterprise only and absent from the projectcalico.org/v3 API of Calico 3.31", "")
+				"Calico open source has no DNS-based rules: the domains field is Calico Enterprise only and absent from the projectcalico.org/v3 API of Calico 3.31")
 		case policy.PeerEntity:
 			out = append(out, c.entityPeer(e, d, r, x.Entity, path())...)
 		}
@@ -327,13 +328,14 @@ func (c *compiler) entityPeer(e *emitted, d policy.Direction, r *policy.Rule, en
 			e.Warn(path, "world translated to nets 0.0.0.0/0 and ::/0, which also match pod and node addresses")
 		default:
 			c.Refuse(path, constructWorld,
-				"Calico matches nets against every address, pods and nodes included, and has no selector for addresses outside the cluster; declaring the cluster's address ranges with calico.ClusterCIDRs makes it exact",
-				optWorldAsNets)
+				"Calico matches nets against every address, pods and nodes included, and has no selector for addresses outside the cluster",
+				backend.Exact(optClusterCIDRs), backend.Lossy(optWorldAsNets))
 		}
 	case policy.EntityCluster:
 		if len(c.opts.Ranges) == 0 {
 			c.Refuse(path, constructClusterEntity,
-				"Calico has no selector for nodes and the API server without host endpoints; declaring the cluster's address ranges with calico.ClusterCIDRs makes it exact", "")
+				"Calico has no selector for nodes and the API server without host endpoints",
+				backend.Exact(optClusterCIDRs))
 			break
 		}
 		byFamily := map[bool][]string{}
@@ -356,10 +358,10 @@ func (c *compiler) entityPeer(e *emitted, d policy.Direction, r *policy.Rule, en
 		if d == policy.Ingress {
 			detail = "Felix never polices traffic from a node to its own workloads, so it cannot " + strings.ToLower(string(r.Action)) + " it"
 		}
-		c.Refuse(path, constructHostEntity, detail, "")
+		c.Refuse(path, constructHostEntity, detail)
 	default:
 		c.Refuse(path, constructEntity.Of(string(ent)),
-			"Calico has no selector for nodes or the API server without host endpoints, and their addresses are not known to the backend", "")
+			"Calico has no selector for nodes or the API server without host endpoints, and their addresses are not known to the backend")
 	}
 	return out
 }

@@ -72,7 +72,7 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 		seenICMP[key] = true
 		if m.Type > maxICMPType {
 			c.Refuse(r.Path.Child("icmp").Index(i).Child("type"), constructICMPType255,
-				"Calico's validator accepts ICMP types 0 to 254", "")
+				"Calico's validator accepts ICMP types 0 to 254")
 			continue
 		}
 		proto := "ICMP"
@@ -92,7 +92,7 @@ func (c *compiler) traffics(out []traffic, e *emitted, d policy.Direction, r *po
 			e.Warn(r.Path, "DNS lookup patterns dropped: every lookup to the DNS servers on the rule's ports is admitted")
 		} else {
 			c.Refuse(r.Path.Child("dns"), constructDNS,
-				"Calico open source does not inspect DNS queries", optWidenL7)
+				"Calico open source does not inspect DNS queries", backend.Lossy(optWidenL7))
 		}
 	}
 	if len(r.HTTP) == 0 {
@@ -128,26 +128,27 @@ func (c *compiler) httpMatches(e *emitted, d policy.Direction, r *policy.Rule) [
 		path      *field.Path
 		construct backend.Construct
 		detail    string
+		exact     bool // calico.ApplicationLayerPolicy() makes it exact
 	}
 	var issues []issue
 	switch {
 	case d == policy.Egress:
 		issues = append(issues, issue{r.Path.Child("http"), constructEgressHTTP,
-			"Calico's application layer policy matches HTTP on ingress allow rules only; written at the callee (AllowFrom on the receiving workload), the same rule is exact"})
+			"Calico's application layer policy matches HTTP on ingress allow rules only; written at the callee (AllowFrom on the receiving workload), the same rule is exact", false})
 	case !c.opts.alp:
 		issues = append(issues, issue{r.Path.Child("http"), constructHTTP,
-			"Felix ignores http matches, so the rule would admit every request; they are enforced only by application layer policy (Istio with Dikastes); declare it with calico.ApplicationLayerPolicy()"})
+			"Felix ignores http matches, so the rule would admit every request; they are enforced only by application layer policy (Istio with Dikastes)", true})
 	default:
 		for i, h := range r.HTTP {
 			hp := r.Path.Child("http").Index(i)
 			if h.PathKind == policy.PathRegex && h.Path != "" {
-				issues = append(issues, issue{hp.Child("path"), constructHTTPRegex, "Calico matches HTTP paths exactly or by prefix only"})
+				issues = append(issues, issue{hp.Child("path"), constructHTTPRegex, "Calico matches HTTP paths exactly or by prefix only", false})
 			}
 			if h.Host != "" {
-				issues = append(issues, issue{hp.Child("host"), constructHTTPHost, "Calico matches HTTP methods and paths only"})
+				issues = append(issues, issue{hp.Child("host"), constructHTTPHost, "Calico matches HTTP methods and paths only", false})
 			}
 			if len(h.Headers) > 0 {
-				issues = append(issues, issue{hp.Child("headers"), constructHTTPHeaders, "Calico matches HTTP methods and paths only"})
+				issues = append(issues, issue{hp.Child("headers"), constructHTTPHeaders, "Calico matches HTTP methods and paths only", false})
 			}
 		}
 	}
@@ -161,7 +162,11 @@ func (c *compiler) httpMatches(e *emitted, d policy.Direction, r *policy.Rule) [
 			return nil
 		}
 		for _, is := range issues {
-			c.Refuse(is.path, is.construct, is.detail, optWidenL7)
+			if is.exact {
+				c.Refuse(is.path, is.construct, is.detail, backend.Exact(optALP), backend.Lossy(optWidenL7))
+			} else {
+				c.Refuse(is.path, is.construct, is.detail, backend.Lossy(optWidenL7))
+			}
 		}
 		return nil
 	}

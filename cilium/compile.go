@@ -146,7 +146,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 	}
 	if p.Tier != "" {
 		c.Refuse(p.Path.Child("tier"), constructTiers,
-			"Cilium 1.20 has no tiers or policy order: allows are unioned and a deny always wins", "")
+			"Cilium 1.20 has no tiers or policy order: allows are unioned and a deny always wins")
 	}
 	if p.Mode == policy.Audit {
 		switch {
@@ -160,7 +160,7 @@ func (c *compiler) policy(p *policy.Policy) (*api.Rule, metav1.ObjectMeta) {
 		case c.audit.Origin(p):
 			c.Refuse(p.Path, constructAudit,
 				"Cilium 1.20 has no per-policy audit mode: policy-audit-mode is an agent-wide (or per-endpoint) "+
-					"setting, and annotations such as policy.cilium.io/audit-mode are read by nothing", optOmitAudit)
+					"setting, and annotations such as policy.cilium.io/audit-mode are read by nothing", backend.Lossy(optOmitAudit))
 		}
 	}
 	for _, r := range p.Egress {
@@ -230,14 +230,14 @@ func hasFQDN(r policy.Rule) bool {
 // checkKeys refuses selector keys that Cilium cannot match as pod or node labels.
 func (c *compiler) checkKeys(sel *metav1.LabelSelector, path func() *field.Path, construct backend.Construct) {
 	for _, u := range c.unmatchableKeys(sel) {
-		c.Refuse(path(), construct.Of(u.key), u.why, "")
+		c.Refuse(path(), construct.Of(u.key), u.why)
 	}
 }
 
 // checkNamespaceKeys refuses namespace selector keys that Cilium cannot match.
 func (c *compiler) checkNamespaceKeys(sel *metav1.LabelSelector, path func() *field.Path) {
 	for _, u := range unmatchableNamespaceKeys(sel) {
-		c.Refuse(path(), constructNamespaceLabelKey.Of(u.key), u.why, "")
+		c.Refuse(path(), constructNamespaceLabelKey.Of(u.key), u.why)
 	}
 }
 

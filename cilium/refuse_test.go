@@ -2,6 +2,7 @@ package cilium_test
 
 import (
 	"errors"
+	"github.com/netintent/netintent/internal/golden"
 	"strings"
 	"testing"
 
@@ -164,7 +165,7 @@ func TestRefusals(t *testing.T) {
 			}
 			var got []refusal
 			for _, p := range ce.Problems {
-				got = append(got, refusal{p.Path, p.Construct, p.Option})
+				got = append(got, refusal{p.Path, p.Construct, golden.Fixes(p.Fixes)})
 				if p.Detail == "" {
 					t.Errorf("%s: %s: no detail", p.Path, p.Construct)
 				}

@@ -3,6 +3,7 @@ package cilium
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/netintent/netintent/internal/backend"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -87,7 +88,7 @@ type directionRules struct {
 func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *directionRules) {
 	if r.Action == policy.Pass {
 		c.Refuse(r.Path.Child("action"), constructPass,
-			"Cilium 1.20 has no tiers, so nothing can hand traffic to a next tier", "")
+			"Cilium 1.20 has no tiers, so nothing can hand traffic to a next tier")
 		return
 	}
 	deny := r.Action == policy.Deny
@@ -102,7 +103,7 @@ func (c *compiler) rule(t *translation, d policy.Direction, r policy.Rule, dr *d
 		x := &r.Peers[i]
 		if deny && x.Kind == policy.PeerFQDN {
 			c.Refuse(r.Path.Child("peers").Index(i), constructFQDNDeny,
-				"Cilium has no toFQDNs in egressDeny: DNS names can only be allowed", "")
+				"Cilium has no toFQDNs in egressDeny: DNS names can only be allowed")
 			continue
 		}
 		if deny && d == policy.Ingress && !t.host && coversHost(*x) {
@@ -177,9 +178,9 @@ func (c *compiler) peer(t *translation, x *policy.Peer, path func() *field.Path)
 		})
 		for _, u := range it.unmatchable {
 			if u.namespace {
-				c.Refuse(path().Child("namespaces"), constructNamespaceLabelKey.Of(u.key), u.why, "")
+				c.Refuse(path().Child("namespaces"), constructNamespaceLabelKey.Of(u.key), u.why)
 			} else {
-				c.Refuse(path().Child("pods"), constructPodLabelKey.Of(u.key), u.why, "")
+				c.Refuse(path().Child("pods"), constructPodLabelKey.Of(u.key), u.why)
 			}
 		}
 		return it
@@ -345,13 +346,13 @@ func (c *compiler) traffic(t *translation, r policy.Rule, atoms []atom) (all boo
 			// oracle): an echo-reply rule admits every ICMP type of the family.
 			c.Refuse(r.Path.Child("icmp").Index(i).Child("type"), constructICMPType0,
 				"Cilium keys ICMP rules by type in a policy key's port (api.ICMPField.PortProtocol), where 0 stands for "+
-					"every port: a rule for type 0 matches every ICMP type", "")
+					"every port: a rule for type 0 matches every ICMP type")
 			continue
 		}
 		if m.Code != nil {
 			path := r.Path.Child("icmp").Index(i).Child("code")
 			if !c.opts.widenICMP {
-				c.Refuse(path, constructICMPCodes, "Cilium matches ICMP types only, not codes", optWidenICMP)
+				c.Refuse(path, constructICMPCodes, "Cilium matches ICMP types only, not codes", backend.Lossy(optWidenICMP))
 			} else {
 				t.Warn(path, "ICMP code "+strconv.Itoa(int(*m.Code))+" dropped: Cilium matches every code of ICMP type "+
 					strconv.Itoa(int(m.Type)))
@@ -425,11 +426,11 @@ func (c *compiler) l7(t *translation, r policy.Rule) *l7Spec {
 		if t.fqdn && len(r.DNS) > 0 {
 			// Widening would not help: without the DNS proxy, toFQDNs learns no address.
 			c.Refuse(r.Path.Child("dns"), constructFQDNLookups, strings.Join(gaps, "; ")+
-				"; and toFQDNs needs those lookups to go through Cilium's DNS proxy", "")
+				"; and toFQDNs needs those lookups to go through Cilium's DNS proxy")
 			return nil
 		}
 		if !c.opts.widenL7 {
-			c.Refuse(r.Path.Child(strings.ToLower(strings.TrimSuffix(what, "-lookup"))), constructL7.Of(what), strings.Join(gaps, "; "), optWidenL7)
+			c.Refuse(r.Path.Child(strings.ToLower(strings.TrimSuffix(what, "-lookup"))), constructL7.Of(what), strings.Join(gaps, "; "), backend.Lossy(optWidenL7))
 			return nil
 		}
 		t.Warn(r.Path, what+" matches dropped ("+strings.Join(gaps, "; ")+"): the rule admits every request on its ports")
@@ -439,7 +440,7 @@ func (c *compiler) l7(t *translation, r policy.Rule) *l7Spec {
 	for i, h := range r.HTTP {
 		hr, err := httpRule(h)
 		if err != nil {
-			c.Refuse(r.Path.Child("http").Index(i).Child("path"), constructHTTPRegex, err.Error(), "")
+			c.Refuse(r.Path.Child("http").Index(i).Child("path"), constructHTTPRegex, err.Error())
 			return nil
 		}
 		rules.HTTP = append(rules.HTTP, hr)

@@ -93,20 +93,20 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	case policy.ScopeCluster:
 		c.Refuse(p.Path, constructClusterScope,
 			"NetworkPolicy is namespaced and cannot select pods in every namespace; AdminNetworkPolicy "+
-				"(sigs.k8s.io/network-policy-api) is the upstream answer, not emitted by this backend yet", "")
+				"(sigs.k8s.io/network-policy-api) is the upstream answer, not emitted by this backend yet")
 		return nil
 	case policy.ScopeHost:
 		c.Refuse(p.Path, constructHostScope,
 			"NetworkPolicy selects pods, never nodes; no upstream Kubernetes API selects nodes as subjects "+
-				"(AdminNetworkPolicy, the upstream answer for cluster scope and not emitted yet, names nodes only as egress peers)", "")
+				"(AdminNetworkPolicy, the upstream answer for cluster scope and not emitted yet, names nodes only as egress peers)")
 		return nil
 	}
 	if p.Tier != "" {
 		c.Refuse(p.Path.Child("tier"), constructTiers,
-			"NetworkPolicy has no tiers or priorities: all policies selecting a pod are unioned", "")
+			"NetworkPolicy has no tiers or priorities: all policies selecting a pod are unioned")
 	}
 	if p.Mode == policy.Audit && c.audit.Origin(p) {
-		c.Refuse(p.Path, constructAudit, "NetworkPolicy is always enforced; it has no audit or staged mode", "")
+		c.Refuse(p.Path, constructAudit, "NetworkPolicy is always enforced; it has no audit or staged mode")
 	}
 	t := backend.NewNotes(Name, p.Subject.Namespace, p.Name)
 	c.pool.Reset()
@@ -134,10 +134,10 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 		switch r.Action {
 		case policy.Deny:
 			c.Refuse(r.Path, constructDeny,
-				"NetworkPolicy is allow-only; AdminNetworkPolicy is the upstream answer for deny, not emitted by this backend yet", "")
+				"NetworkPolicy is allow-only; AdminNetworkPolicy is the upstream answer for deny, not emitted by this backend yet")
 			continue
 		case policy.Pass:
-			c.Refuse(r.Path, constructPass, "NetworkPolicy has no tiers, so nothing to pass to", "")
+			c.Refuse(r.Path, constructPass, "NetworkPolicy has no tiers, so nothing to pass to")
 			continue
 		}
 		nr := c.newRule()
@@ -164,11 +164,11 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 				}
 			case policy.PeerCIDR:
 				if !c.opts.Given {
-					c.Declare(pp(), constructCIDR,
+					c.Refuse(pp(), constructCIDR,
 						"a CIDR peer means addresses outside the cluster, while whether an ipBlock matches pod and node addresses "+
 							"is implementation-defined (Calico and iptables-based CNIs match them, Cilium does not); the ipBlock must except "+
 							"the cluster's pod, node and API server ranges, which the backend does not know",
-						optClusterCIDRs)
+						backend.Exact(optClusterCIDRs))
 					ok = false
 					continue
 				}
@@ -176,7 +176,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 					nr.peers = append(nr.peers, e)
 				}
 			case policy.PeerFQDN:
-				c.Refuse(pp(), constructFQDN, fmt.Sprintf("NetworkPolicy has no DNS-name peers, only ipBlock CIDRs; %q cannot be expressed", x.FQDN), "")
+				c.Refuse(pp(), constructFQDN, fmt.Sprintf("NetworkPolicy has no DNS-name peers, only ipBlock CIDRs; %q cannot be expressed", x.FQDN))
 				ok = false
 			case policy.PeerEntity:
 				if x.Entity == policy.EntityWorld && c.opts.worldAsIPBlock {
@@ -193,7 +193,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 				c.refuseEntity(pp(), x.Entity)
 				ok = false
 			default:
-				c.Refuse(pp(), constructUnknownPeer.Of(string(x.Kind)), "unknown peer kind", "")
+				c.Refuse(pp(), constructUnknownPeer.Of(string(x.Kind)), "unknown peer kind")
 				ok = false
 			}
 		}
@@ -202,7 +202,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 		}
 		if len(r.ICMP) > 0 {
 			c.Refuse(r.Path.Child("icmp"), constructICMP,
-				"NetworkPolicy ports are TCP, UDP or SCTP; ICMP cannot be matched (a rule without ports would admit every protocol)", "")
+				"NetworkPolicy ports are TCP, UDP or SCTP; ICMP cannot be matched (a rule without ports would admit every protocol)")
 			ok = false
 		}
 		nr.allPorts = len(r.Ports) == 0
@@ -211,7 +211,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 				widened = append(widened, "the HTTP match is dropped, so every request is admitted, not only "+describeHTTP(r.HTTP))
 			} else {
 				c.Refuse(r.Path.Child("http"), constructHTTP,
-					"NetworkPolicy is L3/L4 only and cannot match HTTP requests", optWidenL7)
+					"NetworkPolicy is L3/L4 only and cannot match HTTP requests", backend.Lossy(optWidenL7))
 				ok = false
 			}
 		}
@@ -220,7 +220,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 				widened = append(widened, "the DNS lookup match is dropped, so lookups of every name are admitted, not only "+strings.Join(r.DNS, ", "))
 			} else {
 				c.Refuse(r.Path.Child("dns"), constructDNS,
-					"NetworkPolicy is L3/L4 only and cannot match DNS lookups", optWidenL7)
+					"NetworkPolicy is L3/L4 only and cannot match DNS lookups", backend.Lossy(optWidenL7))
 				ok = false
 			}
 		}
@@ -249,13 +249,13 @@ func (c *compiler) refuseEntity(path *field.Path, e policy.Entity) {
 		c.Refuse(path, constructWorld,
 			"NetworkPolicy has no peer for every address outside the cluster; ipBlock 0.0.0.0/0 and ::/0 approximate it but may also match pod and node IPs "+
 				"(where any address is meant, in or outside the cluster, policy.Any() is exact; with k8snp.ClusterCIDRs(...) the option excepts the cluster's ranges and is exact)",
-			optWorldAsIPBlock)
+			backend.Lossy(optWorldAsIPBlock))
 	case policy.EntityCluster:
 		c.Refuse(path, constructClusterEntity,
-			"NetworkPolicy can select every pod (policy.AllNamespaces() is exact for them) but not the nodes and the API server that the cluster entity includes", "")
+			"NetworkPolicy can select every pod (policy.AllNamespaces() is exact for them) but not the nodes and the API server that the cluster entity includes")
 	default:
 		c.Refuse(path, constructEntity.Of(string(e)),
-			"NetworkPolicy selects pods by labels and other addresses by ipBlock; it has no portable way to name nodes or the API server", "")
+			"NetworkPolicy selects pods by labels and other addresses by ipBlock; it has no portable way to name nodes or the API server")
 	}
 }
 
@@ -281,11 +281,11 @@ func (c *compiler) podPeer(ns string, x *policy.Peer, path func() *field.Path) (
 	ok := true
 	if x.ServiceAccount != "" {
 		c.Refuse(path().Child("serviceAccount"), constructServiceAccount,
-			"NetworkPolicy selects peers by pod and namespace labels only, not by service account", "")
+			"NetworkPolicy selects peers by pod and namespace labels only, not by service account")
 		ok = false
 	}
 	if x.Cluster != "" {
-		c.Refuse(path().Child("cluster"), constructClusterMesh, "NetworkPolicy selects pods of the local cluster only", "")
+		c.Refuse(path().Child("cluster"), constructClusterMesh, "NetworkPolicy selects pods of the local cluster only")
 		ok = false
 	}
 	if !ok {

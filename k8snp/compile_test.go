@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/netintent/netintent/internal/golden"
+	"github.com/netintent/netintent/internal/golden"
 	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -710,8 +710,8 @@ func TestRefusals(t *testing.T) {
 		},
 		opts: []k8snp.Option{k8snp.WorldAsIPBlock(), k8snp.WidenL7()},
 		want: []problem{
-			{"services[shop/web].ingress[0].peers[0]", "CIDR peers", "k8snp.ClusterCIDRs(...)"},
-			{"services[shop/web].egress[0].peers[0]", "CIDR peers", "k8snp.ClusterCIDRs(...)"},
+			{"services[shop/web].ingress[0].peers[0]", "CIDR peers", "k8snp.ClusterCIDRs(...) exact"},
+			{"services[shop/web].egress[0].peers[0]", "CIDR peers", "k8snp.ClusterCIDRs(...) exact"},
 		},
 	}, {
 		name: "world with the cluster's ranges but without WorldAsIPBlock",
@@ -788,7 +788,7 @@ func TestRefusals(t *testing.T) {
 			}
 			var got []problem
 			for _, p := range ce.Problems {
-				got = append(got, problem{p.Path, p.Construct, p.Option})
+				got = append(got, problem{p.Path, p.Construct, golden.Fixes(p.Fixes)})
 				if p.Detail == "" {
 					t.Errorf("%s: empty detail", p.Path)
 				}
@@ -825,7 +825,7 @@ func TestCIDRRefusalDetail(t *testing.T) {
 			t.Errorf("detail lacks %q: %s", word, p.Detail)
 		}
 	}
-	if !p.OptionDeclares || !strings.Contains(err.Error(), "(option k8snp.ClusterCIDRs(...) makes it exact)") {
+	if golden.Fixes(p.Fixes) != "k8snp.ClusterCIDRs(...) exact" || !strings.Contains(err.Error(), "(option k8snp.ClusterCIDRs(...) makes it exact)") {
 		t.Errorf("the option is not reported as declaring a fact: %v", err)
 	}
 }

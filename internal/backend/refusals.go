@@ -26,11 +26,18 @@ type Refusals struct {
 }
 
 // Refuse records that the intent at path needs construct, which the target lacks; detail
-// explains the gap and option names the backend option that would change the outcome, if
-// any.
-func (r *Refusals) Refuse(path *field.Path, construct Construct, detail, option string) {
-	r.list = append(r.list, policy.Unsupported{Path: path.String(), Construct: string(construct), Detail: detail, Option: option})
+// explains the gap and fixes lists every option of the backend that would change the
+// outcome (Exact, Lossy), those that make it exact first.
+func (r *Refusals) Refuse(path *field.Path, construct Construct, detail string, fixes ...policy.Fix) {
+	r.list = append(r.list, policy.Unsupported{Path: path.String(), Construct: string(construct), Detail: detail, Fixes: fixes})
 }
+
+// Exact is the fix of an option that makes an intent exact by declaring a fact about the
+// cluster, such as its address ranges.
+func Exact(option string) policy.Fix { return policy.Fix{Option: option, Exact: true} }
+
+// Lossy is the fix of an option that translates an intent lossily, with a warning.
+func Lossy(option string) policy.Fix { return policy.Fix{Option: option} }
 
 // Refused returns r, so that a translator that embeds Refusals is a Chunk's refusals.
 func (r *Refusals) Refused() *Refusals { return r }
@@ -58,10 +65,4 @@ func (r *Refusals) Err(name string) error {
 		}
 	}
 	return &policy.CompileError{Backend: name, Problems: problems}
-}
-
-// Declare records, as Refuse does, an intent that option makes exact by declaring a fact
-// about the cluster (such as its address ranges).
-func (r *Refusals) Declare(path *field.Path, construct Construct, detail, option string) {
-	r.list = append(r.list, policy.Unsupported{Path: path.String(), Construct: string(construct), Detail: detail, Option: option, OptionDeclares: true})
 }

@@ -18,11 +18,11 @@ func TestRefusalsErr(t *testing.T) {
 		t.Fatalf("nothing refused: %v", err)
 	}
 	p := field.NewPath("services[shop/web]").Child("ingress").Index(0)
-	r.Refuse(p, "pod label key a", "why a", "")
-	r.Refuse(p, "pod label key a", "why b", "")
+	r.Refuse(p, "pod label key a", "why a")
+	r.Refuse(p, "pod label key a", "why b")
 	var other Refusals
-	other.Refuse(p, "pod label key a", "why a", "")
-	other.Declare(p, "CIDR peers", "why c", "b.ClusterCIDRs(...)")
+	other.Refuse(p, "pod label key a", "why a")
+	other.Refuse(p, "CIDR peers", "why c", Exact("b.ClusterCIDRs(...)"), Lossy("b.WidenCIDRs()"))
 	r.Join(&other)
 	var ce *policy.CompileError
 	if !errors.As(r.Err("b"), &ce) || ce.Backend != "b" {
@@ -31,7 +31,8 @@ func TestRefusalsErr(t *testing.T) {
 	want := []policy.Unsupported{
 		{Path: p.String(), Construct: "pod label key a", Detail: "why a"},
 		{Path: p.String(), Construct: "pod label key a", Detail: "why b"},
-		{Path: p.String(), Construct: "CIDR peers", Detail: "why c", Option: "b.ClusterCIDRs(...)", OptionDeclares: true},
+		{Path: p.String(), Construct: "CIDR peers", Detail: "why c", Fixes: []policy.Fix{
+			{Option: "b.ClusterCIDRs(...)", Exact: true}, {Option: "b.WidenCIDRs()"}}},
 	}
 	if !reflect.DeepEqual(ce.Problems, want) {
 		t.Errorf("problems\n%+v\nwant\n%+v", ce.Problems, want)

@@ -138,7 +138,9 @@ func Check[O any, R policy.Result](t *testing.T, caps []policy.Capability, compi
 //     Go code, to its value);
 //   - every option the Note of a refused feature, or of one that needs an option, names
 //     must change the outcome, alone or with the row's Option: a note cannot promise what
-//     an option does not do.
+//     an option does not do;
+//   - the refusal's Fixes must name every option that changes the outcome alone, the
+//     row's Option included: a refusal names the exact fix.
 //
 // Every feature must be declared.
 func Problems[O any, R policy.Result](caps []policy.Capability, compile func(*policy.Set, ...O) (R, error), options map[string]O) []string {
@@ -166,6 +168,16 @@ func Problems[O any, R policy.Result](caps []policy.Capability, compile func(*po
 		default:
 			report("%s: unknown support %q", c.Feature, c.Support)
 			continue
+		}
+		fixes := fixesFor(err, c.Construct)
+		for _, name := range slices.Sorted(maps.Keys(options)) {
+			if !refusedFor(err, c.Construct) {
+				break // reported above
+			}
+			changes := outcome(compile(set, options[name])) != outcome(res, err)
+			if (changes || name == c.Option && c.Support == policy.WithOption) && !slices.Contains(fixes, name) {
+				report("%s: %s changes the outcome, but the refusal for %q names only %q", c.Feature, name, c.Construct, fixes)
+			}
 		}
 		var with []O
 		if c.Support == policy.WithOption {
@@ -213,6 +225,26 @@ func refusedFor(err error, construct string) bool {
 		return false
 	}
 	return slices.ContainsFunc(ce.Problems, func(p policy.Unsupported) bool { return p.Construct == construct })
+}
+
+// fixesFor returns the options that the problems of construct in err name as fixes.
+func fixesFor(err error, construct string) []string {
+	var ce *policy.CompileError
+	if !errors.As(err, &ce) {
+		return nil
+	}
+	var out []string
+	for _, p := range ce.Problems {
+		if p.Construct != construct {
+			continue
+		}
+		for _, f := range p.Fixes {
+			if !slices.Contains(out, f.Option) {
+				out = append(out, f.Option)
+			}
+		}
+	}
+	return out
 }
 
 // outcome is what a compilation gave: the error, or the warnings and the objects' YAML.

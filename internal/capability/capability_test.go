@@ -40,20 +40,28 @@ type outcome struct {
 	warn      bool
 }
 
-// fake compiles every probe to the outcome its options make, starting from refused.
-func fake(set *policy.Set, opts ...option) (*result, error) {
-	o := outcome{construct: "ours"}
-	for _, opt := range opts {
-		opt(&o)
+// fake compiles every probe to the outcome its options make, starting from refused; a
+// refusal names fixes.
+func fake(fixes []policy.Fix) func(set *policy.Set, opts ...option) (*result, error) {
+	return func(set *policy.Set, opts ...option) (*result, error) {
+		o := outcome{construct: "ours"}
+		for _, opt := range opts {
+			opt(&o)
+		}
+		if o.construct != "" {
+			return nil, &policy.CompileError{Backend: "fake", Problems: []policy.Unsupported{{Path: "p", Construct: o.construct, Fixes: fixes}}}
+		}
+		return done(o), nil
 	}
-	if o.construct != "" {
-		return nil, &policy.CompileError{Backend: "fake", Problems: []policy.Unsupported{{Path: "p", Construct: o.construct}}}
-	}
+}
+
+// done is the result of a compilation that gave o without a refusal.
+func done(o outcome) *result {
 	r := &result{}
 	if o.warn {
 		r.warnings = []policy.Warning{{Backend: "fake", Message: "widened"}}
 	}
-	return r, nil
+	return r
 }
 
 // TestProblems checks what Problems reports about one declaration of a backend that
@@ -66,10 +74,13 @@ func TestProblems(t *testing.T) {
 		"fake.Other()":   func(o *outcome) { o.construct = "other" },
 		"fake.Nothing()": func(*outcome) {},
 	}
+	// The options that change the outcome of the probe alone.
+	all := []policy.Fix{{Option: "fake.Widen()"}, {Option: "fake.Other()"}}
 	for _, tc := range []struct {
-		name string
-		cap  policy.Capability
-		want string
+		name  string
+		cap   policy.Capability
+		fixes []policy.Fix // the refusal's, all when nil
+		want  string
 	}{
 		{name: "refused for its construct", cap: policy.Capability{Support: policy.Refused, Construct: "ours"}},
 		{name: "refused for another construct", cap: policy.Capability{Support: policy.Refused, Construct: "theirs"},
@@ -86,11 +97,18 @@ func TestProblems(t *testing.T) {
 		{name: "note names an unknown option",
 			cap:  policy.Capability{Support: policy.Refused, Construct: "ours", Note: "fake.Unknown(...) helps"},
 			want: "the note names fake.Unknown(...), which is not known to the test"},
+		{name: "refusal omits an option that changes the outcome",
+			cap: policy.Capability{Support: policy.Refused, Construct: "ours"}, fixes: all[:1],
+			want: `fake.Other() changes the outcome, but the refusal for "ours" names only ["fake.Widen()"]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cap.Feature = policy.FeatureDeny
 			var got []string
-			for _, p := range capability.Problems([]policy.Capability{tc.cap}, fake, options) {
+			fixes := tc.fixes
+			if fixes == nil {
+				fixes = all
+			}
+			for _, p := range capability.Problems([]policy.Capability{tc.cap}, fake(fixes), options) {
 				if !strings.HasPrefix(p, "feature ") { // the other features are not declared
 					got = append(got, p)
 				}

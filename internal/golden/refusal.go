@@ -3,6 +3,7 @@ package golden
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/netintent/netintent/policy"
@@ -39,4 +40,17 @@ func Constructs(ce *policy.CompileError) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// Fixes renders the fixes of a refusal for tests: their options, in order, each exact one
+// followed by " exact", separated by ", ".
+func Fixes(fixes []policy.Fix) string {
+	out := make([]string, len(fixes))
+	for i, f := range fixes {
+		out[i] = f.Option
+		if f.Exact {
+			out[i] += " exact"
+		}
+	}
+	return strings.Join(out, ", ")
 }
