@@ -80,7 +80,9 @@ func run(args []string, build func() *policy.Set, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, err)
 		var ce *policy.CompileError
 		if errors.As(err, &ce) {
-			if slices.ContainsFunc(ce.Problems, func(p policy.Unsupported) bool { return slices.ContainsFunc(p.Fixes, func(f policy.Fix) bool { return strings.HasSuffix(f.Option, ".ClusterCIDRs(...)") }) }) {
+			if slices.ContainsFunc(ce.Problems, func(p policy.Unsupported) bool {
+				return slices.ContainsFunc(p.Fixes, func(f policy.Fix) bool { return strings.HasSuffix(f.Option, ".ClusterCIDRs(...)") })
+			}) {
 				fmt.Fprintln(stderr, "declare the cluster's ranges with -cluster-cidrs (e.g. -cluster-cidrs 10.244.0.0/16,10.96.0.0/12), or")
 			}
 			fmt.Fprintln(stderr, "try another backend with -backend")
