@@ -19,50 +19,27 @@ import (
 // overlap without either containing the other, intersect first adds a policy for the
 // pods both select, which inherits from both.
 func inherit(m *Model) {
-	intersect(m)
-	policies, label := m.Policies, m.ServiceLabel
+	idx := newOverlapIndex(m.ServiceLabel)
+	intersect(m, idx)
 	type container struct {
-		q     *Policy
-		rules [2][]Rule // the allows of q before inheriting, by direction
+		q *Policy
+		// rules are q's rules before inheriting, by direction: appending to them
+		// reallocates, so they stay what they were.
+		rules [2][]Rule
 	}
 	var containers []container
-	byNS := map[string][]*Policy{} // the policies of each namespace
-	var cluster []*Policy          // and the cluster-scoped ones
-	for _, p := range policies {
-		if !rolloutCandidate(p) {
-			continue
+	for _, p := range m.Policies {
+		if rolloutCandidate(p) {
+			containers = append(containers, container{q: p, rules: [2][]Rule{
+				p.Ingress[:len(p.Ingress):len(p.Ingress)], p.Egress[:len(p.Egress):len(p.Egress)]}})
 		}
-		if p.Subject.Scope == ScopeNamespace {
-			byNS[p.Subject.Namespace] = append(byNS[p.Subject.Namespace], p)
-		} else {
-			cluster = append(cluster, p)
-		}
-		c := container{q: p}
-		for i, dir := range [...]Direction{Ingress, Egress} {
-			if !p.Isolates(dir) {
-				continue
-			}
-			for _, r := range p.Rules(dir) {
-				if r.Action == Allow {
-					c.rules[i] = append(c.rules[i], r)
-				}
-			}
-		}
-		containers = append(containers, c)
 	}
-	var all []*Policy // every namespaced and cluster-scoped policy, when a cluster one asks
+	var candidates []*Policy
 	for _, c := range containers {
 		q := c.q
-		candidates := byNS[q.Subject.Namespace]
-		if q.Subject.Scope == ScopeCluster {
-			if all == nil {
-				all = append(append([]*Policy(nil), cluster...), allOf(byNS)...)
-			}
-			candidates = all
-		}
-		svc, bySvc := q.Subject.Pods.MatchLabels[label]
+		candidates = idx.candidates(candidates[:0], q)
 		for _, n := range candidates {
-			if n == q || (bySvc && n.Subject.Pods.MatchLabels[label] != svc) || !contains(&q.Subject, &n.Subject) {
+			if n == q || !contains(&q.Subject, &n.Subject) {
 				continue
 			}
 			shares := false
@@ -72,7 +49,7 @@ func inherit(m *Model) {
 				}
 				shares = true
 				for _, r := range c.rules[i] {
-					if slices.ContainsFunc(n.Rules(dir), r.sameMatch) {
+					if r.Action != Allow || slices.ContainsFunc(n.Rules(dir), r.sameMatch) {
 						continue // declared twice, or inherited already
 					}
 					r.Inherited = true
@@ -125,20 +102,6 @@ func levels(m *Model) {
 	}
 }
 
-// allOf returns the policies of every namespace, in the order of the namespaces' names.
-func allOf(byNS map[string][]*Policy) []*Policy {
-	names := make([]string, 0, len(byNS))
-	for ns := range byNS {
-		names = append(names, ns)
-	}
-	sort.Strings(names)
-	var out []*Policy
-	for _, ns := range names {
-		out = append(out, byNS[ns]...)
-	}
-	return out
-}
-
 // contains reports whether subject q surely selects every pod that n selects, judging
 // selectors by their requirements alone: q's pod labels and expressions are all among
 // n's, and q's namespaces include n's (a cluster subject with a namespace selector
@@ -182,41 +145,41 @@ func (r *Rule) sameMatch(o Rule) bool {
 // overlap without either containing the other and that isolate a common direction, a
 // policy for their intersection isolating the directions both isolate (Derived, with no
 // rules of its own), unless policies of that subject isolate them already; and so on for
-// the policies added, until every such intersection has one. inherit then gives it the allows of both, and the rollout applies it before them:
-// the pods both select are then never isolated by one without the other's allows. It
-// changes no verdict, since both isolate those pods anyway.
+// the policies added, until every such intersection has one. inherit then gives each the
+// allows of both, and the rollout applies it before them: the pods both select are never
+// isolated by one without the other's allows. It changes no verdict, since both isolate
+// those pods anyway. It fills idx with the candidates, those it adds included.
 //
 // A namespace selector is judged by the labels the Set declares for a namespace; where
 // an undeclared label would make a cluster-wide subject overlap a namespaced one, no
 // intersection is added, and applying them can cut at those pods until both are in place.
-func intersect(m *Model) {
+func intersect(m *Model, idx *overlapIndex) {
 	labels := make(map[string]map[string]string, len(m.Namespaces))
 	for _, n := range m.Namespaces {
 		labels[n.Name] = n.Labels
 	}
-	used := map[[2]string]bool{}
 	var pool []*Policy // the candidates, new ones appended
-	// isolated holds, by subject, the directions its policies isolate.
-	isolated := map[string][2]bool{}
+	for _, p := range m.Policies {
+		if rolloutCandidate(p) {
+			pool = append(pool, p)
+		}
+	}
+	// isolated holds, by subject, the directions its policies isolate; used, the names
+	// taken. Both are made when the first overlap is found: most Sets have none.
+	var isolated map[string][2]bool
+	var used map[[2]string]bool
 	isolate := func(key string, p *Policy) {
 		i := isolated[key]
 		i[0], i[1] = i[0] || p.Isolates(Ingress), i[1] || p.Isolates(Egress)
 		isolated[key] = i
 	}
-	for _, p := range m.Policies {
-		used[[2]string{p.Subject.Namespace, p.Name}] = true
-		if rolloutCandidate(p) {
-			pool = append(pool, p)
-			isolate(string(appendSubjectKey(nil, &p.Subject, m.ServiceLabel)), p)
-		}
-	}
-	idx := newOverlapIndex(m.ServiceLabel)
 	for _, p := range pool {
 		idx.add(p)
 	}
+	var others []*Policy
 	for i := 0; i < len(pool); i++ {
 		a := pool[i]
-		others := idx.candidates(a)
+		others = idx.candidates(others[:0], a)
 		for _, b := range others {
 			if b == a || !sharesIsolation(a, b) || contains(&a.Subject, &b.Subject) || contains(&b.Subject, &a.Subject) {
 				continue
@@ -227,6 +190,15 @@ func intersect(m *Model) {
 			}
 			// The intersection needs a policy isolating the directions both isolate, where
 			// applying one cuts what only the other admits; one of the Set's own may do.
+			if isolated == nil {
+				isolated, used = map[string][2]bool{}, map[[2]string]bool{}
+				for _, p := range m.Policies {
+					used[[2]string{p.Subject.Namespace, p.Name}] = true
+					if rolloutCandidate(p) {
+						isolate(string(appendSubjectKey(nil, &p.Subject, m.ServiceLabel)), p)
+					}
+				}
+			}
 			key := string(appendSubjectKey(nil, &s, m.ServiceLabel))
 			have := isolated[key]
 			d := &Policy{
@@ -264,10 +236,42 @@ type overlapIndex struct {
 	names   []string
 }
 
-// nsPolicies are a namespace's policies: by service label value, and the others.
+// nsPolicies are a namespace's policies: by service label value, and the others. Two
+// subjects with different values of the service label never share a pod.
 type nsPolicies struct {
 	bySvc map[string][]*Policy
 	other []*Policy
+}
+
+// add files p under the value of label in its pod selector, if any.
+func (n *nsPolicies) add(p *Policy, label string) {
+	if v, ok := p.Subject.Pods.MatchLabels[label]; ok {
+		if n.bySvc == nil {
+			n.bySvc = map[string][]*Policy{}
+		}
+		n.bySvc[v] = append(n.bySvc[v], p)
+	} else {
+		n.other = append(n.other, p)
+	}
+}
+
+// appendTo appends to out the policies that may share pods with a selector whose value of
+// the service label is v (when one; any value otherwise): the others, then those of v, or
+// of every value in order.
+func (n *nsPolicies) appendTo(out []*Policy, v string, one bool) []*Policy {
+	out = append(out, n.other...)
+	if one {
+		return append(out, n.bySvc[v]...)
+	}
+	keys := make([]string, 0, len(n.bySvc))
+	for k := range n.bySvc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out = append(out, n.bySvc[k]...)
+	}
+	return out
 }
 
 func newOverlapIndex(label string) *overlapIndex {
@@ -281,44 +285,25 @@ func (x *overlapIndex) add(p *Policy) {
 	}
 	n := x.byNS[p.Subject.Namespace]
 	if n == nil {
-		n = &nsPolicies{bySvc: map[string][]*Policy{}}
+		n = &nsPolicies{}
 		x.byNS[p.Subject.Namespace] = n
 		x.names = append(x.names, p.Subject.Namespace)
 	}
-	if v, ok := p.Subject.Pods.MatchLabels[x.label]; ok {
-		n.bySvc[v] = append(n.bySvc[v], p)
-	} else {
-		n.other = append(n.other, p)
-	}
+	n.add(p, x.label)
 }
 
-// candidates returns the policies that may overlap p, in a stable order.
-func (x *overlapIndex) candidates(p *Policy) []*Policy {
-	v, bySvc := p.Subject.Pods.MatchLabels[x.label]
-	out := append([]*Policy(nil), x.cluster...)
-	of := func(n *nsPolicies) {
-		out = append(out, n.other...)
-		if bySvc {
-			out = append(out, n.bySvc[v]...)
-			return
-		}
-		keys := make([]string, 0, len(n.bySvc))
-		for k := range n.bySvc {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			out = append(out, n.bySvc[k]...)
-		}
-	}
+// candidates appends to out the policies that may overlap p, in a stable order.
+func (x *overlapIndex) candidates(out []*Policy, p *Policy) []*Policy {
+	v, one := p.Subject.Pods.MatchLabels[x.label]
+	out = append(out, x.cluster...)
 	if p.Subject.Scope == ScopeNamespace {
 		if n := x.byNS[p.Subject.Namespace]; n != nil {
-			of(n)
+			out = n.appendTo(out, v, one)
 		}
 		return out
 	}
 	for _, ns := range x.names {
-		of(x.byNS[ns])
+		out = x.byNS[ns].appendTo(out, v, one)
 	}
 	return out
 }

@@ -690,13 +690,12 @@ type isolationIndex struct {
 }
 
 // nsIsolation holds the policies of one namespace isolating one direction. They are split
-// when a peer first needs them (often only the DNS service's namespace is asked about):
-// byService holds those whose pod selector is one service label value, plain the others.
+// by service label value when a peer first needs them (often only the DNS service's
+// namespace is asked about).
 type nsIsolation struct {
-	all       []*Policy
-	split     bool
-	plain     []*Policy
-	byService map[string][]*Policy
+	all   []*Policy
+	split bool
+	nsPolicies
 }
 
 func newIsolationIndex(label string, policies []*Policy) *isolationIndex {
@@ -734,13 +733,8 @@ func (idx *isolationIndex) index(i int) {
 // splitBy splits n's policies by the service label.
 func (n *nsIsolation) splitBy(label string) {
 	n.split = true
-	n.byService = map[string][]*Policy{}
 	for _, q := range n.all {
-		if v, ok := q.Subject.Pods.MatchLabels[label]; ok {
-			n.byService[v] = append(n.byService[v], q)
-		} else {
-			n.plain = append(n.plain, q)
-		}
+		n.add(q, label)
 	}
 }
 
@@ -760,19 +754,11 @@ func (idx *isolationIndex) candidates(out []*Policy, d Direction, x *Peer) []*Po
 		if !n.split {
 			n.splitBy(idx.label)
 		}
-		out = append(out, n.plain...)
-		if x.PodSelector != nil && x.PodSelector.MatchLabels[idx.label] != "" {
-			out = append(out, n.byService[x.PodSelector.MatchLabels[idx.label]]...)
-			return
+		var v string
+		if x.PodSelector != nil {
+			v = x.PodSelector.MatchLabels[idx.label]
 		}
-		keys := make([]string, 0, len(n.byService))
-		for k := range n.byService {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			out = append(out, n.byService[k]...)
-		}
+		out = n.appendTo(out, v, v != "")
 	}
 	if x.Namespace != "" {
 		add(x.Namespace)
