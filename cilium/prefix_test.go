@@ -1,13 +1,11 @@
 package cilium_test
 
 import (
-	"fmt"
 	"testing"
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	"github.com/netintent/netintent"
 	"github.com/netintent/netintent/cilium"
-	"github.com/netintent/netintent/examples/scenarios"
 	"github.com/netintent/netintent/internal/golden"
 	"github.com/netintent/netintent/internal/randset"
 	"github.com/netintent/netintent/policy"
@@ -19,14 +17,7 @@ import (
 // hand-written golden.PrefixSets, every scenario, and random Sets, whose cluster-wide
 // selections by label overlap namespaces and services without containing them.
 func TestRolloutPrefixes(t *testing.T) {
-	sets := golden.PrefixSets()
-	for _, s := range scenarios.All() {
-		sets = append(sets, golden.PrefixSet{Name: "scenario/" + s.Name, Set: s.Build()})
-	}
-	for seed := range uint64(40) {
-		c := randset.New(seed, 6, randset.Features{Deny: true, Cluster: true, L7: true, FQDN: true, Entities: true, ICMP: true, Broad: true})
-		sets = append(sets, golden.PrefixSet{Name: fmt.Sprintf("randset/%d", seed), Code: c.Code, Set: c.Set})
-	}
+	sets := golden.RolloutSets(40, randset.Features{Deny: true, Cluster: true, L7: true, FQDN: true, Entities: true, ICMP: true, Broad: true})
 	checked := 0
 	for _, c := range sets {
 		m, err := c.Set.Model()

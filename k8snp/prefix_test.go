@@ -1,11 +1,9 @@
 package k8snp_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/netintent/netintent"
-	"github.com/netintent/netintent/examples/scenarios"
 	"github.com/netintent/netintent/internal/golden"
 	"github.com/netintent/netintent/internal/randset"
 	"github.com/netintent/netintent/k8snp"
@@ -19,14 +17,7 @@ import (
 // is allowed in between (golden.Prefixes). The Sets: the hand-written golden.PrefixSets,
 // every scenario k8snp expresses, and random Sets.
 func TestRolloutPrefixes(t *testing.T) {
-	sets := golden.PrefixSets()
-	for _, s := range scenarios.All() {
-		sets = append(sets, golden.PrefixSet{Name: "scenario/" + s.Name, Set: s.Build()})
-	}
-	for seed := range uint64(40) {
-		c := randset.New(seed, 6, randset.Features{Broad: true})
-		sets = append(sets, golden.PrefixSet{Name: fmt.Sprintf("randset/%d", seed), Code: c.Code, Set: c.Set})
-	}
+	sets := golden.RolloutSets(40, randset.Features{Broad: true})
 	checked := 0
 	for _, c := range sets {
 		m, err := c.Set.Model()

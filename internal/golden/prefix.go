@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/netintent/netintent"
+	"github.com/netintent/netintent/examples/scenarios"
+	"github.com/netintent/netintent/internal/randset"
 	"github.com/netintent/netintent/policy"
 )
 
@@ -120,4 +122,18 @@ set.Cluster("web").Select(policy.MatchLabels{"app": "web"}).AllowFrom(policy.Nam
 		out[i] = PrefixSet{Name: c.name, Code: "set := policy.NewSet(policy.DefaultNamespace(\"shop\"))\n" + c.code, Set: set}
 	}
 	return out
+}
+
+// RolloutSets are the Sets whose rollout the backends check with Prefixes: PrefixSets,
+// every scenario, and n random Sets of features.
+func RolloutSets(n uint64, features randset.Features) []PrefixSet {
+	sets := PrefixSets()
+	for _, s := range scenarios.All() {
+		sets = append(sets, PrefixSet{Name: "scenario/" + s.Name, Set: s.Build()})
+	}
+	for seed := range n {
+		c := randset.New(seed, 6, features)
+		sets = append(sets, PrefixSet{Name: fmt.Sprintf("randset/%d", seed), Code: c.Code, Set: c.Set})
+	}
+	return sets
 }
