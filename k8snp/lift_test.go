@@ -1,9 +1,13 @@
 package k8snp_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/netintent/netintent/examples/scenarios"
@@ -152,4 +156,67 @@ func TestLiftRoundTripRandom(t *testing.T) {
 		})
 	}
 	t.Logf("random: %d round trips, %d flows, %d mismatches", total.sets, total.flows, total.mismatches)
+}
+
+// liftSeeds says what lifting each NetworkPolicy seed gives, with the cluster's ranges
+// declared: nothing, when it lifts, or the field path and reason of its one refusal.
+var liftSeeds = map[string][]string{
+	"01-api-server-policy.yaml": {"spec.ingress[0].from[1].ipBlock.except",
+		"10.0.0.0/8 covers the cluster's range 10.244.0.0/16, which the except list leaves (partly) in"},
+	"02-default-deny-all.yaml":    nil,
+	"03-allow-dns-egress.yaml":    nil,
+	"04-namespace-isolation.yaml": nil,
+}
+
+// TestLiftSeeds lifts every seed manifest: the NetworkPolicy ones lift, with the verdicts
+// of the engine on every flow of their universe, or are refused as liftSeeds says; the
+// others are kinds this package does not lift yet, and Decode says so.
+func TestLiftSeeds(t *testing.T) {
+	files, err := os.ReadDir(seedDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total liftCount
+	for _, file := range files {
+		t.Run(file.Name(), func(t *testing.T) {
+			f, err := os.Open(filepath.Join(seedDir, file.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			objs, err := lift.Decode(f)
+			want, isNP := liftSeeds[file.Name()]
+			if !isNP {
+				if kind := seedKind(t, file.Name()); kind == "NetworkPolicy" {
+					t.Fatalf("NetworkPolicy seed %s is missing from liftSeeds", file.Name())
+				}
+				if err == nil || !strings.Contains(err.Error(), "is not lifted") {
+					t.Fatalf("got %v; want the kind refused", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			set, err := lift.NetworkPolicies(objs.NetworkPolicies, nil, lift.ClusterCIDRs(clusterRange))
+			if want != nil {
+				var le *lift.Error
+				if !errors.As(err, &le) || len(le.Problems) != 1 || le.Problems[0].Err.Field != want[0] ||
+					!strings.Contains(le.Problems[0].Err.Error(), want[1]) {
+					t.Fatalf("got %v; want one problem at %s: %s", err, want[0], want[1])
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := set.Model()
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := buildUniverse(t, m, objs.NetworkPolicies)
+			assertLiftRoundTrip(t, nil, objs.NetworkPolicies, nil, []netip.Prefix{clusterRange}, u.eachFlow, &total)
+		})
+	}
+	t.Logf("seeds: %d lifted, %d flows, %d mismatches", total.sets, total.flows, total.mismatches)
 }
