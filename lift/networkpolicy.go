@@ -3,8 +3,10 @@ package lift
 import (
 	"cmp"
 	"fmt"
+	"hash/fnv"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/netintent/netintent/policy"
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -78,13 +81,22 @@ func NetworkPolicies(nps []*networkingv1.NetworkPolicy, namespaces []*corev1.Nam
 		}
 	}
 	l := &lifter{opts: o, set: set}
+	// names maps each namespace/workload name given to the policy that took it.
+	names := map[string]string{}
 	for i, np := range sorted {
 		p := problems{object: "NetworkPolicy " + np.Namespace + "/" + np.Name, out: &out}
 		if i > 0 && sorted[i-1].Namespace == np.Namespace && sorted[i-1].Name == np.Name {
 			p.add(field.Duplicate(field.NewPath("metadata", "name"), np.Name))
 			continue
 		}
-		l.networkPolicy(np, wholeNS[np.Namespace] == 1, p)
+		name := workloadName(np.Name)
+		if other, taken := names[np.Namespace+"/"+name]; taken {
+			p.add(field.Invalid(field.NewPath("metadata", "name"), np.Name,
+				fmt.Sprintf("lifts to the workload name %q, which policy %s already has; rename one", name, other)))
+			continue
+		}
+		names[np.Namespace+"/"+name] = np.Name
+		l.networkPolicy(np, name, wholeNS[np.Namespace] == 1, p)
 	}
 	if len(out) > 0 {
 		return nil, &Error{Problems: out}
@@ -106,9 +118,9 @@ var (
 	egressPath  = specPath.Child("egress")
 )
 
-// networkPolicy adds np to the Set; named says whether a namespace-wide policy gives the
-// namespace's rules its name.
-func (l *lifter) networkPolicy(np *networkingv1.NetworkPolicy, named bool, p problems) {
+// networkPolicy adds np to the Set under name; named says whether a namespace-wide policy
+// gives the namespace's rules its name.
+func (l *lifter) networkPolicy(np *networkingv1.NetworkPolicy, name string, named bool, p problems) {
 	spec := &np.Spec
 	p.add(validSelector(&spec.PodSelector, specPath.Child("podSelector"))...)
 	ingress, egress := policyTypes(np, p)
@@ -124,11 +136,11 @@ func (l *lifter) networkPolicy(np *networkingv1.NetworkPolicy, named bool, p pro
 	if isEmpty(&spec.PodSelector) {
 		n := l.set.Namespace(np.Namespace)
 		if named {
-			n.Named(np.Name)
+			n.Named(name)
 		}
 		w = n.Workload
 	} else {
-		w = l.set.Pods(np.Namespace, np.Name, policy.LabelSelector(*spec.PodSelector.DeepCopy()))
+		w = l.set.Pods(np.Namespace, name, policy.LabelSelector(*spec.PodSelector.DeepCopy()))
 	}
 	if ingress {
 		if len(spec.Ingress) == 0 {
@@ -153,6 +165,32 @@ func (l *lifter) networkPolicy(np *networkingv1.NetworkPolicy, named bool, p pro
 			l.ports(w.AllowTo(peers...).OneSided(), r.Ports, path.Child("ports"), p)
 		}
 	}
+}
+
+// workloadName is the name a policy's workload takes: the policy's name when it is an
+// RFC 1123 label, as the Set's names must be; otherwise (a name with dots, or longer than
+// 63 characters) its letters, digits and dashes, cut to 54 characters, and a hash of the
+// whole name, so that names stay distinct. Names change no verdict.
+func workloadName(name string) string {
+	if len(validation.IsDNS1123Label(name)) == 0 {
+		return name
+	}
+	var b strings.Builder
+	for _, c := range strings.ToLower(name) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	s := b.String()
+	s = strings.Trim(s[:min(len(s), 54)], "-")
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	if s == "" {
+		return fmt.Sprintf("np-%08x", h.Sum32())
+	}
+	return fmt.Sprintf("%s-%08x", s, h.Sum32())
 }
 
 // policyTypes returns the directions np isolates, defaulted as the API server defaults

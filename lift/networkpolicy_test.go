@@ -3,6 +3,7 @@ package lift_test
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -306,4 +307,59 @@ spec:
 		{"web's egress to any pod, any protocol", policy.NewFlow(web, other, policy.SCTP, 9), true},
 		{"web's egress to an address", policy.NewFlow(web, policy.AddressEndpoint(netip.MustParseAddr("8.8.8.8")), policy.TCP, 443), false},
 	})
+}
+
+// TestNames checks that policy names the Set does not accept (dots, more than 63
+// characters) lift under distinct names that keep each policy's subject, also where
+// cleaning them up alone would make them equal.
+func TestNames(t *testing.T) {
+	long := strings.Repeat("x", 70)
+	m := mustLift(t, `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow.web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{ports: [{port: 80}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress: [{ports: [{port: 81}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: `+long+`, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: cache}}
+  ingress: [{ports: [{port: 82}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: all.pods, namespace: shop}
+spec:
+  podSelector: {}
+  egress: [{ports: [{port: 83}]}]
+  policyTypes: [Egress]
+`)
+	db := pod("shop", map[string]string{"app": "db"})
+	cache := pod("shop", map[string]string{"app": "cache"})
+	checkFlows(t, m, []flowCase{
+		{"web not on 83", policy.NewFlow(db, web, policy.TCP, 83), false},
+		{"web on 80", policy.NewFlow(pod("x", nil), web, policy.TCP, 80), true},
+		{"db on 81", policy.NewFlow(pod("x", nil), db, policy.TCP, 81), true},
+		{"db not on 80", policy.NewFlow(pod("x", nil), db, policy.TCP, 80), false},
+		{"cache on 82", policy.NewFlow(pod("x", nil), cache, policy.TCP, 82), true},
+		{"every pod's egress on 83", policy.NewFlow(db, pod("x", nil), policy.TCP, 83), true},
+	})
+	var names []string
+	for _, p := range m.Policies {
+		names = append(names, p.Name)
+	}
+	want := []string{"all-pods-ee727656", "allow-web", "allow-web-b3e3f022", strings.Repeat("x", 54) + "-77f3c97d"}
+	if !slices.Equal(names, want) {
+		t.Errorf("policy names %q; want %q", names, want)
+	}
 }
