@@ -15,8 +15,10 @@ import (
 
 // Objects are the objects a stream holds, by kind, in the order read.
 type Objects struct {
+	// NetworkPolicies are the networking.k8s.io/v1 NetworkPolicy objects.
 	NetworkPolicies []*networkingv1.NetworkPolicy
-	Namespaces      []*corev1.Namespace
+	// Namespaces are the v1 Namespace objects, for their labels.
+	Namespaces []*corev1.Namespace
 }
 
 // Decode reads a YAML stream (documents separated by "---") or a stream of JSON objects:

@@ -34,7 +34,10 @@
 //	port absent                                every port of the protocol
 //	protocol absent                            TCP
 //
-// Selectors are carried verbatim (policy.LabelSelector), matchExpressions included.
+// Selectors are carried verbatim (policy.LabelSelector), matchExpressions included. A
+// policy's name becomes its workload's name; a name the Set does not accept (dots, more
+// than 63 characters) is cleaned up and given a hash of the original, and two policies
+// that would still share a name are refused rather than merged.
 //
 // Refused, each with the object and field path: ipBlocks without ClusterCIDRs, or whose
 // addresses include a declared cluster range (NetworkPolicy leaves it to the
