@@ -1,0 +1,85 @@
+package lift_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/netintent/netintent/lift"
+)
+
+// TestDecode reads multi-document YAML with a List and empty documents, and a JSON
+// stream, and reports every unlifted kind and unknown field with its place.
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		nps, nss int
+		// errs are parts of the error; none when decoding succeeds.
+		errs []string
+	}{
+		{name: "YAML with a List", in: `
+---
+# nothing here
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata: {name: a, namespace: shop}
+  spec: {podSelector: {}}
+- apiVersion: v1
+  kind: Namespace
+  metadata: {name: shop}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: b, namespace: shop}
+spec: {podSelector: {}}
+`, nps: 2, nss: 1},
+		{name: "JSON stream", in: `{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}
+{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"}}`, nss: 2},
+		{name: "unlifted kinds and unknown fields", in: `
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: a}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata: {name: a, namespace: shop}
+  spec: {podSelector: {}, ingres: []}
+- apiVersion: networking.k8s.io/v1beta1
+  kind: NetworkPolicy
+`, errs: []string{
+			`document 1: cilium.io/v2 "CiliumNetworkPolicy" is not lifted`,
+			`document 2, items[0] (NetworkPolicy): error unmarshaling JSON: while decoding JSON: json: unknown field "ingres"`,
+			`document 2, items[1]: networking.k8s.io/v1beta1 "NetworkPolicy" is not lifted`,
+		}},
+		{name: "not YAML", in: "a: [", errs: []string{"document 1:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			objs, err := lift.Decode(strings.NewReader(tt.in))
+			if len(tt.errs) > 0 {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				for _, e := range tt.errs {
+					if !strings.Contains(err.Error(), e) {
+						t.Errorf("%v\nlacks %q", err, e)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(objs.NetworkPolicies) != tt.nps || len(objs.Namespaces) != tt.nss {
+				t.Errorf("got %d NetworkPolicies and %d Namespaces; want %d and %d", len(objs.NetworkPolicies), len(objs.Namespaces), tt.nps, tt.nss)
+			}
+		})
+	}
+}

@@ -1,0 +1,27 @@
+package lift
+
+import (
+	"net/netip"
+
+	"github.com/netintent/netintent/internal/clusterrange"
+)
+
+// Option changes what the lifting functions accept.
+type Option func(*options)
+
+type options struct {
+	clusterrange.Declared
+}
+
+// ClusterCIDRs declares every address range that in-cluster endpoints use: the pod CIDRs,
+// the node addresses and the API server's address, as k8snp.ClusterCIDRs does for
+// compiling. The ranges must not overlap.
+//
+// Whether an ipBlock matches pod and node addresses is implementation-defined, while a
+// policy.CIDR peer means addresses outside the cluster only. With the ranges known, an
+// ipBlock none of whose addresses (cidr minus except) lies in a declared range means
+// addresses outside the cluster on every implementation, and is lifted as a CIDR peer;
+// any other ipBlock is refused. Without this option every ipBlock is refused.
+func ClusterCIDRs(prefixes ...netip.Prefix) Option {
+	return func(o *options) { o.Declare(prefixes) }
+}
