@@ -62,9 +62,10 @@
 //
 // Every policy object carries its rollout stage in the annotation
 // policy.RolloutStageAnnotation, and every rendering (Objects, YAML, JSON, WriteDir file
-// names, gitops' kustomization) comes in rollout order: tiers, audit, guardrails, allows,
-// broad allows, default-deny. So nothing isolates pods before their allows and DNS are in
-// place. policy.Diff, given backends (k8snp.Backend(), ...), lists the objects a change
+// names, gitops' kustomization) comes in rollout order: tiers, audit, guardrails, then
+// workloads, namespaces and cluster-wide policies, narrower first; and every policy
+// repeats the allows and DNS allowance of the broader policies containing it. So applying
+// the objects one by one never isolates pods before their allows and DNS are in place. policy.Diff, given backends (k8snp.Backend(), ...), lists the objects a change
 // creates, updates and deletes, in that order, with the flows it opens and closes.
 //
 // # Fidelity
