@@ -158,3 +158,18 @@ func TestNetworks(t *testing.T) {
 		t.Fatalf("networks %+v, want %s", c.Spec.Egress[0].To, want)
 	}
 }
+
+// TestIndependent: the emitted objects share no memory with each other or with the Set,
+// split objects included.
+func TestIndependent(t *testing.T) {
+	set := policy.NewSet()
+	set.ServiceIn("shop", "web").AllowFrom(policy.ServiceIn("shop", "api")).TCP(80)
+	g := set.Cluster("g").Select(policy.MatchLabels{"app": "web"})
+	for i := range 27 {
+		g.DenyTo(policy.Namespaces(policy.MatchLabels{"env": "dev"}), policy.CIDR("0.0.0.0/0", "10.0.0.0/8")).TCP(2000 + i)
+	}
+	set.Cluster("h").DenyFrom(policy.ServiceIn("ops", "x")).PortRange(policy.UDP, 5000, 5100)
+	golden.Independent(t, set, nil, func(s *policy.Set) (*clusternp.Result, error) {
+		return clusternp.Compile(s, clusterCIDRs())
+	})
+}
