@@ -103,7 +103,7 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	case policy.ScopeHost:
 		c.Refuse(p.Path, constructHostScope,
 			"NetworkPolicy selects pods, never nodes; no upstream Kubernetes API selects nodes as subjects "+
-				"(AdminNetworkPolicy, the upstream answer for cluster scope and not emitted yet, names nodes only as egress peers)")
+				"(ClusterNetworkPolicy, the upstream answer for cluster scope, names nodes only as egress peers)")
 		return nil
 	}
 	if p.Tier != "" {

@@ -22,7 +22,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 		switch r.Action {
 		case policy.Deny:
 			c.Refuse(r.Path, constructDeny,
-				"NetworkPolicy is allow-only; AdminNetworkPolicy is the upstream answer for deny, not emitted by this backend yet")
+				"NetworkPolicy is allow-only; ClusterNetworkPolicy (k8snp/clusternp) expresses deny rules only in cluster-wide guardrails so far")
 			continue
 		case policy.Pass:
 			c.Refuse(r.Path, constructPass, "NetworkPolicy has no tiers, so nothing to pass to")
