@@ -66,5 +66,5 @@ func ExampleFlow_denied() {
 	//   calico: GlobalNetworkPolicy netintent-deny.block-metadata spec.egress[0]
 	// destination: no policy applies (169.254.169.254)
 	// k8snp: cannot compile the Set: 1 intent(s) cannot be expressed exactly:
-	//     cluster[block-metadata]: cluster scope: NetworkPolicy is namespaced and cannot select pods in every namespace; AdminNetworkPolicy (sigs.k8s.io/network-policy-api) is the upstream answer, not emitted by this backend yet
+	//     cluster[block-metadata]: cluster scope: NetworkPolicy is namespaced and cannot select pods in every namespace; a ClusterNetworkPolicy of the Admin tier expresses this guardrail exactly where its CRD and an implementation are installed (option k8snp/clusternp.Compile makes it exact)
 }

@@ -3,6 +3,7 @@ package k8snp
 import (
 	"github.com/netintent/netintent/internal/backend"
 	"github.com/netintent/netintent/internal/reuse"
+	"github.com/netintent/netintent/k8snp/internal/handoff"
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
 )
@@ -15,6 +16,9 @@ const (
 	optWidenL7        = "k8snp.WidenL7()"
 	optWorldAsIPBlock = "k8snp.WorldAsIPBlock()"
 	optClusterCIDRs   = "k8snp.ClusterCIDRs(...)"
+	// optClusterNetworkPolicies is not an Option but another Compile: k8snp/clusternp's,
+	// which emits ClusterNetworkPolicies beside the NetworkPolicies.
+	optClusterNetworkPolicies = "k8snp/clusternp.Compile"
 )
 
 // Compile translates the Set into one NetworkPolicy per namespaced subject that isolates
@@ -83,14 +87,23 @@ func (c *compiler) Translate(p *policy.Policy) {
 func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	switch p.Subject.Scope {
 	case policy.ScopeCluster:
-		c.Refuse(p.Path, constructClusterScope,
-			"NetworkPolicy is namespaced and cannot select pods in every namespace; AdminNetworkPolicy "+
-				"(sigs.k8s.io/network-policy-api) is the upstream answer, not emitted by this backend yet")
+		switch {
+		case !handoff.Guardrail(p):
+			c.Refuse(p.Path, constructClusterScope,
+				"NetworkPolicy is namespaced and cannot select pods in every namespace; ClusterNetworkPolicy "+
+					"(sigs.k8s.io/network-policy-api), which k8snp/clusternp emits, expresses only cluster-wide policies "+
+					"with deny rules alone (enforced, untiered) so far")
+		case !c.opts.Guardrails:
+			c.Refuse(p.Path, constructClusterScope,
+				"NetworkPolicy is namespaced and cannot select pods in every namespace; a ClusterNetworkPolicy of the Admin "+
+					"tier expresses this guardrail exactly where its CRD and an implementation are installed",
+				backend.Exact(optClusterNetworkPolicies))
+		}
 		return nil
 	case policy.ScopeHost:
 		c.Refuse(p.Path, constructHostScope,
 			"NetworkPolicy selects pods, never nodes; no upstream Kubernetes API selects nodes as subjects "+
-				"(AdminNetworkPolicy, the upstream answer for cluster scope and not emitted yet, names nodes only as egress peers)")
+				"(ClusterNetworkPolicy, the upstream answer for cluster scope, names nodes only as egress peers)")
 		return nil
 	}
 	if p.Tier != "" {

@@ -763,7 +763,7 @@ func TestRefusals(t *testing.T) {
 			s.Service("web").AllowTo(policy.FQDN("example.com")).TCP(443).DenyFrom("x")
 		},
 		want: []problem{
-			{"cluster[guard]", "cluster scope", ""},
+			{"cluster[guard]", "cluster scope", "k8snp/clusternp.Compile exact"},
 			{"services[shop/web].ingress[0]", "deny rules", ""},
 			{"services[shop/web].egress[0].peers[0]", "FQDN peers", ""},
 		},

@@ -36,13 +36,15 @@
 //	Intent                                        NetworkPolicy
 //	--------------------------------------------  ------------------------------------------------
 //	service, pod group, namespace subjects        exact: spec.podSelector in the namespace
-//	cluster-wide policies                         refused ("cluster scope"); AdminNetworkPolicy is
-//	                                              the upstream answer, not emitted yet
+//	cluster-wide policies                         refused ("cluster scope"); guardrails (deny rules
+//	                                              only) are ClusterNetworkPolicies with
+//	                                              k8snp/clusternp
 //	host policies (nodes)                         refused ("host scope")
 //	allow rules, ingress and egress               exact
 //	default-deny ingress / egress                 exact: spec.policyTypes
 //	DNS kept under egress default-deny            exact: egress rule to the DNS service
-//	deny rules                                    refused
+//	deny rules                                    refused; those of cluster-wide guardrails
+//	                                              with k8snp/clusternp
 //	tiers, order, Pass                            refused
 //	audit mode                                    refused (NetworkPolicy is always enforced)
 //	service / pods in the same namespace          exact: podSelector

@@ -3,7 +3,7 @@ package k8snp
 import (
 	"net/netip"
 
-	"github.com/netintent/netintent/internal/clusterrange"
+	"github.com/netintent/netintent/k8snp/internal/handoff"
 )
 
 // Option changes how Compile translates intent. Without options Compile refuses what
@@ -13,12 +13,9 @@ import (
 // object it affects.
 type Option func(*options)
 
-type options struct {
-	widenL7        bool
-	worldAsIPBlock bool
-	// Declared holds the ClusterCIDRs option; its Check makes options a backend.Checker.
-	clusterrange.Declared
-}
+// options live in an internal package, so that k8snp/clusternp can set the one only it
+// may set.
+type options = handoff.Options
 
 // ClusterCIDRs declares every address range that in-cluster endpoints use: the pod CIDRs,
 // the node addresses and the API server's address. The ranges must not overlap; Compile
@@ -40,7 +37,7 @@ func ClusterCIDRs(prefixes ...netip.Prefix) Option {
 // WidenL7 keeps the L3/L4 part of rules that carry HTTP or DNS-lookup matches and drops
 // the L7 part, so every request on the rule's peers and ports is admitted, not only the
 // matching ones. NetworkPolicy has no L7; without this option such rules are refused.
-func WidenL7() Option { return func(o *options) { o.widenL7 = true } }
+func WidenL7() Option { return func(o *options) { o.WidenL7 = true } }
 
 // WorldAsIPBlock translates the world entity (every address outside the cluster) into the
 // ipBlocks 0.0.0.0/0 and ::/0. With ClusterCIDRs the blocks except the cluster's ranges
@@ -48,4 +45,4 @@ func WidenL7() Option { return func(o *options) { o.widenL7 = true } }
 // implementation whether an ipBlock also matches pod and node IPs, so on some clusters
 // this also admits in-cluster traffic, and each such translation is reported. Without
 // this option world peers are refused.
-func WorldAsIPBlock() Option { return func(o *options) { o.worldAsIPBlock = true } }
+func WorldAsIPBlock() Option { return func(o *options) { o.WorldAsIPBlock = true } }

@@ -22,7 +22,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 		switch r.Action {
 		case policy.Deny:
 			c.Refuse(r.Path, constructDeny,
-				"NetworkPolicy is allow-only; AdminNetworkPolicy is the upstream answer for deny, not emitted by this backend yet")
+				"NetworkPolicy is allow-only; ClusterNetworkPolicy (k8snp/clusternp) expresses deny rules only in cluster-wide guardrails so far")
 			continue
 		case policy.Pass:
 			c.Refuse(r.Path, constructPass, "NetworkPolicy has no tiers, so nothing to pass to")
@@ -67,7 +67,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 				c.Refuse(pp(), constructFQDN, fmt.Sprintf("NetworkPolicy has no DNS-name peers, only ipBlock CIDRs; %q cannot be expressed", x.FQDN))
 				ok = false
 			case policy.PeerEntity:
-				if x.Entity == policy.EntityWorld && c.opts.worldAsIPBlock {
+				if x.Entity == policy.EntityWorld && c.opts.WorldAsIPBlock {
 					for _, all := range worldPrefixes {
 						if e, some := c.cidrPeer(all, nil); some {
 							nr.peers = append(nr.peers, e)
@@ -95,7 +95,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 		}
 		nr.allPorts = len(r.Ports) == 0
 		if len(r.HTTP) > 0 {
-			if c.opts.widenL7 {
+			if c.opts.WidenL7 {
 				widened = append(widened, "the HTTP match is dropped, so every request is admitted, not only "+describeHTTP(r.HTTP))
 			} else {
 				c.Refuse(r.Path.Child("http"), constructHTTP,
@@ -104,7 +104,7 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 			}
 		}
 		if len(r.DNS) > 0 {
-			if c.opts.widenL7 {
+			if c.opts.WidenL7 {
 				widened = append(widened, "the DNS lookup match is dropped, so lookups of every name are admitted, not only "+strings.Join(r.DNS, ", "))
 			} else {
 				c.Refuse(r.Path.Child("dns"), constructDNS,

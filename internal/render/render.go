@@ -8,9 +8,11 @@
 // Rendering is exactly what sigs.k8s.io/yaml.Marshal (or encoding/json) produces, minus two
 // fields that are noise in generated manifests:
 //
-//   - a top-level status that is null or empty. CiliumNetworkPolicy and
+//   - a top-level status that is null, empty, or holds only nulls. CiliumNetworkPolicy and
 //     CiliumClusterwideNetworkPolicy declare Status as a struct with omitempty, which
-//     encoding/json never omits, so they would otherwise all carry `status: {}`.
+//     encoding/json never omits, so they would otherwise all carry `status: {}`; a
+//     ClusterNetworkPolicy's Status holds conditions without omitempty, so it would carry
+//     `status: {conditions: null}`.
 //   - a null metadata.creationTimestamp. Typed objects do not emit it (the pinned
 //     apimachinery marks it omitzero), but *unstructured.Unstructured values converted by
 //     older code still carry `creationTimestamp: null`.
@@ -401,7 +403,12 @@ func toMap(obj Object) (map[string]any, error) {
 // map of an object.
 func stripNoise(m map[string]any) {
 	if status, ok := m["status"]; ok {
-		if s, isMap := status.(map[string]any); status == nil || isMap && len(s) == 0 {
+		s, isMap := status.(map[string]any)
+		empty := status == nil || isMap
+		for _, v := range s {
+			empty = empty && v == nil
+		}
+		if empty {
 			delete(m, "status")
 		}
 	}

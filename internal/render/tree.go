@@ -417,7 +417,7 @@ func (t *tree) stripNoise(root int32) {
 	for _, m := range t.members(root) {
 		switch string(t.text(m.key)) {
 		case "status":
-			if v := t.nodes[m.val]; v.kind == kindNull || v.kind == kindObject && v.n == 0 {
+			if t.nullish(m.val) {
 				status = m.key
 			}
 		case "metadata":
@@ -435,6 +435,23 @@ func (t *tree) stripNoise(root int32) {
 	if status >= 0 {
 		t.remove(root, status)
 	}
+}
+
+// nullish reports whether node v is null or an object whose members are all null: a
+// status that says nothing.
+func (t *tree) nullish(v int32) bool {
+	switch t.nodes[v].kind {
+	case kindNull:
+		return true
+	case kindObject:
+		for _, m := range t.members(v) {
+			if t.nodes[m.val].kind != kindNull {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // remove deletes the member with key node key from object obj, keeping the others' order.

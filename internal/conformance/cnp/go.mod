@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/cilium/cilium v1.20.2
+	github.com/netintent/netintent v0.0.0-00010101000000-000000000000
 	k8s.io/api v0.36.4
 	k8s.io/apiextensions-apiserver v0.36.4
 	k8s.io/apimachinery v0.36.4
@@ -11,6 +12,8 @@ require (
 	sigs.k8s.io/network-policy-api v0.2.0
 	sigs.k8s.io/yaml v1.6.0
 )
+
+require github.com/projectcalico/api v0.0.0-20251022175904-f2ab03771208 // indirect
 
 require (
 	cel.dev/expr v0.25.2 // indirect

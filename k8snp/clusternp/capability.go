@@ -1,0 +1,25 @@
+package clusternp
+
+import "github.com/netintent/netintent/internal/backend"
+
+// The constructs this package refuses in guardrails, as policy.Unsupported.Construct names
+// them; every other refusal is k8snp's. A %s stands for what the refusal is about (see
+// backend.Construct.Of).
+const (
+	constructIngressPeer       backend.Construct = "ingress %s peers"
+	constructCIDR              backend.Construct = "CIDR peers"
+	constructEntity            backend.Construct = "%s entity"
+	constructFQDN              backend.Construct = "FQDN peers"
+	constructUnknownPeer       backend.Construct = "%s peers"
+	constructServiceAccount    backend.Construct = "service account peers"
+	constructClusterMesh       backend.Construct = "cluster-mesh peers"
+	constructICMP              backend.Construct = "ICMP"
+	constructHTTP              backend.Construct = "L7 HTTP rules"
+	constructDNS               backend.Construct = "L7 DNS rules"
+	constructProtocol          backend.Construct = "protocol %s"
+	constructPorts             backend.Construct = "more than 25 ports in a rule"
+	constructPeers             backend.Construct = "more than 25 peers in a rule"
+	constructNamedPortNetworks backend.Construct = "named ports with CIDR peers"
+	constructSplit             backend.Construct = "more than 25 rules in a direction"
+	constructPriorities        backend.Construct = "more than 1001 ClusterNetworkPolicies"
+)

@@ -1,0 +1,175 @@
+package clusternp_test
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/netintent/netintent/internal/golden"
+	"github.com/netintent/netintent/k8snp"
+	"github.com/netintent/netintent/k8snp/clusternp"
+	"github.com/netintent/netintent/policy"
+	"sigs.k8s.io/network-policy-api/apis/v1alpha2"
+)
+
+func clusterCIDRs() k8snp.Option { return k8snp.ClusterCIDRs(goldenClusterCIDRs...) }
+
+// TestRefusals: what ClusterNetworkPolicy cannot express in a guardrail is refused with
+// the construct and the option that would change it; k8snp's refusals of the rest of the
+// Set follow.
+func TestRefusals(t *testing.T) {
+	type problem struct{ path, construct, fixes string }
+	tests := []struct {
+		name  string
+		build func(*policy.Set)
+		opts  []k8snp.Option
+		want  []problem
+	}{{
+		name:  "CIDR peers without the cluster's ranges",
+		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.CIDR("169.254.169.254/32")) },
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "CIDR peers", "k8snp.ClusterCIDRs(...) exact"}},
+	}, {
+		name:  "ingress CIDR peers",
+		build: func(s *policy.Set) { s.Cluster("g").DenyFrom(policy.CIDR("192.0.2.0/24")) },
+		opts:  []k8snp.Option{clusterCIDRs()},
+		want:  []problem{{"cluster[g].ingress[0].peers[0]", "ingress CIDR peers", ""}},
+	}, {
+		name:  "FQDN peers",
+		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.FQDN("example.com")) },
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers", ""}},
+	}, {
+		name:  "entities",
+		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.KubeAPIServer()) },
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "kube-apiserver entity", ""}},
+	}, {
+		name:  "ICMP",
+		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.AllNamespaces()).ICMP(8) },
+		want:  []problem{{"cluster[g].egress[0].icmp", "ICMP", ""}},
+	}, {
+		name: "named ports with CIDR peers",
+		build: func(s *policy.Set) {
+			s.Cluster("g").DenyTo(policy.CIDR("192.0.2.0/24"), policy.AllNamespaces()).NamedPort("http")
+		},
+		opts: []k8snp.Option{clusterCIDRs()},
+		want: []problem{{"cluster[g].egress[0].ports[0]", "named ports with CIDR peers", ""}},
+	}, {
+		name:  "cluster-wide allows stay k8snp's refusal",
+		build: func(s *policy.Set) { s.Cluster("g").AllowFrom(policy.AllNamespaces()).TCP(80) },
+		want:  []problem{{"cluster[g]", "cluster scope", ""}},
+	}, {
+		name: "guardrail refusals first, then k8snp's",
+		build: func(s *policy.Set) {
+			s.Cluster("g").DenyTo(policy.FQDN("example.com"))
+			s.ServiceIn("shop", "web").DenyFrom(policy.ServiceIn("shop", "x"))
+		},
+		want: []problem{
+			{"cluster[g].egress[0].peers[0]", "FQDN peers", ""},
+			{"services[shop/web].ingress[0]", "deny rules", ""},
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := policy.NewSet()
+			tt.build(set)
+			res, err := clusternp.Compile(set, tt.opts...)
+			var ce *policy.CompileError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, %v; want a *policy.CompileError", res, err)
+			}
+			var got []problem
+			for _, p := range ce.Problems {
+				got = append(got, problem{p.Path, p.Construct, golden.Fixes(p.Fixes)})
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("problems\n%v\nwant\n%v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestInvalidSet: an invalid Set's ValidationError comes back unchanged.
+func TestInvalidSet(t *testing.T) {
+	set := policy.NewSet()
+	set.Cluster("Bad_Name").DenyTo(policy.AllNamespaces())
+	_, err := clusternp.Compile(set)
+	var ve *policy.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("got %v, want a *policy.ValidationError", err)
+	}
+	if _, err := clusternp.Compile(nil); err == nil {
+		t.Fatal("nil Set compiled")
+	}
+}
+
+// TestSplit: a direction with more than 25 rules is split into objects of 25, never
+// truncated, with distinct priorities in order.
+func TestSplit(t *testing.T) {
+	set := policy.NewSet()
+	g := set.Cluster("g")
+	for i := range 30 {
+		g.DenyTo(policy.AllNamespaces()).TCP(1000 + i)
+	}
+	set.Cluster("h").DenyFrom(policy.AllNamespaces()).UDP(53)
+	res, err := clusternp.Compile(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	rules := 0
+	for _, c := range res.ClusterNetworkPolicies {
+		got = append(got, fmt.Sprintf("%s:%d:%d", c.Name, c.Spec.Priority, len(c.Spec.Egress)+len(c.Spec.Ingress)))
+		rules += len(c.Spec.Egress)
+		if c.Spec.Tier != v1alpha2.AdminTier {
+			t.Errorf("%s: tier %s", c.Name, c.Spec.Tier)
+		}
+	}
+	if want := "[g:0:25 g-2:1:5 h:2:1]"; fmt.Sprint(got) != want {
+		t.Errorf("objects %v, want %s", got, want)
+	}
+	if len(res.Objects()) != 3 {
+		t.Errorf("Objects() holds %d objects", len(res.Objects()))
+	}
+	// A split whose next name is another guardrail's is refused, not renamed.
+	set.Cluster("g-2").DenyTo(policy.AllNamespaces()).TCP(1)
+	if _, err := clusternp.Compile(set); err == nil {
+		t.Error("colliding split compiled")
+	}
+}
+
+// TestNetworks: a CIDR peer's networks are the range minus its excepts and the cluster's
+// ranges, as disjoint CIDRs; a peer inside the cluster's ranges names nothing and its
+// rule is left out.
+func TestNetworks(t *testing.T) {
+	set := policy.NewSet()
+	set.Cluster("g").
+		DenyTo(policy.CIDR("10.0.0.0/8", "10.128.0.0/9")).TCP(80).
+		DenyTo(policy.CIDR("10.244.1.0/24")).TCP(81)
+	res, err := clusternp.Compile(set, k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.ClusterNetworkPolicies[0]
+	if len(c.Spec.Egress) != 1 {
+		t.Fatalf("egress %+v", c.Spec.Egress)
+	}
+	want := "[10.0.0.0/9]"
+	if len(c.Spec.Egress[0].To) != 1 || fmt.Sprint(c.Spec.Egress[0].To[0].Networks) != "[10.0.0.0/9]" {
+		t.Fatalf("networks %+v, want %s", c.Spec.Egress[0].To, want)
+	}
+}
+
+// TestIndependent: the emitted objects share no memory with each other or with the Set,
+// split objects included.
+func TestIndependent(t *testing.T) {
+	set := policy.NewSet()
+	set.ServiceIn("shop", "web").AllowFrom(policy.ServiceIn("shop", "api")).TCP(80)
+	g := set.Cluster("g").Select(policy.MatchLabels{"app": "web"})
+	for i := range 27 {
+		g.DenyTo(policy.Namespaces(policy.MatchLabels{"env": "dev"}), policy.CIDR("0.0.0.0/0", "10.0.0.0/8")).TCP(2000 + i)
+	}
+	set.Cluster("h").DenyFrom(policy.ServiceIn("ops", "x")).PortRange(policy.UDP, 5000, 5100)
+	golden.Independent(t, set, nil, func(s *policy.Set) (*clusternp.Result, error) {
+		return clusternp.Compile(s, clusterCIDRs())
+	})
+}

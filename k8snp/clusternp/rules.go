@@ -1,0 +1,242 @@
+package clusternp
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/netintent/netintent/internal/backend"
+	"github.com/netintent/netintent/policy"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/network-policy-api/apis/v1alpha2"
+)
+
+// The options that change the outcome of refused intent, as policy.Fix names them.
+const optClusterCIDRs = "k8snp.ClusterCIDRs(...)"
+
+// worldPrefixes are every address of both families.
+var worldPrefixes = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+
+// ingress translates p's ingress deny rules; a rule whose peers name nothing is left out.
+func (c *compiler) ingress(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyIngressRule {
+	var out []v1alpha2.ClusterNetworkPolicyIngressRule
+	for _, r := range p.Ingress {
+		var from []v1alpha2.ClusterNetworkPolicyIngressPeer
+		for i, x := range r.Peers {
+			path := r.Path.Child("peers").Index(i)
+			if x.Kind != policy.PeerPods {
+				c.Refuse(path, constructIngressPeer.Of(describeKind(x)),
+					"a ClusterNetworkPolicy's ingress peers are pods and namespaces only: it cannot deny traffic from addresses outside the cluster or from nodes")
+				continue
+			}
+			if ns, pods, ok := c.podPeer(x, path); ok {
+				from = append(from, v1alpha2.ClusterNetworkPolicyIngressPeer{Namespaces: ns, Pods: pods})
+			}
+		}
+		protocols := c.traffic(r, false)
+		if len(from) > maxItems {
+			c.Refuse(r.Path.Child("peers"), constructPeers, fmt.Sprintf("the rule needs %d peers, a ClusterNetworkPolicy rule holds 25", len(from)))
+		}
+		if c.Any() || len(from) == 0 {
+			continue
+		}
+		out = append(out, v1alpha2.ClusterNetworkPolicyIngressRule{Action: v1alpha2.ClusterNetworkPolicyRuleActionDeny, From: from, Protocols: protocols})
+	}
+	return out
+}
+
+// egress translates p's egress deny rules; a rule whose peers name nothing (CIDRs inside
+// the cluster's ranges) is left out.
+func (c *compiler) egress(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyEgressRule {
+	var out []v1alpha2.ClusterNetworkPolicyEgressRule
+	for _, r := range p.Egress {
+		var to []v1alpha2.ClusterNetworkPolicyEgressPeer
+		networks := false
+		for i, x := range r.Peers {
+			path := r.Path.Child("peers").Index(i)
+			var ranges []netip.Prefix
+			switch x.Kind {
+			case policy.PeerPods:
+				if ns, pods, ok := c.podPeer(x, path); ok {
+					to = append(to, v1alpha2.ClusterNetworkPolicyEgressPeer{Namespaces: ns, Pods: pods})
+				}
+				continue
+			case policy.PeerAny:
+				to = append(to, v1alpha2.ClusterNetworkPolicyEgressPeer{Namespaces: &metav1.LabelSelector{}})
+				networks = true
+				to = appendNetworks(to, worldPrefixes)
+				continue
+			case policy.PeerCIDR:
+				ranges = []netip.Prefix{x.CIDR}
+			case policy.PeerEntity:
+				if x.Entity != policy.EntityWorld {
+					c.Refuse(path, constructEntity.Of(string(x.Entity)),
+						"a ClusterNetworkPolicy names nodes only on the experimental channel and has no peer for the API server")
+					continue
+				}
+				ranges = worldPrefixes
+			case policy.PeerFQDN:
+				c.Refuse(path, constructFQDN, fmt.Sprintf("domainNames peers are on the experimental channel of ClusterNetworkPolicy, not emitted; %q cannot be expressed", x.FQDN))
+				continue
+			default:
+				c.Refuse(path, constructUnknownPeer.Of(string(x.Kind)), "unknown peer kind")
+				continue
+			}
+			if !c.opts.Given {
+				c.Refuse(path, constructCIDR,
+					"a networks peer applies to pod and node traffic too, while a CIDR or world peer means addresses outside the cluster; "+
+						"the networks must leave out the cluster's pod, node and API server ranges, which the backend does not know",
+					backend.Exact(optClusterCIDRs))
+				continue
+			}
+			var holes []netip.Prefix
+			holes = append(holes, x.Except...)
+			holes = append(holes, c.opts.Ranges...)
+			var cidrs []netip.Prefix
+			for _, rg := range ranges {
+				cidrs = subtract(cidrs, rg, holes)
+			}
+			if len(cidrs) > 0 {
+				networks = true
+				to = appendNetworks(to, cidrs)
+			}
+		}
+		protocols := c.traffic(r, networks)
+		if len(to) > maxItems {
+			c.Refuse(r.Path.Child("peers"), constructPeers, fmt.Sprintf("the rule needs %d peers (networks peers hold 25 CIDRs each), a ClusterNetworkPolicy rule holds 25", len(to)))
+		}
+		if c.Any() || len(to) == 0 {
+			continue
+		}
+		out = append(out, v1alpha2.ClusterNetworkPolicyEgressRule{Action: v1alpha2.ClusterNetworkPolicyRuleActionDeny, To: to, Protocols: protocols})
+	}
+	return out
+}
+
+// appendNetworks appends networks peers holding cidrs, 25 to a peer.
+func appendNetworks(to []v1alpha2.ClusterNetworkPolicyEgressPeer, cidrs []netip.Prefix) []v1alpha2.ClusterNetworkPolicyEgressPeer {
+	for lo := 0; lo < len(cidrs); lo += maxItems {
+		var ns []v1alpha2.CIDR
+		for _, p := range cidrs[lo:min(lo+maxItems, len(cidrs))] {
+			ns = append(ns, v1alpha2.CIDR(p.String()))
+		}
+		to = append(to, v1alpha2.ClusterNetworkPolicyEgressPeer{Networks: ns})
+	}
+	return to
+}
+
+// subtract appends to out the addresses of p outside every hole, as disjoint prefixes in
+// address order: p itself if no hole overlaps it, nothing if one holds it, else the
+// subtraction from each half of p.
+func subtract(out []netip.Prefix, p netip.Prefix, holes []netip.Prefix) []netip.Prefix {
+	overlaps := false
+	for _, h := range holes {
+		if h.Bits() <= p.Bits() && h.Contains(p.Addr()) {
+			return out
+		}
+		overlaps = overlaps || h.Overlaps(p)
+	}
+	if !overlaps {
+		return append(out, p)
+	}
+	lo := netip.PrefixFrom(p.Addr(), p.Bits()+1)
+	hi := netip.PrefixFrom(lastAddr(lo).Next(), p.Bits()+1)
+	return subtract(subtract(out, lo, holes), hi, holes)
+}
+
+// lastAddr is the last address of p.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(a)*8; i++ {
+		a[i/8] |= 1 << (7 - i%8)
+	}
+	out, _ := netip.AddrFromSlice(a)
+	return out
+}
+
+// podPeer translates a pod peer of a cluster-scoped policy (whose peers always name their
+// namespaces).
+func (c *compiler) podPeer(x policy.Peer, path *field.Path) (*metav1.LabelSelector, *v1alpha2.NamespacedPod, bool) {
+	ok := true
+	if x.ServiceAccount != "" {
+		c.Refuse(path.Child("serviceAccount"), constructServiceAccount, "ClusterNetworkPolicy selects peers by pod and namespace labels only, not by service account")
+		ok = false
+	}
+	if x.Cluster != "" {
+		c.Refuse(path.Child("cluster"), constructClusterMesh, "ClusterNetworkPolicy selects pods of the local cluster only")
+		ok = false
+	}
+	if !ok {
+		return nil, nil, false
+	}
+	ns := metav1.LabelSelector{}
+	switch {
+	case x.AllNamespaces:
+	case x.NamespaceSelector != nil:
+		ns = *x.NamespaceSelector.DeepCopy()
+	default:
+		ns.MatchLabels = map[string]string{policy.NamespaceNameLabel: x.Namespace}
+	}
+	if emptySelector(x.PodSelector) {
+		return &ns, nil, true
+	}
+	return nil, &v1alpha2.NamespacedPod{NamespaceSelector: ns, PodSelector: *x.PodSelector.DeepCopy()}, true
+}
+
+// traffic translates the ports of a deny rule, refusing what ClusterNetworkPolicy cannot
+// match; networks says whether the rule has networks peers, which the CRD forbids named
+// ports with. No ports is every protocol and port (nil protocols).
+func (c *compiler) traffic(r policy.Rule, networks bool) []v1alpha2.ClusterNetworkPolicyProtocol {
+	if len(r.ICMP) > 0 {
+		c.Refuse(r.Path.Child("icmp"), constructICMP, "ClusterNetworkPolicy protocols are TCP, UDP or SCTP; ICMP cannot be matched")
+	}
+	if len(r.HTTP) > 0 {
+		c.Refuse(r.Path.Child("http"), constructHTTP, "ClusterNetworkPolicy is L3/L4 only and cannot match HTTP requests")
+	}
+	if len(r.DNS) > 0 {
+		c.Refuse(r.Path.Child("dns"), constructDNS, "ClusterNetworkPolicy is L3/L4 only and cannot match DNS lookups")
+	}
+	if len(r.Ports) > maxItems {
+		c.Refuse(r.Path.Child("ports"), constructPorts, fmt.Sprintf("the rule has %d ports, a ClusterNetworkPolicy rule holds 25", len(r.Ports)))
+		return nil
+	}
+	var out []v1alpha2.ClusterNetworkPolicyProtocol
+	for i, pt := range r.Ports {
+		if pt.Name != "" {
+			if networks {
+				c.Refuse(r.Path.Child("ports").Index(i), constructNamedPortNetworks,
+					"the CRD forbids named ports in a rule with networks peers (networks have no named ports); state the CIDR peers in a rule of their own")
+				continue
+			}
+			out = append(out, v1alpha2.ClusterNetworkPolicyProtocol{DestinationNamedPort: pt.Name})
+			continue
+		}
+		port := &v1alpha2.Port{Number: pt.Port}
+		switch {
+		case pt.Port == 0:
+			// Every port of the protocol: the CRD wants a port, and flows have ports 1-65535.
+			port = &v1alpha2.Port{Range: &v1alpha2.PortRange{Start: 1, End: 65535}}
+		case pt.EndPort > pt.Port:
+			port = &v1alpha2.Port{Range: &v1alpha2.PortRange{Start: pt.Port, End: pt.EndPort}}
+		}
+		switch pt.Protocol {
+		case policy.TCP:
+			out = append(out, v1alpha2.ClusterNetworkPolicyProtocol{TCP: &v1alpha2.ClusterNetworkPolicyProtocolTCP{DestinationPort: port}})
+		case policy.UDP:
+			out = append(out, v1alpha2.ClusterNetworkPolicyProtocol{UDP: &v1alpha2.ClusterNetworkPolicyProtocolUDP{DestinationPort: port}})
+		case policy.SCTP:
+			out = append(out, v1alpha2.ClusterNetworkPolicyProtocol{SCTP: &v1alpha2.ClusterNetworkPolicyProtocolSCTP{DestinationPort: port}})
+		default:
+			c.Refuse(r.Path.Child("ports").Index(i), constructProtocol.Of(string(pt.Protocol)), "ClusterNetworkPolicy protocols are TCP, UDP and SCTP")
+		}
+	}
+	return out
+}
+
+// describeKind names a peer's kind for the ingress refusal.
+func describeKind(x policy.Peer) string {
+	if x.Kind == policy.PeerEntity {
+		return string(x.Entity) + " entity"
+	}
+	return string(x.Kind)
+}
