@@ -9,6 +9,7 @@ const (
 	constructIngressPeer       backend.Construct = "ingress %s peers"
 	constructCIDR              backend.Construct = "CIDR peers"
 	constructEntity            backend.Construct = "%s entity"
+	constructAny               backend.Construct = "any peer"
 	constructFQDN              backend.Construct = "FQDN peers"
 	constructUnknownPeer       backend.Construct = "%s peers"
 	constructServiceAccount    backend.Construct = "service account peers"

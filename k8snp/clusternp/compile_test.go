@@ -43,6 +43,13 @@ func TestRefusals(t *testing.T) {
 		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.KubeAPIServer()) },
 		want:  []problem{{"cluster[g].egress[0].peers[0]", "kube-apiserver entity", ""}},
 	}, {
+		// Every peer includes nodes and the API server, which Cilium does not match by
+		// networks: the deny would miss them.
+		name:  "any peer",
+		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.Any()).TCP(25) },
+		opts:  []k8snp.Option{clusterCIDRs()},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "any peer", ""}},
+	}, {
 		name:  "ICMP",
 		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.AllNamespaces()).ICMP(8) },
 		want:  []problem{{"cluster[g].egress[0].icmp", "ICMP", ""}},

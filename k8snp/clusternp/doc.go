@@ -24,7 +24,6 @@
 //	egress CIDR peer with excepts          networks: the range minus its excepts and the
 //	                                       cluster's declared ranges, as disjoint CIDRs
 //	egress world entity                    networks: 0.0.0.0/0 and ::/0 minus the cluster's ranges
-//	egress any peer                        namespaces {} and networks 0.0.0.0/0, ::/0
 //	port, range, all ports of a protocol   protocols: destinationPort number, range, range 1-65535
 //	named port                             protocols: destinationNamedPort
 //
@@ -37,7 +36,9 @@
 // <name>, <name>-2, ...; a peer with more than 25 networks into peers of 25.
 //
 // Everything else is refused, as k8snp refuses it: ingress CIDR and world peers (the API
-// has none), other entities, FQDN peers (experimental channel), ICMP and L7 matches on
+// has none), policy.Any() (it includes nodes and the API server, which Cilium 1.20 does not
+// match by networks; World() with AllNamespaces() is exact), other entities, FQDN peers
+// (experimental channel), ICMP and L7 matches on
 // deny rules, named ports on rules with networks peers (the CRD forbids them), and every
 // cluster-wide policy that is not a guardrail.
 package clusternp

@@ -62,9 +62,12 @@ func (c *compiler) egress(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyEgres
 				}
 				continue
 			case policy.PeerAny:
-				to = append(to, v1alpha2.ClusterNetworkPolicyEgressPeer{Namespaces: &metav1.LabelSelector{}})
-				networks = true
-				to = appendNetworks(to, worldPrefixes)
+				// networks 0.0.0.0/0 and ::/0 cover node and API server addresses by the API,
+				// but Cilium 1.20 never matches node identities by CIDR: the deny would miss
+				// them there.
+				c.Refuse(path, constructAny,
+					"every peer includes the nodes and the API server: a ClusterNetworkPolicy names nodes only on the experimental channel, has no peer for the API server, and Cilium 1.20 does not match them by networks; "+
+						"policy.World() and policy.AllNamespaces() together are exact")
 				continue
 			case policy.PeerCIDR:
 				ranges = []netip.Prefix{x.CIDR}

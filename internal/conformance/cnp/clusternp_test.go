@@ -185,7 +185,7 @@ func randomSets(n int) map[string]*policy.Set {
 					rb = w.DenyFrom(peers[r.IntN(len(peers))])
 				} else {
 					peers := []policy.Peer{policy.ServiceIn("pay", "api"), policy.CIDR("203.0.113.0/24"), policy.CIDR("0.0.0.0/0", "10.0.0.0/8"),
-						policy.CIDR("2001:db8::/32", "2001:db8:1::/48"), policy.World(), policy.AllNamespaces(), policy.Any()}
+						policy.CIDR("2001:db8::/32", "2001:db8:1::/48"), policy.World(), policy.AllNamespaces()}
 					rb = w.DenyTo(peers[r.IntN(len(peers))])
 				}
 				switch r.IntN(5) {
