@@ -136,3 +136,26 @@ func split(manifest []byte) [][]byte {
 	}
 	return docs
 }
+
+// Stale fails the test for every file of testdata (not its subdirectories) that want
+// does not name, so that a golden file of a renamed or removed scenario, or of the other
+// outcome, does not linger unreviewed; with -update it removes them.
+func Stale(t testing.TB, want map[string]bool) {
+	t.Helper()
+	entries, err := os.ReadDir("testdata")
+	if err != nil && !*update {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || want[e.Name()] {
+			continue
+		}
+		if *update {
+			if err := os.Remove(filepath.Join("testdata", e.Name())); err != nil {
+				t.Error(err)
+			}
+			continue
+		}
+		t.Errorf("testdata/%s belongs to no scenario outcome; remove it with `go test ./... -update`", e.Name())
+	}
+}

@@ -3,7 +3,6 @@ package clusternp_test
 import (
 	"errors"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -55,22 +54,7 @@ func TestGolden(t *testing.T) {
 			golden.RoundTrip(t, y, newObject)
 		})
 	}
-	entries, err := os.ReadDir("testdata")
-	if err != nil && !golden.Updating() {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() || want[e.Name()] {
-			continue
-		}
-		if golden.Updating() {
-			if err := os.Remove(filepath.Join("testdata", e.Name())); err != nil {
-				t.Error(err)
-			}
-			continue
-		}
-		t.Errorf("testdata/%s belongs to no scenario outcome; remove it with `go test ./... -update`", e.Name())
-	}
+	golden.Stale(t, want)
 }
 
 func newObject(apiVersion, kind string) (render.Object, bool) {
