@@ -16,11 +16,11 @@ import (
 // until Q comes. With the copies, N's object admits alone all that the policies
 // containing it admit, and applying narrower objects first (Model.RolloutOrder, with
 // Policy.Level within a stage) never cuts a flow the Set allows. Where two subjects
-// overlap without either containing the other, intersect first adds a policy for the
+// overlap without either containing the other, overlaps first adds a policy for the
 // pods both select, which inherits from both.
-func inherit(m *Model) {
+func (b *modelBuilder) inherit(m *Model) {
 	idx := newOverlapIndex(m.ServiceLabel)
-	intersect(m, idx)
+	b.overlaps(m, idx)
 	type container struct {
 		q *Policy
 		// rules are q's rules before inheriting, by direction: appending to them
@@ -141,7 +141,7 @@ func (r *Rule) sameMatch(o Rule) bool {
 		reflect.DeepEqual(o.ICMP, r.ICMP) && reflect.DeepEqual(o.HTTP, r.HTTP) && reflect.DeepEqual(o.DNS, r.DNS)
 }
 
-// intersect adds to m, for every two enforced, untiered pod policies whose subjects
+// overlaps adds to m, for every two enforced, untiered pod policies whose subjects
 // overlap without either containing the other and that isolate a common direction, a
 // policy for their intersection isolating the directions both isolate (Derived, with no
 // rules of its own), unless policies of that subject isolate them already; and so on for
@@ -153,11 +153,7 @@ func (r *Rule) sameMatch(o Rule) bool {
 // A namespace selector is judged by the labels the Set declares for a namespace; where
 // an undeclared label would make a cluster-wide subject overlap a namespaced one, no
 // intersection is added, and applying them can cut at those pods until both are in place.
-func intersect(m *Model, idx *overlapIndex) {
-	labels := make(map[string]map[string]string, len(m.Namespaces))
-	for _, n := range m.Namespaces {
-		labels[n.Name] = n.Labels
-	}
+func (b *modelBuilder) overlaps(m *Model, idx *overlapIndex) {
 	var pool []*Policy // the candidates, new ones appended
 	for _, p := range m.Policies {
 		if rolloutCandidate(p) {
@@ -180,11 +176,18 @@ func intersect(m *Model, idx *overlapIndex) {
 	for i := 0; i < len(pool); i++ {
 		a := pool[i]
 		others = idx.candidates(others[:0], a)
-		for _, b := range others {
-			if b == a || !sharesIsolation(a, b) || contains(&a.Subject, &b.Subject) || contains(&b.Subject, &a.Subject) {
+		for _, o := range others {
+			if o == a || !sharesIsolation(a, o) || contains(&a.Subject, &o.Subject) || contains(&o.Subject, &a.Subject) {
 				continue
 			}
-			s, ok := intersectSubjects(&a.Subject, &b.Subject, labels, m.ServiceLabel)
+			// The pods both select, as a namespaced subject where either is one.
+			x, y := a, o
+			if x.Subject.Scope != ScopeNamespace {
+				x, y = y, x
+			}
+			var peer Peer
+			setPeerOf(&peer, &y.Subject, &y.Subject.Pods)
+			s, ok := b.intersect(&x.Subject, &peer)
 			if !ok {
 				continue
 			}
@@ -209,14 +212,14 @@ func intersect(m *Model, idx *overlapIndex) {
 				Derived: true,
 			}
 			for i, dir := range [...]Direction{Ingress, Egress} {
-				if a.Isolates(dir) && b.Isolates(dir) && !have[i] {
+				if a.Isolates(dir) && o.Isolates(dir) && !have[i] {
 					d.Isolate = append(d.Isolate, dir)
 				}
 			}
 			if len(d.Isolate) == 0 {
 				continue
 			}
-			d.Name = derivedName(s, a, key+"|"+b.Name, used)
+			d.Name = derivedName(s, a, key+"|"+o.Name, used)
 			isolate(key, d)
 			m.Policies = append(m.Policies, d)
 			pool = append(pool, d)
@@ -317,39 +320,4 @@ func rolloutCandidate(p *Policy) bool {
 // sharesIsolation reports whether a and b isolate a common direction.
 func sharesIsolation(a, b *Policy) bool {
 	return a.Isolates(Ingress) && b.Isolates(Ingress) || a.Isolates(Egress) && b.Isolates(Egress)
-}
-
-// intersectSubjects returns the subject of the pods both a and b select, and false when
-// there are none as far as their selectors and the namespaces' labels tell.
-func intersectSubjects(a, b *Subject, labels map[string]map[string]string, label string) (Subject, bool) {
-	if a.Scope != ScopeNamespace {
-		a, b = b, a // a namespaced one first, if any
-	}
-	pods, ok := intersectSelectors(&a.Pods, &b.Pods)
-	if !ok {
-		return Subject{}, false
-	}
-	out := Subject{Scope: a.Scope, Namespace: a.Namespace, Pods: *pods}
-	switch {
-	case a.Scope == ScopeNamespace && b.Scope == ScopeNamespace:
-		if a.Namespace != b.Namespace {
-			return Subject{}, false
-		}
-	case a.Scope == ScopeNamespace:
-		if ns, known := labels[a.Namespace]; !known || !selectorMatches(b.NamespaceSelector, ns) {
-			return Subject{}, false
-		}
-	default:
-		if a.NamespaceSelector != nil || b.NamespaceSelector != nil {
-			ns, ok := intersectSelectors(a.NamespaceSelector, b.NamespaceSelector)
-			if !ok {
-				return Subject{}, false
-			}
-			out.NamespaceSelector = ns
-		}
-	}
-	if svc, ok := out.Pods.MatchLabels[label]; ok && len(out.Pods.MatchLabels) == 1 && len(out.Pods.MatchExpressions) == 0 {
-		out.Service = svc
-	}
-	return out, true
 }

@@ -36,7 +36,7 @@ func (s *Set) Model() (*Model, error) {
 	m.Policies, subjects = b.policies(s.sortedWorkloads())
 	m.Namespaces = b.namespaces()
 	m.Policies = b.mirror(m.Policies, subjects)
-	inherit(m)
+	b.inherit(m)
 	b.finish(m)
 	if len(b.errs) > 0 {
 		return nil, &ValidationError{Errors: b.errs}
