@@ -17,7 +17,7 @@ import (
 // hand-written golden.PrefixSets, every scenario, and random Sets, whose cluster-wide
 // selections by label overlap namespaces and services without containing them.
 func TestRolloutPrefixes(t *testing.T) {
-	sets := golden.RolloutSets(40, randset.Features{Deny: true, Cluster: true, L7: true, FQDN: true, Entities: true, ICMP: true, Broad: true})
+	sets := golden.RolloutSets(40, randset.All)
 	checked := 0
 	for _, c := range sets {
 		m, err := c.Set.Model()
