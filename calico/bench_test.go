@@ -19,7 +19,7 @@ func compileSet(tb testing.TB, set *policy.Set) *calico.Result {
 	return res
 }
 
-func BenchmarkCompile(b *testing.B) { benchset.BenchCompile(b, calico.Backend()) }
+func BenchmarkCompile(b *testing.B) { benchset.BenchCompile(b, calico.Backend(), benchset.New) }
 
 // BenchmarkRender renders a compiled Result as YAML.
 func BenchmarkRender(b *testing.B) {
@@ -36,4 +36,4 @@ func BenchmarkRenderJSON(b *testing.B) {
 func BenchmarkRenderSigsYAML(b *testing.B) { benchset.BenchRenderSigsYAML(b, calico.Backend()) }
 
 // BenchmarkCompileAndRender is the whole run, Set to YAML, with the peak heap it needs.
-func BenchmarkCompileAndRender(b *testing.B) { benchset.BenchCompileAndRender(b, calico.Backend()) }
+func BenchmarkCompileAndRender(b *testing.B) { benchset.BenchCompileAndRender(b, calico.Backend(), benchset.New) }

@@ -19,7 +19,7 @@ func compileSet(tb testing.TB, set *policy.Set) *cilium.Result {
 	return res
 }
 
-func BenchmarkCompile(b *testing.B) { benchset.BenchCompile(b, cilium.Backend()) }
+func BenchmarkCompile(b *testing.B) { benchset.BenchCompile(b, cilium.Backend(), benchset.New) }
 
 // BenchmarkRender renders a compiled Result as YAML.
 func BenchmarkRender(b *testing.B) {
@@ -36,4 +36,4 @@ func BenchmarkRenderJSON(b *testing.B) {
 func BenchmarkRenderSigsYAML(b *testing.B) { benchset.BenchRenderSigsYAML(b, cilium.Backend()) }
 
 // BenchmarkCompileAndRender is the whole run, Set to YAML, with the peak heap it needs.
-func BenchmarkCompileAndRender(b *testing.B) { benchset.BenchCompileAndRender(b, cilium.Backend()) }
+func BenchmarkCompileAndRender(b *testing.B) { benchset.BenchCompileAndRender(b, cilium.Backend(), benchset.New) }

@@ -27,7 +27,7 @@ func compileSet(tb testing.TB, set *policy.Set) *k8snp.Result {
 	return res
 }
 
-func BenchmarkCompile(b *testing.B) { benchset.BenchCompile(b, k8snp.Backend()) }
+func BenchmarkCompile(b *testing.B) { benchset.BenchCompile(b, k8snp.Backend(), benchset.New) }
 
 // BenchmarkRender renders a compiled Result as YAML.
 func BenchmarkRender(b *testing.B) {
@@ -44,7 +44,9 @@ func BenchmarkRenderJSON(b *testing.B) {
 func BenchmarkRenderSigsYAML(b *testing.B) { benchset.BenchRenderSigsYAML(b, k8snp.Backend()) }
 
 // BenchmarkCompileAndRender is the whole run, Set to YAML, with the peak heap it needs.
-func BenchmarkCompileAndRender(b *testing.B) { benchset.BenchCompileAndRender(b, k8snp.Backend()) }
+func BenchmarkCompileAndRender(b *testing.B) {
+	benchset.BenchCompileAndRender(b, k8snp.Backend(), benchset.New)
+}
 
 // handwritten is what a user would write without netintent for the Sets of benchset.New:
 // one NetworkPolicy per service, with an ingress rule per edge and, in default-deny

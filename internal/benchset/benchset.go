@@ -4,6 +4,7 @@ package benchset
 
 import (
 	"fmt"
+	"net/netip"
 	"runtime/metrics"
 	"sync"
 	"testing"
@@ -61,6 +62,23 @@ func New(services, edges int) *policy.Set {
 	}
 	return s
 }
+
+// Guarded returns New(services, edges) with the guide's cluster-wide guardrails: no pod
+// sends to the cloud metadata service (seed 07), and no pod labelled
+// environment=production sends to addresses outside the private ranges (seed 12, as a
+// guardrail: it denies and isolates nothing). Backends that need the cluster's address
+// ranges for CIDR peers get ClusterRanges.
+func Guarded(services, edges int) *policy.Set {
+	s := New(services, edges)
+	s.Cluster("block-metadata").DenyTo(policy.CIDR("169.254.169.254/32")).TCP(80)
+	s.Cluster("block-external").Select(policy.MatchLabels{"environment": "production"}).
+		DenyTo(policy.CIDR("0.0.0.0/0", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+	return s
+}
+
+// ClusterRanges are the pod, node and API server ranges of the cluster the benchmarks
+// compile for, where a backend needs them (Guarded's CIDR peers).
+var ClusterRanges = []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16"), netip.MustParsePrefix("10.0.0.0/24")}
 
 // CPU starts measuring the CPU time of the process (user and system, every thread: the
 // garbage collector's background work included); the function it returns reports it per

@@ -17,11 +17,15 @@ func mustCompile(tb testing.TB, backend policy.Backend, set *policy.Set) policy.
 	return res
 }
 
-// BenchCompile measures Compile for every size of Sizes.
-func BenchCompile(b *testing.B, backend policy.Backend) {
+// Build returns a Set of the given number of services, each with edges edges: New, or
+// Guarded.
+type Build func(services, edges int) *policy.Set
+
+// BenchCompile measures Compile of the Sets build returns, for every size of Sizes.
+func BenchCompile(b *testing.B, backend policy.Backend, build Build) {
 	for _, n := range Sizes {
 		b.Run(Name(n), func(b *testing.B) {
-			set := New(n, Edges)
+			set := build(n, Edges)
 			b.ReportAllocs()
 			defer CPU(b)()
 			for b.Loop() {
@@ -74,11 +78,12 @@ func BenchRenderSigsYAML(b *testing.B, backend policy.Backend) {
 	})
 }
 
-// BenchCompileAndRender measures the whole run, Set to YAML, and the peak heap it needs.
-func BenchCompileAndRender(b *testing.B, backend policy.Backend) {
+// BenchCompileAndRender measures the whole run, Set to YAML, and the peak heap it needs,
+// for the Sets build returns.
+func BenchCompileAndRender(b *testing.B, backend policy.Backend, build Build) {
 	for _, n := range Sizes {
 		b.Run(Name(n), func(b *testing.B) {
-			set := New(n, Edges)
+			set := build(n, Edges)
 			b.ReportAllocs()
 			defer CPU(b)()
 			var heap Heap
