@@ -700,9 +700,14 @@ func (l *linter) lintShadowedAllows() {
 			if admitted || judged == 0 || judged > lintFlowBudget {
 				return
 			}
+			fix := "remove the rule, or narrow what drops its traffic (the deny, tier or other end named above)"
+			if r.OneSided && slices.ContainsFunc(r.Peers, func(x Peer) bool { return namesWorkloads(&x) }) {
+				// Lifted policies are one-sided: where the other end is isolated and does not
+				// admit the edge, dropping OneSided mirrors it there.
+				fix = "drop .OneSided(), so that the allow also opens the other end; or " + fix
+			}
 			l.add(LintAllowShadowed, SeverityWarning, r.Path.String(),
-				fmt.Sprintf("the rule allows none of the %d sampled flows it matches; for example %s", judged, example),
-				"remove the rule, or narrow what drops its traffic (the deny, tier or other end named above)")
+				fmt.Sprintf("the rule allows none of the %d sampled flows it matches; for example %s", judged, example), fix)
 		})
 	}
 }

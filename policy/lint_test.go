@@ -755,6 +755,20 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			fix:      "remove the rule, or narrow what drops its traffic (the deny, tier or other end named above)",
 		},
 		{
+			name: "NI005 one-sided allow the other end drops",
+			code: policy.LintAllowShadowed,
+			set: func() *policy.Set {
+				s := lintSet()
+				s.Service("web").AllowFrom("api").TCP(8080).OneSided()
+				s.Service("api").DefaultDenyEgress()
+				return s
+			},
+			path:     "services[shop/web].ingress[0]",
+			severity: policy.SeverityWarning,
+			message:  []string{"source: isolated for egress and no allow rule matches"},
+			fix:      "drop .OneSided(), so that the allow also opens the other end; or remove the rule, or narrow what drops its traffic (the deny, tier or other end named above)",
+		},
+		{
 			name:     "NI006",
 			code:     policy.LintIsolatedWithoutIngress,
 			set:      scenarios.Ecommerce,
