@@ -286,9 +286,11 @@ func mirrorable(x *policy.Peer) bool {
 // allow to B's pods on the rule's ports and ICMP; Q's pods outside X get nothing. That
 // adds exactly what is taken out when, for every such X:
 //
-//   - X is exactly the pods of a declared policy A (same namespace, equal selector), and A
-//     is untiered and enforced, as is B (an audited end sends the mirrored rule to an
-//     audited policy, a tiered one receives none);
+//   - X is exactly the pods of a declared policy A (same namespace, equal selector), A is
+//     untiered (a tiered policy receives no mirrored rule, and its rules' order counts)
+//     and enforced, and so is B (an audited end sends the mirrored rule to an audited
+//     policy); B may be tiered: mirroring reads tiered allows too, and B's rule keeps
+//     its place;
 //   - A has a one-sided egress allow without L7 on the same ports and ICMP with a peer
 //     that is exactly B's pods; that peer is taken out of it (the rule with it, when it
 //     was its only peer).
@@ -297,21 +299,22 @@ func mirrorable(x *policy.Peer) bool {
 // when no allow rule is left to isolate it) and its egress allowed B's pods on those
 // ports before, through A, as it does after, through the rule mirrored into A (or into
 // the policy of Q ∩ X, whose pods A also selects): the union of allows at each pod is
-// unchanged. B must be untiered too, since the mirrored rule's reach does not depend on
-// B's tier but the merged rule's order in B's tier would. Anything else stays one-sided.
+// unchanged. The peers of B's rule that no A matches stay one-sided, in a rule of their
+// own right after it: two allows with the same ports and L7 match what one with the
+// peers of both matches, in a tier too. Anything else stays as it is.
 func (r *renderer) mergeEdges() {
 	type slot struct {
 		rule *srcRule
 		peer int
 	}
 	eligible := func(p *policy.Policy) bool {
-		return p.Tier == "" && p.Mode == policy.Enforce && p.Subject.Scope == policy.ScopeNamespace
+		return p.Mode == policy.Enforce && p.Subject.Scope == policy.ScopeNamespace
 	}
 	// slots holds the peers of the egress rules that a merge may take out, by the pods of
 	// the policy, the peer's pods and the rule's traffic.
 	slots := map[string][]slot{}
 	for _, a := range r.decls {
-		if !eligible(a.p) {
+		if !eligible(a.p) || a.p.Tier != "" {
 			continue
 		}
 		for _, sr := range a.egress {
@@ -366,8 +369,8 @@ func (r *renderer) mergeEdges() {
 			if len(use) == 0 {
 				continue
 			}
-			// An untiered allow rule is the union of its peers: the peers of the edge and
-			// the others are two rules, with the same ports and L7.
+			// An allow rule is the union of its peers: the peers of the edge and the others
+			// are two rules, with the same ports and L7.
 			sr.oneSided, sr.peers = false, edge
 			if len(rest) > 0 {
 				rules = append(rules, &srcRule{rule: sr.rule, peers: rest, oneSided: true})

@@ -63,7 +63,7 @@ func lifted(t *testing.T, build func() *policy.Set) (func() *policy.Set, bool) {
 }
 
 // sourceCases are every scenario, random Sets of every feature, the Sets lifted from
-// k8snp's objects for both, and the edge cases of merging (mergeCases).
+// k8snp's objects for both, a lifted manifest, and cornerCases.
 func sourceCases(t *testing.T) []sourceCase {
 	var out []sourceCase
 	for _, s := range scenarios.All() {
@@ -85,8 +85,8 @@ func sourceCases(t *testing.T) []sourceCase {
 		}
 	}
 	out = append(out, sourceCase{"manifest/three-tier", threeTier(t)})
-	for _, c := range mergeCases() {
-		out = append(out, sourceCase{"merge/" + c.name, c.set})
+	for _, c := range cornerCases() {
+		out = append(out, sourceCase{"corner/" + c.name, c.set})
 	}
 	return out
 }
@@ -326,13 +326,14 @@ var goldenSource = map[string]string{
 	"lifted/randset/17":        "lifted-randset-17.go.golden",
 	"randset/3":                "randset-3.go.golden",
 	"manifest/three-tier":      "three-tier.go.golden",
-	"merge/namespace-isolated": "merge-namespace-isolated.go.golden",
-	"merge/split":              "merge-split.go.golden",
+	"corner/namespace-isolated": "merge-namespace-isolated.go.golden",
+	"corner/split":              "merge-split.go.golden",
 }
 
-// mergeCases are Sets of one-sided rules at both ends of edges, where merging them into
-// one edge is exact and where it is not.
-func mergeCases() []sourceCase {
+// cornerCases are Sets of one-sided rules at both ends of edges, where merging them into
+// one edge is exact and where it is not, and Sets with what the Model does not show as
+// written (AllowSameNamespace, declared namespace labels, inherited DNS).
+func cornerCases() []sourceCase {
 	gw := policy.MatchLabels{"app": "gw"}
 	return []sourceCase{
 		// gw's egress is isolated by the rule merged into the edge alone.
@@ -384,12 +385,54 @@ func mergeCases() []sourceCase {
 			s.ServiceIn("shop", "gw").AllowTo(policy.Service("web")).TCP(80).OneSided()
 			return s
 		}},
-		// A tiered end.
+		// A tiered ingress end: mirroring reads tiered allows, the edge is exact.
 		{"tiered", func() *policy.Set {
 			s := policy.NewSet()
 			s.Tier("security", 10)
 			s.ServiceIn("shop", "web").InTier("security", 1).AllowFrom(policy.Service("gw")).TCP(80).OneSided()
 			s.ServiceIn("shop", "gw").AllowTo(policy.Service("web")).TCP(80).OneSided()
+			return s
+		}},
+		// A tiered egress end: a tiered policy receives no mirrored rule, and the tier
+		// would deny what its rule allowed.
+		{"tiered-egress", func() *policy.Set {
+			s := policy.NewSet()
+			s.Tier("security", 10)
+			s.ServiceIn("shop", "web").AllowFrom(policy.Service("gw")).TCP(80).OneSided()
+			s.ServiceIn("shop", "gw").InTier("security", 1).AllowTo(policy.Service("web")).TCP(80).OneSided()
+			return s
+		}},
+		// A namespace allowing its own pods, one-sided by nature (a namespace peer names
+		// no workload), and AllowSameNamespace, which opens both ends: gw isolates its
+		// egress in both.
+		{"same-namespace-peer", func() *policy.Set {
+			s := policy.NewSet()
+			s.Namespace("shop").AllowFrom(policy.SameNamespace())
+			s.ServiceIn("shop", "gw").DefaultDenyEgress()
+			return s
+		}},
+		{"allow-same-namespace", func() *policy.Set {
+			s := policy.NewSet()
+			s.Namespace("shop").AllowSameNamespace()
+			s.ServiceIn("shop", "gw").DefaultDenyEgress()
+			return s
+		}},
+		// ops declares it has no labels beyond its name: mirroring web's rule into ops
+		// needs to know that the selector team=a does not select it.
+		{"declared-no-labels", func() *policy.Set {
+			s := policy.NewSet()
+			s.Namespace("ops").Labels(nil).DefaultDenyIngress()
+			s.Namespace("dev").Labels(map[string]string{"team": "a"})
+			s.ServiceIn("shop", "web").AllowTo(policy.Namespaces(policy.MatchLabels{"team": "a"}).Pods(policy.MatchLabels{"app": "db"})).TCP(5432)
+			return s
+		}},
+		// gw opts out of DNS, but inherits the allowance of its namespace.
+		{"inherited-dns", func() *policy.Set {
+			s := policy.NewSet()
+			s.Tier("security", 10).DefaultPass()
+			s.Namespace("shop").DefaultDeny()
+			s.ServiceIn("shop", "gw").WithoutDNS().AllowTo(policy.Service("web")).TCP(80)
+			s.ServiceIn("shop", "api").InTier("security", 1).WithoutDNS().AllowTo(policy.Service("web")).TCP(80)
 			return s
 		}},
 		// HTTP at the ingress end: the edge mirrors L3/L4 only, as the egress rule was.
