@@ -112,6 +112,9 @@ type renderer struct {
 	m         *policy.Model
 	decls     []*decl
 	defaultNS string
+	// selectorKeys caches selectorKey: the Model shares one selector between equal peers
+	// and subjects.
+	selectorKeys map[*metav1.LabelSelector]string
 	// nsSelectors is set when a peer selects namespaces by labels: whether such a peer
 	// selects an isolated namespace's pods depends on whether the Set declares the
 	// namespace's labels (see namespaceLabels).
@@ -119,7 +122,7 @@ type renderer struct {
 }
 
 func newRenderer(m *policy.Model) (*renderer, error) {
-	r := &renderer{m: m}
+	r := &renderer{m: m, selectorKeys: map[*metav1.LabelSelector]string{}}
 	// mirroredFrom holds the paths of the rules some rule is mirrored from.
 	mirroredFrom := map[string]bool{}
 	for _, p := range m.Policies {
@@ -326,7 +329,7 @@ func (r *renderer) mergeEdges() {
 				if x.Kind != policy.PeerPods || x.Namespace == "" || x.ServiceAccount != "" || x.Cluster != "" {
 					continue
 				}
-				k := edgeKey(a.p.Subject.Namespace, &a.p.Subject.Pods, x.Namespace, x.PodSelector, sr.rule)
+				k := r.edgeKey(a.p.Subject.Namespace, &a.p.Subject.Pods, x.Namespace, x.PodSelector, sr.rule)
 				slots[k] = append(slots[k], slot{sr, j})
 			}
 		}
@@ -352,7 +355,7 @@ func (r *renderer) mergeEdges() {
 				}
 				found := false
 				if x.Namespace != "" {
-					k := edgeKey(x.Namespace, x.PodSelector, b.p.Subject.Namespace, &b.p.Subject.Pods, sr.rule)
+					k := r.edgeKey(x.Namespace, x.PodSelector, b.p.Subject.Namespace, &b.p.Subject.Pods, sr.rule)
 					for _, s := range slots[k] {
 						if (taken[s.rule] == nil || !taken[s.rule][s.peer]) && !slices.Contains(use, s) {
 							use, found = append(use, s), true
@@ -406,7 +409,7 @@ func (r *renderer) mergeEdges() {
 }
 
 // edgeKey identifies the pods at one end, at the other, and a rule's L3/L4 traffic.
-func edgeKey(ns string, pods *metav1.LabelSelector, otherNS string, other *metav1.LabelSelector, rule *policy.Rule) string {
+func (r *renderer) edgeKey(ns string, pods *metav1.LabelSelector, otherNS string, other *metav1.LabelSelector, rule *policy.Rule) string {
 	traffic := make([]string, 0, len(rule.Ports)+len(rule.ICMP))
 	for _, pt := range rule.Ports {
 		traffic = append(traffic, fmt.Sprintf("%s/%d-%d/%s", pt.Protocol, pt.Port, pt.EndPort, pt.Name))
@@ -420,20 +423,24 @@ func edgeKey(ns string, pods *metav1.LabelSelector, otherNS string, other *metav
 	}
 	slices.Sort(traffic)
 	traffic = slices.Compact(traffic)
-	return ns + "|" + selectorKey(pods) + "|" + otherNS + "|" + selectorKey(other) + "|" + strings.Join(traffic, ",")
+	return ns + "|" + r.selectorKey(pods) + "|" + otherNS + "|" + r.selectorKey(other) + "|" + strings.Join(traffic, ",")
 }
 
 // selectorKey is a canonical text of a selector: equal for selectors equal as sets of
 // requirements, empty for one selecting everything.
-func selectorKey(sel *metav1.LabelSelector) string {
+func (r *renderer) selectorKey(sel *metav1.LabelSelector) string {
 	if isEmpty(sel) {
 		return ""
 	}
-	s, err := metav1.LabelSelectorAsSelector(sel)
-	if err != nil {
-		return "\x00" + sel.String() // matches no other selector
+	if k, ok := r.selectorKeys[sel]; ok {
+		return k
 	}
-	return s.String()
+	k := "\x00" + sel.String() // matches no other selector
+	if s, err := metav1.LabelSelectorAsSelector(sel); err == nil {
+		k = s.String()
+	}
+	r.selectorKeys[sel] = k
+	return k
 }
 
 // body renders the statements of the function.
