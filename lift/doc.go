@@ -45,4 +45,10 @@
 // addresses outside the cluster only); rules of a direction that policyTypes does not
 // list (they have no effect, and the Set could not show them); and whatever the API server
 // would reject (invalid selectors, CIDRs, ports, protocols, policy types).
+//
+// Source writes a Set, lifted or not, as the Go program that builds it with the fluent
+// API: services recognised by the service label, rules grouped as the Set has them, and
+// the one-sided rules at both ends of an edge merged into one edge where mirroring derives
+// them exactly. examples/lift is the command line: manifests in, Go (or another engine's
+// objects) out.
 package lift

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/netintent/netintent/internal/goexpr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -1254,25 +1255,8 @@ func builderExpr(p *Policy) string {
 	}
 }
 
-// selectorExpr returns Go code for a selector.
-func selectorExpr(sel *metav1.LabelSelector) string {
-	if isEmptySelector(sel) {
-		return "policy.Everything()"
-	}
-	if len(sel.MatchExpressions) > 0 {
-		return "policy.LabelSelector{ /* " + selectorString(sel) + " */ }"
-	}
-	keys := make([]string, 0, len(sel.MatchLabels))
-	for k := range sel.MatchLabels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%q: %q", k, sel.MatchLabels[k])
-	}
-	return "policy.MatchLabels{" + strings.Join(parts, ", ") + "}"
-}
+// selectorExpr returns Go code for a selector (see goexpr.Selector).
+func selectorExpr(sel *metav1.LabelSelector) string { return goexpr.Selector(sel) }
 
 // selectorString renders a selector as Kubernetes prints it.
 func selectorString(sel *metav1.LabelSelector) string {
@@ -1317,18 +1301,7 @@ func podPeerExpr(p Peer, serviceLabel string) string {
 func portsExpr(ports []Port) string {
 	var b strings.Builder
 	for _, pt := range ports {
-		switch {
-		case pt.Name != "" && pt.Protocol == TCP:
-			fmt.Fprintf(&b, ".NamedPort(%q)", pt.Name)
-		case pt.Name != "":
-			fmt.Fprintf(&b, ".Port(policy.Port{Protocol: policy.%s, Name: %q})", pt.Protocol, pt.Name)
-		case pt.Port == 0:
-			fmt.Fprintf(&b, ".AllPorts(policy.%s)", pt.Protocol)
-		case pt.EndPort != 0:
-			fmt.Fprintf(&b, ".PortRange(policy.%s, %d, %d)", pt.Protocol, pt.Port, pt.EndPort)
-		default:
-			fmt.Fprintf(&b, ".%s(%d)", pt.Protocol, pt.Port)
-		}
+		b.WriteString(goexpr.Port(string(pt.Protocol), pt.Port, pt.EndPort, pt.Name))
 	}
 	return b.String()
 }

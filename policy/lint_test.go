@@ -599,8 +599,8 @@ func TestLintMessagesAndFixes(t *testing.T) {
 			severity: policy.SeverityError,
 			// The named ports get numbers of the Universe's choosing.
 			message: []string{"pods labelled role=batch in shop cannot reach the DNS service (pods labelled k8s-app=coredns in ns-role-dns (service account coredns)) on UDP/", ", TCP/5353, SCTP/53: denied"},
-			fix: `remove .WithoutDNS() from set.Pods("shop", "batch", policy.LabelSelector{ /* {role in (batch,cron)} */ }), or add ` +
-				`set.Pods("shop", "batch", policy.LabelSelector{ /* {role in (batch,cron)} */ }).AllowTo(policy.Namespaces(policy.MatchLabels{"role": "dns"}).Pods(policy.MatchLabels{"k8s-app": "coredns"}).WithServiceAccount("coredns"))` +
+			fix: `remove .WithoutDNS() from set.Pods("shop", "batch", policy.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "role", Operator: metav1.LabelSelectorOpIn, Values: []string{"batch", "cron"}}}}), or add ` +
+				`set.Pods("shop", "batch", policy.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "role", Operator: metav1.LabelSelectorOpIn, Values: []string{"batch", "cron"}}}}).AllowTo(policy.Namespaces(policy.MatchLabels{"role": "dns"}).Pods(policy.MatchLabels{"k8s-app": "coredns"}).WithServiceAccount("coredns"))` +
 				`.Port(policy.Port{Protocol: policy.UDP, Name: "dns"}).NamedPort("dns-tcp").PortRange(policy.TCP, 5353, 5354).AllPorts(policy.SCTP)`,
 		},
 		{
