@@ -50,7 +50,8 @@ func (l *lifter) calicoPolicy(cp *calicoPolicy, names map[string]string) {
 	}
 	w, ok := l.calicoSubject(cp, name)
 	if !ok {
-		return
+		// The rules are still checked, so that every problem is reported at once.
+		w = policy.NewSet().Cluster(name)
 	}
 	if cp.staged {
 		w.Audit()
@@ -301,9 +302,7 @@ func (l *lifter) calicoRule(w *policy.Workload, cp *calicoPolicy, d policy.Direc
 	// The own end is the policy's endpoint: only the destination ports of ingress may
 	// narrow it.
 	own := *ownEnd
-	if d == policy.Ingress {
-		own.Ports = nil
-	}
+	own.Ports, own.NotPorts = nil, nil // destination ports, or source ports reported below
 	if !entityEmpty(&own) {
 		forbid(ownPath, "matches on the policy's own endpoint, which the intent's rules do not narrow; only the peer's side and the destination ports can be lifted")
 	}
