@@ -303,6 +303,30 @@ spec: {tier: b, selector: all(), ingress: [{action: Deny}]}
 		},
 		flows: []flowCase{{"denied", policy.NewFlow(gateway, web, policy.TCP, 80), false}},
 	}, {
+		name: "an allow opens its own end only: the other end must allow too",
+		yaml: `
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  selector: app == 'web'
+  ingress:
+  - action: Allow
+    source: {selector: "projectcalico.org/orchestrator == 'k8s' && app == 'gateway'"}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: gateway, namespace: shop}
+spec:
+  selector: app == 'gateway'
+  types: [Egress]
+`,
+		want: func(s *policy.Set) {
+			s.Pods("shop", "web", app("web")).WithoutDNS().AllowFrom(policy.PodsIn("shop", app("gateway"))).OneSided()
+			s.Pods("shop", "gateway", app("gateway")).WithoutDNS().DefaultDenyEgress()
+		},
+		flows: []flowCase{{"gateway's egress is closed", policy.NewFlow(gateway, web, policy.TCP, 80), false}},
+	}, {
 		name: "nets need no selector guard; || in a peer with the option",
 		yaml: `
 apiVersion: projectcalico.org/v3
@@ -339,6 +363,11 @@ spec:
 				t.Fatal(err)
 			}
 			checkFlows(t, m, tt.flows)
+			// The intent's tiers are what other engines refuse: the lifted Set has those
+			// the objects need, no more.
+			if wm, _ := want.Model(); len(wm.Tiers) != len(m.Tiers) {
+				t.Errorf("lifted %d tiers, want %d", len(m.Tiers), len(wm.Tiers))
+			}
 		})
 	}
 }
