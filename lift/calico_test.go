@@ -303,6 +303,38 @@ spec: {tier: b, selector: all(), ingress: [{action: Deny}]}
 		},
 		flows: []flowCase{{"denied", policy.NewFlow(gateway, web, policy.TCP, 80), false}},
 	}, {
+		name: "a deny-only policy isolates in the default tier; a log-only one drops at its tier's end",
+		yaml: `
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: {name: audit}
+spec: {order: 10}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  selector: app == 'web'
+  ingress: [{action: Deny, protocol: TCP, destination: {ports: [22]}}]
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: audit.log, namespace: shop}
+spec:
+  tier: audit
+  selector: app == 'gateway'
+  egress: [{action: Log}]
+`,
+		want: func(s *policy.Set) {
+			s.Tier("audit", 10)
+			s.Pods("shop", "web", app("web")).WithoutDNS().DefaultDenyIngress().DenyFrom(policy.Any()).TCP(22)
+			s.Pods("shop", "log", app("gateway")).InTier("audit", 10).WithoutDNS().DefaultDenyEgress()
+		},
+		flows: []flowCase{
+			{"web isolated", policy.NewFlow(kubeDNS, web, policy.TCP, 80), false},
+			{"gateway's egress ends its tier", policy.NewFlow(gateway, kubeDNS, policy.UDP, 53), false},
+		},
+	}, {
 		name: "an allow opens its own end only: the other end must allow too",
 		yaml: `
 apiVersion: projectcalico.org/v3
