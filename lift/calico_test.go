@@ -110,7 +110,7 @@ spec: {order: 100}
 ---
 apiVersion: projectcalico.org/v3
 kind: NetworkPolicy
-metadata: {name: security.later, namespace: shop}
+metadata: {name: security.a-later, namespace: shop}
 spec:
   tier: security
   order: 20
@@ -121,7 +121,7 @@ spec:
 ---
 apiVersion: projectcalico.org/v3
 kind: NetworkPolicy
-metadata: {name: security.first, namespace: shop}
+metadata: {name: security.b-first, namespace: shop}
 spec:
   tier: security
   order: 10
@@ -138,10 +138,10 @@ spec:
 `,
 		want: func(s *policy.Set) {
 			s.Tier("security", 100)
-			s.Pods("shop", "first", app("web")).InTier("security", 10).WithoutDNS().DefaultDenyIngress().
+			s.Pods("shop", "b-first", app("web")).InTier("security", 10).WithoutDNS().DefaultDenyIngress().
 				DenyFrom(policy.PodsIn("shop", app("gateway"))).TCP(22).PortRange(policy.TCP, 8000, 8080).NamedPort("http").
 				PassFrom(policy.Any()).AllPorts(policy.UDP)
-			s.Pods("shop", "later", app("web")).InTier("security", 20).WithoutDNS().DefaultDenyIngress().
+			s.Pods("shop", "a-later", app("web")).InTier("security", 20).WithoutDNS().DefaultDenyIngress().
 				AllowFrom(policy.PodsIn("shop", app("gateway"))).OneSided()
 		},
 		flows: []flowCase{
@@ -263,101 +263,60 @@ spec:
 			s.Cluster("no-ssh").WithoutDNS().DenyFrom(policy.Any()).TCP(22)
 		},
 	}, {
-		name: "ties and missing orders keep Calico's order",
+		name: "order ties (global policies first: namespaced ones sort by namespace/name) and missing orders (last) keep Calico's order",
 		yaml: `
-apiVersion: projectcalico.org/v3
-kind: Tier
-metadata: {name: b}
-spec: {order: 10}
----
 apiVersion: projectcalico.org/v3
 kind: Tier
 metadata: {name: a}
 spec: {order: 10}
 ---
 apiVersion: projectcalico.org/v3
-kind: NetworkPolicy
-metadata: {name: a.z, namespace: shop}
-spec: {tier: a, order: 5, selector: all(), ingress: [{action: Allow}]}
+kind: GlobalNetworkPolicy
+metadata: {name: a.m}
+spec:
+  tier: a
+  order: 5
+  selector: projectcalico.org/orchestrator == 'k8s'
+  ingress: [{action: Allow, protocol: TCP, destination: {ports: [80]}}]
 ---
 apiVersion: projectcalico.org/v3
 kind: NetworkPolicy
-metadata: {name: a.y, namespace: shop}
-spec: {tier: a, order: 5, selector: all(), ingress: [{action: Deny}]}
+metadata: {name: a.b, namespace: shop}
+spec:
+  tier: a
+  order: 5
+  selector: all()
+  ingress: [{action: Deny, protocol: TCP, destination: {ports: [80, 443]}}]
 ---
 apiVersion: projectcalico.org/v3
 kind: NetworkPolicy
-metadata: {name: b.x, namespace: shop}
-spec: {tier: b, selector: all(), ingress: [{action: Allow}]}
+metadata: {name: a.c, namespace: shop}
+spec:
+  tier: a
+  selector: all()
+  ingress: [{action: Allow, protocol: TCP, destination: {ports: [8080]}}]
 ---
 apiVersion: projectcalico.org/v3
 kind: NetworkPolicy
-metadata: {name: b.w, namespace: shop}
-spec: {tier: b, selector: all(), ingress: [{action: Deny}]}
+metadata: {name: a.d, namespace: shop}
+spec:
+  tier: a
+  order: 100
+  selector: all()
+  ingress: [{action: Deny, protocol: TCP, destination: {ports: [8080]}}]
 `,
 		want: func(s *policy.Set) {
-			// Tier a before b (name), y before z, w before x: all denied.
-			s.Tier("a", 1)
-			s.Tier("b", 2)
-			s.Pods("shop", "y", policy.Everything()).InTier("a", 1).WithoutDNS().DenyFrom(policy.Any())
-		},
-		flows: []flowCase{{"denied", policy.NewFlow(gateway, web, policy.TCP, 80), false}},
-	}, {
-		name: "a deny-only policy isolates in the default tier; a log-only one drops at its tier's end",
-		yaml: `
-apiVersion: projectcalico.org/v3
-kind: Tier
-metadata: {name: audit}
-spec: {order: 10}
----
-apiVersion: projectcalico.org/v3
-kind: NetworkPolicy
-metadata: {name: web, namespace: shop}
-spec:
-  selector: app == 'web'
-  ingress: [{action: Deny, protocol: TCP, destination: {ports: [22]}}]
----
-apiVersion: projectcalico.org/v3
-kind: NetworkPolicy
-metadata: {name: audit.log, namespace: shop}
-spec:
-  tier: audit
-  selector: app == 'gateway'
-  egress: [{action: Log}]
-`,
-		want: func(s *policy.Set) {
-			s.Tier("audit", 10)
-			s.Pods("shop", "web", app("web")).WithoutDNS().DefaultDenyIngress().DenyFrom(policy.Any()).TCP(22)
-			s.Pods("shop", "log", app("gateway")).InTier("audit", 10).WithoutDNS().DefaultDenyEgress()
+			s.Tier("a", 10)
+			s.Cluster("m").InTier("a", 1).WithoutDNS().DefaultDenyIngress().AllowFrom(policy.Any()).OneSided().TCP(80)
+			s.Pods("shop", "b", policy.Everything()).InTier("a", 2).WithoutDNS().DefaultDenyIngress().DenyFrom(policy.Any()).TCP(80, 443)
+			s.Pods("shop", "d", policy.Everything()).InTier("a", 3).WithoutDNS().DefaultDenyIngress().DenyFrom(policy.Any()).TCP(8080)
+			s.Pods("shop", "c", policy.Everything()).InTier("a", 4).WithoutDNS().DefaultDenyIngress().AllowFrom(policy.Any()).OneSided().TCP(8080)
 		},
 		flows: []flowCase{
-			{"web isolated", policy.NewFlow(kubeDNS, web, policy.TCP, 80), false},
-			{"gateway's egress ends its tier", policy.NewFlow(gateway, kubeDNS, policy.UDP, 53), false},
+			{"the global policy first", policy.NewFlow(gateway, web, policy.TCP, 80), true},
+			{"denied", policy.NewFlow(gateway, web, policy.TCP, 443), false},
+			{"the policy without an order last", policy.NewFlow(gateway, web, policy.TCP, 8080), false},
 		},
-	}, {
-		name: "an allow opens its own end only: the other end must allow too",
-		yaml: `
-apiVersion: projectcalico.org/v3
-kind: NetworkPolicy
-metadata: {name: web, namespace: shop}
-spec:
-  selector: app == 'web'
-  ingress:
-  - action: Allow
-    source: {selector: "projectcalico.org/orchestrator == 'k8s' && app == 'gateway'"}
----
-apiVersion: projectcalico.org/v3
-kind: NetworkPolicy
-metadata: {name: gateway, namespace: shop}
-spec:
-  selector: app == 'gateway'
-  types: [Egress]
-`,
-		want: func(s *policy.Set) {
-			s.Pods("shop", "web", app("web")).WithoutDNS().AllowFrom(policy.PodsIn("shop", app("gateway"))).OneSided()
-			s.Pods("shop", "gateway", app("gateway")).WithoutDNS().DefaultDenyEgress()
-		},
-		flows: []flowCase{{"gateway's egress is closed", policy.NewFlow(gateway, web, policy.TCP, 80), false}},
 	}, {
 		name: "nets need no selector guard; || in a peer with the option",
 		yaml: `
