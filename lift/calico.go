@@ -18,9 +18,13 @@ import (
 
 // CalicoObjects are the projectcalico.org/v3 objects Calico lifts.
 type CalicoObjects struct {
-	Tiers                           []*calicov3.Tier
-	NetworkPolicies                 []*calicov3.NetworkPolicy
-	GlobalNetworkPolicies           []*calicov3.GlobalNetworkPolicy
+	// Tiers declare the tiers the policies name; the default tier needs none.
+	Tiers []*calicov3.Tier
+	// NetworkPolicies and GlobalNetworkPolicies are the enforced policies.
+	NetworkPolicies       []*calicov3.NetworkPolicy
+	GlobalNetworkPolicies []*calicov3.GlobalNetworkPolicy
+	// The Staged kinds are the policies Calico reports and does not enforce: they lift
+	// into audit policies.
 	StagedNetworkPolicies           []*calicov3.StagedNetworkPolicy
 	StagedGlobalNetworkPolicies     []*calicov3.StagedGlobalNetworkPolicy
 	StagedKubernetesNetworkPolicies []*calicov3.StagedKubernetesNetworkPolicy

@@ -658,3 +658,66 @@ func seedFile(name string) (string, error) {
 	b, err := os.ReadFile(filepath.Join("..", "k8snp", "testdata", "seed", name))
 	return string(b), err
 }
+
+// TestDecodeCalico reads every Calico kind lift reads, strictly, and refuses the others.
+func TestDecodeCalico(t *testing.T) {
+	objs, err := lift.Decode(strings.NewReader(`
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: {name: t}
+spec: {order: 10, defaultAction: Pass}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: projectcalico.org/v3
+  kind: NetworkPolicy
+  metadata: {name: t.a, namespace: shop}
+  spec: {tier: t, selector: all(), ingress: [{action: Allow, protocol: TCP, destination: {ports: [80, "81:82", http]}}]}
+- apiVersion: projectcalico.org/v3
+  kind: GlobalNetworkPolicy
+  metadata: {name: g}
+  spec: {selector: all()}
+---
+apiVersion: projectcalico.org/v3
+kind: StagedNetworkPolicy
+metadata: {name: s, namespace: shop}
+---
+apiVersion: projectcalico.org/v3
+kind: StagedGlobalNetworkPolicy
+metadata: {name: s}
+---
+apiVersion: projectcalico.org/v3
+kind: StagedKubernetesNetworkPolicy
+metadata: {name: k, namespace: shop}
+spec: {podSelector: {}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := objs.Calico
+	if got := []int{len(c.Tiers), len(c.NetworkPolicies), len(c.GlobalNetworkPolicies), len(c.StagedNetworkPolicies),
+		len(c.StagedGlobalNetworkPolicies), len(c.StagedKubernetesNetworkPolicies)}; fmt.Sprint(got) != "[1 1 1 1 1 1]" {
+		t.Errorf("decoded %v objects of each kind; want one each", got)
+	}
+	if ports := c.NetworkPolicies[0].Spec.Ingress[0].Destination.Ports; len(ports) != 3 || ports[1].MaxPort != 82 || ports[2].PortName != "http" {
+		t.Errorf("ports %v", ports)
+	}
+
+	_, err = lift.Decode(strings.NewReader(`
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: g}
+spec: {selectr: all()}
+---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: h}
+`))
+	for _, want := range []string{`document 1 (GlobalNetworkPolicy): error unmarshaling JSON: while decoding JSON: json: unknown field "selectr"`,
+		`document 2: projectcalico.org/v3 "HostEndpoint" is not lifted`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v; want %q", err, want)
+		}
+	}
+}
