@@ -98,14 +98,15 @@ type migrationStats struct {
 	// Sets: all, refused by the first backend, lifted, refused by the second backend (by
 	// construct), compared.
 	sets, refusedFrom, lifted, compared int
-	refusedTo                           map[string]int
+	// refusedFromBy and refusedTo count the refusals by construct.
+	refusedFromBy, refusedTo map[string]int
 	flows                               tally
 }
 
 func (s *migrationStats) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d Sets: %d refused by the first backend, %d lifted, %d compared; refused by the second backend for: %v\n",
-		s.sets, s.refusedFrom, s.lifted, s.compared, s.refusedTo)
+	fmt.Fprintf(&b, "%d Sets: %d refused by the first backend (%v), %d lifted, %d compared; refused by the second backend for: %v\n",
+		s.sets, s.refusedFrom, s.refusedFromBy, s.lifted, s.compared, s.refusedTo)
 	f := &s.flows
 	fmt.Fprintf(&b, "%d flows: %d judged by both engines, %d mismatched\n", f.asked, f.judged, f.mismatched)
 	for _, k := range SortedReasons(f.skipped) {
@@ -125,7 +126,7 @@ func namespaceObjects(m *policy.Model) []*corev1.Namespace {
 
 // runMigration checks mig on every corpus item of mig.from's features.
 func runMigration(t *testing.T, mig migration) {
-	st := &migrationStats{refusedTo: map[string]int{}}
+	st := &migrationStats{refusedFromBy: map[string]int{}, refusedTo: map[string]int{}}
 	for _, it := range corpus(mig.from, randomSets()/2) {
 		t.Run(it.name, func(t *testing.T) { checkMigration(t, mig, it, st) })
 	}
@@ -217,6 +218,11 @@ func checkMigration(t *testing.T, mig migration, it item, st *migrationStats) {
 	if errors.As(err, &ce) || err == nil && len(from.warnings) > 0 {
 		st.mu.Lock()
 		st.refusedFrom++
+		if ce != nil {
+			for _, k := range uniqueConstructs(ce) {
+				st.refusedFromBy[k]++
+			}
+		}
 		st.mu.Unlock()
 		return
 	}
