@@ -151,13 +151,17 @@ spec:
 			{"end of tier", policy.NewFlow(kubeDNS, web, policy.TCP, 80), false},
 		},
 	}, {
-		name: "default tier: denies before allows, types defaulted, egress isolated without DNS",
+		name: "default tier: denies before allows, pass allows, types defaulted, egress isolated without DNS",
 		yaml: `
 apiVersion: projectcalico.org/v3
 kind: NetworkPolicy
 metadata: {name: web, namespace: shop}
 spec:
   selector: app == 'web'
+  ingress:
+  - action: Pass
+    protocol: TCP
+    destination: {ports: [80]}
   egress:
   - action: Deny
     protocol: ICMP
@@ -172,13 +176,15 @@ spec:
 `,
 		opts: []lift.Option{clusterRange},
 		want: func(s *policy.Set) {
-			s.Pods("shop", "web", app("web")).WithoutDNS().DefaultDenyEgress().
+			s.Pods("shop", "web", app("web")).WithoutDNS().DefaultDeny().
+				AllowFrom(policy.Any()).OneSided().TCP(80).
 				DenyTo(policy.Any()).ICMP(8, 0).
 				AllowTo(policy.CIDR("0.0.0.0/0", "10.244.0.0/16", "192.0.2.0/24")).OneSided().
 				AllowTo(policy.Any()).OneSided().ICMPv6(128)
 		},
 		flows: []flowCase{
 			{"DNS is not kept", policy.NewFlow(web, kubeDNS, policy.UDP, 53), false},
+			{"passed to the profile", policy.NewFlow(gateway, web, policy.TCP, 80), true},
 			{"outside", policy.NewFlow(web, policy.AddressEndpoint(netip.MustParseAddr("203.0.113.1")), policy.TCP, 443), true},
 			{"notNets", policy.NewFlow(web, policy.AddressEndpoint(netip.MustParseAddr("192.0.2.1")), policy.TCP, 443), false},
 		},

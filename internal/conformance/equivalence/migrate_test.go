@@ -100,7 +100,7 @@ type migrationStats struct {
 	sets, refusedFrom, lifted, compared int
 	// refusedFromBy and refusedTo count the refusals by construct.
 	refusedFromBy, refusedTo map[string]int
-	flows                               tally
+	flows                    tally
 }
 
 func (s *migrationStats) String() string {
