@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,13 +18,17 @@ import (
 type Objects struct {
 	// NetworkPolicies are the networking.k8s.io/v1 NetworkPolicy objects.
 	NetworkPolicies []*networkingv1.NetworkPolicy
+	// Calico holds the projectcalico.org/v3 objects.
+	Calico CalicoObjects
 	// Namespaces are the v1 Namespace objects, for their labels.
 	Namespaces []*corev1.Namespace
 }
 
 // Decode reads a YAML stream (documents separated by "---") or a stream of JSON objects:
-// networking.k8s.io/v1 NetworkPolicy and v1 Namespace objects, and v1 List objects
-// holding them. Decoding is strict: a field the types do not know could change what an
+// networking.k8s.io/v1 NetworkPolicy, projectcalico.org/v3 Tier, NetworkPolicy,
+// GlobalNetworkPolicy, StagedNetworkPolicy, StagedGlobalNetworkPolicy and
+// StagedKubernetesNetworkPolicy, and v1 Namespace objects, and v1 List objects holding
+// them. Decoding is strict: a field the types do not know could change what an
 // object means, so it is an error, as is every other kind. Every problem is reported, by
 // document (counted from 1) and list item.
 func Decode(r io.Reader) (*Objects, error) {
@@ -74,6 +79,8 @@ func (o *Objects) add(where string, raw json.RawMessage, errs []error) []error {
 			return append(errs, fmt.Errorf("%s (NetworkPolicy): %w", where, err))
 		}
 		o.NetworkPolicies = append(o.NetworkPolicies, np)
+	case tm.APIVersion == calicov3.GroupVersionCurrent:
+		return o.Calico.add(where, tm.Kind, raw, errs)
 	case tm.APIVersion == "v1" && tm.Kind == "Namespace":
 		ns := &corev1.Namespace{}
 		if err := yaml.UnmarshalStrict(raw, ns); err != nil {
@@ -82,7 +89,40 @@ func (o *Objects) add(where string, raw json.RawMessage, errs []error) []error {
 		o.Namespaces = append(o.Namespaces, ns)
 	default:
 		return append(errs, fmt.Errorf("%s: %s %q is not lifted; lift reads networking.k8s.io/v1 NetworkPolicy, "+
-			"v1 Namespace and v1 List", where, tm.APIVersion, tm.Kind))
+			"projectcalico.org/v3 policies and tiers, v1 Namespace and v1 List", where, tm.APIVersion, tm.Kind))
+	}
+	return errs
+}
+
+// add decodes one projectcalico.org/v3 object of kind at where and appends its problems
+// to errs.
+func (c *CalicoObjects) add(where, kind string, raw json.RawMessage, errs []error) []error {
+	var obj any
+	switch kind {
+	case calicov3.KindTier:
+		x := &calicov3.Tier{}
+		obj, c.Tiers = x, append(c.Tiers, x)
+	case calicov3.KindNetworkPolicy:
+		x := &calicov3.NetworkPolicy{}
+		obj, c.NetworkPolicies = x, append(c.NetworkPolicies, x)
+	case calicov3.KindGlobalNetworkPolicy:
+		x := &calicov3.GlobalNetworkPolicy{}
+		obj, c.GlobalNetworkPolicies = x, append(c.GlobalNetworkPolicies, x)
+	case calicov3.KindStagedNetworkPolicy:
+		x := &calicov3.StagedNetworkPolicy{}
+		obj, c.StagedNetworkPolicies = x, append(c.StagedNetworkPolicies, x)
+	case calicov3.KindStagedGlobalNetworkPolicy:
+		x := &calicov3.StagedGlobalNetworkPolicy{}
+		obj, c.StagedGlobalNetworkPolicies = x, append(c.StagedGlobalNetworkPolicies, x)
+	case calicov3.KindStagedKubernetesNetworkPolicy:
+		x := &calicov3.StagedKubernetesNetworkPolicy{}
+		obj, c.StagedKubernetesNetworkPolicies = x, append(c.StagedKubernetesNetworkPolicies, x)
+	default:
+		return append(errs, fmt.Errorf("%s: %s %q is not lifted; lift reads the projectcalico.org/v3 kinds Tier, NetworkPolicy, "+
+			"GlobalNetworkPolicy, StagedNetworkPolicy, StagedGlobalNetworkPolicy and StagedKubernetesNetworkPolicy", where, calicov3.GroupVersionCurrent, kind))
+	}
+	if err := yaml.UnmarshalStrict(raw, obj); err != nil {
+		return append(errs, fmt.Errorf("%s (%s): %w", where, kind, err))
 	}
 	return errs
 }

@@ -2,9 +2,10 @@
 // for every flow, what the objects mean in their engine, or an error naming every
 // construct that has no exact equivalent.
 //
-// This package lifts networking.k8s.io/v1 NetworkPolicy objects (NetworkPolicies), typed
-// or decoded from YAML and JSON streams (Decode), with the labels of the namespaces they
-// select by (corev1 Namespace objects).
+// This package lifts networking.k8s.io/v1 NetworkPolicy objects (NetworkPolicies) and
+// Calico's projectcalico.org/v3 policies (Calico), typed or decoded from YAML and JSON
+// streams (Decode), with the labels of the namespaces they select by (corev1 Namespace
+// objects).
 //
 // NetworkPolicy judges the two ends of a flow independently: a rule opens its own end
 // only. The intent mirrors an allow into the other end where that end is isolated and
@@ -45,6 +46,67 @@
 // addresses outside the cluster only); rules of a direction that policyTypes does not
 // list (they have no effect, and the Set could not show them); and whatever the API server
 // would reject (invalid selectors, CIDRs, ports, protocols, policy types).
+//
+// # Calico
+//
+// Calico lifts projectcalico.org/v3 Tier, NetworkPolicy, GlobalNetworkPolicy and their
+// Staged kinds (StagedKubernetesNetworkPolicy too), typed (CalicoObjects) or decoded, as
+// Felix evaluates them: tiers by order, policies in a tier by order (none: last) then
+// name (namespace first), rules first match; Log decides nothing; a tier in which a
+// policy governs the endpoint's direction (spec.types, defaulted as Calico does) drops
+// what nothing decided, unless its defaultAction is Pass; after the default tier the
+// namespace's profile allows. The intent's tiers mean the same:
+//
+//	Tier (order < 1,000,000)                  set.Tier(name, order), DefaultPass for Pass;
+//	                                          equal orders spread apart in Calico's order
+//	policy in a tier                          InTier(tier, order); every type isolates that
+//	                                          direction (the end-of-tier drop)
+//	last tiers with defaultAction Pass and    untiered denies (they win and isolate
+//	  only Deny rules                         nothing, as a pass-through tier before the
+//	                                          default tier does); calico's DenyTier lifts so
+//	default tier                              untiered: types isolate, Deny rules must come
+//	                                          before every Allow or Pass of policies that may
+//	                                          select the same endpoint (there the intent's
+//	                                          "deny wins" is Calico's first match); Pass
+//	                                          there is Allow (the profile allows)
+//	NetworkPolicy / GlobalNetworkPolicy       set.Pods(ns, name, selector) /
+//	                                          set.Cluster(name).Select.InNamespaces
+//	Staged kinds (stagedAction Set)           Audit()
+//	Allow / Deny / Pass rule                  AllowFrom/To(...).OneSided(), DenyFrom/To,
+//	                                          PassFrom/To; WithoutDNS on every policy
+//	empty source/destination                  policy.Any()
+//	nets, notNets (with ClusterCIDRs, no      policy.CIDR(net, notNets in it...); notNets
+//	  address in a cluster range)             alone: 0.0.0.0/0 and ::/0 minus them
+//	selector, notSelector,                    PodsIn(ns, sel) / Namespaces(sel).Pods(sel) /
+//	  namespaceSelector, serviceAccounts      AllNamespaces().Pods(sel), WithServiceAccount;
+//	                                          one peer per alternative (||) of their
+//	                                          normal form; projectcalico.org/name is
+//	                                          kubernetes.io/metadata.name
+//	protocol TCP/UDP/SCTP, destination ports  Port{Protocol, Port[, EndPort] | Name};
+//	                                          no ports: AllPorts
+//	protocol ICMP/ICMPv6 with icmp.type       ICMP / ICMPv6(type[, code])
+//
+// Calico selectors are parsed here: Calico's own parser lives in a module that builds
+// only with its own replace directives. ==, !=, has, !has, in, not in, all(), &&, || and
+// ! are lifted exactly; a subject must be one conjunction; string matches (contains,
+// starts with, ends with) are refused. Calico selectors also match host endpoints (a
+// GlobalNetworkPolicy's subject and peers) and NetworkSets and GlobalNetworkSets (peers),
+// never the intent's pods: a selector is lifted when it requires
+// projectcalico.org/orchestrator == 'k8s', which only workload endpoints carry (as the
+// calico backend and Calico's own translations write), a global policy's subject also
+// when its namespaceSelector requires a namespace label, and everything when
+// NoHostEndpointsOrNetworkSets declares there are none such; global() matches no pod.
+//
+// Refused, each with the object and field path: http matches (Felix ignores them; only
+// Calico's application layer policy enforces them), services, source ports, notPorts,
+// notProtocol, notICMP, ICMP without a type, ipVersion beyond nets, matches on the
+// policy's own end, nets with selectors, serviceAccounts.selector and
+// serviceAccountSelector, Calico's own labels, doNotTrack and preDNAT (host endpoints
+// only), stagedAction other than Set, a staged policy named as an enforced one (it
+// previews a replacement, not an addition), tiers at or after the default tier, and the
+// (Baseline)AdminNetworkPolicy tiers.
+//
+// # Go source
 //
 // Source writes a Set, lifted or not, as the Go program that builds it with the fluent
 // API: services recognised by the service label, rules grouped as the Set has them, and

@@ -33,27 +33,7 @@ func NetworkPolicies(nps []*networkingv1.NetworkPolicy, namespaces []*corev1.Nam
 		problems{object: "options", out: &out}.add(errs...)
 	}
 	set := policy.NewSet()
-	seenNS := map[string]bool{}
-	for i, ns := range namespaces {
-		p := problems{object: fmt.Sprintf("namespaces[%d]", i), out: &out}
-		switch {
-		case ns == nil:
-			p.add(field.Required(field.NewPath(""), "a nil Namespace"))
-			continue
-		case ns.Name == "":
-			p.add(field.Required(field.NewPath("metadata", "name"), ""))
-			continue
-		case seenNS[ns.Name]:
-			p.add(field.Duplicate(field.NewPath("metadata", "name"), ns.Name))
-			continue
-		}
-		seenNS[ns.Name] = true
-		labels := map[string]string{policy.NamespaceNameLabel: ns.Name}
-		for k, v := range ns.Labels {
-			labels[k] = v
-		}
-		set.Namespace(ns.Name).Labels(labels)
-	}
+	declareNamespaces(set, namespaces, &out)
 
 	sorted := make([]*networkingv1.NetworkPolicy, 0, len(nps))
 	for i, np := range nps {
@@ -107,6 +87,32 @@ func NetworkPolicies(nps []*networkingv1.NetworkPolicy, namespaces []*corev1.Nam
 	return set, nil
 }
 
+// declareNamespaces declares the namespaces' labels in set, with the name label
+// Kubernetes gives every namespace, appending their problems to out.
+func declareNamespaces(set *policy.Set, namespaces []*corev1.Namespace, out *[]Problem) {
+	seenNS := map[string]bool{}
+	for i, ns := range namespaces {
+		p := problems{object: fmt.Sprintf("namespaces[%d]", i), out: out}
+		switch {
+		case ns == nil:
+			p.add(field.Required(field.NewPath(""), "a nil Namespace"))
+			continue
+		case ns.Name == "":
+			p.add(field.Required(field.NewPath("metadata", "name"), ""))
+			continue
+		case seenNS[ns.Name]:
+			p.add(field.Duplicate(field.NewPath("metadata", "name"), ns.Name))
+			continue
+		}
+		seenNS[ns.Name] = true
+		labels := map[string]string{policy.NamespaceNameLabel: ns.Name}
+		for k, v := range ns.Labels {
+			labels[k] = v
+		}
+		set.Namespace(ns.Name).Labels(labels)
+	}
+}
+
 type lifter struct {
 	opts options
 	set  *policy.Set
@@ -118,9 +124,9 @@ var (
 	egressPath  = specPath.Child("egress")
 )
 
-// networkPolicy adds np to the Set under name; named says whether a namespace-wide policy
-// gives the namespace's rules its name.
-func (l *lifter) networkPolicy(np *networkingv1.NetworkPolicy, name string, named bool, p problems) {
+// networkPolicy adds np to the Set under name and returns its workload; named says
+// whether a namespace-wide policy gives the namespace's rules its name.
+func (l *lifter) networkPolicy(np *networkingv1.NetworkPolicy, name string, named bool, p problems) *policy.Workload {
 	spec := &np.Spec
 	p.add(validSelector(&spec.PodSelector, specPath.Child("podSelector"))...)
 	ingress, egress := policyTypes(np, p)
@@ -165,6 +171,7 @@ func (l *lifter) networkPolicy(np *networkingv1.NetworkPolicy, name string, name
 			l.ports(w.AllowTo(peers...).OneSided(), r.Ports, path.Child("ports"), p)
 		}
 	}
+	return w
 }
 
 // workloadName is the name a policy's workload takes: the policy's name when it is an
@@ -302,23 +309,31 @@ func (l *lifter) ipBlock(b *networkingv1.IPBlock, path *field.Path, p problems) 
 			"to lift ipBlocks that name no in-cluster address"))
 		return policy.Peer{}, false
 	}
-	for _, r := range l.opts.Ranges {
-		switch {
-		case !r.Overlaps(cidr):
-		case r.Bits() <= cidr.Bits():
-			p.add(field.Forbidden(path.Child("cidr"), fmt.Sprintf("%s lies inside the cluster's range %s: it names only in-cluster "+
-				"addresses, which an ipBlock matches or not depending on the implementation; select the pods by labels", cidr, r)))
-			ok = false
-		case !covered(r, except):
-			p.add(field.Forbidden(path.Child("except"), fmt.Sprintf("%s covers the cluster's range %s, which the except list leaves "+
-				"(partly) in: whether those pod and node addresses match is implementation-defined; except %s", cidr, r, r)))
-			ok = false
-		}
-	}
-	if !ok {
+	if r, inside, ok := l.opts.inCluster(cidr, except); ok && inside {
+		p.add(field.Forbidden(path.Child("cidr"), fmt.Sprintf("%s lies inside the cluster's range %s: it names only in-cluster "+
+			"addresses, which an ipBlock matches or not depending on the implementation; select the pods by labels", cidr, r)))
+		return policy.Peer{}, false
+	} else if ok {
+		p.add(field.Forbidden(path.Child("except"), fmt.Sprintf("%s covers the cluster's range %s, which the except list leaves "+
+			"(partly) in: whether those pod and node addresses match is implementation-defined; except %s", cidr, r, r)))
 		return policy.Peer{}, false
 	}
 	return policy.CIDR(b.CIDR, b.Except...), true
+}
+
+// inCluster returns a declared cluster range that some address of cidr minus except lies
+// in, and whether cidr lies inside it; ok is false when there is none.
+func (o options) inCluster(cidr netip.Prefix, except []netip.Prefix) (r netip.Prefix, inside, ok bool) {
+	for _, r := range o.Ranges {
+		switch {
+		case !r.Overlaps(cidr):
+		case r.Bits() <= cidr.Bits():
+			return r, true, true
+		case !covered(r, except):
+			return r, false, true
+		}
+	}
+	return netip.Prefix{}, false, false
 }
 
 // covered reports whether the prefixes in except together cover every address of r.

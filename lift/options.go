@@ -11,6 +11,8 @@ type Option func(*options)
 
 type options struct {
 	clusterrange.Declared
+	// workloadsOnly is NoHostEndpointsOrNetworkSets.
+	workloadsOnly bool
 }
 
 // ClusterCIDRs declares every address range that in-cluster endpoints use: the pod CIDRs,
