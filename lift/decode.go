@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,11 +20,16 @@ type Objects struct {
 	NetworkPolicies []*networkingv1.NetworkPolicy
 	// Namespaces are the v1 Namespace objects, for their labels.
 	Namespaces []*corev1.Namespace
+	// CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies are the cilium.io/v2
+	// objects of those kinds.
+	CiliumNetworkPolicies            []*ciliumv2.CiliumNetworkPolicy
+	CiliumClusterwideNetworkPolicies []*ciliumv2.CiliumClusterwideNetworkPolicy
 }
 
 // Decode reads a YAML stream (documents separated by "---") or a stream of JSON objects:
-// networking.k8s.io/v1 NetworkPolicy and v1 Namespace objects, and v1 List objects
-// holding them. Decoding is strict: a field the types do not know could change what an
+// networking.k8s.io/v1 NetworkPolicy, cilium.io/v2 CiliumNetworkPolicy and
+// CiliumClusterwideNetworkPolicy, and v1 Namespace objects, and v1 List objects holding
+// them. Decoding is strict: a field the types do not know could change what an
 // object means, so it is an error, as is every other kind. Every problem is reported, by
 // document (counted from 1) and list item.
 func Decode(r io.Reader) (*Objects, error) {
@@ -74,6 +80,18 @@ func (o *Objects) add(where string, raw json.RawMessage, errs []error) []error {
 			return append(errs, fmt.Errorf("%s (NetworkPolicy): %w", where, err))
 		}
 		o.NetworkPolicies = append(o.NetworkPolicies, np)
+	case tm.APIVersion == "cilium.io/v2" && tm.Kind == "CiliumNetworkPolicy":
+		cnp := &ciliumv2.CiliumNetworkPolicy{}
+		if err := yaml.UnmarshalStrict(raw, cnp); err != nil {
+			return append(errs, fmt.Errorf("%s (CiliumNetworkPolicy): %w", where, err))
+		}
+		o.CiliumNetworkPolicies = append(o.CiliumNetworkPolicies, cnp)
+	case tm.APIVersion == "cilium.io/v2" && tm.Kind == "CiliumClusterwideNetworkPolicy":
+		ccnp := &ciliumv2.CiliumClusterwideNetworkPolicy{}
+		if err := yaml.UnmarshalStrict(raw, ccnp); err != nil {
+			return append(errs, fmt.Errorf("%s (CiliumClusterwideNetworkPolicy): %w", where, err))
+		}
+		o.CiliumClusterwideNetworkPolicies = append(o.CiliumClusterwideNetworkPolicies, ccnp)
 	case tm.APIVersion == "v1" && tm.Kind == "Namespace":
 		ns := &corev1.Namespace{}
 		if err := yaml.UnmarshalStrict(raw, ns); err != nil {
@@ -82,7 +100,7 @@ func (o *Objects) add(where string, raw json.RawMessage, errs []error) []error {
 		o.Namespaces = append(o.Namespaces, ns)
 	default:
 		return append(errs, fmt.Errorf("%s: %s %q is not lifted; lift reads networking.k8s.io/v1 NetworkPolicy, "+
-			"v1 Namespace and v1 List", where, tm.APIVersion, tm.Kind))
+			"cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, v1 Namespace and v1 List", where, tm.APIVersion, tm.Kind))
 	}
 	return errs
 }

@@ -40,8 +40,8 @@ spec: {podSelector: {}}
 		{name: "JSON stream", in: `{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}
 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"}}`, nss: 2},
 		{name: "unlifted kinds and unknown fields", in: `
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
+apiVersion: apps/v1
+kind: Deployment
 metadata: {name: a}
 ---
 apiVersion: v1
@@ -54,7 +54,7 @@ items:
 - apiVersion: networking.k8s.io/v1beta1
   kind: NetworkPolicy
 `, errs: []string{
-			`document 1: cilium.io/v2 "CiliumNetworkPolicy" is not lifted`,
+			`document 1: apps/v1 "Deployment" is not lifted`,
 			`document 2, items[0] (NetworkPolicy): error unmarshaling JSON: while decoding JSON: json: unknown field "ingres"`,
 			`document 2, items[1]: networking.k8s.io/v1beta1 "NetworkPolicy" is not lifted`,
 		}},

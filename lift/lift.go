@@ -23,6 +23,7 @@ func Lift(objs *Objects, opts ...Option) (*policy.Set, error) {
 		n    int
 	}{
 		{"networking.k8s.io/v1 NetworkPolicy", len(objs.NetworkPolicies)},
+		{"cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy", len(objs.CiliumNetworkPolicies) + len(objs.CiliumClusterwideNetworkPolicies)},
 	} {
 		if e.n > 0 {
 			engines = append(engines, e.name)
@@ -34,6 +35,8 @@ func Lift(objs *Objects, opts ...Option) (*policy.Set, error) {
 			len(engines), strings.Join(engines, ", "))
 	case len(objs.NetworkPolicies) > 0:
 		return NetworkPolicies(objs.NetworkPolicies, objs.Namespaces, opts...)
+	case len(objs.CiliumNetworkPolicies)+len(objs.CiliumClusterwideNetworkPolicies) > 0:
+		return Cilium(objs.CiliumNetworkPolicies, objs.CiliumClusterwideNetworkPolicies, objs.Namespaces, opts...)
 	}
 	return nil, errors.New("lift: the objects hold no policy")
 }

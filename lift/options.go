@@ -11,6 +11,8 @@ type Option func(*options)
 
 type options struct {
 	clusterrange.Declared
+	// localCluster is the local cluster's name, for Cilium's cluster label (LocalCluster).
+	localCluster string
 }
 
 // ClusterCIDRs declares every address range that in-cluster endpoints use: the pod CIDRs,
