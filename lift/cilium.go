@@ -303,11 +303,17 @@ func (l *ciliumLifter) direction(w *policy.Workload, sub subject, r *api.Rule, i
 	// Cilium puts an endpoint into default-deny for a direction as soon as a rule of that
 	// direction, allow or deny, selects it, unless the rule's policy turns it off.
 	isolates := flag == nil || *flag
-	allows := 0
-	// lookups are the DNS names the rules let the endpoint look up at the DNS service, and
-	// fqdns the rules with FQDN peers (see checkLookups).
-	var lookups []string
-	var fqdns []ciliumRule
+	// Lift each rule's peers and traffic, then coalesce the peers of rules with the same
+	// action and traffic, then emit.
+	type lifted struct {
+		cr      ciliumRule
+		peers   rulePeers
+		traffic []traffic
+		key     string
+	}
+	var all []*lifted
+	groups, denies := map[string][]*rulePeers{}, map[string]bool{}
+	var keys []string
 	for _, cr := range rules {
 		p.add(cr.refused...)
 		if len(cr.refused) > 0 {
@@ -319,17 +325,37 @@ func (l *ciliumLifter) direction(w *policy.Workload, sub subject, r *api.Rule, i
 			continue
 		}
 		peers, ok := l.peers(sub, cr, p)
-		if !ok {
+		traffic, tok := l.traffic(sub, cr, p)
+		if !ok || !tok {
 			continue
 		}
+		x := &lifted{cr: cr, peers: peers, traffic: traffic, key: fmt.Sprint(cr.deny, traffic)}
+		all = append(all, x)
+		if _, seen := groups[x.key]; !seen {
+			keys = append(keys, x.key)
+			denies[x.key] = cr.deny
+		}
+		groups[x.key] = append(groups[x.key], &x.peers)
+	}
+	for _, k := range keys {
+		g := groups[k]
+		g[0].peers = append(g[0].peers, coalesce(g, ingress && !sub.host && denies[k])...)
+	}
+	allows := 0
+	// lookups are the DNS names the rules let the endpoint look up at the DNS service, and
+	// fqdns the rules with FQDN peers (see checkLookups).
+	var lookups []string
+	var fqdns []ciliumRule
+	for _, x := range all {
+		cr := x.cr
+		if !x.peers.resolve(p) {
+			continue
+		}
+		peers := x.peers.peers
 		if len(peers) == 0 {
 			continue // a rule whose peers select nothing only isolates
 		}
-		traffic, ok := l.traffic(sub, cr, p)
-		if !ok {
-			continue
-		}
-		for _, t := range traffic {
+		for _, t := range x.traffic {
 			var rb *policy.RuleBuilder
 			switch {
 			case cr.deny && ingress:

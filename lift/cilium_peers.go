@@ -272,44 +272,68 @@ func (s *ciliumSelector) namespaceSelector() metav1.LabelSelector {
 	return s.namespaces
 }
 
+// rulePeers are the lifted peers of a rule, and what it names that may only lift together
+// with other rules of the same traffic (see coalesce): its entities (by the path of each)
+// and selectors of every pod of the local cluster (localPods) or of every cluster
+// (allPods).
+type rulePeers struct {
+	peers              []any
+	entities           map[api.Entity]*field.Path
+	order              []api.Entity
+	localPods, allPods *field.Path
+}
+
 // peers lifts the peers of a rule. A rule that names no peer field selects every peer
 // when it names traffic (and nothing otherwise); an empty peer list selects nothing.
-func (l *ciliumLifter) peers(sub subject, cr ciliumRule, p problems) ([]any, bool) {
+func (l *ciliumLifter) peers(sub subject, cr ciliumRule, p problems) (rulePeers, bool) {
+	out := rulePeers{entities: map[api.Entity]*field.Path{}}
 	x := &cr.l3
 	if x.empty {
-		return nil, true
+		return out, true
 	}
 	if x.wildcard() {
 		if len(cr.ports) == 0 && len(cr.icmps) == 0 {
-			return nil, true
+			return out, true
 		}
-		return l.checkHostDeny(sub, cr, []any{policy.Any()}, cr.path, p)
+		if !checkHostDeny(sub, cr, true, cr.path, p) {
+			return out, false
+		}
+		out.peers = []any{policy.Any()}
+		return out, true
 	}
 	ok := true
-	var out []any
+	coversHost := false
 	for i, es := range x.endpoints {
 		path := cr.path.Child(x.endpointsField).Index(i)
-		if peer, good := l.endpointPeer(sub, es, path, p); good {
-			out = append(out, peer)
-		} else {
+		if isAllClusterPods(es) {
+			out.allPods = path
+			continue
+		}
+		peer, good := l.endpointPeer(sub, es, path, p)
+		switch {
+		case !good:
 			ok = false
+		case peer.Kind == policy.PeerPods && peer.AllNamespaces && peer.PodSelector == nil && peer.ServiceAccount == "" && peer.Cluster == "":
+			out.localPods = path
+		default:
+			coversHost = coversHost || peer.Kind == policy.PeerEntity && peer.Entity == policy.EntityHost
+			out.peers = append(out.peers, peer)
 		}
 	}
 	for i, e := range x.entities {
-		path := cr.path.Child(x.entitiesField).Index(i)
-		peer, none, why := entityPeer(e)
-		switch {
-		case why != "":
-			p.add(field.Invalid(path, e, why))
-			ok = false
-		case !none:
-			out = append(out, peer)
+		if out.entities[e] == nil {
+			out.order = append(out.order, e)
+			out.entities[e] = cr.path.Child(x.entitiesField).Index(i)
 		}
+		coversHost = coversHost || e == api.EntityHost || e == api.EntityCluster || e == api.EntityAll
+	}
+	if !checkHostDeny(sub, cr, coversHost, cr.path, p) {
+		return out, false
 	}
 	for i, c := range x.cidrs {
 		path := cr.path.Child(x.cidrField).Index(i)
 		if peer, good := cidrPeer(string(c), nil, path, p); good {
-			out = append(out, peer)
+			out.peers = append(out.peers, peer)
 		} else {
 			ok = false
 		}
@@ -327,7 +351,7 @@ func (l *ciliumLifter) peers(sub subject, cr ciliumRule, p problems) ([]any, boo
 			except[j] = string(e)
 		}
 		if peer, good := cidrPeer(string(c.Cidr), except, path.Child("cidr"), p); good {
-			out = append(out, peer)
+			out.peers = append(out.peers, peer)
 		} else {
 			ok = false
 		}
@@ -338,31 +362,111 @@ func (l *ciliumLifter) peers(sub subject, cr ciliumRule, p problems) ([]any, boo
 			name = f.MatchPattern
 		}
 		// Cilium matches names in lower case, fully qualified (pkg/fqdn/matchpattern).
-		out = append(out, policy.FQDN(strings.TrimSuffix(strings.ToLower(name), ".")))
+		out.peers = append(out.peers, policy.FQDN(strings.TrimSuffix(strings.ToLower(name), ".")))
 	}
-	if !ok {
-		return nil, false
+	return out, ok
+}
+
+// resolve lifts what coalesce left of the rule's entities and pod selectors.
+func (rp *rulePeers) resolve(p problems) bool {
+	ok := true
+	for _, e := range rp.order {
+		path, left := rp.entities[e]
+		if !left {
+			continue
+		}
+		peer, none, why := entityPeer(e)
+		switch {
+		case why != "":
+			p.add(field.Invalid(path, e, why))
+			ok = false
+		case !none:
+			rp.peers = append(rp.peers, peer)
+		}
 	}
-	return l.checkHostDeny(sub, cr, out, cr.path, p)
+	if rp.localPods != nil {
+		rp.peers = append(rp.peers, policy.AllNamespaces())
+	}
+	if rp.allPods != nil {
+		p.add(field.Invalid(rp.allPods, "", "selects the pods of every cluster, which the intent names only within policy.Any "+
+			"(with the entities world, remote-node, kube-apiserver, health, ingress, init and unmanaged for the same traffic)"))
+		ok = false
+	}
+	return ok
+}
+
+// systemEntities are Cilium's system endpoints, which the intent names only within
+// policy.WholeCluster and policy.Any.
+var systemEntities = []api.Entity{api.EntityHealth, api.EntityIngress, api.EntityInit, api.EntityUnmanaged}
+
+// coalesce lifts the entities and pod selectors of rules of the same action and traffic
+// that together are what policy.WholeCluster covers (the system endpoints, the nodes, the
+// API server, the local cluster's pods) or policy.Any (also world and the pods of every
+// cluster), taking them out of the rules. Cilium unions the peers of such rules, and the
+// cilium backend splits these peers into one rule per kind. ownNodeExempt says the rules
+// are ingress denies of pods, where the pod's own node is never cut in the intent, so they
+// need not (must not) name it. What makes up no such peer is left for resolve.
+func coalesce(rules []*rulePeers, ownNodeExempt bool) []any {
+	has := func(es ...api.Entity) bool {
+		for _, e := range es {
+			if !slices.ContainsFunc(rules, func(rp *rulePeers) bool { return rp.entities[e] != nil }) {
+				return false
+			}
+		}
+		return true
+	}
+	local := slices.ContainsFunc(rules, func(rp *rulePeers) bool { return rp.localPods != nil })
+	all := slices.ContainsFunc(rules, func(rp *rulePeers) bool { return rp.allPods != nil })
+	cluster := has(systemEntities...) && has(api.EntityRemoteNode, api.EntityKubeAPIServer) && (ownNodeExempt || has(api.EntityHost))
+	var peer policy.Peer
+	taken := append(slices.Clone(systemEntities), api.EntityRemoteNode, api.EntityKubeAPIServer, api.EntityHost)
+	switch {
+	case cluster && all && has(api.EntityWorld):
+		peer, taken = policy.Any(), append(taken, api.EntityWorld)
+	case cluster && local:
+		peer = policy.WholeCluster()
+	default:
+		return nil
+	}
+	for _, rp := range rules {
+		for _, e := range taken {
+			delete(rp.entities, e)
+		}
+		rp.localPods = nil
+		if peer.Kind == policy.PeerAny {
+			rp.allPods = nil
+		}
+	}
+	return []any{peer}
+}
+
+// isAllClusterPods reports whether es selects exactly the pods of every cluster:
+// io.kubernetes.pod.namespace and io.cilium.k8s.policy.cluster exist, nothing else.
+func isAllClusterPods(es api.EndpointSelector) bool {
+	if es.LabelSelector == nil || len(es.MatchLabels) > 0 || len(es.MatchExpressions) != 2 {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, r := range es.MatchExpressions {
+		if r.Operator != "Exists" {
+			return false
+		}
+		seen[labels.ParseSelectLabel(r.Key).Key] = true
+	}
+	return seen[ciliumNamespaceKey] && seen[ciliumClusterKey]
 }
 
 // checkHostDeny refuses an ingress deny of a pod policy whose peers include the pod's own
 // node: Cilium's denies win over allow-localhost and cut the node, which the intent always
 // lets reach its pods (kubelet probes).
-func (l *ciliumLifter) checkHostDeny(sub subject, cr ciliumRule, peers []any, path *field.Path, p problems) ([]any, bool) {
-	if !cr.deny || !cr.ingress || sub.host {
-		return peers, true
+func checkHostDeny(sub subject, cr ciliumRule, coversHost bool, path *field.Path, p problems) bool {
+	if !cr.deny || !cr.ingress || sub.host || !coversHost {
+		return true
 	}
-	for _, x := range peers {
-		peer := x.(policy.Peer)
-		if peer.Kind == policy.PeerAny || peer.Kind == policy.PeerEntity && (peer.Entity == policy.EntityHost || peer.Entity == policy.EntityCluster) {
-			p.add(field.Forbidden(path, "this ingress deny also cuts the pod's own node (Cilium's denies win over "+
-				"allow-localhost), which the intent always lets reach its pods (kubelet probes); deny the other "+
-				"entities (remote-node, kube-apiserver, world, ...) or pods instead"))
-			return nil, false
-		}
-	}
-	return peers, true
+	p.add(field.Forbidden(path, "this ingress deny also cuts the pod's own node (Cilium's denies win over "+
+		"allow-localhost), which the intent always lets reach its pods (kubelet probes); deny the other "+
+		"entities (remote-node, kube-apiserver, world, ...) or pods instead"))
+	return false
 }
 
 // endpointPeer lifts an endpoint selector of fromEndpoints or toEndpoints, scoped as
