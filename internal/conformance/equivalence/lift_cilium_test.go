@@ -1,0 +1,200 @@
+package equivalence
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/netintent/netintent/cilium"
+	"github.com/netintent/netintent/internal/conformance/oracle"
+	"github.com/netintent/netintent/lift"
+	"github.com/netintent/netintent/policy"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// These tests check lift.Cilium against Cilium's own engine: objects, lifted and compiled
+// back with cilium, must get the verdicts the objects get, flow by flow (each end's
+// decision too), over the adversarial universes of the lifted Set (pods inside CIDR
+// peers, the nodes, every reserved identity, ICMP, named ports). The lifted Set's
+// reference verdicts are compared with the objects' engine verdicts as well.
+
+// seedDir holds the published manifests the scenarios reproduce.
+const seedDir = "../../../k8snp/testdata/seed"
+
+// liftedCiliumSeeds are the Cilium seeds that lift (cilium/lift_test.go says why the others
+// are refused), with the options they need.
+var liftedCiliumSeeds = map[string][]lift.Option{
+	"10-audit-default-deny.yaml":   nil,
+	"13-cross-cluster-policy.yaml": {lift.LocalCluster(oracle.DefaultClusterName)},
+}
+
+// liftTally counts a lift comparison: the flows of the universes, those both engines
+// judged, the mismatches between the objects' and the lifted objects' verdicts and
+// between the objects' verdicts and the lifted Set's reference verdicts, and the flows
+// not judged, by reason.
+type liftTally struct {
+	sets, asked, judged, engineMismatches, referenceMismatches int
+	skipped                                                     map[string]int
+}
+
+func (lt *liftTally) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d Sets lifted, %d flows: %d judged, %d engine mismatches, %d reference mismatches",
+		lt.sets, lt.asked, lt.judged, lt.engineMismatches, lt.referenceMismatches)
+	for _, k := range SortedReasons(lt.skipped) {
+		fmt.Fprintf(&b, "\n  not judged %7d: %s", lt.skipped[k], k)
+	}
+	return b.String()
+}
+
+// decodedOutput decodes a cilium Result's YAML: what a user applies.
+func decodedOutput(t *testing.T, res *cilium.Result) []runtime.Object {
+	t.Helper()
+	y, err := res.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := oracle.DecodeYAML(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+// compareLifted judges every flow of the lifted Set's universe with Cilium's engine over
+// objs and over cilium's output for lifted, and with lifted's reference evaluator.
+func compareLifted(t *testing.T, objs []runtime.Object, lifted *policy.Set, lt *liftTally) {
+	t.Helper()
+	m, err := lifted.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cilium.Compile(lifted)
+	if err != nil {
+		t.Fatalf("compiling the lifted Set: %v", err)
+	}
+	back := decodedOutput(t, res)
+	pu := Normalize(m.Universe())
+	us, err := universes(ciliumBackend, m, pu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, again := map[int]engine{}, map[int]engine{}
+	for fam, u := range us {
+		if orig[fam], err = ciliumBackend.newEngine(objs, u.Oracle); err != nil {
+			t.Fatalf("engine over the objects: %v", err)
+		}
+		if again[fam], err = ciliumBackend.newEngine(back, u.Oracle); err != nil {
+			t.Fatalf("engine over the lifted objects: %v", err)
+		}
+	}
+	lt.sets++
+	var mismatches []string
+	for _, c := range Cases(pu) {
+		lt.asked++
+		fam, of, ref, why := ciliumBackend.oracleFlow(m, us, c)
+		if why != "" {
+			lt.skipped[why]++
+			continue
+		}
+		want, err := orig[fam].Decide(of)
+		var got oracle.Decision
+		if err == nil {
+			got, err = again[fam].Decide(of)
+		}
+		if errors.Is(err, oracle.ErrCannotJudge) {
+			lt.skipped[Reason(err)]++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		lt.judged++
+		if want.Allowed != got.Allowed || want.EgressAllowed != got.EgressAllowed || want.IngressAllowed != got.IngressAllowed {
+			lt.engineMismatches++
+			mismatches = append(mismatches, fmt.Sprintf("  %s: objects %+v; lifted objects %+v", c, want, got))
+		}
+		refEgress, refIngress := !ref.Source.Judged || ref.Source.Allowed, !ref.Destination.Judged || ref.Destination.Allowed
+		if want.Allowed != ref.Allowed || want.EgressAllowed != refEgress || want.IngressAllowed != refIngress {
+			lt.referenceMismatches++
+			mismatches = append(mismatches, fmt.Sprintf("  %s: objects %+v; lifted Set %s", c, want, ref))
+		}
+	}
+	if n := len(mismatches); n > 0 {
+		y, _ := res.YAML()
+		t.Errorf("%d mismatches (first %d):\n%s\nlifted objects:\n%s", n, min(n, 8), strings.Join(mismatches[:min(n, 8)], "\n"), y)
+	}
+}
+
+// TestLiftCiliumSeeds lifts the Cilium seeds that lift and judges them.
+func TestLiftCiliumSeeds(t *testing.T) {
+	lt := &liftTally{skipped: map[string]int{}}
+	for file, opts := range liftedCiliumSeeds {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(seedDir, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs, err := oracle.DecodeYAML(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			decoded, err := lift.Decode(strings.NewReader(string(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			set, err := lift.Lift(decoded, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareLifted(t, objs, set, lt)
+		})
+	}
+	t.Logf("seeds: %s", lt)
+	if lt.judged == 0 {
+		t.Error("no flow judged")
+	}
+}
+
+// TestLiftCiliumRandom lifts cilium's output for every scenario, hand-written Set and
+// random Set of the cilium corpus and judges it.
+func TestLiftCiliumRandom(t *testing.T) {
+	lt := &liftTally{skipped: map[string]int{}}
+	n := randomSets() / 2
+	for _, it := range corpus(ciliumBackend, n) {
+		t.Run(it.name, func(t *testing.T) {
+			set := it.build()
+			m, err := set.Model()
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := cilium.Compile(set)
+			var ce *policy.CompileError
+			if errors.As(err, &ce) {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var namespaces []*corev1.Namespace
+			for _, ns := range m.Namespaces {
+				namespaces = append(namespaces, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: ns.Labels}})
+			}
+			lifted, err := lift.Cilium(res.CiliumNetworkPolicies, res.CiliumClusterwideNetworkPolicies, namespaces,
+				lift.LocalCluster(oracle.DefaultClusterName))
+			if err != nil {
+				t.Fatalf("lift: %v\n%s", err, it.repro)
+			}
+			compareLifted(t, decodedOutput(t, res), lifted, lt)
+		})
+	}
+	t.Logf("random objects: %s", lt)
+	if lt.judged < lt.asked/2 {
+		t.Errorf("only %d of %d flows judged", lt.judged, lt.asked)
+	}
+}
