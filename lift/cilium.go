@@ -464,17 +464,13 @@ func (x *l3) wildcard() bool {
 }
 
 // ingressRefused and egressRefused report the peer fields that have no intent
-// equivalent.
+// equivalent. (fromNodes and toNodes are refused by Sanitize, as Cilium rejects them
+// without enable-node-selector-labels.)
 func ingressRefused(r *api.IngressCommonRule, path *field.Path) []*field.Error {
 	var out []*field.Error
 	if len(r.FromRequires) > 0 {
 		out = append(out, field.Forbidden(path.Child("fromRequires"), "fromRequires narrows the peers of every rule selecting "+
 			"the endpoint (deprecated in Cilium); the intent has no requirement that spans rules"))
-	}
-	if r.FromNodes != nil {
-		out = append(out, field.Forbidden(path.Child("fromNodes"), "fromNodes selects nodes by labels only where the agent "+
-			"gives node identities their labels (policy-cidr-match-mode nodes); the intent selects remote nodes only as a "+
-			"whole (policy.RemoteNodes): use fromEntities remote-node"))
 	}
 	if r.FromGroups != nil {
 		out = append(out, field.Forbidden(path.Child("fromGroups"), "fromGroups resolves cloud provider groups (AWS security "+
@@ -492,11 +488,6 @@ func egressRefused(r *api.EgressCommonRule, path *field.Path) []*field.Error {
 	if r.ToServices != nil {
 		out = append(out, field.Forbidden(path.Child("toServices"), "toServices selects a Kubernetes Service's backends "+
 			"as the agent resolves them at run time (and only services without selectors); the intent selects pods by labels"))
-	}
-	if r.ToNodes != nil {
-		out = append(out, field.Forbidden(path.Child("toNodes"), "toNodes selects nodes by labels only where the agent "+
-			"gives node identities their labels (policy-cidr-match-mode nodes); the intent selects remote nodes only as a "+
-			"whole (policy.RemoteNodes): use toEntities remote-node"))
 	}
 	if r.ToGroups != nil {
 		out = append(out, field.Forbidden(path.Child("toGroups"), "toGroups resolves cloud provider groups (AWS security "+

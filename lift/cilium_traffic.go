@@ -79,7 +79,7 @@ func (l *ciliumLifter) traffic(sub subject, cr ciliumRule, p problems) ([]traffi
 		}
 		var t traffic
 		for j, pp := range pr.ports {
-			ports, good := liftPort(pp, l7, pr.rule, path.Child("ports").Index(j), p)
+			ports, good := liftPort(pp, l7, path.Child("ports").Index(j), p)
 			ok = ok && good
 			t.ports = append(t.ports, ports...)
 		}
@@ -153,19 +153,16 @@ func portRuleSupported(pr *api.PortRule, path *field.Path, p problems) bool {
 
 // liftPort lifts one port of a port rule. Protocol ANY (or none) is TCP, UDP and SCTP, as
 // Cilium expands it; port 0 (or none) every port of the protocol.
-func liftPort(pp api.PortProtocol, l7 bool, pr *api.PortRule, path *field.Path, p problems) ([]policy.Port, bool) {
+func liftPort(pp api.PortProtocol, l7 bool, path *field.Path, p problems) ([]policy.Port, bool) {
 	var protos []policy.Protocol
 	switch pp.Protocol {
 	case api.ProtoTCP, api.ProtoUDP, api.ProtoSCTP:
 		protos = []policy.Protocol{policy.Protocol(pp.Protocol)}
 	case api.ProtoAny, "":
 		if l7 {
-			what := "rules.http: Cilium also hands the port's UDP and SCTP traffic to its HTTP proxy; name protocol TCP"
-			if len(pr.Rules.DNS) > 0 {
-				what = "rules.dns: Cilium also hands the port's SCTP traffic to its DNS proxy, which the intent's DNS rules " +
-					"cannot say; name protocols UDP and TCP"
-			}
-			p.add(field.Forbidden(path.Child("protocol"), "protocol ANY with "+what))
+			// Only DNS rules get here: Sanitize rejects HTTP rules on ANY.
+			p.add(field.Forbidden(path.Child("protocol"), "protocol ANY with rules.dns: Cilium also hands the port's SCTP "+
+				"traffic to its DNS proxy, which the intent's DNS rules cannot say; name protocols UDP and TCP"))
 			return nil, false
 		}
 		protos = []policy.Protocol{policy.TCP, policy.UDP, policy.SCTP}
