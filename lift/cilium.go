@@ -83,7 +83,7 @@ func Cilium(cnps []*ciliumv2.CiliumNetworkPolicy, ccnps []*ciliumv2.CiliumCluste
 			wholeNS[s.namespace]++
 		}
 	}
-	l := &ciliumLifter{opts: o, set: set}
+	l := &ciliumLifter{opts: o, set: set, keyChecks: map[string]bool{}}
 	// names maps each kind/namespace/workload name given to the object that took it.
 	names := map[string]string{}
 	for i, s := range specs {
@@ -195,6 +195,8 @@ func appendSpecs(out []ciliumSpec, kind, namespace, name string, spec *api.Rule,
 type ciliumLifter struct {
 	opts options
 	set  *policy.Set
+	// keyChecks caches inIdentity.
+	keyChecks map[string]bool
 }
 
 // spec adds one rule to the Set; named says whether a namespace-wide rule gives the

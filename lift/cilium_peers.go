@@ -65,13 +65,19 @@ var identityFilter = sync.OnceValue(func() error {
 	return labelsfilter.ParseLabelPrefixCfg(slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil, "")
 })
 
-// inIdentity reports whether the default identity label filter keeps a label key.
-func inIdentity(key string) bool {
-	if err := identityFilter(); err != nil {
-		return false
+// inIdentity reports whether the default identity label filter keeps a label key. Keys
+// repeat across objects, so the answers are kept.
+func (l *ciliumLifter) inIdentity(key string) bool {
+	kept, ok := l.keyChecks[key]
+	if ok {
+		return kept
 	}
-	kept, _ := labelsfilter.Filter(labels.Map2Labels(map[string]string{key: ""}, labels.LabelSourceK8s))
-	return len(kept) > 0
+	if identityFilter() == nil {
+		ids, _ := labelsfilter.Filter(labels.Map2Labels(map[string]string{key: ""}, labels.LabelSourceK8s))
+		kept = len(ids) > 0
+	}
+	l.keyChecks[key] = kept
+	return kept
 }
 
 // selector splits a Cilium selector (see ciliumSelector), reporting the keys no intent
@@ -207,7 +213,7 @@ func (l *ciliumLifter) keyKind(k string, path *field.Path, p problems) int {
 	case k == ciliumNamespaceKey:
 		return keyNamespace
 	case strings.HasPrefix(k, ciliumNamespaceLabelsKey):
-		if !inIdentity(k) {
+		if !l.inIdentity(k) {
 			p.add(field.Invalid(path, k, "the Cilium agent's default identity label filter drops this namespace label, "+
 				"so the selector means something no intent selector says (it never matches)"))
 			return keyInvalid
@@ -221,7 +227,7 @@ func (l *ciliumLifter) keyKind(k string, path *field.Path, p problems) int {
 		p.add(field.Invalid(path, k, "Cilium reserves the io.cilium.k8s. keys for the labels it derives; this one is in "+
 			"no pod identity"))
 		return keyInvalid
-	case !inIdentity(k):
+	case !l.inIdentity(k):
 		p.add(field.Invalid(path, k, "the Cilium agent's default identity label filter drops this key, so no identity "+
 			"carries it and the selector means something no intent selector says (a requirement on it never matches, "+
 			"or always does)"))
