@@ -127,7 +127,7 @@ func TestCiliumMappings(t *testing.T) {
   ingress: [{}]
   egress: [{toEntities: [none]}]
 `), nil, []flowCase{
-			{"gateway to web", policy.NewFlow(gateway, web, policy.TCP, 80), false},
+			{"other's gateway to web", policy.NewFlow(other, web, policy.TCP, 80), false},
 			{"web to the world", policy.NewFlow(web, outside, policy.TCP, 443), false},
 			{"the node to web (kubelet)", policy.NewFlow(node, web, policy.TCP, 80), true},
 		}},
@@ -401,6 +401,26 @@ func TestCiliumRefused(t *testing.T) {
 			{"spec.ingressDeny[2]", "also cuts the pod's own node"},
 			{"spec.ingressDeny[2].icmps[0].fields[0].type", "matches every ICMP type"},
 			{"spec.egress[0]", "with enableDefaultDeny.egress false an allow only adds"},
+		}},
+		{"duplicate objects and names", cnp("a", "  endpointSelector: {}\n  ingress: [{}]\n") + `
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: a, namespace: shop}
+specs:
+- {endpointSelector: {}, ingress: [{}]}
+- {endpointSelector: {}, ingress: [{}]}
+` + cnp("b-1", "  endpointSelector: {}\n  ingress: [{}]\n") + `
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: b, namespace: shop}
+specs:
+- {endpointSelector: {}, ingress: [{}]}
+- {endpointSelector: {}, ingress: [{}]}
+`, [][2]string{
+			{"metadata.name", "Duplicate value"},
+			{"metadata.name", "lifts to the name \"b-1\", which b already has"},
 		}},
 		{"FQDN without its lookups", cnp("web", `
   endpointSelector: {matchLabels: {app: web}}
