@@ -39,7 +39,7 @@ var liftedCiliumSeeds = map[string][]lift.Option{
 // not judged, by reason.
 type liftTally struct {
 	sets, asked, judged, engineMismatches, referenceMismatches int
-	skipped                                                     map[string]int
+	skipped                                                    map[string]int
 }
 
 func (lt *liftTally) String() string {
@@ -159,6 +159,124 @@ func TestLiftCiliumSeeds(t *testing.T) {
 	if lt.judged == 0 {
 		t.Error("no flow judged")
 	}
+}
+
+// handCilium are hand-written Cilium objects that lift, one per reading of Cilium the
+// lifter relies on (lift/cilium_test.go checks the same constructs against the intent's
+// meaning): isolation by deny-only rules and enableDefaultDeny, empty rules, entity none,
+// selector scoping, namespace labels, service accounts, clusterwide subjects, entities and
+// reserved selectors, CIDRs with except, rules without peer fields, ANY, port ranges, named
+// ports, every port of a protocol, ICMP types by name, ingress denies without the pod's
+// own node, host policies and specs.
+var handCilium = []struct{ name, objects string }{
+	{"deny-only", `
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  egressDeny: [{toEntities: [world]}]
+  ingressDeny: [{fromEndpoints: [{matchLabels: {app: gateway}}], toPorts: [{ports: [{port: "81", protocol: TCP}]}]}]
+  enableDefaultDeny: {ingress: false}
+`},
+	{"empty rules and none", `
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: all, namespace: shop}
+spec:
+  endpointSelector: {}
+  ingress: [{}]
+  egress: [{toEntities: [none]}]
+`},
+	{"selectors", `
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  ingress:
+  - fromEndpoints:
+    - {matchLabels: {app: gateway}}
+    - {matchLabels: {k8s:io.kubernetes.pod.namespace: other}}
+    - {matchLabels: {io.cilium.k8s.namespace.labels.team: a, app: db}}
+    - {matchLabels: {io.cilium.k8s.policy.serviceaccount: batch}, matchExpressions: [{key: io.kubernetes.pod.namespace, operator: In, values: [shop, other]}]}
+    toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+  egress:
+  - toEndpoints: [{matchLabels: {app: db}}]
+    toPorts: [{ports: [{port: "8000", endPort: 8010, protocol: TCP}, {port: http-alt, protocol: TCP}, {port: "0", protocol: UDP}]}]
+  - toEndpoints: [{}]
+    icmps: [{fields: [{type: EchoRequest}, {family: IPv6, type: 128}]}]
+`},
+	{"clusterwide and entities", `
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: web}
+spec:
+  endpointSelector: {matchLabels: {app: web}, matchExpressions: [{key: io.kubernetes.pod.namespace, operator: Exists}]}
+  ingress:
+  - fromEntities: [remote-node]
+  - fromEndpoints: [{matchLabels: {reserved:kube-apiserver: ""}}]
+  - toPorts: [{ports: [{port: "80"}]}]
+  egress:
+  - toEntities: [host, kube-apiserver]
+  - toEndpoints: [{matchLabels: {reserved:remote-node: ""}}]
+  - toCIDRSet: [{cidr: 0.0.0.0/0, except: [10.0.0.0/8]}]
+  - toEntities: [cluster]
+    toPorts: [{ports: [{port: "53", protocol: UDP}]}]
+`},
+	{"ingress deny of the cluster without the node", `
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  ingress: [{fromEntities: [all]}]
+  ingressDeny:
+  - fromEntities: [remote-node, kube-apiserver, health, ingress, init, unmanaged]
+    toPorts: [{ports: [{port: "22", protocol: TCP}]}]
+  - fromEndpoints: [{matchExpressions: [{key: io.kubernetes.pod.namespace, operator: Exists}]}]
+    toPorts: [{ports: [{port: "22", protocol: TCP}]}]
+`},
+	{"host policy and specs", `
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: nodes}
+specs:
+- nodeSelector: {matchLabels: {role: worker}}
+  ingress: [{fromEntities: [remote-node, world], toPorts: [{ports: [{port: "22", protocol: TCP}]}]}]
+- endpointSelector: {matchLabels: {app: gateway}, matchExpressions: [{key: io.kubernetes.pod.namespace, operator: Exists}]}
+  egress: [{toEntities: [all]}]
+`},
+}
+
+// handNamespaces are the namespaces of handCilium, with labels.
+const handNamespaces = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: data, labels: {team: a}}
+`
+
+// TestLiftCiliumHandWritten lifts handCilium and judges each.
+func TestLiftCiliumHandWritten(t *testing.T) {
+	lt := &liftTally{skipped: map[string]int{}}
+	for _, h := range handCilium {
+		t.Run(h.name, func(t *testing.T) {
+			objs, err := oracle.DecodeYAML([]byte(h.objects))
+			if err != nil {
+				t.Fatal(err)
+			}
+			decoded, err := lift.Decode(strings.NewReader(handNamespaces + "---\n" + h.objects))
+			if err != nil {
+				t.Fatal(err)
+			}
+			set, err := lift.Lift(decoded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareLifted(t, objs, set, lt)
+		})
+	}
+	t.Logf("hand-written: %s", lt)
 }
 
 // TestLiftCiliumRandom lifts cilium's output for every scenario, hand-written Set and
