@@ -66,9 +66,12 @@ func decodedOutput(t *testing.T, res *cilium.Result) []runtime.Object {
 	return objs
 }
 
-// compareLifted judges every flow of the lifted Set's universe with Cilium's engine over
-// objs and over cilium's output for lifted, and with lifted's reference evaluator.
-func compareLifted(t *testing.T, objs []runtime.Object, lifted *policy.Set, lt *liftTally) {
+// compareLifted judges every flow of base's universe with Cilium's engine over objs and
+// over cilium's output for lifted, and with lifted's reference evaluator. base is the Set
+// the objects were compiled from, when there is one: its universe does not depend on what
+// the lifter made of the objects; otherwise it is lifted, and its universe is widened
+// (see widen).
+func compareLifted(t *testing.T, objs []runtime.Object, lifted *policy.Set, base *policy.Model, lt *liftTally) {
 	t.Helper()
 	m, err := lifted.Model()
 	if err != nil {
@@ -79,8 +82,14 @@ func compareLifted(t *testing.T, objs []runtime.Object, lifted *policy.Set, lt *
 		t.Fatalf("compiling the lifted Set: %v", err)
 	}
 	back := decodedOutput(t, res)
-	pu := Normalize(m.Universe())
-	us, err := universes(ciliumBackend, m, pu)
+	var pu *policy.Universe
+	if base == nil {
+		base = m
+		pu = widen(Normalize(m.Universe()))
+	} else {
+		pu = Normalize(base.Universe())
+	}
+	us, err := universes(ciliumBackend, base, pu)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +106,7 @@ func compareLifted(t *testing.T, objs []runtime.Object, lifted *policy.Set, lt *
 	var mismatches []string
 	for _, c := range Cases(pu) {
 		lt.asked++
-		fam, of, ref, why := ciliumBackend.oracleFlow(m, us, c)
+		fam, of, _, why := ciliumBackend.oracleFlow(base, us, c)
 		if why != "" {
 			lt.skipped[why]++
 			continue
@@ -119,6 +128,7 @@ func compareLifted(t *testing.T, objs []runtime.Object, lifted *policy.Set, lt *
 			lt.engineMismatches++
 			mismatches = append(mismatches, fmt.Sprintf("  %s: objects %+v; lifted objects %+v", c, want, got))
 		}
+		ref := m.Evaluate(c.Flow())
 		refEgress, refIngress := !ref.Source.Judged || ref.Source.Allowed, !ref.Destination.Judged || ref.Destination.Allowed
 		if want.Allowed != ref.Allowed || want.EgressAllowed != refEgress || want.IngressAllowed != refIngress {
 			lt.referenceMismatches++
@@ -129,6 +139,35 @@ func compareLifted(t *testing.T, objs []runtime.Object, lifted *policy.Set, lt *
 		y, _ := res.YAML()
 		t.Errorf("%d mismatches (first %d):\n%s\nlifted objects:\n%s", n, min(n, 8), strings.Join(mismatches[:min(n, 8)], "\n"), y)
 	}
+}
+
+// widen adds to the probes of a universe derived from a lifted Set the neighbours of each
+// port and every protocol on it, so that what the lifter dropped from the objects (a
+// protocol, a range's end) is probed too.
+func widen(pu *policy.Universe) *policy.Universe {
+	out := *pu
+	seen := map[policy.Probe]bool{}
+	out.Probes = nil
+	add := func(pr policy.Probe) {
+		if !seen[pr] {
+			seen[pr] = true
+			out.Probes = append(out.Probes, pr)
+		}
+	}
+	for _, pr := range pu.Probes {
+		add(pr)
+		if pr.ICMP != nil || pr.Port == 0 {
+			continue
+		}
+		for _, proto := range []policy.Protocol{policy.TCP, policy.UDP, policy.SCTP} {
+			for _, port := range []int32{pr.Port - 1, pr.Port, pr.Port + 1} {
+				if port > 0 && port <= 65535 {
+					add(policy.Probe{Protocol: proto, Port: port})
+				}
+			}
+		}
+	}
+	return &out
 }
 
 // TestLiftCiliumSeeds lifts the Cilium seeds that lift and judges them.
@@ -152,7 +191,7 @@ func TestLiftCiliumSeeds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareLifted(t, objs, set, lt)
+			compareLifted(t, objs, set, nil, lt)
 		})
 	}
 	t.Logf("seeds: %s", lt)
@@ -273,7 +312,7 @@ func TestLiftCiliumHandWritten(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareLifted(t, objs, set, lt)
+			compareLifted(t, objs, set, nil, lt)
 		})
 	}
 	t.Logf("hand-written: %s", lt)
@@ -308,7 +347,7 @@ func TestLiftCiliumRandom(t *testing.T) {
 			if err != nil {
 				t.Fatalf("lift: %v\n%s", err, it.repro)
 			}
-			compareLifted(t, decodedOutput(t, res), lifted, lt)
+			compareLifted(t, decodedOutput(t, res), lifted, m, lt)
 		})
 	}
 	t.Logf("random objects: %s", lt)
