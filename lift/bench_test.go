@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"testing"
 
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	"github.com/cilium/cilium/pkg/policy/api"
 	"github.com/netintent/netintent/lift"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -42,6 +44,38 @@ func BenchmarkNetworkPolicies(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := lift.NetworkPolicies(nps, nil, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCiliumNetworkPolicies lifts 20,000 CiliumNetworkPolicies over 200 namespaces,
+// shaped as BenchmarkNetworkPolicies' objects: each isolates one service for ingress and
+// egress, with an endpoint selector peer on a port, a namespace-label peer and a CIDR.
+func BenchmarkCiliumNetworkPolicies(b *testing.B) {
+	var cnps []*ciliumv2.CiliumNetworkPolicy
+	for i := range 20000 {
+		ns := fmt.Sprintf("ns-%d", i%200)
+		cnps = append(cnps, &ciliumv2.CiliumNetworkPolicy{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("svc-%d", i/200)},
+			Spec: &api.Rule{
+				EndpointSelector: api.NewESFromMatchRequirements(map[string]string{"app": fmt.Sprintf("svc-%d", i/200)}, nil),
+				Ingress: []api.IngressRule{{
+					IngressCommonRule: api.IngressCommonRule{FromEndpoints: []api.EndpointSelector{
+						api.NewESFromMatchRequirements(map[string]string{"app": "gateway"}, nil)}},
+					ToPorts: api.PortRules{{Ports: []api.PortProtocol{{Port: "8080", Protocol: api.ProtoTCP}}}},
+				}},
+				Egress: []api.EgressRule{
+					{EgressCommonRule: api.EgressCommonRule{ToEndpoints: []api.EndpointSelector{
+						api.NewESFromMatchRequirements(map[string]string{"io.cilium.k8s.namespace.labels.team": "data"}, nil)}}},
+					{EgressCommonRule: api.EgressCommonRule{ToCIDRSet: api.CIDRRuleSlice{{Cidr: "203.0.113.0/24"}}}},
+				},
+			},
+		})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := lift.Cilium(cnps, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

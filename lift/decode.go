@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
@@ -22,10 +24,15 @@ type Objects struct {
 	Calico CalicoObjects
 	// Namespaces are the v1 Namespace objects, for their labels.
 	Namespaces []*corev1.Namespace
+	// CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies are the cilium.io/v2
+	// objects of those kinds.
+	CiliumNetworkPolicies            []*ciliumv2.CiliumNetworkPolicy
+	CiliumClusterwideNetworkPolicies []*ciliumv2.CiliumClusterwideNetworkPolicy
 }
 
 // Decode reads a YAML stream (documents separated by "---") or a stream of JSON objects:
-// networking.k8s.io/v1 NetworkPolicy, projectcalico.org/v3 Tier, NetworkPolicy,
+// networking.k8s.io/v1 NetworkPolicy, cilium.io/v2 CiliumNetworkPolicy and
+// CiliumClusterwideNetworkPolicy, projectcalico.org/v3 Tier, NetworkPolicy,
 // GlobalNetworkPolicy, StagedNetworkPolicy, StagedGlobalNetworkPolicy and
 // StagedKubernetesNetworkPolicy, and v1 Namespace objects, and v1 List objects holding
 // them. Decoding is strict: a field the types do not know could change what an
@@ -81,6 +88,18 @@ func (o *Objects) add(where string, raw json.RawMessage, errs []error) []error {
 		o.NetworkPolicies = append(o.NetworkPolicies, np)
 	case tm.APIVersion == calicov3.GroupVersionCurrent:
 		return o.Calico.add(where, tm.Kind, raw, errs)
+	case tm.APIVersion == "cilium.io/v2" && tm.Kind == "CiliumNetworkPolicy":
+		cnp := &ciliumv2.CiliumNetworkPolicy{}
+		if err := yaml.UnmarshalStrict(raw, cnp); err != nil {
+			return append(errs, fmt.Errorf("%s (CiliumNetworkPolicy): %w", where, err))
+		}
+		o.CiliumNetworkPolicies = append(o.CiliumNetworkPolicies, cnp)
+	case tm.APIVersion == "cilium.io/v2" && tm.Kind == "CiliumClusterwideNetworkPolicy":
+		ccnp := &ciliumv2.CiliumClusterwideNetworkPolicy{}
+		if err := yaml.UnmarshalStrict(raw, ccnp); err != nil {
+			return append(errs, fmt.Errorf("%s (CiliumClusterwideNetworkPolicy): %w", where, err))
+		}
+		o.CiliumClusterwideNetworkPolicies = append(o.CiliumClusterwideNetworkPolicies, ccnp)
 	case tm.APIVersion == "v1" && tm.Kind == "Namespace":
 		ns := &corev1.Namespace{}
 		if err := yaml.UnmarshalStrict(raw, ns); err != nil {
@@ -89,7 +108,8 @@ func (o *Objects) add(where string, raw json.RawMessage, errs []error) []error {
 		o.Namespaces = append(o.Namespaces, ns)
 	default:
 		return append(errs, fmt.Errorf("%s: %s %q is not lifted; lift reads networking.k8s.io/v1 NetworkPolicy, "+
-			"projectcalico.org/v3 policies and tiers, v1 Namespace and v1 List", where, tm.APIVersion, tm.Kind))
+			"cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, projectcalico.org/v3 policies and tiers, "+
+			"v1 Namespace and v1 List", where, tm.APIVersion, tm.Kind))
 	}
 	return errs
 }
@@ -125,4 +145,44 @@ func (c *CalicoObjects) add(where, kind string, raw json.RawMessage, errs []erro
 		return append(errs, fmt.Errorf("%s (%s): %w", where, kind, err))
 	}
 	return errs
+}
+
+// Append appends every object of other to o, kind by kind: o then holds what Decode
+// returns for o's stream followed by other's.
+func (o *Objects) Append(other *Objects) {
+	o.NetworkPolicies = append(o.NetworkPolicies, other.NetworkPolicies...)
+	o.CiliumNetworkPolicies = append(o.CiliumNetworkPolicies, other.CiliumNetworkPolicies...)
+	o.CiliumClusterwideNetworkPolicies = append(o.CiliumClusterwideNetworkPolicies, other.CiliumClusterwideNetworkPolicies...)
+	c, oc := &o.Calico, &other.Calico
+	c.Tiers = append(c.Tiers, oc.Tiers...)
+	c.NetworkPolicies = append(c.NetworkPolicies, oc.NetworkPolicies...)
+	c.GlobalNetworkPolicies = append(c.GlobalNetworkPolicies, oc.GlobalNetworkPolicies...)
+	c.StagedNetworkPolicies = append(c.StagedNetworkPolicies, oc.StagedNetworkPolicies...)
+	c.StagedGlobalNetworkPolicies = append(c.StagedGlobalNetworkPolicies, oc.StagedGlobalNetworkPolicies...)
+	c.StagedKubernetesNetworkPolicies = append(c.StagedKubernetesNetworkPolicies, oc.StagedKubernetesNetworkPolicies...)
+	o.Namespaces = append(o.Namespaces, other.Namespaces...)
+}
+
+// All returns every object o holds, kind by kind (in the order of Objects' fields), each
+// kind in the order read.
+func (o *Objects) All() []runtime.Object {
+	var out []runtime.Object
+	out = appendAll(out, o.NetworkPolicies)
+	out = appendAll(out, o.CiliumNetworkPolicies)
+	out = appendAll(out, o.CiliumClusterwideNetworkPolicies)
+	c := &o.Calico
+	out = appendAll(out, c.Tiers)
+	out = appendAll(out, c.NetworkPolicies)
+	out = appendAll(out, c.GlobalNetworkPolicies)
+	out = appendAll(out, c.StagedNetworkPolicies)
+	out = appendAll(out, c.StagedGlobalNetworkPolicies)
+	out = appendAll(out, c.StagedKubernetesNetworkPolicies)
+	return appendAll(out, o.Namespaces)
+}
+
+func appendAll[T runtime.Object](out []runtime.Object, objs []T) []runtime.Object {
+	for _, x := range objs {
+		out = append(out, x)
+	}
+	return out
 }

@@ -2,10 +2,10 @@
 // for every flow, what the objects mean in their engine, or an error naming every
 // construct that has no exact equivalent.
 //
-// This package lifts networking.k8s.io/v1 NetworkPolicy objects (NetworkPolicies) and
-// Calico's projectcalico.org/v3 policies (Calico), typed or decoded from YAML and JSON
-// streams (Decode), with the labels of the namespaces they select by (corev1 Namespace
-// objects).
+// This package lifts networking.k8s.io/v1 NetworkPolicy objects (NetworkPolicies),
+// Cilium's policies (Cilium, below) and Calico's projectcalico.org/v3 policies (Calico,
+// below), typed or decoded from YAML and JSON streams (Decode, then Lift), with the labels
+// of the namespaces they select by (corev1 Namespace objects).
 //
 // NetworkPolicy judges the two ends of a flow independently: a rule opens its own end
 // only. The intent mirrors an allow into the other end where that end is isolated and
@@ -46,6 +46,75 @@
 // addresses outside the cluster only); rules of a direction that policyTypes does not
 // list (they have no effect, and the Set could not show them); and whatever the API server
 // would reject (invalid selectors, CIDRs, ports, protocols, policy types).
+//
+// # Cilium
+//
+// Cilium lifts cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy
+// objects (spec and specs; Decode reads both kinds), with the namespaces' labels, as a
+// Cilium 1.20 agent with its default settings reads them: each rule is first checked with
+// Cilium's own Sanitize, and peers are scoped as ParseToCiliumRule scopes them. Cilium also
+// judges each end on its own, so every lifted allow is one-sided, and keeps no DNS, so
+// every subject it isolates for egress says WithoutDNS. The rules, Cilium to intent:
+//
+//	CNP endpointSelector {} / selector         set.Namespace(ns) / set.Pods(ns, name, selector)
+//	CCNP endpointSelector (requiring a         set.Cluster(name).Select(pods).InNamespaces(ns)
+//	  namespace to be present)
+//	CCNP nodeSelector                          set.Host(name).Select(nodes)
+//	a direction with rules, allow or deny,     isolated (DefaultDeny<Dir> when it allows
+//	  unless enableDefaultDeny says false        nothing); egress also WithoutDNS
+//	ingress / egress                           AllowFrom / AllowTo(...).OneSided()
+//	ingressDeny / egressDeny                   DenyFrom / DenyTo
+//	no peer field, with toPorts or icmps       policy.Any()
+//	{} or an empty peer list, entity none      nothing (the rule only isolates)
+//	endpoint selector without namespace keys   the policy's namespace (CNP), every namespace
+//	                                             (CCNP); .Pods(selector)
+//	io.kubernetes.pod.namespace: ns            policy.Namespace(ns)
+//	io.kubernetes.pod.namespace expressions,   policy.Namespaces(selector), the name as
+//	  io.cilium.k8s.namespace.labels.<key>       kubernetes.io/metadata.name
+//	io.cilium.k8s.policy.serviceaccount        .WithServiceAccount(name)
+//	io.cilium.k8s.policy.cluster               .InCluster(name), unless LocalCluster's
+//	reserved:host / remote-node /              policy.Host / RemoteNodes / KubeAPIServer
+//	  kube-apiserver
+//	entities world, world-ipv4/-ipv6, cluster, World, CIDR 0.0.0.0/0 and ::/0,
+//	  host, remote-node, kube-apiserver, all     WholeCluster, Host, RemoteNodes,
+//	                                             KubeAPIServer, Any
+//	the system entities with the nodes, the    WholeCluster (Any with world and the pods
+//	  API server and every local pod, for one    of every cluster); the pod's own node may
+//	  action and traffic                         be left out of ingress denies of pods
+//	toCIDR, toCIDRSet with except              policy.CIDR (Cilium's CIDR rules match
+//	                                             addresses outside the cluster only)
+//	toFQDNs matchName / matchPattern           policy.FQDN, lower case
+//	toPorts port, endPort, name; 0: every      policy.Port; ANY (or none): TCP, UDP, SCTP
+//	  port
+//	icmps type (number or name)                ICMP / ICMPv6 type
+//	rules.http method, host (literal regexes)  HTTPMatch Method, Host; headers exact
+//	rules.http path X(?:[?#].*)? / X.*         exact path or HTTPRegex X / HTTPPrefix X
+//	rules.dns matchName / matchPattern         RuleBuilder.DNS
+//
+// Refused, each with the object and field path: whatever Sanitize rejects (fromNodes and
+// toNodes without enable-node-selector-labels, HTTP rules on protocol ANY, ...);
+// fromRequires, toRequires, toServices, fromGroups, toGroups, CIDR groups,
+// authentication, TLS (terminatingTLS, originatingTLS, serverNames), listeners;
+// headerMatches with a mismatch action, a secret or no value, and headers required by
+// presence only; HTTP methods and hosts that are not literals; paths that admit no query
+// string (Cilium's proxy matches the whole request target, the intent the path before the
+// query) or whose regex can match '?' or '#'; rules.dns on protocol ANY (it reaches SCTP);
+// ICMP type 0 (Cilium matches every type for it); HTTP on host policies; allows of a
+// direction whose enableDefaultDeny is false (they only add to what other policies
+// isolating the endpoint allow); ingress denies of pods that name the pod's own node (the
+// entities host, cluster or all, or no peer field: Cilium's denies cut it, the intent
+// always lets it reach its pods); toFQDNs whose names the same policy does not let the
+// endpoint look up at kube-dns on UDP and TCP 53 (Cilium learns the addresses from those
+// lookups; the intent adds them itself); the entities health, ingress, init, unmanaged and
+// cluster-mesh alone; selectors of other label sources, of keys the agent's default
+// identity label filter drops (loaded from pkg/labelsfilter), of Cilium's other
+// io.cilium.k8s keys, and peer selectors that require no namespace (they also match
+// nodes, addresses and reserved identities); subjects selecting by namespace (beyond a
+// CCNP's), service account, cluster or reserved identity, and CCNP subjects that require
+// no namespace (they also select the reserved endpoints); a cluster label without
+// LocalCluster. Metadata labels and annotations (policy.cilium.io/audit-mode included:
+// audit mode is agent-wide or per endpoint), a rule's labels, description and log
+// settings decide nothing and are ignored.
 //
 // # Calico
 //

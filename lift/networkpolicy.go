@@ -87,32 +87,6 @@ func NetworkPolicies(nps []*networkingv1.NetworkPolicy, namespaces []*corev1.Nam
 	return set, nil
 }
 
-// declareNamespaces declares the namespaces' labels in set, with the name label
-// Kubernetes gives every namespace, appending their problems to out.
-func declareNamespaces(set *policy.Set, namespaces []*corev1.Namespace, out *[]Problem) {
-	seenNS := map[string]bool{}
-	for i, ns := range namespaces {
-		p := problems{object: fmt.Sprintf("namespaces[%d]", i), out: out}
-		switch {
-		case ns == nil:
-			p.add(field.Required(field.NewPath(""), "a nil Namespace"))
-			continue
-		case ns.Name == "":
-			p.add(field.Required(field.NewPath("metadata", "name"), ""))
-			continue
-		case seenNS[ns.Name]:
-			p.add(field.Duplicate(field.NewPath("metadata", "name"), ns.Name))
-			continue
-		}
-		seenNS[ns.Name] = true
-		labels := map[string]string{policy.NamespaceNameLabel: ns.Name}
-		for k, v := range ns.Labels {
-			labels[k] = v
-		}
-		set.Namespace(ns.Name).Labels(labels)
-	}
-}
-
 type lifter struct {
 	opts options
 	set  *policy.Set

@@ -13,6 +13,8 @@ type options struct {
 	clusterrange.Declared
 	// workloadsOnly is NoHostEndpointsOrNetworkSets.
 	workloadsOnly bool
+	// localCluster is the local cluster's name, for Cilium's cluster label (LocalCluster).
+	localCluster string
 }
 
 // ClusterCIDRs declares every address range that in-cluster endpoints use: the pod CIDRs,

@@ -482,12 +482,6 @@ func (r *renderer) body() (string, error) {
 
 var defaultDNSPorts = []policy.Port{{Protocol: policy.UDP, Port: 53}, {Protocol: policy.TCP, Port: 53}}
 
-func isKubeDNS(x *policy.Peer) bool {
-	return x.Kind == policy.PeerPods && x.Namespace == "kube-system" && x.NamespaceSelector == nil && !x.AllNamespaces &&
-		x.ServiceAccount == "" && x.Cluster == "" && x.PodSelector != nil && len(x.PodSelector.MatchExpressions) == 0 &&
-		len(x.PodSelector.MatchLabels) == 1 && x.PodSelector.MatchLabels["k8s-app"] == "kube-dns"
-}
-
 func portLiteral(pt policy.Port) string {
 	s := "policy.Port{Protocol: " + protocolExpr(pt.Protocol)
 	if pt.Port != 0 {

@@ -37,6 +37,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cidrs := fs.String("cluster-cidrs", "", "the cluster's pod, node and API server ranges, comma-separated (needed to lift ipBlocks, and by k8snp and calico for CIDR peers)")
 	pkg := fs.String("package", "main", "the package of the Go program")
 	fn := fs.String("func", "buildSet", "the name of the function that builds the Set")
+	workloadsOnly := fs.Bool("no-host-endpoints", false, "declare that no Calico host endpoint or network set carries the labels the Calico selectors match (lift.NoHostEndpointsOrNetworkSets)")
+	localCluster := fs.String("local-cluster", "", "the Cilium cluster name, for selectors naming a cluster (lift.LocalCluster)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: lift [flags] [manifest.yaml ...]  (stdin without files)")
 		fs.PrintDefaults()
@@ -63,6 +65,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var opts []lift.Option
 	if len(ranges) > 0 {
 		opts = append(opts, lift.ClusterCIDRs(ranges...))
+	}
+	if *workloadsOnly {
+		opts = append(opts, lift.NoHostEndpointsOrNetworkSets())
+	}
+	if *localCluster != "" {
+		opts = append(opts, lift.LocalCluster(*localCluster))
 	}
 	set, err := lift.Lift(objs, opts...)
 	if err != nil {
@@ -120,31 +128,16 @@ func read(files []string, stdin io.Reader) (*lift.Objects, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		appendObjects(all, objs)
+		all.Append(objs)
 	}
 	return all, nil
-}
-
-// appendObjects appends every list of src to the same list of dst: every field of
-// lift.Objects is a list of objects of one kind, and this way the kinds lift learns to
-// read are read from files too.
-func appendObjects(dst, src *lift.Objects) {
-	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
-	for i := range d.NumField() {
-		d.Field(i).Set(reflect.AppendSlice(d.Field(i), s.Field(i)))
-	}
 }
 
 // objectCounts counts the objects read, by kind.
 func objectCounts(objs *lift.Objects) map[string]int {
 	out := map[string]int{}
-	v := reflect.ValueOf(objs).Elem()
-	for i := range v.NumField() {
-		for j := range v.Field(i).Len() {
-			if o, ok := v.Field(i).Index(j).Interface().(runtime.Object); ok {
-				out[kindOf(o)]++
-			}
-		}
+	for _, o := range objs.All() {
+		out[kindOf(o)]++
 	}
 	return out
 }

@@ -12,6 +12,9 @@ import (
 	"github.com/netintent/netintent/lift"
 )
 
+// seed is the path of a seed manifest.
+func seed(name string) string { return filepath.Join("..", "..", "k8snp", "testdata", "seed", name) }
+
 // TestRun checks the command line: the Go program for files and stdin, the objects of
 // each backend with the summary, and the errors of bad input and flags.
 func TestRun(t *testing.T) {
@@ -70,6 +73,18 @@ func TestRun(t *testing.T) {
 		{name: "calico", args: []string{"-cluster-cidrs", "10.244.0.0/16", "-backend", "calico", manifest},
 			has:    []string{"kind: NetworkPolicy", "apiVersion: projectcalico.org/v3"},
 			stderr: []string{"projectcalico.org/v3 NetworkPolicy"}},
+		{name: "calico seed to cilium", args: []string{"-cluster-cidrs", "10.244.0.0/16", "-no-host-endpoints", "-backend", "cilium", seed("12-security-block-external.yaml")},
+			has:    []string{"kind: CiliumClusterwideNetworkPolicy"},
+			stderr: []string{"read:    1 projectcalico.org/v3 GlobalNetworkPolicy\n", "(cilium)"}},
+		{name: "calico seed without -no-host-endpoints", args: []string{"-cluster-cidrs", "10.244.0.0/16", seed("12-security-block-external.yaml")},
+			code: 1, stderr: []string{"lift.NoHostEndpointsOrNetworkSets"}},
+		{name: "cilium seed to calico: other clusters' pods", args: []string{"-local-cluster", "cluster-a", "-backend", "calico", seed("13-cross-cluster-policy.yaml")},
+			code: 1, stderr: []string{"cluster-mesh peers: Calico open source has no endpoints of other clusters"}},
+		{name: "cilium seed to cilium", args: []string{"-local-cluster", "cluster-a", "-backend", "cilium", seed("13-cross-cluster-policy.yaml")},
+			has:    []string{"kind: CiliumNetworkPolicy"},
+			stderr: []string{"read:    1 cilium.io/v2 CiliumNetworkPolicy\n"}},
+		{name: "cilium seed without -local-cluster", args: []string{seed("13-cross-cluster-policy.yaml")},
+			code: 1, stderr: []string{"lift.LocalCluster"}},
 		{name: "ipBlock without the cluster's ranges", args: []string{manifest}, code: 1, stderr: []string{"lift.ClusterCIDRs"}},
 		{name: "not a manifest", args: []string{"-cluster-cidrs", "10.244.0.0/16"}, stdin: "kind: Pod\napiVersion: v1\n", code: 1, stderr: []string{`v1 "Pod" is not lifted`}},
 		{name: "no such file", args: []string{filepath.Join(dir, "missing.yaml")}, code: 1, stderr: []string{"missing.yaml"}},
