@@ -36,4 +36,6 @@ func BenchmarkRenderJSON(b *testing.B) {
 func BenchmarkRenderSigsYAML(b *testing.B) { benchset.BenchRenderSigsYAML(b, calico.Backend()) }
 
 // BenchmarkCompileAndRender is the whole run, Set to YAML, with the peak heap it needs.
-func BenchmarkCompileAndRender(b *testing.B) { benchset.BenchCompileAndRender(b, calico.Backend(), benchset.New) }
+func BenchmarkCompileAndRender(b *testing.B) {
+	benchset.BenchCompileAndRender(b, calico.Backend(), benchset.New)
+}

@@ -10,11 +10,10 @@ import (
 
 	"github.com/netintent/netintent/cilium"
 	"github.com/netintent/netintent/examples/scenarios"
+	"github.com/netintent/netintent/internal/golden"
 	"github.com/netintent/netintent/internal/randset"
 	"github.com/netintent/netintent/lift"
 	"github.com/netintent/netintent/policy"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // These tests check lift.Cilium against the Set the objects were compiled from: cilium is
@@ -22,16 +21,6 @@ import (
 // engine), so the Set lifted from its output must decide every flow, at both ends and at
 // L7, as the original does. internal/conformance/equivalence/lift_cilium_test.go judges
 // the lifted Set with Cilium's engine directly.
-
-// namespaceObjects returns the Namespace objects of the namespaces m declares, with
-// their labels, as a cluster would supply them.
-func namespaceObjects(m *policy.Model) []*corev1.Namespace {
-	var out []*corev1.Namespace
-	for _, ns := range m.Namespaces {
-		out = append(out, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: ns.Labels}})
-	}
-	return out
-}
 
 // roundTrip compiles build's Set, lifts the output and compares the two Sets on every flow
 // of the original's universe. It returns the number of flows compared, or -1 when cilium
@@ -50,7 +39,7 @@ func roundTrip(t *testing.T, build func() *policy.Set) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := lift.Cilium(res.CiliumNetworkPolicies, res.CiliumClusterwideNetworkPolicies, namespaceObjects(m),
+	set, err := lift.Cilium(res.CiliumNetworkPolicies, res.CiliumClusterwideNetworkPolicies, golden.Namespaces(m),
 		lift.LocalCluster(clusterName))
 	if err != nil {
 		y, _ := res.YAML()

@@ -18,23 +18,12 @@ import (
 	"github.com/netintent/netintent/policy"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // These tests check lift.NetworkPolicies against the engine: the Set lifted from
 // k8snp's output, judged by the reference evaluator, must decide every flow at both ends
 // as the engine decides it from the objects themselves. They also check the lifted Set
 // against the Set the objects were compiled from, which k8snp is proven to express.
-
-// namespaceObjects returns the Namespace objects of the namespaces m declares, with
-// their labels, as a cluster would supply them.
-func namespaceObjects(m *policy.Model) []*corev1.Namespace {
-	var out []*corev1.Namespace
-	for _, ns := range m.Namespaces {
-		out = append(out, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: ns.Labels}})
-	}
-	return out
-}
 
 // liftCount is what a round trip judged.
 type liftCount struct{ sets, flows, mismatches int }
@@ -108,11 +97,11 @@ func TestLiftRoundTripScenarios(t *testing.T) {
 				return
 			}
 			u := buildUniverse(t, m, nps)
-			assertLiftRoundTrip(t, m, nps, namespaceObjects(m), []netip.Prefix{clusterRange}, u.eachFlow, &total)
+			assertLiftRoundTrip(t, m, nps, golden.Namespaces(m), []netip.Prefix{clusterRange}, u.eachFlow, &total)
 
 			pu := m.Universe()
 			nps, _ = compileForLift(t, s.Build, []netip.Prefix{pu.PodCIDR}, nil)
-			assertLiftRoundTrip(t, m, nps, namespaceObjects(m), []netip.Prefix{pu.PodCIDR}, func(fn func(policy.Flow)) {
+			assertLiftRoundTrip(t, m, nps, golden.Namespaces(m), []netip.Prefix{pu.PodCIDR}, func(fn func(policy.Flow)) {
 				for _, f := range pu.Flows() {
 					fn(f)
 				}
@@ -141,7 +130,7 @@ func TestLiftRoundTripRandom(t *testing.T) {
 			nps, _ := compileForLift(t, build, []netip.Prefix{clusterRange}, nil)
 			u := buildUniverse(t, m, nps)
 			u.stride = 4
-			assertLiftRoundTrip(t, m, nps, namespaceObjects(m), []netip.Prefix{clusterRange}, u.eachFlow, &total)
+			assertLiftRoundTrip(t, m, nps, golden.Namespaces(m), []netip.Prefix{clusterRange}, u.eachFlow, &total)
 		})
 		t.Run(fmt.Sprint("randset/", seed), func(t *testing.T) {
 			c := randset.New(seed, 6, randset.Features{Broad: true})
@@ -152,7 +141,7 @@ func TestLiftRoundTripRandom(t *testing.T) {
 			nps, _ := compileForLift(t, func() *policy.Set { return c.Set }, []netip.Prefix{clusterRange}, nil)
 			u := buildUniverse(t, m, nps)
 			u.stride = 4
-			assertLiftRoundTrip(t, m, nps, namespaceObjects(m), []netip.Prefix{clusterRange}, u.eachFlow, &total)
+			assertLiftRoundTrip(t, m, nps, golden.Namespaces(m), []netip.Prefix{clusterRange}, u.eachFlow, &total)
 		})
 	}
 	t.Logf("random: %d round trips, %d flows, %d mismatches", total.sets, total.flows, total.mismatches)

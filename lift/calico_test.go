@@ -14,7 +14,6 @@ import (
 	"github.com/netintent/netintent/internal/randset"
 	"github.com/netintent/netintent/lift"
 	"github.com/netintent/netintent/policy"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -494,15 +493,6 @@ func calicoObjects(res *calico.Result) *lift.CalicoObjects {
 		StagedNetworkPolicies: res.StagedNetworkPolicies, StagedGlobalNetworkPolicies: res.StagedGlobalNetworkPolicies}
 }
 
-// namespacesOf returns the Namespace objects of the namespaces m declares.
-func namespacesOf(m *policy.Model) []*corev1.Namespace {
-	var out []*corev1.Namespace
-	for _, ns := range m.Namespaces {
-		out = append(out, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: ns.Labels}})
-	}
-	return out
-}
-
 // calicoRoundTrip compiles build's Set with calico (the cluster's ranges declared, and
 // WidenL7 where the Set needs it: the comparison leaves L7 flows out), lifts the output
 // and compares the lifted Set with the original over the original's universe. It reports
@@ -521,7 +511,7 @@ func calicoRoundTrip(t *testing.T, build func() *policy.Set, refused []string) (
 			return 0, false
 		}
 	}
-	set, err := lift.Calico(calicoObjects(res), namespacesOf(m), lift.ClusterCIDRs(pu.PodCIDR))
+	set, err := lift.Calico(calicoObjects(res), golden.Namespaces(m), lift.ClusterCIDRs(pu.PodCIDR))
 	if err != nil {
 		t.Fatalf("lift: %v", err)
 	}

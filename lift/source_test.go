@@ -17,7 +17,6 @@ import (
 	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/lift"
 	"github.com/netintent/netintent/policy"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -45,10 +44,7 @@ func lifted(t *testing.T, build func() *policy.Set) (func() *policy.Set, bool) {
 			return nil, false
 		}
 	}
-	var nss []*corev1.Namespace
-	for _, ns := range m.Namespaces {
-		nss = append(nss, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: ns.Labels}})
-	}
+	nss := golden.Namespaces(m)
 	nps := res.NetworkPolicies
 	if _, err := lift.NetworkPolicies(nps, nss, lift.ClusterCIDRs(liftedRange)); err != nil {
 		t.Fatalf("lift: %v", err)
