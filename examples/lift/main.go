@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/netip"
 	"os"
 	"reflect"
 	"slices"
@@ -34,7 +33,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lift", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	backend := fs.String("backend", "", "print the objects compiled for this backend (k8snp, cilium or calico) instead of the Go program")
-	cidrs := fs.String("cluster-cidrs", "", "the cluster's pod, node and API server ranges, comma-separated (needed to lift ipBlocks, and by k8snp and calico for CIDR peers)")
+	var ranges cli.Prefixes
+	fs.Var(&ranges, "cluster-cidrs", "the cluster's pod, node and API server ranges, comma-separated (needed to lift ipBlocks, and by k8snp and calico for CIDR peers)")
 	pkg := fs.String("package", "main", "the package of the Go program")
 	fn := fs.String("func", "buildSet", "the name of the function that builds the Set")
 	workloadsOnly := fs.Bool("no-host-endpoints", false, "declare that no Calico host endpoint or network set carries the labels the Calico selectors match (lift.NoHostEndpointsOrNetworkSets)")
@@ -45,17 +45,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
-	}
-	var ranges []netip.Prefix
-	if *cidrs != "" {
-		for _, c := range strings.Split(*cidrs, ",") {
-			p, err := netip.ParsePrefix(strings.TrimSpace(c))
-			if err != nil {
-				fmt.Fprintf(stderr, "-cluster-cidrs: %v\n", err)
-				return 2
-			}
-			ranges = append(ranges, p)
-		}
 	}
 	objs, err := read(fs.Args(), stdin)
 	if err != nil {

@@ -43,6 +43,32 @@ func Backend(name string, clusterCIDRs []netip.Prefix) (policy.Backend, error) {
 	return nil, fmt.Errorf("unknown backend %q (want one of %v)", name, Backends)
 }
 
+// Prefixes is a flag of comma-separated address ranges, such as the cluster's pod, node
+// and API server ranges.
+type Prefixes []netip.Prefix
+
+// String returns the ranges as the flag takes them.
+func (p *Prefixes) String() string {
+	var parts []string
+	for _, x := range *p {
+		parts = append(parts, x.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+// Set parses comma-separated ranges.
+func (p *Prefixes) Set(s string) error {
+	*p = nil
+	for _, c := range strings.Split(s, ",") {
+		x, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			return err
+		}
+		*p = append(*p, x)
+	}
+	return nil
+}
+
 // Main parses the flags, builds the Set and prints or writes the backend's manifests. It
 // exits with status 1 when the backend refuses part of the intent, printing why.
 func Main(build func() *policy.Set) {
@@ -55,20 +81,10 @@ func run(args []string, build func() *policy.Set, stdout, stderr io.Writer) int 
 	backend := fs.String("backend", "k8snp", "backend to compile for: k8snp, cilium or calico")
 	format := fs.String("format", "yaml", "output format: yaml or json")
 	out := fs.String("out", "", "write one file per object into this directory instead of printing")
-	cidrs := fs.String("cluster-cidrs", "", "the cluster's pod, node and API server ranges, comma-separated (k8snp and calico need them for CIDR peers)")
+	var clusterCIDRs Prefixes
+	fs.Var(&clusterCIDRs, "cluster-cidrs", "the cluster's pod, node and API server ranges, comma-separated (k8snp and calico need them for CIDR peers)")
 	if err := fs.Parse(args); err != nil {
 		return 2
-	}
-	var clusterCIDRs []netip.Prefix
-	if *cidrs != "" {
-		for _, c := range strings.Split(*cidrs, ",") {
-			p, err := netip.ParsePrefix(strings.TrimSpace(c))
-			if err != nil {
-				fmt.Fprintf(stderr, "-cluster-cidrs: %v\n", err)
-				return 2
-			}
-			clusterCIDRs = append(clusterCIDRs, p)
-		}
 	}
 	b, err := Backend(*backend, clusterCIDRs)
 	if err != nil {
