@@ -88,15 +88,15 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	switch p.Subject.Scope {
 	case policy.ScopeCluster:
 		switch {
-		case !handoff.Guardrail(p):
+		case !handoff.Clusterwide(p):
 			c.Refuse(p.Path, constructClusterScope,
 				"NetworkPolicy is namespaced and cannot select pods in every namespace; ClusterNetworkPolicy "+
-					"(sigs.k8s.io/network-policy-api), which k8snp/clusternp emits, expresses only cluster-wide policies "+
-					"with deny rules alone (enforced, untiered) so far")
-		case !c.opts.Guardrails:
+					"(sigs.k8s.io/network-policy-api), which k8snp/clusternp emits, has one Admin tier, which cannot hold "+
+					"the intent's tiers")
+		case !c.opts.ClusterNetworkPolicies:
 			c.Refuse(p.Path, constructClusterScope,
-				"NetworkPolicy is namespaced and cannot select pods in every namespace; a ClusterNetworkPolicy of the Admin "+
-					"tier expresses this guardrail exactly where its CRD and an implementation are installed",
+				"NetworkPolicy is namespaced and cannot select pods in every namespace; ClusterNetworkPolicies of the Admin "+
+					"and Baseline tiers express an untiered cluster-wide policy where their CRD and an implementation are installed",
 				backend.Exact(optClusterNetworkPolicies))
 		}
 		return nil
