@@ -91,6 +91,45 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 		mutate(res.ClusterNetworkPolicies)
 	}
 
+	u, flows := engineFlows(pu, tl)
+	e, err := cnp.NewEngine(res.NetworkPolicies, res.ClusterNetworkPolicies, u)
+	if err != nil {
+		t.Fatalf("%s: engine: %v", name, err)
+	}
+	for _, f := range flows {
+		got, err := e.Verdict(f.cnp)
+		if errors.Is(err, cnp.ErrCannotJudge) {
+			tl.cannot[cannotReason(err)]++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		tl.judged++
+		want := m.Evaluate(f.policy).Allowed
+		if !want {
+			tl.denied++
+		}
+		if got != want {
+			tl.mismatched++
+			tl.mismatches = append(tl.mismatches, fmt.Sprintf("%s: %s: Cilium %v, reference %v", name, f, got, want))
+		}
+	}
+}
+
+// flow is a flow of the Model's Universe and the engine's flow for it.
+type flow struct {
+	policy policy.Flow
+	cnp    cnp.Flow
+}
+
+func (f flow) String() string {
+	return fmt.Sprintf("%v %s/%d", f.cnp, f.policy.Protocol, f.policy.Port)
+}
+
+// engineFlows returns the engine's Universe for the Model's and the flows of the Model's
+// the engine models, counting the others in tl.skipped.
+func engineFlows(pu *policy.Universe, tl *tally) (cnp.Universe, []flow) {
 	u := cnp.Universe{}
 	for _, ns := range pu.Namespaces {
 		u.Namespaces = append(u.Namespaces, cnp.Namespace{Name: ns.Name, Labels: ns.Labels})
@@ -112,14 +151,11 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 			ends[s.Name] = cnp.Endpoint{IP: s.IP}
 		}
 	}
-	e, err := cnp.NewEngine(res.NetworkPolicies, res.ClusterNetworkPolicies, u)
-	if err != nil {
-		t.Fatalf("%s: engine: %v", name, err)
-	}
 	endOf := map[string]string{} // endpoint key -> sample name
 	for _, s := range pu.Endpoints {
 		endOf[endpointKey(s.Endpoint)] = s.Name
 	}
+	var out []flow
 	for _, f := range pu.Flows() {
 		from, okFrom := ends[endOf[endpointKey(f.From)]]
 		to, okTo := ends[endOf[endpointKey(f.To)]]
@@ -133,25 +169,9 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 		case !from.IsPod() && !to.IsPod():
 			continue
 		}
-		got, err := e.Verdict(cnp.Flow{From: from, To: to, Protocol: string(f.Protocol), Port: f.Port})
-		if errors.Is(err, cnp.ErrCannotJudge) {
-			tl.cannot[cannotReason(err)]++
-			continue
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		tl.judged++
-		want := m.Evaluate(f).Allowed
-		if !want {
-			tl.denied++
-		}
-		if got != want {
-			tl.mismatched++
-			tl.mismatches = append(tl.mismatches, fmt.Sprintf("%s: %s -> %s %s/%d: Cilium %v, reference %v",
-				name, endOf[endpointKey(f.From)], endOf[endpointKey(f.To)], f.Protocol, f.Port, got, want))
-		}
+		out = append(out, flow{policy: f, cnp: cnp.Flow{From: from, To: to, Protocol: string(f.Protocol), Port: f.Port}})
 	}
+	return u, out
 }
 
 // hasNodes reports whether c has a nodes peer, of the CRD's experimental channel.
@@ -330,7 +350,9 @@ func TestClusterMutations(t *testing.T) {
 					continue
 				}
 				accept := false
-				rules(c, func(a *v1alpha2.ClusterNetworkPolicyRuleAction) { accept = accept || *a == v1alpha2.ClusterNetworkPolicyRuleActionAccept })
+				rules(c, func(a *v1alpha2.ClusterNetworkPolicyRuleAction) {
+					accept = accept || *a == v1alpha2.ClusterNetworkPolicyRuleActionAccept
+				})
 				if accept {
 					accepts = append(accepts, c)
 				} else {
