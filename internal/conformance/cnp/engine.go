@@ -52,8 +52,8 @@ var labelsFilterInit = sync.OnceValue(func() error {
 // defaulted as the API server stores it (policyTypes, protocol TCP), read into
 // Cilium's slim type and translated by pkg/k8s.ParseNetworkPolicy (Normal tier,
 // default deny for the selected pods); each ClusterNetworkPolicy is validated against
-// the standard channel's CRD (Validate), the experimental one's if it has a nodes peer, and translated by
-// pkg/k8s.ParseClusterNetworkPolicy (Admin or Baseline tier, priority spec.priority
+// the CRD (the standard channel's, the experimental one's if it has a nodes peer) and
+// translated by pkg/k8s.ParseClusterNetworkPolicy (Admin or Baseline tier, priority spec.priority
 // plus rule index/100, Accept/Deny/Pass verdicts, no default deny). All entries go
 // into one policy repository, and each flow is resolved by policy.LookupFlow, the
 // function behind `cilium-dbg policy` simulation: the source's egress, then the
@@ -75,6 +75,8 @@ var labelsFilterInit = sync.OnceValue(func() error {
 //     API lets the NetworkPolicy decide, so traffic it does not allow is denied;
 //     Cilium puts NetworkPolicy's default deny in its DefaultPolicy tier, after
 //     Baseline, and allows. A flow a Baseline Accept allows at such a pod is refused.
+//     A Baseline Deny agrees with the API: NetworkPolicy's allows precede it, and what
+//     they do not allow is denied either way.
 //   - Label keys Cilium's identity filter drops are matched by no identity: every
 //     flow of objects selecting on one is refused.
 //   - Egress domainNames peers (experimental channel) need the DNS proxy: NewEngine

@@ -27,7 +27,7 @@ func TestRolloutPrefixes(t *testing.T) {
 	for _, c := range golden.RolloutSets(0, randset.Features{}) {
 		sets[c.Name] = &c
 	}
-	for name, s := range randomSets(8) {
+	for name, s := range randomSets(5) {
 		sets["random/"+name] = &golden.PrefixSet{Name: name, Set: s}
 	}
 	tl := newTally()
@@ -100,8 +100,8 @@ func TestRolloutPrefixes(t *testing.T) {
 		}
 	}
 	t.Logf("%d Sets, %d prefixes: %d flows judged; cannot judge %v; not modelled %v", checked, prefixes, tl.judged, tl.cannot, tl.skipped)
-	if checked < 8 {
-		t.Errorf("%d Sets checked, want at least 8", checked)
+	if checked < 6 {
+		t.Errorf("%d Sets checked, want at least 6", checked)
 	}
 	if n := tl.cannot["networks peer"]; n > 0 {
 		t.Errorf("%d flows to pods inside networks peers", n)
