@@ -145,8 +145,13 @@ func (c *compiler) clusterPolicy(p *policy.Policy) {
 		}
 		return
 	}
+	// A policy with allows names its Accepts' object after itself, its denies' <name>-deny.
+	denyName := p.Name
+	if p.DNS || slices.ContainsFunc(append(slices.Clip(p.Ingress), p.Egress...), func(r policy.Rule) bool { return r.Action == policy.Allow }) {
+		denyName += "-deny"
+	}
 	// Each object carries the warnings of its own rules.
-	td, ta, ti := backend.NewNotes(Name, "", p.Name), backend.NewNotes(Name, "", p.Name), backend.NewNotes(Name, "", p.Name+"-isolation")
+	td, ta, ti := backend.NewNotes(Name, "", denyName), backend.NewNotes(Name, "", p.Name), backend.NewNotes(Name, "", p.Name+"-isolation")
 	denyIn, denyEg := c.ingress(p, policy.Deny), c.egress(p, policy.Deny, &td)
 	acceptIn, acceptEg := c.ingress(p, policy.Allow), c.egress(p, policy.Allow, &ta)
 	if p.DNS {
@@ -166,10 +171,6 @@ func (c *compiler) clusterPolicy(p *policy.Policy) {
 	}
 	if c.Any() {
 		return
-	}
-	denyName := p.Name
-	if len(acceptIn)+len(acceptEg) > 0 {
-		denyName += "-deny"
 	}
 	c.denies = c.emit(c.denies, p, denyName, "", subjectOf(p.Subject), denyIn, denyEg, policy.StageGuardrail, &td)
 	c.accepts = c.emit(c.accepts, p, p.Name, "", subjectOf(p.Subject), acceptIn, acceptEg, policy.StageGuardrail, &ta)
