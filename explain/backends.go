@@ -2,6 +2,7 @@ package explain
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,10 +12,13 @@ import (
 	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/cilium"
 	"github.com/netintent/netintent/k8snp"
+	"github.com/netintent/netintent/k8snp/clusternp"
 	"github.com/netintent/netintent/policy"
 	calicov3 "github.com/projectcalico/api/pkg/apis/projectcalico/v3"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
 
 // locate returns the locator of what a backend emitted, by the type of its Result: false
@@ -27,6 +31,9 @@ func locate(res policy.Result) (locator, bool) {
 		return ciliumLocator{index(res.Objects())}, true
 	case *calico.Result:
 		return calicoLocator{index(res.Objects())}, true
+	case *clusternp.Result:
+		objs := index(res.Objects())
+		return clusternpLocator{k8snpLocator{objs}, objs}, true
 	}
 	return nil, false
 }
@@ -41,6 +48,17 @@ type locator interface {
 	rules(obj netintent.Object, d policy.Direction, a policy.Action) (string, []rule)
 	// tier returns the object of the named tier, or nil.
 	tier(name string) netintent.Object
+}
+
+// isolator returns the object that isolates p's subject: the one with p's allows, unless
+// the locator keeps isolation apart (clusternp's Baseline objects).
+func isolator(l locator, p *policy.Policy) netintent.Object {
+	if il, ok := l.(interface {
+		isolator(*policy.Policy) netintent.Object
+	}); ok {
+		return il.isolator(p)
+	}
+	return l.object(p, policy.Allow)
 }
 
 // rule is one rule of an emitted object.
@@ -161,6 +179,144 @@ func k8sPeers(peers []networkingv1.NetworkPolicyPeer, ns string, e policy.Endpoi
 			inNamespace = matches(p.NamespaceSelector, e.NamespaceLabels)
 		}
 		if inNamespace && matches(p.PodSelector, e.Labels) {
+			return true
+		}
+	}
+	return false
+}
+
+// clusternpLocator finds NetworkPolicies as k8snpLocator does, and the
+// ClusterNetworkPolicies of cluster-wide policies and of deny rules, named as
+// k8snp/clusternp names them: a cluster-wide policy's Accepts in <name>, its denies in
+// <name>-deny (<name> when it has no allows); a namespaced policy's denies in
+// <namespace>.<name>. Rules split into <name>-2, ... are not followed.
+type clusternpLocator struct {
+	k8snpLocator
+	objs objects
+}
+
+const kindCNP = "ClusterNetworkPolicy"
+
+func (l clusternpLocator) object(p *policy.Policy, a policy.Action) netintent.Object {
+	switch {
+	case p.Subject.Scope == policy.ScopeNamespace && a == policy.Deny:
+		return l.objs.get(kindCNP, "", p.Subject.Namespace+"."+p.Name)
+	case p.Subject.Scope == policy.ScopeNamespace:
+		return l.k8snpLocator.object(p, a)
+	case a == policy.Deny:
+		if o := l.objs.get(kindCNP, "", p.Name+"-deny"); o != nil {
+			return o
+		}
+	}
+	return l.objs.get(kindCNP, "", p.Name)
+}
+
+// isolator returns the NetworkPolicy of a namespaced policy, and the Baseline-tier
+// <name>-isolation of a cluster-wide one.
+func (l clusternpLocator) isolator(p *policy.Policy) netintent.Object {
+	if p.Subject.Scope == policy.ScopeNamespace {
+		return l.k8snpLocator.object(p, policy.Allow)
+	}
+	return l.objs.get(kindCNP, "", p.Name+"-isolation")
+}
+
+func (l clusternpLocator) rules(obj netintent.Object, d policy.Direction, a policy.Action) (string, []rule) {
+	cnp, ok := obj.(*v1alpha2.ClusterNetworkPolicy)
+	if !ok {
+		return l.k8snpLocator.rules(obj, d, a)
+	}
+	action := v1alpha2.ClusterNetworkPolicyRuleActionAccept
+	if a == policy.Deny {
+		action = v1alpha2.ClusterNetworkPolicyRuleActionDeny
+	}
+	var out []rule
+	if d == policy.Ingress {
+		for i, r := range cnp.Spec.Ingress {
+			if r.Action == action {
+				out = append(out, rule{i, func(peer policy.Endpoint, f policy.Flow) bool {
+					return cnpProtocols(r.Protocols, f) && slices.ContainsFunc(r.From, func(x v1alpha2.ClusterNetworkPolicyIngressPeer) bool {
+						return cnpPods(x.Namespaces, x.Pods, peer)
+					})
+				}})
+			}
+		}
+	} else {
+		for i, r := range cnp.Spec.Egress {
+			if r.Action == action {
+				out = append(out, rule{i, func(peer policy.Endpoint, f policy.Flow) bool {
+					return cnpProtocols(r.Protocols, f) && slices.ContainsFunc(r.To, func(x v1alpha2.ClusterNetworkPolicyEgressPeer) bool {
+						return cnpPods(x.Namespaces, x.Pods, peer) || cnpOther(x, peer)
+					})
+				}})
+			}
+		}
+	}
+	return section(d, false), out
+}
+
+// cnpPods reports whether a ClusterNetworkPolicy peer's namespaces or pods match the
+// endpoint: pods of the local cluster.
+func cnpPods(namespaces *metav1.LabelSelector, pods *v1alpha2.NamespacedPod, e policy.Endpoint) bool {
+	if e.Kind != policy.EndpointPod || e.Cluster != "" {
+		return false
+	}
+	switch {
+	case namespaces != nil:
+		return matches(namespaces, e.NamespaceLabels)
+	case pods != nil:
+		return matches(&pods.NamespaceSelector, e.NamespaceLabels) && matches(&pods.PodSelector, e.Labels)
+	}
+	return false
+}
+
+// cnpOther reports whether an egress peer's networks or nodes can match the endpoint:
+// networks by address (they would match pods too, which the backend leaves out), nodes
+// any node, and the API server, which runs on nodes.
+func cnpOther(x v1alpha2.ClusterNetworkPolicyEgressPeer, e policy.Endpoint) bool {
+	if x.Nodes != nil && (e.Kind == policy.EndpointHost || e.Kind == policy.EndpointRemoteNode || e.Kind == policy.EndpointKubeAPIServer) {
+		return true
+	}
+	nets := make([]string, len(x.Networks))
+	for i, n := range x.Networks {
+		nets[i] = string(n)
+	}
+	return len(nets) > 0 && e.Kind == policy.EndpointExternal && inNets(e.IP, nets, nil)
+}
+
+// cnpProtocols reports whether ClusterNetworkPolicy protocols admit the flow's traffic;
+// none admit every protocol and port.
+func cnpProtocols(ps []v1alpha2.ClusterNetworkPolicyProtocol, f policy.Flow) bool {
+	if len(ps) == 0 {
+		return true
+	}
+	if f.ICMP != nil {
+		return false
+	}
+	for _, p := range ps {
+		var port *v1alpha2.Port
+		switch {
+		case p.DestinationNamedPort != "":
+			if namedPort(p.DestinationNamedPort, f) {
+				return true
+			}
+			continue
+		case p.TCP != nil && f.Protocol == policy.TCP:
+			port = p.TCP.DestinationPort
+		case p.UDP != nil && f.Protocol == policy.UDP:
+			port = p.UDP.DestinationPort
+		case p.SCTP != nil && f.Protocol == policy.SCTP:
+			port = p.SCTP.DestinationPort
+		default:
+			continue
+		}
+		switch {
+		case port == nil:
+			return true
+		case port.Range != nil:
+			if port.Range.Start <= f.Port && f.Port <= port.Range.End {
+				return true
+			}
+		case port.Number == f.Port:
 			return true
 		}
 	}

@@ -175,7 +175,7 @@ func (e *explainer) end(out *strings.Builder, f policy.Flow, name string, dir po
 		for _, b := range e.backends {
 			var objs []string
 			for _, p := range ps {
-				if o := b.loc.object(p, policy.Allow); o != nil {
+				if o := isolator(b.loc, p); o != nil {
 					objs = append(objs, describeObject(o))
 				}
 			}

@@ -9,7 +9,9 @@ import (
 
 	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/explain"
+	"github.com/netintent/netintent/examples/scenarios"
 	"github.com/netintent/netintent/k8snp"
+	"github.com/netintent/netintent/k8snp/clusternp"
 	"github.com/netintent/netintent/policy"
 
 	_ "github.com/netintent/netintent/internal/golden" // defines -update, as in every test package
@@ -19,6 +21,7 @@ func TestFlow(t *testing.T) {
 	external := func(ip string) policy.Endpoint {
 		return policy.Endpoint{Kind: policy.EndpointExternal, IP: netip.MustParseAddr(ip)}
 	}
+	production := policy.Endpoint{Kind: policy.EndpointPod, Namespace: "shop", Labels: map[string]string{"environment": "production"}}
 	kubeDNS := policy.Endpoint{Kind: policy.EndpointPod, Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}}
 	tests := []struct {
 		name     string
@@ -124,6 +127,38 @@ func TestFlow(t *testing.T) {
 				"  k8snp: NetworkPolicy shop/orders spec.ingress[0]\n" + // web and the range share a rule
 					"  cilium: CiliumNetworkPolicy shop/orders spec.ingress[1]\n" + // one kind of peer a rule
 					"  calico: NetworkPolicy shop/orders spec.ingress[1]\n",
+			},
+		},
+		{
+			name: "ClusterNetworkPolicy accept",
+			set:  scenarios.DenyInternet,
+			flow: policy.Flow{From: production, To: external("8.8.8.8"), Protocol: policy.UDP, Port: 53},
+			backends: []policy.Backend{clusternp.Backend(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")), clusternp.Nodes())},
+			want: []string{
+				"  intent: cluster[deny-egress-to-internet].egress[1] in policy deny-egress-to-internet\n" +
+					"  k8snp: ClusterNetworkPolicy deny-egress-to-internet spec.egress[1]\n",
+			},
+		},
+		{
+			name: "ClusterNetworkPolicy isolation",
+			set:  scenarios.DenyInternet,
+			flow: policy.Flow{From: production, To: external("8.8.8.8"), Protocol: policy.TCP, Port: 443},
+			backends: []policy.Backend{clusternp.Backend(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")), clusternp.Nodes())},
+			want: []string{
+				"  k8snp: isolated by ClusterNetworkPolicy deny-egress-to-internet-isolation\n",
+			},
+		},
+		{
+			name: "ClusterNetworkPolicy of a namespaced deny",
+			set: func() *policy.Set {
+				s := policy.NewSet(policy.DefaultNamespace("shop"))
+				s.Service("orders").DenyTo(policy.CIDR("203.0.113.0/24")).TCP(443)
+				return s
+			},
+			flow:     policy.Flow{From: pod("orders"), To: external("203.0.113.9"), Protocol: policy.TCP, Port: 443},
+			backends: []policy.Backend{clusternp.Backend(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")))},
+			want: []string{
+				"  k8snp: ClusterNetworkPolicy shop.orders spec.egress[0]\n",
 			},
 		},
 		{

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/netintent/netintent/examples/scenarios"
 	"github.com/netintent/netintent/internal/randset"
 	"github.com/netintent/netintent/k8snp"
+	"github.com/netintent/netintent/k8snp/clusternp"
 	"github.com/netintent/netintent/policy"
 )
 
@@ -18,6 +20,8 @@ var widening = []policy.Backend{
 	k8snp.Backend(k8snp.WidenL7(), k8snp.WorldAsIPBlock()),
 	cilium.Backend(cilium.WidenL7(), cilium.WidenICMPCodes()),
 	calico.Backend(calico.WidenL7(), calico.WorldAsNets()),
+	// Without clusternp.Nodes, which is lossy: no rule matches Cilium's system endpoints.
+	clusternp.Backend(k8snp.WidenL7(), k8snp.WorldAsIPBlock(), k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16"))),
 }
 
 // TestEveryFlow explains every flow of the universe of every scenario and of random Sets,
