@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/netintent/netintent/calico"
-	"github.com/netintent/netintent/explain"
 	"github.com/netintent/netintent/examples/scenarios"
+	"github.com/netintent/netintent/explain"
 	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/k8snp/clusternp"
 	"github.com/netintent/netintent/policy"
@@ -130,9 +130,9 @@ func TestFlow(t *testing.T) {
 			},
 		},
 		{
-			name: "ClusterNetworkPolicy accept",
-			set:  scenarios.DenyInternet,
-			flow: policy.Flow{From: production, To: external("8.8.8.8"), Protocol: policy.UDP, Port: 53},
+			name:     "ClusterNetworkPolicy accept",
+			set:      scenarios.DenyInternet,
+			flow:     policy.Flow{From: production, To: external("8.8.8.8"), Protocol: policy.UDP, Port: 53},
 			backends: []policy.Backend{clusternp.Backend(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")), clusternp.Nodes())},
 			want: []string{
 				"  intent: cluster[deny-egress-to-internet].egress[1] in policy deny-egress-to-internet\n" +
@@ -140,9 +140,9 @@ func TestFlow(t *testing.T) {
 			},
 		},
 		{
-			name: "ClusterNetworkPolicy isolation",
-			set:  scenarios.DenyInternet,
-			flow: policy.Flow{From: production, To: external("8.8.8.8"), Protocol: policy.TCP, Port: 443},
+			name:     "ClusterNetworkPolicy isolation",
+			set:      scenarios.DenyInternet,
+			flow:     policy.Flow{From: production, To: external("8.8.8.8"), Protocol: policy.TCP, Port: 443},
 			backends: []policy.Backend{clusternp.Backend(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")), clusternp.Nodes())},
 			want: []string{
 				"  k8snp: isolated by ClusterNetworkPolicy deny-egress-to-internet-isolation\n",
