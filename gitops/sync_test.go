@@ -2,6 +2,7 @@ package gitops_test
 
 import (
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,8 +14,10 @@ import (
 	"github.com/netintent/netintent"
 	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/cilium"
+	"github.com/netintent/netintent/examples/scenarios"
 	"github.com/netintent/netintent/gitops"
 	"github.com/netintent/netintent/k8snp"
+	"github.com/netintent/netintent/k8snp/clusternp"
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/yaml"
@@ -503,5 +506,34 @@ func TestArgoCDSyncWaves(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s was created (stat: %v)", dir, err)
+	}
+}
+
+// TestSyncClusterNetworkPolicies writes k8snp/clusternp's output: its Admin-tier objects,
+// which isolate nothing, in the guardrail step, before the NetworkPolicies; its Baseline
+// isolation in the cluster step, after them.
+func TestSyncClusterNetworkPolicies(t *testing.T) {
+	root := t.TempDir()
+	set := scenarios.DenyInternet()
+	set.Namespace("shop").DefaultDeny()
+	b := clusternp.Backend(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")), clusternp.Nodes())
+	reports, err := gitops.SyncAll(root, set, []policy.Backend{b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		".netintent-files",
+		"20-clusternetworkpolicy_deny-egress-to-internet.yaml",
+		// The production pods of shop, which both policies isolate (inheriting both).
+		"30-networkpolicy_shop_deny-egress-to-internet-2c5e7dd5.yaml",
+		"40-networkpolicy_shop_namespace-defaults.yaml",
+		"50-clusternetworkpolicy_deny-egress-to-internet-isolation.yaml",
+		"kustomization.yaml",
+	}
+	if got := reports[0].Report.Written; !slices.Equal(got, want) {
+		t.Errorf("written %v, want %v", got, want)
+	}
+	if len(reports[0].Warnings) == 0 {
+		t.Error("no warning for the lossy Nodes option")
 	}
 }
