@@ -30,6 +30,9 @@ const (
 // Result.Warnings() and on the object).
 func Compile(set *policy.Set, opts ...Option) (*Result, error) {
 	t, err := backend.Compile(Name, set, opts, func(m *policy.Model, o options) func() *compiler {
+		if o.Share != nil {
+			o.Share(m)
+		}
 		audit := backend.NewAudit(m)
 		return func() *compiler {
 			return &compiler{model: m, opts: o, audit: audit, portKeys: map[policy.Port]string{}}

@@ -75,26 +75,29 @@ func (r *Result) objects() []render.Object {
 // listing what neither NetworkPolicy nor ClusterNetworkPolicy can express exactly: its
 // own refusals, then k8snp's.
 func Compile(set *policy.Set, opts ...k8snp.Option) (*Result, error) {
-	take := k8snp.Option(func(o *handoff.Options) { o.ClusterNetworkPolicies = true })
+	c := &compiler{reserved: map[string]*policy.Policy{}, used: map[string]bool{}}
+	// k8snp shares its Model: the policies are kept aside before it lets go of them.
+	var policies []*policy.Policy
+	take := k8snp.Option(func(o *handoff.Options) {
+		o.ClusterNetworkPolicies = true
+		o.Share = func(m *policy.Model) {
+			c.model, c.audit, policies = m, backend.NewAudit(m), slices.Clone(m.Policies)
+		}
+	})
 	nps, err := k8snp.Compile(set, append(slices.Clip(opts), take)...)
 	var rest *policy.CompileError
 	if err != nil && !errors.As(err, &rest) {
 		return nil, err
 	}
-	m, err := set.Model()
-	if err != nil {
-		return nil, err
-	}
-	c := &compiler{model: m, audit: backend.NewAudit(m), reserved: map[string]*policy.Policy{}, used: map[string]bool{}}
 	for _, opt := range opts {
 		opt(&c.opts)
 	}
-	for _, p := range m.Policies {
+	for _, p := range policies {
 		if handoff.Clusterwide(p) {
 			c.reserved[p.Name] = p
 		}
 	}
-	for _, p := range m.Policies {
+	for _, p := range policies {
 		switch {
 		case handoff.Clusterwide(p):
 			c.clusterPolicy(p)

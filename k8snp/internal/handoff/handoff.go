@@ -17,6 +17,10 @@ type Options struct {
 	// Clusterwide accepts and the deny rules of every policy Denies accepts: k8snp then
 	// leaves them out.
 	ClusterNetworkPolicies bool
+	// Share, set by k8snp/clusternp, is called with the Model before k8snp translates its
+	// policies (and lets go of each as it goes), so that clusternp does not build the
+	// Model a second time.
+	Share func(*policy.Model)
 	// Nodes is k8snp/clusternp's Nodes option: it may emit the experimental channel's
 	// nodes peers. k8snp ignores it.
 	Nodes bool
