@@ -12,8 +12,6 @@ import (
 	"github.com/netintent/netintent/internal/conformance/oracle"
 	"github.com/netintent/netintent/lift"
 	"github.com/netintent/netintent/policy"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -338,11 +336,7 @@ func TestLiftCiliumRandom(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var namespaces []*corev1.Namespace
-			for _, ns := range m.Namespaces {
-				namespaces = append(namespaces, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: ns.Labels}})
-			}
-			lifted, err := lift.Cilium(res.CiliumNetworkPolicies, res.CiliumClusterwideNetworkPolicies, namespaces,
+			lifted, err := lift.Cilium(res.CiliumNetworkPolicies, res.CiliumClusterwideNetworkPolicies, namespaceObjects(m),
 				lift.LocalCluster(oracle.DefaultClusterName))
 			if err != nil {
 				t.Fatalf("lift: %v\n%s", err, it.repro)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	"github.com/netintent/netintent/calico"
 	"github.com/netintent/netintent/internal/conformance/oracle"
 	"github.com/netintent/netintent/internal/randset"
@@ -68,6 +69,23 @@ func liftNetworkPolicies(objs []runtime.Object, namespaces []*corev1.Namespace, 
 		return nil, err
 	}
 	return lift.NetworkPolicies(nps, namespaces, lift.ClusterCIDRs(pools...))
+}
+
+// liftCilium lifts cilium's output, in the oracle's local cluster.
+func liftCilium(objs []runtime.Object, namespaces []*corev1.Namespace, _ []netip.Prefix) (*policy.Set, error) {
+	var cnps []*ciliumv2.CiliumNetworkPolicy
+	var ccnps []*ciliumv2.CiliumClusterwideNetworkPolicy
+	for _, o := range objs {
+		switch x := o.(type) {
+		case *ciliumv2.CiliumNetworkPolicy:
+			cnps = append(cnps, x)
+		case *ciliumv2.CiliumClusterwideNetworkPolicy:
+			ccnps = append(ccnps, x)
+		default:
+			return nil, fmt.Errorf("cilium emitted %T", o)
+		}
+	}
+	return lift.Cilium(cnps, ccnps, namespaces, lift.LocalCluster(oracle.DefaultClusterName))
 }
 
 // liftCalico lifts calico's output.
@@ -344,6 +362,34 @@ func uniqueConstructs(ce *policy.CompileError) []string {
 func TestMigrateNetworkPolicyToCalico(t *testing.T) {
 	t.Parallel()
 	runMigration(t, migration{name: "NetworkPolicy -> Calico", from: k8snpClusterBackend, lift: liftNetworkPolicies, to: calicoLiftable})
+}
+
+// TestMigrateNetworkPolicyToNetworkPolicy: NetworkPolicies lifted and compiled back with
+// k8snp mean what they meant, under Cilium's translation of NetworkPolicy. Not parallel:
+// the Cilium engine sets process-global Cilium options.
+func TestMigrateNetworkPolicyToNetworkPolicy(t *testing.T) {
+	runMigration(t, migration{name: "NetworkPolicy -> NetworkPolicy", from: k8snpClusterCiliumBackend, lift: liftNetworkPolicies, to: k8snpClusterCiliumBackend})
+}
+
+// TestMigrateNetworkPolicyToCilium: NetworkPolicies lifted and compiled for Cilium,
+// judged by Cilium's policy engine, decide every flow as Cilium's translation of the
+// NetworkPolicies does. Not parallel, as above.
+func TestMigrateNetworkPolicyToCilium(t *testing.T) {
+	runMigration(t, migration{name: "NetworkPolicy -> Cilium", from: k8snpClusterCiliumBackend, lift: liftNetworkPolicies, to: ciliumBackend,
+		// Cilium's identities drop the beta.kubernetes.io labels.
+		toRefuses: []string{"namespace label key failure-domain.beta.kubernetes.io"}})
+}
+
+// TestMigrateCiliumToCalico: Cilium objects lifted and compiled for Calico, judged by the
+// Calico engine, decide every flow as Cilium's engine does on the original objects. Not
+// parallel, as above.
+func TestMigrateCiliumToCalico(t *testing.T) {
+	runMigration(t, migration{name: "Cilium -> Calico", from: ciliumBackend, lift: liftCilium, to: calicoLiftable,
+		// Calico open source has no other clusters' endpoints and no FQDN or DNS rules;
+		// without application layer policy it has no HTTP rules; the nodes and the API
+		// server are host endpoints to it, which the corpus does not declare.
+		toRefuses: []string{"cluster-mesh peers", "FQDN peers", "DNS lookup rules", "L7 HTTP rules", "egress HTTP rules",
+			"host entity", "host policies", "kube-apiserver entity", "remote-node entity"}})
 }
 
 // TestMigrateCalicoToCalico: Calico objects lifted and compiled back for Calico mean what
