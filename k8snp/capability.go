@@ -10,9 +10,9 @@ import (
 func Capabilities() []policy.Capability {
 	return []policy.Capability{
 		{Feature: policy.FeatureNamespaced, Support: policy.Exact},
-		{Feature: policy.FeatureClusterScope, Support: policy.Refused, Construct: string(constructClusterScope), Note: "cluster-wide guardrails (deny rules only) are exact as Admin-tier ClusterNetworkPolicies with k8snp/clusternp; cluster-wide allows are refused"},
+		{Feature: policy.FeatureClusterScope, Support: policy.Refused, Construct: string(constructClusterScope), Note: "with k8snp/clusternp, untiered cluster-wide policies are ClusterNetworkPolicies: deny rules exact (Admin Deny); egress allows and isolation (Admin Accept, Baseline Deny) with its Nodes option, lossy on Cilium for its health, ingress, unmanaged and init endpoints; ingress isolation refused"},
 		{Feature: policy.FeatureHostScope, Support: policy.Refused, Construct: string(constructHostScope)},
-		{Feature: policy.FeatureDeny, Support: policy.Refused, Construct: string(constructDeny), Note: "NetworkPolicy is allow-only; deny rules of cluster-wide guardrails are exact as Admin-tier ClusterNetworkPolicies with k8snp/clusternp"},
+		{Feature: policy.FeatureDeny, Support: policy.Refused, Construct: string(constructDeny), Note: "NetworkPolicy is allow-only; the deny rules of enforced, untiered policies are exact as Admin-tier ClusterNetworkPolicies with k8snp/clusternp"},
 		{Feature: policy.FeatureTiers, Support: policy.Refused, Construct: string(constructTiers)},
 		{Feature: policy.FeatureAudit, Support: policy.Refused, Construct: string(constructAudit)},
 		{Feature: policy.FeaturePodPeers, Support: policy.Exact},

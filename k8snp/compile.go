@@ -19,6 +19,8 @@ const (
 	// optClusterNetworkPolicies is not an Option but another Compile: k8snp/clusternp's,
 	// which emits ClusterNetworkPolicies beside the NetworkPolicies.
 	optClusterNetworkPolicies = "k8snp/clusternp.Compile"
+	// optClusterNetworkPoliciesNodes is that Compile with its Nodes option.
+	optClusterNetworkPoliciesNodes = "k8snp/clusternp.Compile with k8snp/clusternp.Nodes()"
 )
 
 // Compile translates the Set into one NetworkPolicy per namespaced subject that isolates
@@ -88,16 +90,27 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	switch p.Subject.Scope {
 	case policy.ScopeCluster:
 		switch {
-		case !handoff.Guardrail(p):
+		case !handoff.Clusterwide(p):
 			c.Refuse(p.Path, constructClusterScope,
 				"NetworkPolicy is namespaced and cannot select pods in every namespace; ClusterNetworkPolicy "+
-					"(sigs.k8s.io/network-policy-api), which k8snp/clusternp emits, expresses only cluster-wide policies "+
-					"with deny rules alone (enforced, untiered) so far")
-		case !c.opts.Guardrails:
-			c.Refuse(p.Path, constructClusterScope,
-				"NetworkPolicy is namespaced and cannot select pods in every namespace; a ClusterNetworkPolicy of the Admin "+
-					"tier expresses this guardrail exactly where its CRD and an implementation are installed",
-				backend.Exact(optClusterNetworkPolicies))
+					"(sigs.k8s.io/network-policy-api), which k8snp/clusternp emits, has one Admin tier, which cannot hold "+
+					"the intent's tiers")
+		case !c.opts.ClusterNetworkPolicies:
+			why := "NetworkPolicy is namespaced and cannot select pods in every namespace"
+			switch {
+			case p.Mode == policy.Audit || p.Isolates(policy.Ingress):
+				// k8snp/clusternp refuses them too: ClusterNetworkPolicy has no audit mode
+				// and cannot isolate ingress.
+				c.Refuse(p.Path, constructClusterScope, why)
+			case p.Isolates(policy.Egress):
+				c.Refuse(p.Path, constructClusterScope, why+"; ClusterNetworkPolicies of the Admin and Baseline tiers express it "+
+					"with the experimental channel's nodes peers, except Cilium's health, ingress, unmanaged and init endpoints",
+					backend.Lossy(optClusterNetworkPoliciesNodes))
+			default:
+				c.Refuse(p.Path, constructClusterScope, why+"; a ClusterNetworkPolicy of the Admin tier expresses this guardrail "+
+					"exactly where its CRD and an implementation are installed",
+					backend.Exact(optClusterNetworkPolicies))
+			}
 		}
 		return nil
 	case policy.ScopeHost:

@@ -661,7 +661,12 @@ func TestRefusals(t *testing.T) {
 	}, {
 		name:  "deny rules",
 		build: func(s *policy.Set) { s.Service("web").DenyTo(policy.CIDR("192.0.2.0/24")).AllowTo("b").TCP(1) },
-		want:  []problem{{"services[shop/web].egress[0]", "deny rules", ""}},
+		want:  []problem{{"services[shop/web].egress[0]", "deny rules", "k8snp/clusternp.Compile exact"}},
+	}, {
+		// ClusterNetworkPolicy isolates egress only with nodes peers, lossy on Cilium.
+		name:  "cluster-wide egress isolation",
+		build: func(s *policy.Set) { s.Cluster("guard").AllowTo(policy.AllNamespaces()).TCP(80) },
+		want:  []problem{{"cluster[guard]", "cluster scope", "k8snp/clusternp.Compile with k8snp/clusternp.Nodes()"}},
 	}, {
 		name: "audit mode, once even where mirrored",
 		build: func(s *policy.Set) {
@@ -764,7 +769,7 @@ func TestRefusals(t *testing.T) {
 		},
 		want: []problem{
 			{"cluster[guard]", "cluster scope", "k8snp/clusternp.Compile exact"},
-			{"services[shop/web].ingress[0]", "deny rules", ""},
+			{"services[shop/web].ingress[0]", "deny rules", "k8snp/clusternp.Compile exact"},
 			{"services[shop/web].egress[0].peers[0]", "FQDN peers", ""},
 		},
 	}}

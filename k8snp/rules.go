@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/netintent/netintent/internal/backend"
+	"github.com/netintent/netintent/k8snp/internal/handoff"
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,8 +22,16 @@ func (c *compiler) rules(p *policy.Policy, d policy.Direction, t *backend.Notes,
 	for _, r := range p.Rules(d) {
 		switch r.Action {
 		case policy.Deny:
-			c.Refuse(r.Path, constructDeny,
-				"NetworkPolicy is allow-only; ClusterNetworkPolicy (k8snp/clusternp) expresses deny rules only in cluster-wide guardrails so far")
+			if c.opts.ClusterNetworkPolicies && handoff.Denies(p) {
+				// k8snp/clusternp translates it into an Admin-tier Deny.
+				continue
+			}
+			if handoff.Denies(p) {
+				c.Refuse(r.Path, constructDeny, "NetworkPolicy is allow-only; an Admin-tier ClusterNetworkPolicy expresses the deny rule exactly",
+					backend.Exact(optClusterNetworkPolicies))
+			} else {
+				c.Refuse(r.Path, constructDeny, "NetworkPolicy is allow-only, and ClusterNetworkPolicy has no tiers or audit mode for this deny rule")
+			}
 			continue
 		case policy.Pass:
 			c.Refuse(r.Path, constructPass, "NetworkPolicy has no tiers, so nothing to pass to")

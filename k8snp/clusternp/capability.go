@@ -2,7 +2,7 @@ package clusternp
 
 import "github.com/netintent/netintent/internal/backend"
 
-// The constructs this package refuses in guardrails, as policy.Unsupported.Construct names
+// The constructs this package refuses, as policy.Unsupported.Construct names
 // them; every other refusal is k8snp's. A %s stands for what the refusal is about (see
 // backend.Construct.Of).
 const (
@@ -21,6 +21,9 @@ const (
 	constructPorts             backend.Construct = "more than 25 ports in a rule"
 	constructPeers             backend.Construct = "more than 25 peers in a rule"
 	constructNamedPortNetworks backend.Construct = "named ports with CIDR peers"
-	constructSplit             backend.Construct = "more than 25 rules in a direction"
-	constructPriorities        backend.Construct = "more than 1001 ClusterNetworkPolicies"
+	constructPriorities        backend.Construct = "more than 1001 ClusterNetworkPolicies in a tier"
+	constructNames             backend.Construct = "ClusterNetworkPolicy names"
+	constructAudit             backend.Construct = "audit mode"
+	constructIngressIsolation  backend.Construct = "cluster-wide ingress isolation"
+	constructEgressIsolation   backend.Construct = "cluster-wide egress isolation"
 )

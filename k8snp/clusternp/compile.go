@@ -12,6 +12,7 @@ import (
 	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
 
@@ -30,17 +31,27 @@ const (
 // take it: its Compile is Compile's, with opts.
 func Backend(opts ...k8snp.Option) policy.Backend { return backend.New(Name, Compile, opts) }
 
+// Nodes lets Compile emit nodes peers, on the ClusterNetworkPolicy CRD's experimental
+// channel: a peer {nodes: {}} names every node, and with it the API server, which runs on
+// nodes. Egress isolation and policy.Any() need it (see the package documentation). The
+// cluster needs the experimental channel's CRD and, on Cilium, enable-node-selector-labels
+// (without it Cilium rejects every policy with a nodes peer). It is lossy on Cilium,
+// which matches no ClusterNetworkPolicy peer to its reserved health, ingress, unmanaged and
+// init endpoints: each object with a nodes peer carries a warning.
+func Nodes() k8snp.Option { return func(o *handoff.Options) { o.Nodes = true } }
+
 // Result holds what Compile emitted. The objects are the caller's to edit: they share no
 // memory with each other or with the Set.
 //
 // Result is a policy.Result. WriteDir names the files <step>-<kind>_<namespace>_<name>.yaml:
-// step 20 (guardrail) for the ClusterNetworkPolicies, which isolate nothing and so go
-// first, then k8snp's steps.
+// step 20 (guardrail) for the Admin-tier ClusterNetworkPolicies, which isolate nothing
+// and so go first, then k8snp's steps, and the Baseline-tier ones, which isolate, at the
+// step of their policy (50, cluster).
 type Result struct {
 	// NetworkPolicies holds what k8snp.Compile emits for the Set.
 	NetworkPolicies []*networkingv1.NetworkPolicy
-	// ClusterNetworkPolicies holds one object per guardrail (more where a direction has
-	// more than 25 rules), by priority.
+	// ClusterNetworkPolicies holds the Admin-tier objects by priority (the deny rules,
+	// then the allows), then the Baseline-tier objects by priority (the isolation).
 	ClusterNetworkPolicies []*v1alpha2.ClusterNetworkPolicy
 	// Output implements policy.Result over the objects; Compile sets it.
 	backend.Output
@@ -57,13 +68,14 @@ func (r *Result) objects() []render.Object {
 	return objs
 }
 
-// Compile translates the Set as k8snp.Compile does with opts, and every cluster-wide
-// guardrail into ClusterNetworkPolicies (see the package documentation). It returns the
-// Set's *policy.ValidationError unchanged when the Set is invalid, and one
-// *policy.CompileError listing what neither NetworkPolicy nor ClusterNetworkPolicy can
-// express exactly: the guardrails' refusals, then k8snp's.
+// Compile translates the Set as k8snp.Compile does with opts, and every untiered
+// cluster-wide policy and every deny rule of an enforced, untiered namespaced policy
+// into ClusterNetworkPolicies (see the package documentation). It returns the Set's
+// *policy.ValidationError unchanged when the Set is invalid, and one *policy.CompileError
+// listing what neither NetworkPolicy nor ClusterNetworkPolicy can express exactly: its
+// own refusals, then k8snp's.
 func Compile(set *policy.Set, opts ...k8snp.Option) (*Result, error) {
-	take := k8snp.Option(func(o *handoff.Options) { o.Guardrails = true })
+	take := k8snp.Option(func(o *handoff.Options) { o.ClusterNetworkPolicies = true })
 	nps, err := k8snp.Compile(set, append(slices.Clip(opts), take)...)
 	var rest *policy.CompileError
 	if err != nil && !errors.As(err, &rest) {
@@ -73,15 +85,24 @@ func Compile(set *policy.Set, opts ...k8snp.Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{model: m}
+	c := &compiler{model: m, audit: backend.NewAudit(m), reserved: map[string]*policy.Policy{}, used: map[string]bool{}}
 	for _, opt := range opts {
 		opt(&c.opts)
 	}
 	for _, p := range m.Policies {
-		if handoff.Guardrail(p) {
-			c.guardrail(p)
+		if handoff.Clusterwide(p) {
+			c.reserved[p.Name] = p
 		}
 	}
+	for _, p := range m.Policies {
+		switch {
+		case handoff.Clusterwide(p):
+			c.clusterPolicy(p)
+		case handoff.Denies(p):
+			c.namespacedDenies(p)
+		}
+	}
+	cnps := c.prioritize()
 	if c.Any() || rest != nil {
 		ce := &policy.CompileError{Backend: Name}
 		var mine *policy.CompileError
@@ -93,8 +114,8 @@ func Compile(set *policy.Set, opts ...k8snp.Option) (*Result, error) {
 		}
 		return nil, ce
 	}
-	res := &Result{NetworkPolicies: nps.NetworkPolicies, ClusterNetworkPolicies: c.cnps}
-	res.Output = backend.NewOutput(k8snp.Header, nps.Warnings(), res.objects)
+	res := &Result{NetworkPolicies: nps.NetworkPolicies, ClusterNetworkPolicies: cnps}
+	res.Output = backend.NewOutput(k8snp.Header, append(nps.Warnings(), c.warnings...), res.objects)
 	return res, nil
 }
 
@@ -102,58 +123,132 @@ type compiler struct {
 	backend.Refusals
 	model *policy.Model
 	opts  handoff.Options
-	// cnps holds the objects translated, by priority.
-	cnps []*v1alpha2.ClusterNetworkPolicy
-	// names holds their names, which must not collide when a guardrail is split.
-	names map[string]bool
+	audit backend.Audit
+	// denies, accepts and isolation hold the objects translated: the Admin tier's Deny
+	// and Accept objects and the Baseline tier's, each in the Model's order.
+	denies, accepts, isolation []*v1alpha2.ClusterNetworkPolicy
+	// reserved holds the names of the cluster-wide policies, which their first object
+	// takes; used the names taken. Names must not collide when a policy has several
+	// objects.
+	reserved map[string]*policy.Policy
+	used     map[string]bool
+	warnings []policy.Warning
 }
 
-// guardrail translates the guardrail p into one or more ClusterNetworkPolicies.
-func (c *compiler) guardrail(p *policy.Policy) {
-	subject := subjectOf(p.Subject)
-	ingress := c.ingress(p)
-	egress := c.egress(p)
+// clusterPolicy translates the untiered cluster-wide policy p: its deny rules into
+// Admin-tier Deny rules, its allows and DNS allowance into Admin-tier Accept rules, and
+// its egress isolation into a Baseline-tier Deny of everything.
+func (c *compiler) clusterPolicy(p *policy.Policy) {
+	if p.Mode == policy.Audit {
+		if c.audit.Origin(p) {
+			c.Refuse(p.Path, constructAudit, "ClusterNetworkPolicy is always enforced; it has no audit or staged mode")
+		}
+		return
+	}
+	// A policy with allows names its Accepts' object after itself, its denies' <name>-deny.
+	denyName := p.Name
+	if p.DNS || slices.ContainsFunc(append(slices.Clip(p.Ingress), p.Egress...), func(r policy.Rule) bool { return r.Action == policy.Allow }) {
+		denyName += "-deny"
+	}
+	// Each object carries the warnings of its own rules.
+	td, ta, ti := backend.NewNotes(Name, "", denyName), backend.NewNotes(Name, "", p.Name), backend.NewNotes(Name, "", p.Name+"-isolation")
+	denyIn, denyEg := c.ingress(p, policy.Deny), c.egress(p, policy.Deny, &td)
+	acceptIn, acceptEg := c.ingress(p, policy.Allow), c.egress(p, policy.Allow, &ta)
+	if p.DNS {
+		acceptEg = append(acceptEg, c.dnsAccept(p)...)
+	}
+	if p.Isolates(policy.Ingress) {
+		c.Refuse(p.Path, constructIngressIsolation,
+			"isolating a pod's ingress cuts traffic from every source the policy does not allow, while a ClusterNetworkPolicy's ingress peers "+
+				"are pods and namespaces only: nothing can deny traffic from addresses outside the cluster or from other nodes")
+	}
+	var isolation []v1alpha2.ClusterNetworkPolicyEgressRule
+	if p.Isolates(policy.Egress) {
+		if to, ok := c.everything(p.Path, constructEgressIsolation,
+			"isolating a pod's egress takes a Baseline-tier Deny of every destination the policy does not allow", &ti); ok {
+			isolation = []v1alpha2.ClusterNetworkPolicyEgressRule{{Action: v1alpha2.ClusterNetworkPolicyRuleActionDeny, To: to}}
+		}
+	}
 	if c.Any() {
 		return
 	}
-	if c.names == nil {
-		c.names = map[string]bool{}
-		for _, q := range c.model.Policies {
-			if handoff.Guardrail(q) {
-				c.names[q.Name] = true
-			}
-		}
+	c.denies = c.emit(c.denies, p, denyName, "", subjectOf(p.Subject), denyIn, denyEg, policy.StageGuardrail, &td)
+	c.accepts = c.emit(c.accepts, p, p.Name, "", subjectOf(p.Subject), acceptIn, acceptEg, policy.StageGuardrail, &ta)
+	c.isolation = c.emit(c.isolation, p, p.Name+"-isolation", v1alpha2.BaselineTier, subjectOf(p.Subject), nil, isolation, c.model.RolloutStage(p), &ti)
+	for _, t := range []*backend.Notes{&td, &ta, &ti} {
+		c.warnings = append(c.warnings, t.Warnings()...)
 	}
-	t := backend.NewNotes(Name, "", p.Name)
-	for part := 0; part == 0 || part*maxItems < max(len(ingress), len(egress)); part++ {
-		name := p.Name
+}
+
+// namespacedDenies translates the deny rules of the enforced, untiered namespaced
+// policy p into Admin-tier Deny rules for its subject, named <namespace>.<name>: no
+// cluster-wide policy's name holds a dot.
+func (c *compiler) namespacedDenies(p *policy.Policy) {
+	t := backend.NewNotes(Name, "", p.Subject.Namespace+"."+p.Name)
+	in, eg := c.ingress(p, policy.Deny), c.egress(p, policy.Deny, &t)
+	if c.Any() {
+		return
+	}
+	ns := metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: p.Subject.Namespace}}
+	subject := v1alpha2.ClusterNetworkPolicySubject{Namespaces: &ns}
+	if !emptySelector(&p.Subject.Pods) {
+		subject = v1alpha2.ClusterNetworkPolicySubject{Pods: &v1alpha2.NamespacedPod{NamespaceSelector: ns, PodSelector: *p.Subject.Pods.DeepCopy()}}
+	}
+	c.denies = c.emit(c.denies, p, p.Subject.Namespace+"."+p.Name, "", subject, in, eg, policy.StageGuardrail, &t)
+	c.warnings = append(c.warnings, t.Warnings()...)
+}
+
+// emit appends to out the objects holding the rules of p given, in tier (Admin if
+// empty), named name, name-2, ...: one per 25 rules in a direction. Priorities are set
+// later, by prioritize.
+func (c *compiler) emit(out []*v1alpha2.ClusterNetworkPolicy, p *policy.Policy, name string, tier v1alpha2.Tier, subject v1alpha2.ClusterNetworkPolicySubject,
+	ingress []v1alpha2.ClusterNetworkPolicyIngressRule, egress []v1alpha2.ClusterNetworkPolicyEgressRule, stage policy.RolloutStage, t *backend.Notes) []*v1alpha2.ClusterNetworkPolicy {
+	if tier == "" {
+		tier = v1alpha2.AdminTier
+	}
+	for part := 0; part*maxItems < max(len(ingress), len(egress)); part++ {
+		n := name
 		if part > 0 {
-			name += "-" + strconv.Itoa(part+1)
-			if c.names[name] {
-				c.Refuse(p.Path, constructSplit,
-					"the guardrail has more than 25 rules in a direction, the most a ClusterNetworkPolicy holds, and the name "+
-						name+" of its next object is another guardrail's")
-				return
-			}
-			c.names[name] = true
+			n += "-" + strconv.Itoa(part+1)
 		}
-		if len(c.cnps) > maxPriority {
-			c.Refuse(p.Path, constructPriorities, "ClusterNetworkPolicy priorities range over 0-1000: the guardrails need more objects")
-			return
+		if owner := c.reserved[n]; c.used[n] || owner != nil && owner != p {
+			c.Refuse(p.Path, constructNames,
+				"the policy needs the ClusterNetworkPolicy name "+n+" (its objects are <name>, <name>-deny and <name>-isolation, each "+
+					"split into <name>-2, ... beyond 25 rules in a direction), which another of its objects or another policy has")
+			return out
 		}
-		meta := backend.Meta(name, "", p, c.model.RolloutStage(p), &t)
-		c.cnps = append(c.cnps, &v1alpha2.ClusterNetworkPolicy{
+		c.used[n] = true
+		out = append(out, &v1alpha2.ClusterNetworkPolicy{
 			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha2.GroupVersion.String(), Kind: "ClusterNetworkPolicy"},
-			ObjectMeta: meta,
+			ObjectMeta: backend.Meta(n, "", p, stage, t),
 			Spec: v1alpha2.ClusterNetworkPolicySpec{
-				Tier:     v1alpha2.AdminTier,
-				Priority: int32(len(c.cnps)),
-				Subject:  *subject.DeepCopy(),
-				Ingress:  window(ingress, part),
-				Egress:   window(egress, part),
+				Tier:    tier,
+				Subject: *subject.DeepCopy(),
+				Ingress: window(ingress, part),
+				Egress:  window(egress, part),
 			},
 		})
 	}
+	return out
+}
+
+// prioritize numbers the objects of each tier: in the Admin tier every Deny before every
+// Accept, so that deny wins and an Accept (final) decides only what no deny matches;
+// distinct priorities keep every implementation's order the same. It returns the
+// objects, Admin tier first.
+func (c *compiler) prioritize() []*v1alpha2.ClusterNetworkPolicy {
+	admin := append(slices.Clip(c.denies), c.accepts...)
+	for _, tier := range [][]*v1alpha2.ClusterNetworkPolicy{admin, c.isolation} {
+		if len(tier) > maxPriority+1 {
+			c.Refuse(field.NewPath("cluster"), constructPriorities,
+				"ClusterNetworkPolicy priorities range over 0-1000: the Set needs "+strconv.Itoa(len(tier))+" objects in a tier")
+			return nil
+		}
+		for i, o := range tier {
+			o.Spec.Priority = int32(i)
+		}
+	}
+	return append(admin, c.isolation...)
 }
 
 // window returns the rules of the part-th object: a slice of its own, so that the objects

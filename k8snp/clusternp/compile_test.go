@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/netintent/netintent/internal/golden"
@@ -45,10 +46,15 @@ func TestRefusals(t *testing.T) {
 	}, {
 		// Every peer includes nodes and the API server, which Cilium does not match by
 		// networks: the deny would miss them.
-		name:  "any peer",
+		name:  "any peer without nodes peers",
 		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.Any()).TCP(25) },
 		opts:  []k8snp.Option{clusterCIDRs()},
-		want:  []problem{{"cluster[g].egress[0].peers[0]", "any peer", ""}},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "any peer", "k8snp/clusternp.Nodes()"}},
+	}, {
+		name:  "any peer without the cluster's ranges",
+		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.Any()).TCP(25) },
+		opts:  []k8snp.Option{clusternp.Nodes()},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "any peer", "k8snp.ClusterCIDRs(...) exact"}},
 	}, {
 		name:  "ICMP",
 		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.AllNamespaces()).ICMP(8) },
@@ -61,18 +67,59 @@ func TestRefusals(t *testing.T) {
 		opts: []k8snp.Option{clusterCIDRs()},
 		want: []problem{{"cluster[g].egress[0].ports[0]", "named ports with CIDR peers", ""}},
 	}, {
-		name:  "cluster-wide allows stay k8snp's refusal",
+		// Ingress peers are pods only: the isolation could not cut traffic from outside.
+		name:  "cluster-wide ingress isolation",
 		build: func(s *policy.Set) { s.Cluster("g").AllowFrom(policy.AllNamespaces()).TCP(80) },
-		want:  []problem{{"cluster[g]", "cluster scope", ""}},
+		opts:  []k8snp.Option{clusterCIDRs(), clusternp.Nodes()},
+		want:  []problem{{"cluster[g]", "cluster-wide ingress isolation", ""}},
 	}, {
-		name: "guardrail refusals first, then k8snp's",
+		name:  "cluster-wide egress isolation without nodes peers",
+		build: func(s *policy.Set) { s.Cluster("g").AllowTo(policy.AllNamespaces()).TCP(80) },
+		opts:  []k8snp.Option{clusterCIDRs()},
+		want:  []problem{{"cluster[g]", "cluster-wide egress isolation", "k8snp/clusternp.Nodes()"}},
+	}, {
+		name:  "cluster-wide egress isolation without the cluster's ranges",
+		build: func(s *policy.Set) { s.Cluster("g").DefaultDenyEgress() },
+		opts:  []k8snp.Option{clusternp.Nodes()},
+		want:  []problem{{"cluster[g]", "cluster-wide egress isolation", "k8snp.ClusterCIDRs(...) exact"}},
+	}, {
+		name:  "host entity",
+		build: func(s *policy.Set) { s.Cluster("g").AllowTo(policy.Host()).TCP(10250) },
+		opts:  []k8snp.Option{clusterCIDRs(), clusternp.Nodes()},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "host entity", ""}},
+	}, {
+		name:  "audit mode",
+		build: func(s *policy.Set) { s.Cluster("g").Audit().DenyTo(policy.AllNamespaces()).TCP(80) },
+		want:  []problem{{"cluster[g]", "audit mode", ""}},
+	}, {
+		name: "tiers stay k8snp's refusal",
+		build: func(s *policy.Set) {
+			s.Tier("security", 10)
+			s.Cluster("g").InTier("security", 1).DenyTo(policy.AllNamespaces()).TCP(80)
+		},
+		want: []problem{{"cluster[g]", "cluster scope", ""}},
+	}, {
+		name: "object names",
+		build: func(s *policy.Set) {
+			s.Cluster("g").DenyTo(policy.AllNamespaces()).TCP(1).AllowTo(policy.AllNamespaces()).TCP(2)
+			s.Cluster("g-deny").DenyTo(policy.AllNamespaces()).TCP(3)
+		},
+		opts: []k8snp.Option{clusterCIDRs(), clusternp.Nodes()},
+		want: []problem{{"cluster[g]", "ClusterNetworkPolicy names", ""}},
+	}, {
+		name:  "namespaced deny from CIDR peers",
+		build: func(s *policy.Set) { s.ServiceIn("shop", "web").DenyFrom(policy.CIDR("192.0.2.0/24")) },
+		opts:  []k8snp.Option{clusterCIDRs()},
+		want:  []problem{{"services[shop/web].ingress[0].peers[0]", "ingress CIDR peers", ""}},
+	}, {
+		name: "own refusals first, then k8snp's",
 		build: func(s *policy.Set) {
 			s.Cluster("g").DenyTo(policy.FQDN("example.com"))
-			s.ServiceIn("shop", "web").DenyFrom(policy.ServiceIn("shop", "x"))
+			s.ServiceIn("shop", "web").AllowFrom(policy.ServiceIn("shop", "x")).TCP(80).HTTP("GET", "/")
 		},
 		want: []problem{
 			{"cluster[g].egress[0].peers[0]", "FQDN peers", ""},
-			{"services[shop/web].ingress[0]", "deny rules", ""},
+			{"services[shop/web].ingress[0].http", "L7 HTTP rules", "k8snp.WidenL7()"},
 		},
 	}}
 	for _, tt := range tests {
@@ -179,4 +226,53 @@ func TestIndependent(t *testing.T) {
 	golden.Independent(t, set, nil, func(s *policy.Set) (*clusternp.Result, error) {
 		return clusternp.Compile(s, clusterCIDRs())
 	})
+}
+
+// TestLayout: deny rules, of cluster-wide and namespaced policies, come first in the
+// Admin tier, then the cluster-wide allows with their DNS allowance, each decided before
+// NetworkPolicy; the isolation is a Baseline-tier Deny of everything, applied last.
+func TestLayout(t *testing.T) {
+	set := policy.NewSet()
+	set.ServiceIn("shop", "web").AllowFrom(policy.ServiceIn("shop", "api")).TCP(80).
+		DenyTo(policy.ServiceIn("pay", "db")).TCP(5432)
+	set.Cluster("prod").InNamespaces(policy.MatchLabels{"env": "prod"}).
+		DenyTo(policy.CIDR("192.0.2.0/24")).
+		AllowTo(policy.AllNamespaces()).TCP(443)
+	set.Cluster("a-guard").DenyTo(policy.AllNamespaces().Pods(policy.MatchLabels{"app": "db"})).UDP(53)
+	res, err := clusternp.Compile(set, clusterCIDRs(), clusternp.Nodes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range res.ClusterNetworkPolicies {
+		var actions []string
+		for _, r := range c.Spec.Ingress {
+			actions = append(actions, "in:"+string(r.Action))
+		}
+		for _, r := range c.Spec.Egress {
+			actions = append(actions, "out:"+string(r.Action))
+		}
+		got = append(got, fmt.Sprintf("%s %s/%d %v %s", c.Name, c.Spec.Tier, c.Spec.Priority, actions, c.Annotations[policy.RolloutStageAnnotation]))
+	}
+	want := []string{
+		"a-guard Admin/0 [out:Deny] guardrail",
+		"prod-deny Admin/1 [out:Deny] guardrail",
+		"shop.web Admin/2 [out:Deny] guardrail",
+		"prod Admin/3 [out:Accept out:Accept] guardrail",
+		// prod isolates shop/api's egress: the Model derives a policy for those pods with
+		// prod's allows and the edge to shop/web, mirrored.
+		"prod-cdf8bc9f Admin/4 [out:Accept out:Accept out:Accept] guardrail",
+		"prod-isolation Baseline/0 [out:Deny] cluster",
+		"prod-cdf8bc9f-isolation Baseline/1 [out:Deny] cluster",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("objects\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	web := res.ClusterNetworkPolicies[2].Spec.Subject
+	if web.Pods == nil || web.Pods.NamespaceSelector.MatchLabels[policy.NamespaceNameLabel] != "shop" || web.Pods.PodSelector.MatchLabels["app"] != "web" {
+		t.Errorf("shop.web subject %+v", web)
+	}
+	if len(res.NetworkPolicies) != 1 || len(res.NetworkPolicies[0].Spec.Egress) != 0 {
+		t.Errorf("NetworkPolicies %+v: want shop/web's ingress alone", res.NetworkPolicies)
+	}
 }

@@ -1,44 +1,70 @@
 // Package clusternp is the k8snp backend with ClusterNetworkPolicies: Compile emits the
-// NetworkPolicies of k8snp.Compile and, for every cluster-wide guardrail of the Set, a
-// policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy (sigs.k8s.io/network-policy-api
-// v0.2.0) where k8snp alone refuses it.
+// NetworkPolicies of k8snp.Compile and, for every untiered cluster-wide policy and every
+// deny rule, policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicies
+// (sigs.k8s.io/network-policy-api v0.2.0) where k8snp alone refuses them.
 //
 // The cluster needs the ClusterNetworkPolicy CRD of sigs.k8s.io/network-policy-api v0.2.0
-// (standard channel) and an implementation: Cilium from 1.20, Calico from 3.32. Hence a
-// Compile of its own rather than k8snp's default: on a cluster without them the objects
-// are rejected, or accepted and ignored.
+// and an implementation: Cilium from 1.20, Calico from 3.32. Hence a Compile of its own
+// rather than k8snp's default: on a cluster without them the objects are rejected, or
+// accepted and ignored.
 //
-// A guardrail is an enforced, untiered, cluster-scoped policy with deny rules only: it
-// denies what it names and isolates nothing (docs/semantics.md, "deny wins"). Its
-// ClusterNetworkPolicy is in the Admin tier with Deny rules, which decide before any
-// NetworkPolicy and never isolate: the same meaning. How the intent maps:
+// The API decides a flow at each end in three tiers: the Admin tier (policies by
+// priority, rules in order; Accept and Deny are final, Pass skips the rest of the tier),
+// then NetworkPolicy (for the pods it isolates in that direction), then the Baseline
+// tier (for the pods no NetworkPolicy isolates). The intent maps onto them so:
+//
+//   - Deny rules, of cluster-wide and of enforced, untiered namespaced policies, are
+//     Admin-tier Deny rules, in objects of the lowest priorities: deny wins, and never
+//     isolates. A namespaced policy's object is named <namespace>.<name>, its subject
+//     limited to the namespace by kubernetes.io/metadata.name.
+//   - A cluster-wide policy's allows, the rules mirrored or inherited into it and its
+//     DNS allowance are Admin-tier Accept rules, in objects after every Deny: an Accept
+//     decides what no deny matches, at its own end only (an egress rule at the source,
+//     as the intent judges each end).
+//   - Its egress isolation is a Baseline-tier Deny of every destination. A pod that a
+//     NetworkPolicy also isolates is decided by the NetworkPolicy after the Accepts: the
+//     union of both policies' allows. A pod only the cluster-wide policy isolates is
+//     denied by the Baseline what no Accept admits. Cilium 1.20 reads the tiers the same
+//     way (a NetworkPolicy allow precedes the Baseline tier).
+//
+// Objects: a guardrail (deny rules only) is <name>; a policy with allows is <name> (the
+// Accepts), <name>-deny and <name>-isolation; more than 25 rules in a direction are
+// split into <name>-2, ... Priorities number each tier's objects 0, 1, 2... in the
+// Model's order, denies first; distinct priorities keep every implementation's order
+// the same. Names that collide are refused, never changed.
 //
 //	intent                                 ClusterNetworkPolicy
-//	Cluster(name)                          metadata.name name, spec.tier Admin
+//	Cluster(name)                          spec.tier Admin (deny rules, allows), Baseline (isolation)
 //	subject: every pod                     spec.subject.namespaces {}
 //	subject: namespaces by labels          spec.subject.namespaces <selector>
 //	subject: pods (in namespaces)          spec.subject.pods {namespaceSelector, podSelector}
+//	namespaced subject                     the same with namespaceSelector kubernetes.io/metadata.name
 //	DenyFrom / DenyTo                      ingress / egress rule, action Deny
+//	AllowTo, mirrored, DNS allowance       egress rule, action Accept
+//	egress isolation                       Baseline egress rule, action Deny, to every destination
 //	pod peer, all or selected namespaces   namespaces <selector> or pods {namespaceSelector, podSelector}
 //	pod peer in a namespace                namespaceSelector kubernetes.io/metadata.name
 //	egress CIDR peer with excepts          networks: the range minus its excepts and the
 //	                                       cluster's declared ranges, as disjoint CIDRs
 //	egress world entity                    networks: 0.0.0.0/0 and ::/0 minus the cluster's ranges
+//	egress Any(), every destination        namespaces {}, nodes {} (with Nodes) and the world's networks
 //	port, range, all ports of a protocol   protocols: destinationPort number, range, range 1-65535
 //	named port                             protocols: destinationNamedPort
 //
 // A networks peer applies to pod traffic too (the API's definition), while a netintent
 // CIDR peer means addresses outside the cluster: as with k8snp's ipBlocks, CIDR and world
-// peers need k8snp.ClusterCIDRs, whose ranges the networks leave out. The guardrails get
-// priorities 0, 1, 2... in the Model's order (by name): among Deny rules the order decides
-// nothing, but distinct priorities keep every implementation's order the same. A
-// guardrail with more than 25 rules in a direction is split into objects of 25, named
-// <name>, <name>-2, ...; a peer with more than 25 networks into peers of 25.
+// peers need k8snp.ClusterCIDRs, whose ranges the networks leave out. Every destination
+// includes the nodes and the API server: the standard channel has no peer for them, and
+// Cilium 1.20 does not match them by networks, so egress isolation and Any() need the
+// Nodes option (the experimental channel's nodes peer), which is lossy on Cilium: no
+// ClusterNetworkPolicy peer matches its health, ingress, unmanaged and init endpoints.
 //
-// Everything else is refused, as k8snp refuses it: ingress CIDR and world peers (the API
-// has none), policy.Any() (it includes nodes and the API server, which Cilium 1.20 does not
-// match by networks; World() with AllNamespaces() is exact), other entities, FQDN peers
-// (experimental channel), ICMP and L7 matches on
-// deny rules, named ports on rules with networks peers (the CRD forbids them), and every
-// cluster-wide policy that is not a guardrail.
+// Refused: ingress isolation by a cluster-wide policy (ingress peers are pods and
+// namespaces only, so nothing denies traffic from outside the cluster or from other
+// nodes), ingress CIDR and world peers (the same), other entities (the nodes peer names
+// every node, never the local one or the others alone, and no peer names the API server
+// alone), FQDN peers (experimental channel), ICMP and L7 matches, named ports on rules
+// with networks peers (the CRD forbids them), audit mode, and tiered policies: the
+// Admin tier is one tier, where a Pass skips every later Admin rule, untiered denies
+// included, and the intent's tiers have ingress CIDR peers that no peer expresses.
 package clusternp

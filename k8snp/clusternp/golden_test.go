@@ -20,7 +20,8 @@ import (
 // goldenClusterCIDRs are the cluster's ranges of the golden files, k8snp's.
 var goldenClusterCIDRs = []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16"), netip.MustParsePrefix("fd00:10:244::/56")}
 
-// TestGolden compiles every scenario with a cluster-scoped policy, with ClusterCIDRs, and
+// TestGolden compiles every scenario with a cluster-scoped policy or a deny rule, with
+// ClusterCIDRs and Nodes, and
 // compares the YAML with testdata/<scenario>.yaml or the error with
 // testdata/<scenario>.error.txt. Every emitted manifest must survive a strict round trip
 // through the upstream types.
@@ -31,11 +32,13 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.ContainsFunc(m.Policies, func(p *policy.Policy) bool { return p.Subject.Scope == policy.ScopeCluster }) {
+		if !slices.ContainsFunc(m.Policies, func(p *policy.Policy) bool {
+			return p.Subject.Scope == policy.ScopeCluster || slices.ContainsFunc(append(p.Ingress, p.Egress...), func(r policy.Rule) bool { return r.Action == policy.Deny })
+		}) {
 			continue
 		}
 		t.Run(s.Name, func(t *testing.T) {
-			res, err := clusternp.Compile(s.Build(), k8snp.ClusterCIDRs(goldenClusterCIDRs...))
+			res, err := clusternp.Compile(s.Build(), k8snp.ClusterCIDRs(goldenClusterCIDRs...), clusternp.Nodes())
 			if err != nil {
 				var ce *policy.CompileError
 				if !errors.As(err, &ce) {

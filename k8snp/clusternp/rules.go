@@ -12,24 +12,43 @@ import (
 )
 
 // The options that change the outcome of refused intent, as policy.Fix names them.
-const optClusterCIDRs = "k8snp.ClusterCIDRs(...)"
+const (
+	optClusterCIDRs = "k8snp.ClusterCIDRs(...)"
+	optNodes        = "k8snp/clusternp.Nodes()"
+)
 
 // worldPrefixes are every address of both families.
 var worldPrefixes = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
 
-// ingress translates p's ingress deny rules; a rule whose peers name nothing is left out.
-func (c *compiler) ingress(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyIngressRule {
+// systemEndpoints is the warning on every object with a nodes peer (see Nodes).
+const systemEndpoints = "Cilium matches no ClusterNetworkPolicy peer to its health, ingress, unmanaged and init endpoints, " +
+	"which the intent counts among everything: traffic to them is decided there as if this rule did not exist"
+
+// actionOf is the ClusterNetworkPolicy action of a rule's.
+func actionOf(a policy.Action) v1alpha2.ClusterNetworkPolicyRuleAction {
+	if a == policy.Deny {
+		return v1alpha2.ClusterNetworkPolicyRuleActionDeny
+	}
+	return v1alpha2.ClusterNetworkPolicyRuleActionAccept
+}
+
+// ingress translates p's ingress rules of action a; a rule whose peers name nothing is
+// left out.
+func (c *compiler) ingress(p *policy.Policy, a policy.Action) []v1alpha2.ClusterNetworkPolicyIngressRule {
 	var out []v1alpha2.ClusterNetworkPolicyIngressRule
 	for _, r := range p.Ingress {
+		if r.Action != a {
+			continue
+		}
 		var from []v1alpha2.ClusterNetworkPolicyIngressPeer
 		for i, x := range r.Peers {
 			path := r.Path.Child("peers").Index(i)
 			if x.Kind != policy.PeerPods {
 				c.Refuse(path, constructIngressPeer.Of(describeKind(x)),
-					"a ClusterNetworkPolicy's ingress peers are pods and namespaces only: it cannot deny traffic from addresses outside the cluster or from nodes")
+					"a ClusterNetworkPolicy's ingress peers are pods and namespaces only: it cannot match traffic from addresses outside the cluster or from nodes")
 				continue
 			}
-			if ns, pods, ok := c.podPeer(x, path); ok {
+			if ns, pods, ok := c.podPeer(x, path, p.Subject.Namespace); ok {
 				from = append(from, v1alpha2.ClusterNetworkPolicyIngressPeer{Namespaces: ns, Pods: pods})
 			}
 		}
@@ -40,16 +59,19 @@ func (c *compiler) ingress(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyIngr
 		if c.Any() || len(from) == 0 {
 			continue
 		}
-		out = append(out, v1alpha2.ClusterNetworkPolicyIngressRule{Action: v1alpha2.ClusterNetworkPolicyRuleActionDeny, From: from, Protocols: protocols})
+		out = append(out, v1alpha2.ClusterNetworkPolicyIngressRule{Action: actionOf(a), From: from, Protocols: protocols})
 	}
 	return out
 }
 
-// egress translates p's egress deny rules; a rule whose peers name nothing (CIDRs inside
-// the cluster's ranges) is left out.
-func (c *compiler) egress(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyEgressRule {
+// egress translates p's egress rules of action a; a rule whose peers name nothing
+// (CIDRs inside the cluster's ranges) is left out.
+func (c *compiler) egress(p *policy.Policy, a policy.Action, t *backend.Notes) []v1alpha2.ClusterNetworkPolicyEgressRule {
 	var out []v1alpha2.ClusterNetworkPolicyEgressRule
 	for _, r := range p.Egress {
+		if r.Action != a {
+			continue
+		}
 		var to []v1alpha2.ClusterNetworkPolicyEgressPeer
 		networks := false
 		for i, x := range r.Peers {
@@ -57,24 +79,23 @@ func (c *compiler) egress(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyEgres
 			var ranges []netip.Prefix
 			switch x.Kind {
 			case policy.PeerPods:
-				if ns, pods, ok := c.podPeer(x, path); ok {
+				if ns, pods, ok := c.podPeer(x, path, p.Subject.Namespace); ok {
 					to = append(to, v1alpha2.ClusterNetworkPolicyEgressPeer{Namespaces: ns, Pods: pods})
 				}
 				continue
 			case policy.PeerAny:
-				// networks 0.0.0.0/0 and ::/0 cover node and API server addresses by the API,
-				// but Cilium 1.20 never matches node identities by CIDR: the deny would miss
-				// them there.
-				c.Refuse(path, constructAny,
-					"every peer includes the nodes and the API server: a ClusterNetworkPolicy names nodes only on the experimental channel, has no peer for the API server, and Cilium 1.20 does not match them by networks; "+
-						"policy.World() and policy.AllNamespaces() together are exact")
+				if all, ok := c.everything(path, constructAny, "every peer includes the nodes and the API server (policy.World() and policy.AllNamespaces() together do not)", t); ok {
+					to = append(to, all...)
+					networks = true
+				}
 				continue
 			case policy.PeerCIDR:
 				ranges = []netip.Prefix{x.CIDR}
 			case policy.PeerEntity:
 				if x.Entity != policy.EntityWorld {
 					c.Refuse(path, constructEntity.Of(string(x.Entity)),
-						"a ClusterNetworkPolicy names nodes only on the experimental channel and has no peer for the API server")
+						"a ClusterNetworkPolicy's nodes peer (experimental channel) names every node, never the local node or the other nodes alone, "+
+							"and it has no peer for the API server or for every endpoint of the cluster")
 					continue
 				}
 				ranges = worldPrefixes
@@ -111,9 +132,50 @@ func (c *compiler) egress(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyEgres
 		if c.Any() || len(to) == 0 {
 			continue
 		}
-		out = append(out, v1alpha2.ClusterNetworkPolicyEgressRule{Action: v1alpha2.ClusterNetworkPolicyRuleActionDeny, To: to, Protocols: protocols})
+		out = append(out, v1alpha2.ClusterNetworkPolicyEgressRule{Action: actionOf(a), To: to, Protocols: protocols})
 	}
 	return out
+}
+
+// everything returns the egress peers that together name every destination: every pod
+// (namespaces {}), every node and with them the API server (nodes {}, experimental
+// channel) and every address outside the cluster (networks: 0.0.0.0/0 and ::/0 minus
+// the cluster's ranges). Without Nodes or ClusterCIDRs it refuses construct at path,
+// why saying what needs every destination.
+func (c *compiler) everything(path *field.Path, construct backend.Construct, why string, t *backend.Notes) ([]v1alpha2.ClusterNetworkPolicyEgressPeer, bool) {
+	if !c.opts.Nodes {
+		c.Refuse(path, construct,
+			why+": it needs a peer for every node and the API server, which the standard channel does not have (Cilium 1.20 does not match nodes by networks); "+
+				"the experimental channel's nodes peer names them",
+			backend.Lossy(optNodes))
+		return nil, false
+	}
+	if !c.opts.Given {
+		c.Refuse(path, construct,
+			why+": the networks must name every address outside the cluster and leave out the cluster's pod, node and API server ranges, which the backend does not know",
+			backend.Exact(optClusterCIDRs))
+		return nil, false
+	}
+	t.Warn(path, systemEndpoints)
+	to := []v1alpha2.ClusterNetworkPolicyEgressPeer{{Namespaces: &metav1.LabelSelector{}}, {Nodes: &metav1.LabelSelector{}}}
+	var cidrs []netip.Prefix
+	for _, rg := range worldPrefixes {
+		cidrs = subtract(cidrs, rg, c.opts.Ranges)
+	}
+	return appendNetworks(to, cidrs), true
+}
+
+// dnsAccept is the Accept rule of p's DNS allowance: to the Model's DNS service on its
+// ports.
+func (c *compiler) dnsAccept(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyEgressRule {
+	path := field.NewPath("options", "dns", "peer")
+	ns, pods, ok := c.podPeer(c.model.DNS, path, "")
+	if !ok {
+		return nil
+	}
+	protocols := c.traffic(policy.Rule{Ports: c.model.DNSPorts, Path: p.Path.Child("dns")}, false)
+	return []v1alpha2.ClusterNetworkPolicyEgressRule{{Action: v1alpha2.ClusterNetworkPolicyRuleActionAccept,
+		To: []v1alpha2.ClusterNetworkPolicyEgressPeer{{Namespaces: ns, Pods: pods}}, Protocols: protocols}}
 }
 
 // appendNetworks appends networks peers holding cidrs, 25 to a peer.
@@ -157,9 +219,9 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	return out
 }
 
-// podPeer translates a pod peer of a cluster-scoped policy (whose peers always name their
-// namespaces).
-func (c *compiler) podPeer(x policy.Peer, path *field.Path) (*metav1.LabelSelector, *v1alpha2.NamespacedPod, bool) {
+// podPeer translates a pod peer of a policy in namespace ns ("" for a cluster-scoped
+// policy, whose peers always name their namespaces).
+func (c *compiler) podPeer(x policy.Peer, path *field.Path, ns string) (*metav1.LabelSelector, *v1alpha2.NamespacedPod, bool) {
 	ok := true
 	if x.ServiceAccount != "" {
 		c.Refuse(path.Child("serviceAccount"), constructServiceAccount, "ClusterNetworkPolicy selects peers by pod and namespace labels only, not by service account")
@@ -172,21 +234,23 @@ func (c *compiler) podPeer(x policy.Peer, path *field.Path) (*metav1.LabelSelect
 	if !ok {
 		return nil, nil, false
 	}
-	ns := metav1.LabelSelector{}
+	sel := metav1.LabelSelector{}
 	switch {
 	case x.AllNamespaces:
 	case x.NamespaceSelector != nil:
-		ns = *x.NamespaceSelector.DeepCopy()
+		sel = *x.NamespaceSelector.DeepCopy()
+	case x.Namespace != "":
+		sel.MatchLabels = map[string]string{policy.NamespaceNameLabel: x.Namespace}
 	default:
-		ns.MatchLabels = map[string]string{policy.NamespaceNameLabel: x.Namespace}
+		sel.MatchLabels = map[string]string{policy.NamespaceNameLabel: ns}
 	}
 	if emptySelector(x.PodSelector) {
-		return &ns, nil, true
+		return &sel, nil, true
 	}
-	return nil, &v1alpha2.NamespacedPod{NamespaceSelector: ns, PodSelector: *x.PodSelector.DeepCopy()}, true
+	return nil, &v1alpha2.NamespacedPod{NamespaceSelector: sel, PodSelector: *x.PodSelector.DeepCopy()}, true
 }
 
-// traffic translates the ports of a deny rule, refusing what ClusterNetworkPolicy cannot
+// traffic translates the ports of a rule, refusing what ClusterNetworkPolicy cannot
 // match; networks says whether the rule has networks peers, which the CRD forbids named
 // ports with. No ports is every protocol and port (nil protocols).
 func (c *compiler) traffic(r policy.Rule, networks bool) []v1alpha2.ClusterNetworkPolicyProtocol {

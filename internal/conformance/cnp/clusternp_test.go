@@ -51,7 +51,8 @@ func cannotReason(err error) string {
 }
 
 // compare compiles set with clusternp, with the Universe's pod range declared as the
-// cluster's, checks every ClusterNetworkPolicy against the standard channel's CRD and
+// cluster's, world peers as ipBlocks (exact with the ranges) and nodes peers, checks every ClusterNetworkPolicy against the CRD (the
+// standard channel's, the experimental one's for objects with nodes peers) and
 // compares Cilium's verdict on every flow of the Model's Universe it models with the
 // reference evaluator's. mutate, if not nil, edits the output first.
 func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func([]*v1alpha2.ClusterNetworkPolicy)) {
@@ -62,7 +63,7 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 		t.Fatalf("%s: %v", name, err)
 	}
 	pu := m.Universe()
-	res, err := clusternp.Compile(set, k8snp.ClusterCIDRs(pu.PodCIDR))
+	res, err := clusternp.Compile(set, k8snp.ClusterCIDRs(pu.PodCIDR), k8snp.WorldAsIPBlock(), clusternp.Nodes())
 	var ce *policy.CompileError
 	if errors.As(err, &ce) {
 		tl.refused++
@@ -81,7 +82,7 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 		t.Fatalf("%s: %v", name, err)
 	}
 	for _, c := range res.ClusterNetworkPolicies {
-		if errs := cnp.Validate(c, false); len(errs) > 0 {
+		if errs := cnp.Validate(c, hasNodes(c)); len(errs) > 0 {
 			t.Errorf("%s: ClusterNetworkPolicy %s is invalid: %v", name, c.Name, errs.ToAggregate())
 		}
 	}
@@ -90,6 +91,45 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 		mutate(res.ClusterNetworkPolicies)
 	}
 
+	u, flows := engineFlows(pu, tl)
+	e, err := cnp.NewEngine(res.NetworkPolicies, res.ClusterNetworkPolicies, u)
+	if err != nil {
+		t.Fatalf("%s: engine: %v", name, err)
+	}
+	for _, f := range flows {
+		got, err := e.Verdict(f.cnp)
+		if errors.Is(err, cnp.ErrCannotJudge) {
+			tl.cannot[cannotReason(err)]++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		tl.judged++
+		want := m.Evaluate(f.policy).Allowed
+		if !want {
+			tl.denied++
+		}
+		if got != want {
+			tl.mismatched++
+			tl.mismatches = append(tl.mismatches, fmt.Sprintf("%s: %s: Cilium %v, reference %v", name, f, got, want))
+		}
+	}
+}
+
+// flow is a flow of the Model's Universe and the engine's flow for it.
+type flow struct {
+	policy policy.Flow
+	cnp    cnp.Flow
+}
+
+func (f flow) String() string {
+	return fmt.Sprintf("%v %s/%d", f.cnp, f.policy.Protocol, f.policy.Port)
+}
+
+// engineFlows returns the engine's Universe for the Model's and the flows of the Model's
+// the engine models, counting the others in tl.skipped.
+func engineFlows(pu *policy.Universe, tl *tally) (cnp.Universe, []flow) {
 	u := cnp.Universe{}
 	for _, ns := range pu.Namespaces {
 		u.Namespaces = append(u.Namespaces, cnp.Namespace{Name: ns.Name, Labels: ns.Labels})
@@ -111,14 +151,11 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 			ends[s.Name] = cnp.Endpoint{IP: s.IP}
 		}
 	}
-	e, err := cnp.NewEngine(res.NetworkPolicies, res.ClusterNetworkPolicies, u)
-	if err != nil {
-		t.Fatalf("%s: engine: %v", name, err)
-	}
 	endOf := map[string]string{} // endpoint key -> sample name
 	for _, s := range pu.Endpoints {
 		endOf[endpointKey(s.Endpoint)] = s.Name
 	}
+	var out []flow
 	for _, f := range pu.Flows() {
 		from, okFrom := ends[endOf[endpointKey(f.From)]]
 		to, okTo := ends[endOf[endpointKey(f.To)]]
@@ -132,25 +169,21 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 		case !from.IsPod() && !to.IsPod():
 			continue
 		}
-		got, err := e.Verdict(cnp.Flow{From: from, To: to, Protocol: string(f.Protocol), Port: f.Port})
-		if errors.Is(err, cnp.ErrCannotJudge) {
-			tl.cannot[cannotReason(err)]++
-			continue
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		tl.judged++
-		want := m.Evaluate(f).Allowed
-		if !want {
-			tl.denied++
-		}
-		if got != want {
-			tl.mismatched++
-			tl.mismatches = append(tl.mismatches, fmt.Sprintf("%s: %s -> %s %s/%d: Cilium %v, reference %v",
-				name, endOf[endpointKey(f.From)], endOf[endpointKey(f.To)], f.Protocol, f.Port, got, want))
+		out = append(out, flow{policy: f, cnp: cnp.Flow{From: from, To: to, Protocol: string(f.Protocol), Port: f.Port}})
+	}
+	return u, out
+}
+
+// hasNodes reports whether c has a nodes peer, of the CRD's experimental channel.
+func hasNodes(c *v1alpha2.ClusterNetworkPolicy) bool {
+	for _, r := range c.Spec.Egress {
+		for _, p := range r.To {
+			if p.Nodes != nil {
+				return true
+			}
 		}
 	}
+	return false
 }
 
 // endpointKey identifies a Universe endpoint within a flow.
@@ -158,46 +191,47 @@ func endpointKey(e policy.Endpoint) string {
 	return fmt.Sprintf("%s|%s|%v|%s|%s|%s", e.Kind, e.Namespace, e.Labels, e.IP, e.Component, e.DNSName)
 }
 
-// guardrailScenarios are the scenarios with a cluster-wide guardrail that clusternp
-// expresses.
-var guardrailScenarios = []string{"block-external", "block-metadata"}
+// clusterScenarios are the scenarios with a cluster-wide policy or a deny rule that
+// clusternp expresses.
+var clusterScenarios = []string{"block-external", "block-metadata", "deny-internet", "federation"}
 
-// randomSets are randset's Sets (allows only, which k8snp expresses) with up to three
-// random guardrails each, drawn from what ClusterNetworkPolicy expresses: every subject
-// form, pod, CIDR and world peers, ports, ranges and named ports.
+// randomSets are randset's Sets with deny rules and cluster-wide policies (both
+// directions: cluster-wide ingress isolation is refused) with up to three random
+// guardrails and up to two cluster-wide egress allows each, drawn from what
+// ClusterNetworkPolicy expresses: every subject form, pod, CIDR, world and every-peer
+// peers, ports, ranges and named ports, with and without the DNS allowance.
 func randomSets(n int) map[string]*policy.Set {
 	out := map[string]*policy.Set{}
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		c := randset.New(seed, 6, randset.Features{})
+		c := randset.New(seed, 6, randset.Features{Deny: true, Cluster: true})
 		r := rand.New(rand.NewPCG(seed, 15))
 		for i := r.IntN(3) + 1; i > 0; i-- {
 			w := c.Set.Cluster(fmt.Sprintf("guard-%d", i))
-			switch r.IntN(3) {
-			case 1:
-				w.Select(policy.MatchLabels{"app": []string{"web", "api", "db"}[r.IntN(3)]})
-			case 2:
-				w.InNamespaces(policy.MatchLabels{"env": "prod"})
-			}
+			subject(r, w)
 			for j := r.IntN(3) + 1; j > 0; j-- {
 				var rb *policy.RuleBuilder
 				if r.IntN(2) == 0 {
 					peers := []policy.Peer{policy.ServiceIn("shop", "db"), policy.AllNamespaces(), policy.Namespaces(policy.MatchLabels{"team": "fin"})}
 					rb = w.DenyFrom(peers[r.IntN(len(peers))])
+					ports(r, rb, true)
 				} else {
-					peers := []policy.Peer{policy.ServiceIn("pay", "api"), policy.CIDR("203.0.113.0/24"), policy.CIDR("0.0.0.0/0", "10.0.0.0/8"),
-						policy.CIDR("2001:db8::/32", "2001:db8:1::/48"), policy.World(), policy.AllNamespaces()}
-					rb = w.DenyTo(peers[r.IntN(len(peers))])
+					x, pods := egressPeer(r)
+					ports(r, w.DenyTo(x), pods)
 				}
-				switch r.IntN(5) {
-				case 1:
-					rb.TCP(80)
-				case 2:
-					rb.UDP(53).TCP(443)
-				case 3:
-					rb.PortRange(policy.TCP, 8000, 8100)
-				case 4:
-					rb.NamedPort("http")
-				}
+			}
+		}
+		for i := r.IntN(3); i > 0; i-- {
+			w := c.Set.Cluster(fmt.Sprintf("allow-%d", i))
+			subject(r, w)
+			if r.IntN(3) == 0 {
+				w.WithoutDNS()
+			}
+			if r.IntN(4) == 0 {
+				w.DefaultDenyEgress()
+			}
+			for j := r.IntN(3); j > 0; j-- {
+				x, pods := egressPeer(r)
+				ports(r, w.AllowTo(x), pods)
 			}
 		}
 		out[fmt.Sprintf("seed %d", seed)] = c.Set
@@ -205,20 +239,56 @@ func randomSets(n int) map[string]*policy.Set {
 	return out
 }
 
-// TestGuardrailVerdicts: for the guardrail scenarios and random Sets, every emitted
-// ClusterNetworkPolicy is valid and Cilium's verdict on every flow it judges is the
-// reference evaluator's.
-func TestGuardrailVerdicts(t *testing.T) {
+func subject(r *rand.Rand, w *policy.Workload) {
+	switch r.IntN(3) {
+	case 1:
+		w.Select(policy.MatchLabels{"app": []string{"web", "api", "db"}[r.IntN(3)]})
+	case 2:
+		w.InNamespaces(policy.MatchLabels{"env": "prod"})
+	}
+}
+
+// egressPeer returns a random egress peer and whether it names pods only.
+func egressPeer(r *rand.Rand) (policy.Peer, bool) {
+	peers := []policy.Peer{policy.ServiceIn("pay", "api"), policy.AllNamespaces(), policy.CIDR("203.0.113.0/24"), policy.CIDR("0.0.0.0/0", "10.0.0.0/8"),
+		policy.CIDR("2001:db8::/32", "2001:db8:1::/48"), policy.World(), policy.Any()}
+	i := r.IntN(len(peers))
+	return peers[i], i < 2
+}
+
+// ports draws the rule's ports; named ports only where pods says the peers are pods
+// (the CRD has no named ports for networks).
+func ports(r *rand.Rand, rb *policy.RuleBuilder, pods bool) {
+	n := 4
+	if pods {
+		n = 5
+	}
+	switch r.IntN(n) {
+	case 1:
+		rb.TCP(80)
+	case 2:
+		rb.UDP(53).TCP(443)
+	case 3:
+		rb.PortRange(policy.TCP, 8000, 8100)
+	case 4:
+		rb.NamedPort("http")
+	}
+}
+
+// TestClusterVerdicts: for the scenarios and random Sets clusternp compiles, every
+// emitted ClusterNetworkPolicy is valid and Cilium's verdict on every flow it judges is
+// the reference evaluator's.
+func TestClusterVerdicts(t *testing.T) {
 	tl := newTally()
 	for _, s := range scenarios.All() {
-		if slices.Contains(guardrailScenarios, s.Name) {
+		if slices.Contains(clusterScenarios, s.Name) {
 			compare(t, tl, s.Name, s.Build(), nil)
 		}
 	}
 	if tl.refused > 0 || tl.cnps == 0 {
 		t.Fatalf("scenarios: %v", tl)
 	}
-	sets := randomSets(24)
+	sets := randomSets(20)
 	for _, name := range slices.Sorted(maps.Keys(sets)) {
 		compare(t, tl, name, sets[name], nil)
 	}
@@ -231,41 +301,109 @@ func TestGuardrailVerdicts(t *testing.T) {
 	if n := tl.cannot["networks peer"]; n > 0 {
 		t.Errorf("%d flows to pods inside networks peers", n)
 	}
-	if tl.judged == 0 || tl.sets-tl.refused < 12 {
+	if tl.judged == 0 || tl.sets-tl.refused < 10 {
 		t.Errorf("too little compared: %v", tl)
 	}
 }
 
-// TestGuardrailMutation: the comparison catches a wrong emission, Accept for Deny, in
-// each guardrail scenario and in the random Sets.
-func TestGuardrailMutation(t *testing.T) {
-	accept := func(cs []*v1alpha2.ClusterNetworkPolicy) {
-		for _, c := range cs {
-			for i := range c.Spec.Ingress {
-				c.Spec.Ingress[i].Action = v1alpha2.ClusterNetworkPolicyRuleActionAccept
+// TestClusterMutations: the comparison catches each wrong emission, in the scenarios or
+// else in the first random Sets.
+func TestClusterMutations(t *testing.T) {
+	rules := func(c *v1alpha2.ClusterNetworkPolicy, f func(*v1alpha2.ClusterNetworkPolicyRuleAction)) {
+		for i := range c.Spec.Ingress {
+			f(&c.Spec.Ingress[i].Action)
+		}
+		for i := range c.Spec.Egress {
+			f(&c.Spec.Egress[i].Action)
+		}
+	}
+	tests := []struct {
+		name   string
+		mutate func([]*v1alpha2.ClusterNetworkPolicy)
+	}{{
+		name: "Accept for Deny",
+		mutate: func(cs []*v1alpha2.ClusterNetworkPolicy) {
+			for _, c := range cs {
+				rules(c, func(a *v1alpha2.ClusterNetworkPolicyRuleAction) {
+					if *a == v1alpha2.ClusterNetworkPolicyRuleActionDeny {
+						*a = v1alpha2.ClusterNetworkPolicyRuleActionAccept
+					}
+				})
 			}
-			for i := range c.Spec.Egress {
-				c.Spec.Egress[i].Action = v1alpha2.ClusterNetworkPolicyRuleActionAccept
+		},
+	}, {
+		// The isolation decides before NetworkPolicy: its allows no longer add up.
+		name: "Admin tier for Baseline",
+		mutate: func(cs []*v1alpha2.ClusterNetworkPolicy) {
+			for _, c := range cs {
+				if c.Spec.Tier == v1alpha2.BaselineTier {
+					c.Spec.Tier, c.Spec.Priority = v1alpha2.AdminTier, 1000
+				}
 			}
-		}
+		},
+	}, {
+		name: "Accepts before Denies",
+		mutate: func(cs []*v1alpha2.ClusterNetworkPolicy) {
+			var accepts, denies []*v1alpha2.ClusterNetworkPolicy
+			for _, c := range cs {
+				if c.Spec.Tier != v1alpha2.AdminTier {
+					continue
+				}
+				accept := false
+				rules(c, func(a *v1alpha2.ClusterNetworkPolicyRuleAction) {
+					accept = accept || *a == v1alpha2.ClusterNetworkPolicyRuleActionAccept
+				})
+				if accept {
+					accepts = append(accepts, c)
+				} else {
+					denies = append(denies, c)
+				}
+			}
+			for i, c := range append(accepts, denies...) {
+				c.Spec.Priority = int32(i)
+			}
+		},
+	}, {
+		name: "no DNS Accept",
+		mutate: func(cs []*v1alpha2.ClusterNetworkPolicy) {
+			for _, c := range cs {
+				c.Spec.Egress = slices.DeleteFunc(c.Spec.Egress, func(r v1alpha2.ClusterNetworkPolicyEgressRule) bool {
+					return len(r.To) == 1 && r.To[0].Pods != nil && r.To[0].Pods.PodSelector.MatchLabels["k8s-app"] == "kube-dns"
+				})
+			}
+		},
+	}, {
+		name: "no isolation",
+		mutate: func(cs []*v1alpha2.ClusterNetworkPolicy) {
+			for _, c := range cs {
+				if c.Spec.Tier == v1alpha2.BaselineTier {
+					c.Spec.Egress = c.Spec.Egress[:1]
+					c.Spec.Egress[0].Action = v1alpha2.ClusterNetworkPolicyRuleActionPass
+				}
+			}
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The scenarios first, then random Sets until one catches it.
+			tl := newTally()
+			for _, s := range scenarios.All() {
+				if slices.Contains(clusterScenarios, s.Name) {
+					compare(t, tl, s.Name, s.Build(), tt.mutate)
+				}
+			}
+			scen := tl.mismatched
+			sets := randomSets(12)
+			for _, name := range slices.Sorted(maps.Keys(sets)) {
+				if tl.mismatched > 0 {
+					break
+				}
+				compare(t, tl, name, sets[name], tt.mutate)
+			}
+			t.Logf("%s: %d mismatches in the scenarios, %d in all: %v", tt.name, scen, tl.mismatched, tl)
+			if tl.mismatched == 0 {
+				t.Errorf("%s went unnoticed: %v", tt.name, tl)
+			}
+		})
 	}
-	for _, s := range scenarios.All() {
-		if !slices.Contains(guardrailScenarios, s.Name) {
-			continue
-		}
-		tl := newTally()
-		compare(t, tl, s.Name, s.Build(), accept)
-		if tl.mismatched == 0 {
-			t.Errorf("%s: Accept for Deny went unnoticed: %v", s.Name, tl)
-		}
-	}
-	tl := newTally()
-	sets := randomSets(6)
-	for _, name := range slices.Sorted(maps.Keys(sets)) {
-		compare(t, tl, name, sets[name], accept)
-	}
-	if tl.mismatched == 0 {
-		t.Errorf("random Sets: Accept for Deny went unnoticed: %v", tl)
-	}
-	t.Logf("random Sets with Accept for Deny: %v", tl)
 }

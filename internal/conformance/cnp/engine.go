@@ -20,6 +20,7 @@ import (
 	slimnetworkingv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/api/networking/v1"
 	"github.com/cilium/cilium/pkg/labels"
 	"github.com/cilium/cilium/pkg/labelsfilter"
+	"github.com/cilium/cilium/pkg/option"
 	"github.com/cilium/cilium/pkg/policy"
 	policytypes "github.com/cilium/cilium/pkg/policy/types"
 	testcertificatemanager "github.com/cilium/cilium/pkg/testutils/certificatemanager"
@@ -51,8 +52,8 @@ var labelsFilterInit = sync.OnceValue(func() error {
 // defaulted as the API server stores it (policyTypes, protocol TCP), read into
 // Cilium's slim type and translated by pkg/k8s.ParseNetworkPolicy (Normal tier,
 // default deny for the selected pods); each ClusterNetworkPolicy is validated against
-// the standard channel's CRD (Validate) and translated by
-// pkg/k8s.ParseClusterNetworkPolicy (Admin or Baseline tier, priority spec.priority
+// the CRD (the standard channel's, the experimental one's if it has a nodes peer) and
+// translated by pkg/k8s.ParseClusterNetworkPolicy (Admin or Baseline tier, priority spec.priority
 // plus rule index/100, Accept/Deny/Pass verdicts, no default deny). All entries go
 // into one policy repository, and each flow is resolved by policy.LookupFlow, the
 // function behind `cilium-dbg policy` simulation: the source's egress, then the
@@ -74,10 +75,15 @@ var labelsFilterInit = sync.OnceValue(func() error {
 //     API lets the NetworkPolicy decide, so traffic it does not allow is denied;
 //     Cilium puts NetworkPolicy's default deny in its DefaultPolicy tier, after
 //     Baseline, and allows. A flow a Baseline Accept allows at such a pod is refused.
+//     A Baseline Deny agrees with the API: NetworkPolicy's allows precede it, and what
+//     they do not allow is denied either way.
 //   - Label keys Cilium's identity filter drops are matched by no identity: every
 //     flow of objects selecting on one is refused.
-//   - Egress nodes and domainNames peers (experimental channel) need node labels and
-//     the DNS proxy: NewEngine refuses such ClusterNetworkPolicies.
+//   - Egress domainNames peers (experimental channel) need the DNS proxy: NewEngine
+//     refuses such ClusterNetworkPolicies.
+//
+// Egress nodes peers (experimental channel) are read with enable-node-selector-labels,
+// without which Cilium rejects them; nodes are no flow ends here, so they match nothing.
 //
 // Not modelled: nodes and Cilium's reserved identities as flow ends, pods of other
 // clusters (ClusterNetworkPolicy namespaces peers are not scoped to the local cluster
@@ -139,19 +145,27 @@ func NewEngine(nps []*networkingv1.NetworkPolicy, cnps []*v1alpha2.ClusterNetwor
 		if cnp == nil {
 			return nil, fmt.Errorf("nil ClusterNetworkPolicy")
 		}
+		nodes := false
 		for _, r := range cnp.Spec.Egress {
 			for _, p := range r.To {
-				if p.Nodes != nil || p.DomainNames != nil {
-					return nil, cannotJudge("ClusterNetworkPolicy %s: nodes and domainNames peers need node labels and the DNS proxy", cnp.Name)
+				if p.DomainNames != nil {
+					return nil, cannotJudge("ClusterNetworkPolicy %s: domainNames peers need the DNS proxy", cnp.Name)
 				}
+				nodes = nodes || p.Nodes != nil
 			}
 		}
-		if errs := Validate(cnp, false); len(errs) > 0 {
+		// A nodes peer is on the experimental channel.
+		if errs := Validate(cnp, nodes); len(errs) > 0 {
 			return nil, fmt.Errorf("ClusterNetworkPolicy %s: %w", cnp.Name, errs.ToAggregate())
 		}
 		e.noteFiltered(cnpSelectors(cnp))
+		// Cilium reads nodes peers only with enable-node-selector-labels, which clusternp's
+		// Nodes option asks for.
 		ciliumGlobalMu.Lock()
+		saved := option.Config.EnableNodeSelectorLabels
+		option.Config.EnableNodeSelectorLabels = nodes
 		es, err := ciliumk8s.ParseClusterNetworkPolicy(quietLogger, cu.cluster, cnp.DeepCopy())
+		option.Config.EnableNodeSelectorLabels = saved
 		ciliumGlobalMu.Unlock()
 		if err != nil {
 			return nil, fmt.Errorf("ClusterNetworkPolicy %s: cilium: %w", cnp.Name, err)

@@ -233,6 +233,27 @@ func TestEngine(t *testing.T) {
 			{tcp(db, web, 80), true}, {tcp(prom, web, 80), false},
 			{tcp(client, db, 80), true}, {tcp(prom, db, 80), false},
 		}},
+		// clusternp's mapping of a cluster-wide policy: its allows as Admin Accepts, its
+		// isolation as a Baseline Deny. A pod a NetworkPolicy isolates gets the union of
+		// both allows (the Baseline Deny never overrides a NetworkPolicy allow), a pod only
+		// the cluster-wide policy isolates its allows alone.
+		{"admin accept, NetworkPolicy allow and baseline deny: the union", []*networkingv1.NetworkPolicy{webIngressFromNS("b")}, []*v1alpha2.ClusterNetworkPolicy{
+			withIngress(cnp("accept-mon", v1alpha2.AdminTier, 1, "a"), ingressRule(accept, fromNS("mon"))),
+			withIngress(cnp("baseline-deny-all", v1alpha2.BaselineTier, 1, "a"), ingressRule(deny, allNamespaces)),
+		}, []want{
+			{tcp(client, web, 80), true}, {tcp(prom, web, 80), true}, {tcp(db, web, 80), false},
+			{tcp(client, db, 80), false}, {tcp(prom, db, 80), true},
+		}},
+		{"egress baseline deny of pods, nodes and networks", []*networkingv1.NetworkPolicy{webEgressTo("db")}, []*v1alpha2.ClusterNetworkPolicy{
+			withEgress(cnp("baseline-deny-all", v1alpha2.BaselineTier, 1, "a"), v1alpha2.ClusterNetworkPolicyEgressRule{
+				Action: deny, To: []v1alpha2.ClusterNetworkPolicyEgressPeer{
+					{Namespaces: &metav1.LabelSelector{}}, {Nodes: &metav1.LabelSelector{}}, {Networks: []v1alpha2.CIDR{"8.0.0.0/8"}},
+				},
+			}),
+		}, []want{
+			{tcp(web, db, 80), true}, {tcp(web, prom, 80), false}, {tcp(db, prom, 80), false}, {tcp(db, ExternalEndpoint("8.8.8.8"), 53), false},
+			{tcp(web, ExternalEndpoint("8.8.8.8"), 53), false},
+		}},
 		{"baseline priorities", nil, []*v1alpha2.ClusterNetworkPolicy{
 			withIngress(cnp("baseline-accept-b", v1alpha2.BaselineTier, 1, "a"), ingressRule(accept, fromNS("b"))),
 			withIngress(cnp("baseline-deny-all", v1alpha2.BaselineTier, 2, "a"), ingressRule(deny, allNamespaces)),

@@ -1,7 +1,7 @@
 // Package handoff holds the k8snp backend's options, so that k8snp/clusternp, which
-// translates cluster-wide guardrails into ClusterNetworkPolicies, can ask k8snp to leave
-// them to it: an option no caller outside the module can set, since a Compile of k8snp
-// alone would then emit nothing for the guardrails.
+// translates cluster-wide policies and deny rules into ClusterNetworkPolicies, can ask
+// k8snp to leave them to it: options no caller outside the module can set, since a
+// Compile of k8snp alone would then emit nothing for them.
 package handoff
 
 import (
@@ -13,27 +13,27 @@ import (
 type Options struct {
 	WidenL7        bool
 	WorldAsIPBlock bool
-	// Guardrails is set by k8snp/clusternp, which translates every policy Guardrail
-	// accepts: k8snp then leaves them out.
-	Guardrails bool
+	// ClusterNetworkPolicies is set by k8snp/clusternp, which translates every policy
+	// Clusterwide accepts and the deny rules of every policy Denies accepts: k8snp then
+	// leaves them out.
+	ClusterNetworkPolicies bool
+	// Nodes is k8snp/clusternp's Nodes option: it may emit the experimental channel's
+	// nodes peers. k8snp ignores it.
+	Nodes bool
 	// Declared holds the ClusterCIDRs option; its Check makes Options a backend.Checker.
 	clusterrange.Declared
 }
 
-// Guardrail reports whether p is a cluster-wide guardrail: an enforced, untiered,
-// cluster-scoped policy with deny rules only, which isolates nothing. A ClusterNetworkPolicy
-// of the Admin tier with Deny rules means exactly that: it decides before NetworkPolicy,
-// and never isolates.
-func Guardrail(p *policy.Policy) bool {
-	if p.Subject.Scope != policy.ScopeCluster || p.Tier != "" || p.Mode != policy.Enforce || len(p.Isolate) > 0 || p.DNS {
-		return false
-	}
-	for _, d := range []policy.Direction{policy.Ingress, policy.Egress} {
-		for _, r := range p.Rules(d) {
-			if r.Action != policy.Deny {
-				return false
-			}
-		}
-	}
-	return len(p.Ingress)+len(p.Egress) > 0
+// Clusterwide reports whether p is a cluster-scoped, untiered policy, which
+// k8snp/clusternp translates (or refuses) as a whole: its deny rules as Admin-tier Deny
+// rules, its allows as Admin-tier Accept rules and its isolation as a Baseline-tier Deny.
+func Clusterwide(p *policy.Policy) bool {
+	return p.Subject.Scope == policy.ScopeCluster && p.Tier == ""
+}
+
+// Denies reports whether k8snp/clusternp translates the deny rules of the namespaced
+// policy p (as Admin-tier Deny rules for its namespace): p is enforced and untiered.
+// k8snp translates the rest of p.
+func Denies(p *policy.Policy) bool {
+	return p.Subject.Scope == policy.ScopeNamespace && p.Tier == "" && p.Mode == policy.Enforce
 }
