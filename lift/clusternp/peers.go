@@ -1,0 +1,291 @@
+package clusternp
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/netintent/netintent/lift"
+	"github.com/netintent/netintent/lift/internal/share"
+	"github.com/netintent/netintent/policy"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/network-policy-api/apis/v1alpha2"
+)
+
+// worldPrefixes are every address of both families.
+var worldPrefixes = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+
+// subject is whom a policy selects: pods matching pods in the namespace named namespace,
+// or (namespace empty) in the namespaces namespaces matches (nil: every namespace).
+type subject struct {
+	namespace  string
+	namespaces *metav1.LabelSelector
+	pods       *metav1.LabelSelector
+}
+
+// subjectOf checks a ClusterNetworkPolicy's subject: exactly one of namespaces and pods.
+func (l *lifter) subjectOf(s *v1alpha2.ClusterNetworkPolicySubject, path *field.Path, p problems) (subject, bool) {
+	switch {
+	case s.Namespaces != nil && s.Pods != nil:
+		p.add(field.Invalid(path, "namespaces and pods", "exactly one of namespaces and pods may be set"))
+	case s.Namespaces != nil:
+		errs := validSelector(s.Namespaces, path.Child("namespaces"))
+		p.add(errs...)
+		return subject{namespaces: s.Namespaces, pods: &metav1.LabelSelector{}}, len(errs) == 0
+	case s.Pods != nil:
+		errs := append(validSelector(&s.Pods.NamespaceSelector, path.Child("pods", "namespaceSelector")),
+			validSelector(&s.Pods.PodSelector, path.Child("pods", "podSelector"))...)
+		p.add(errs...)
+		return subject{namespaces: &s.Pods.NamespaceSelector, pods: &s.Pods.PodSelector}, len(errs) == 0
+	default:
+		p.add(field.Required(path, "exactly one of namespaces and pods"))
+	}
+	return subject{}, false
+}
+
+// podPeer lifts a namespaces or pods peer: every pod of the namespaces a selector
+// matches, narrowed by a pod selector. Exactly one of ns and pods is set.
+func podPeer(ns *metav1.LabelSelector, pods *v1alpha2.NamespacedPod, path *field.Path, p problems) (policy.Peer, bool) {
+	var podSel *metav1.LabelSelector
+	var errs field.ErrorList
+	if pods != nil {
+		ns, podSel = &pods.NamespaceSelector, &pods.PodSelector
+		errs = append(validSelector(ns, path.Child("pods", "namespaceSelector")), validSelector(podSel, path.Child("pods", "podSelector"))...)
+	} else {
+		errs = validSelector(ns, path.Child("namespaces"))
+	}
+	p.add(errs...)
+	if len(errs) > 0 {
+		return policy.Peer{}, false
+	}
+	out := policy.AllNamespaces()
+	if !isEmpty(ns) {
+		out = policy.Namespaces(policy.LabelSelector(*ns.DeepCopy()))
+	}
+	if !isEmpty(podSel) {
+		out = out.Pods(policy.LabelSelector(*podSel.DeepCopy()))
+	}
+	return out, true
+}
+
+// ingressPeers lifts a rule's from list: namespaces and pods peers.
+func (l *lifter) ingressPeers(peers []v1alpha2.ClusterNetworkPolicyIngressPeer, path *field.Path, p problems) ([]any, bool) {
+	if len(peers) == 0 {
+		p.add(field.Required(path, "a rule needs at least one peer"))
+		return nil, false
+	}
+	out := make([]any, 0, len(peers))
+	ok := true
+	for i, x := range peers {
+		ip := path.Index(i)
+		if (x.Namespaces != nil) == (x.Pods != nil) {
+			p.add(field.Invalid(ip, "", "exactly one of namespaces and pods must be set"))
+			ok = false
+			continue
+		}
+		peer, pok := podPeer(x.Namespaces, x.Pods, ip, p)
+		ok = ok && pok
+		out = append(out, peer)
+	}
+	return out, ok
+}
+
+// egressPeers lifts a rule's to list. Peers that together name every destination (every
+// pod, every node and every address outside the cluster's ranges) are policy.Any();
+// networks naming every address outside the ranges are policy.World(); other networks,
+// none of whose addresses may lie in a cluster range (the API applies networks to pod
+// and node addresses too, a CIDR peer means addresses outside the cluster), are CIDR
+// peers. A nodes peer alone names every node and the API server, which no intent peer
+// names exactly.
+func (l *lifter) egressPeers(peers []v1alpha2.ClusterNetworkPolicyEgressPeer, path *field.Path, p problems) ([]any, bool) {
+	if len(peers) == 0 {
+		p.add(field.Required(path, "a rule needs at least one peer"))
+		return nil, false
+	}
+	var out []any
+	var nets []netip.Prefix
+	var netPaths []*field.Path
+	var nodesPath *field.Path
+	allPods, ok := false, true
+	for i, x := range peers {
+		ip := path.Index(i)
+		set := 0
+		for _, b := range []bool{x.Namespaces != nil, x.Pods != nil, x.Nodes != nil, x.Networks != nil, x.DomainNames != nil} {
+			if b {
+				set++
+			}
+		}
+		if set != 1 {
+			p.add(field.Invalid(ip, "", "exactly one of namespaces, pods, nodes, networks and domainNames must be set"))
+			ok = false
+			continue
+		}
+		switch {
+		case x.Namespaces != nil || x.Pods != nil:
+			peer, pok := podPeer(x.Namespaces, x.Pods, ip, p)
+			ok = ok && pok
+			out = append(out, peer)
+			allPods = allPods || x.Namespaces != nil && isEmpty(x.Namespaces) || x.Pods != nil && isEmpty(&x.Pods.NamespaceSelector) && isEmpty(&x.Pods.PodSelector)
+		case x.Nodes != nil:
+			if errs := validSelector(x.Nodes, ip.Child("nodes")); len(errs) > 0 {
+				p.add(errs...)
+				ok = false
+			} else if !isEmpty(x.Nodes) {
+				p.add(field.Forbidden(ip.Child("nodes"), "the intent selects no nodes by labels: its node peers are the local node "+
+					"(policy.Host), every other node (policy.RemoteNodes) and the API server"))
+				ok = false
+			}
+			nodesPath = ip.Child("nodes")
+		case x.DomainNames != nil:
+			p.add(field.Forbidden(ip.Child("domainNames"), "domainNames peers (experimental channel) are not lifted: which addresses "+
+				"they match depends on the implementation's DNS interception"))
+			ok = false
+		default:
+			if len(x.Networks) == 0 {
+				p.add(field.Required(ip.Child("networks"), "at least one CIDR"))
+				ok = false
+			}
+			for j, s := range x.Networks {
+				np := ip.Child("networks").Index(j)
+				n, err := netip.ParsePrefix(string(s))
+				switch {
+				case err != nil:
+					p.add(field.Invalid(np, s, err.Error()))
+					ok = false
+				case n != n.Masked():
+					p.add(field.Invalid(np, s, fmt.Sprintf("host bits are set; write %s", n.Masked())))
+					ok = false
+				default:
+					nets, netPaths = append(nets, n), append(netPaths, np)
+				}
+			}
+		}
+	}
+	if !ok {
+		return nil, false
+	}
+	world := l.given && l.coversWorld(nets)
+	if allPods && nodesPath != nil && world {
+		return []any{policy.Any()}, true
+	}
+	if nodesPath != nil {
+		p.add(field.Forbidden(nodesPath, "nodes {} names every node and the API server, which no intent peer names exactly (policy.Host and "+
+			"policy.RemoteNodes are the local and the other nodes); only with namespaces {} and networks naming every address outside "+
+			"the cluster in the same rule does it lift, as policy.Any()"))
+		return nil, false
+	}
+	if len(nets) == 0 {
+		return out, true
+	}
+	if !l.given {
+		p.add(field.Forbidden(netPaths[0], "a networks peer applies to pod and node addresses too, while a CIDR peer means addresses "+
+			"outside the cluster; declare the cluster's ranges with lift.ClusterCIDRs(...) to lift networks that name no in-cluster address"))
+		return nil, false
+	}
+	for i, n := range nets {
+		for _, r := range l.ranges {
+			if r.Overlaps(n) {
+				p.add(field.Forbidden(netPaths[i], fmt.Sprintf("%s overlaps the cluster's range %s: a networks peer applies to the pod and "+
+					"node addresses there, which no CIDR peer names; select the pods by labels", n, r)))
+				ok = false
+			}
+		}
+	}
+	if !ok {
+		return nil, false
+	}
+	if world {
+		return append(out, policy.World()), true
+	}
+	for _, n := range nets {
+		out = append(out, policy.CIDR(n.String()))
+	}
+	return out, true
+}
+
+// everything reports whether peers name every destination (see egressPeers); its
+// problems are egressPeers'.
+func (l *lifter) everything(peers []v1alpha2.ClusterNetworkPolicyEgressPeer) bool {
+	var discard []lift.Problem
+	got, ok := l.egressPeers(peers, field.NewPath(""), problems{out: &discard})
+	return ok && len(got) == 1 && got[0].(policy.Peer).Kind == policy.PeerAny
+}
+
+// coversWorld reports whether nets and the cluster's ranges together cover every
+// address of both families.
+func (l *lifter) coversWorld(nets []netip.Prefix) bool {
+	have := append(append([]netip.Prefix(nil), nets...), l.ranges...)
+	for _, w := range worldPrefixes {
+		if !share.Covered(w, have) {
+			return false
+		}
+	}
+	return true
+}
+
+// ports lifts a rule's protocols; none is every protocol and port.
+func (l *lifter) ports(protocols []v1alpha2.ClusterNetworkPolicyProtocol, path *field.Path, p problems) ([]policy.Port, bool) {
+	var out []policy.Port
+	ok := true
+	for i, x := range protocols {
+		pp := path.Index(i)
+		type proto struct {
+			name policy.Protocol
+			port *v1alpha2.Port
+		}
+		var ps []proto
+		if x.TCP != nil {
+			ps = append(ps, proto{policy.TCP, x.TCP.DestinationPort})
+		}
+		if x.UDP != nil {
+			ps = append(ps, proto{policy.UDP, x.UDP.DestinationPort})
+		}
+		if x.SCTP != nil {
+			ps = append(ps, proto{policy.SCTP, x.SCTP.DestinationPort})
+		}
+		if n := len(ps); n > 1 || n == 1 && x.DestinationNamedPort != "" || n == 0 && x.DestinationNamedPort == "" {
+			p.add(field.Invalid(pp, "", "exactly one of tcp, udp, sctp and destinationNamedPort must be set"))
+			ok = false
+			continue
+		}
+		if x.DestinationNamedPort != "" {
+			// The name resolves to the port of whichever protocol the pod declares it for.
+			for _, pr := range []policy.Protocol{policy.TCP, policy.UDP, policy.SCTP} {
+				out = append(out, policy.Port{Protocol: pr, Name: x.DestinationNamedPort})
+			}
+			continue
+		}
+		pt := policy.Port{Protocol: ps[0].name}
+		dp := pp.Child(string(ps[0].name)).Child("destinationPort")
+		switch d := ps[0].port; {
+		case d == nil:
+			// Every port of the protocol.
+		case d.Number != 0 && d.Range != nil || d.Number == 0 && d.Range == nil:
+			p.add(field.Invalid(dp, "", "exactly one of number and range must be set"))
+			ok = false
+			continue
+		case d.Range != nil:
+			r := d.Range
+			if r.Start < 1 || r.End > 65535 || r.Start > r.End {
+				p.add(field.Invalid(dp.Child("range"), fmt.Sprintf("%d-%d", r.Start, r.End), "must be 1 <= start <= end <= 65535"))
+				ok = false
+				continue
+			}
+			if r.Start > 1 || r.End < 65535 {
+				pt.Port = r.Start
+				if r.End > r.Start {
+					pt.EndPort = r.End
+				}
+			}
+		default:
+			if d.Number < 1 || d.Number > 65535 {
+				p.add(field.Invalid(dp.Child("number"), d.Number, "must be between 1 and 65535"))
+				ok = false
+				continue
+			}
+			pt.Port = d.Number
+		}
+		out = append(out, pt)
+	}
+	return out, ok
+}
