@@ -3,6 +3,7 @@ package clusternp
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/netintent/netintent/lift"
 	"github.com/netintent/netintent/lift/internal/share"
@@ -27,7 +28,7 @@ type subject struct {
 func (l *lifter) subjectOf(s *v1alpha2.ClusterNetworkPolicySubject, path *field.Path, p problems) (subject, bool) {
 	switch {
 	case s.Namespaces != nil && s.Pods != nil:
-		p.add(field.Invalid(path, "namespaces and pods", "exactly one of namespaces and pods may be set"))
+		p.add(field.Forbidden(path, "exactly one of namespaces and pods may be set"))
 	case s.Namespaces != nil:
 		errs := validSelector(s.Namespaces, path.Child("namespaces"))
 		p.add(errs...)
@@ -79,7 +80,7 @@ func (l *lifter) ingressPeers(peers []v1alpha2.ClusterNetworkPolicyIngressPeer, 
 	for i, x := range peers {
 		ip := path.Index(i)
 		if (x.Namespaces != nil) == (x.Pods != nil) {
-			p.add(field.Invalid(ip, "", "exactly one of namespaces and pods must be set"))
+			p.add(field.Forbidden(ip, "exactly one of namespaces and pods must be set"))
 			ok = false
 			continue
 		}
@@ -116,7 +117,7 @@ func (l *lifter) egressPeers(peers []v1alpha2.ClusterNetworkPolicyEgressPeer, pa
 			}
 		}
 		if set != 1 {
-			p.add(field.Invalid(ip, "", "exactly one of namespaces, pods, nodes, networks and domainNames must be set"))
+			p.add(field.Forbidden(ip, "exactly one of namespaces, pods, nodes, networks and domainNames must be set"))
 			ok = false
 			continue
 		}
@@ -244,7 +245,7 @@ func (l *lifter) ports(protocols []v1alpha2.ClusterNetworkPolicyProtocol, path *
 			ps = append(ps, proto{policy.SCTP, x.SCTP.DestinationPort})
 		}
 		if n := len(ps); n > 1 || n == 1 && x.DestinationNamedPort != "" || n == 0 && x.DestinationNamedPort == "" {
-			p.add(field.Invalid(pp, "", "exactly one of tcp, udp, sctp and destinationNamedPort must be set"))
+			p.add(field.Forbidden(pp, "exactly one of tcp, udp, sctp and destinationNamedPort must be set"))
 			ok = false
 			continue
 		}
@@ -256,12 +257,12 @@ func (l *lifter) ports(protocols []v1alpha2.ClusterNetworkPolicyProtocol, path *
 			continue
 		}
 		pt := policy.Port{Protocol: ps[0].name}
-		dp := pp.Child(string(ps[0].name)).Child("destinationPort")
+		dp := pp.Child(strings.ToLower(string(ps[0].name))).Child("destinationPort")
 		switch d := ps[0].port; {
 		case d == nil:
 			// Every port of the protocol.
 		case d.Number != 0 && d.Range != nil || d.Number == 0 && d.Range == nil:
-			p.add(field.Invalid(dp, "", "exactly one of number and range must be set"))
+			p.add(field.Forbidden(dp, "exactly one of number and range must be set"))
 			ok = false
 			continue
 		case d.Range != nil:

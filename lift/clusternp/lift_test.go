@@ -1,0 +1,435 @@
+package clusternp_test
+
+import (
+	"errors"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/netintent/netintent/lift"
+	liftcnp "github.com/netintent/netintent/lift/clusternp"
+	"github.com/netintent/netintent/policy"
+)
+
+// ranges are the cluster's ranges of the hand-written cases.
+var ranges = lift.ClusterCIDRs(netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8"))
+
+// namespaces declares the namespaces of the hand-written cases.
+const namespaces = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: pay, labels: {team: pay}}
+`
+
+// everywhere is an egress peer list naming every destination with ranges: every pod,
+// every node and every address outside 10.0.0.0/8 and fd00::/8.
+const everywhere = `
+    - namespaces: {}
+    - nodes: {}
+    - networks: [0.0.0.0/5, 8.0.0.0/7, 11.0.0.0/8, 12.0.0.0/6, 16.0.0.0/4, 32.0.0.0/3, 64.0.0.0/2, 128.0.0.0/1]
+    - networks: ["::/1", "8000::/2", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fc00::/8", "fe00::/7"]
+`
+
+// webToDB is a NetworkPolicy isolating shop's web pods for egress, allowing db on TCP
+// 5432.
+const webToDB = `
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{podSelector: {matchLabels: {app: db}}}]
+    ports: [{port: 5432}]
+`
+
+func liftYAML(t *testing.T, manifests string, opts ...lift.Option) (*policy.Set, error) {
+	t.Helper()
+	objs, err := liftcnp.Decode(strings.NewReader(manifests))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return liftcnp.Lift(objs, opts...)
+}
+
+var (
+	web     = policy.PodEndpoint("shop", map[string]string{"app": "web"})
+	db      = policy.PodEndpoint("shop", map[string]string{"app": "db"})
+	gateway = policy.PodEndpoint("shop", map[string]string{"app": "gateway"})
+	api     = policy.PodEndpoint("pay", map[string]string{"app": "api"})
+	outside = policy.AddressEndpoint(netip.MustParseAddr("192.0.2.1"))
+	node    = policy.RemoteNodeEndpoint(nil)
+)
+
+type flowCase struct {
+	from, to policy.Endpoint
+	proto    policy.Protocol
+	port     int32
+	allowed  bool
+}
+
+// TestLift: each mapping, judged by the reference evaluator on the lifted Set.
+func TestLift(t *testing.T) {
+	tests := []struct {
+		name      string
+		manifests string
+		flows     []flowCase
+	}{{
+		// Priorities order the Admin tier; Deny and Accept are final, Pass leaves the flow
+		// to NetworkPolicy (which allows 5432 only).
+		name: "admin tier",
+		manifests: namespaces + webToDB + `
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: accept}
+spec:
+  tier: Admin
+  priority: 3
+  subject: {namespaces: {}}
+  egress:
+  - action: Accept
+    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: deny-ssh}
+spec:
+  tier: Admin
+  priority: 1
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
+    protocols: [{tcp: {destinationPort: {number: 22}}}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: pass}
+spec:
+  tier: Admin
+  priority: 2
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}
+  egress:
+  - action: Pass
+    to: [{namespaces: {matchLabels: {team: shop}}}]
+    protocols: [{tcp: {destinationPort: {range: {start: 5432, end: 5433}}}}]
+`,
+		flows: []flowCase{
+			{web, db, policy.TCP, 22, false},      // Deny, first
+			{web, db, policy.TCP, 5432, true},     // Pass, then the NetworkPolicy allows
+			{web, db, policy.TCP, 5433, false},    // Pass, then the NetworkPolicy isolates
+			{web, db, policy.TCP, 6000, true},     // Accept, final
+			{web, outside, policy.TCP, 80, false}, // the NetworkPolicy isolates
+			{api, db, policy.TCP, 22, false},
+			{api, db, policy.UDP, 5433, true}, // Accept; api is not isolated anyway
+			{api, outside, policy.TCP, 80, true},
+		},
+	}, {
+		// A Baseline Deny of every destination isolates: the NetworkPolicy decides for the
+		// pods it isolates, the rest are denied.
+		name: "baseline isolation",
+		manifests: namespaces + webToDB + `
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: isolate}
+spec:
+  tier: Baseline
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to:` + everywhere,
+		flows: []flowCase{
+			{web, db, policy.TCP, 5432, true},
+			{web, db, policy.TCP, 80, false},
+			{web, outside, policy.TCP, 80, false},
+			{gateway, db, policy.TCP, 5432, false},
+			{api, outside, policy.TCP, 443, false},
+			{api, node, policy.TCP, 443, false},
+			{outside, db, policy.TCP, 5432, true}, // ingress is not isolated
+		},
+	}, {
+		// Baseline Accepts before the Deny of everything, for pods no NetworkPolicy
+		// isolates: one-sided allows of the isolated subject. Networks naming every address
+		// outside the ranges are the world.
+		name: "baseline allows",
+		manifests: namespaces + webToDB + `
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: pay-egress}
+spec:
+  tier: Baseline
+  priority: 0
+  subject: {namespaces: {matchLabels: {team: pay}}}
+  egress:
+  - action: Accept
+    to: [{pods: {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}, podSelector: {matchLabels: {app: db}}}}]
+    protocols: [{tcp: {destinationPort: {number: 5432}}}, {udp: {}}]
+  - action: Pass
+    to:
+    - networks: [0.0.0.0/5, 8.0.0.0/7, 11.0.0.0/8, 12.0.0.0/6, 16.0.0.0/4, 32.0.0.0/3, 64.0.0.0/2, 128.0.0.0/1]
+    - networks: ["::/1", "8000::/2", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fc00::/8", "fe00::/7"]
+    protocols: [{tcp: {destinationPort: {number: 443}}}]
+  - action: Deny
+    to: [{namespaces: {}}]
+    protocols: [{tcp: {destinationPort: {number: 22}}}]
+  - action: Deny
+    to:` + everywhere,
+		flows: []flowCase{
+			{api, db, policy.TCP, 5432, true},
+			{api, db, policy.UDP, 9999, true},
+			{api, db, policy.TCP, 5433, false},
+			{api, outside, policy.TCP, 443, true},
+			{api, outside, policy.TCP, 80, false},
+			{api, web, policy.TCP, 5432, false},
+			{web, outside, policy.TCP, 443, false}, // not selected: the NetworkPolicy isolates
+			{gateway, outside, policy.TCP, 80, true},
+		},
+	}, {
+		// Equal priorities are fine where the subjects cannot share a pod.
+		name: "equal priorities, disjoint subjects",
+		manifests: namespaces + `
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: a}
+spec:
+  tier: Admin
+  priority: 7
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}
+  ingress:
+  - action: Deny
+    from: [{namespaces: {matchLabels: {team: pay}}}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: b}
+spec:
+  tier: Admin
+  priority: 7
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}
+  ingress:
+  - action: Accept
+    from: [{namespaces: {matchLabels: {team: pay}}}]
+`,
+		flows: []flowCase{
+			{api, web, policy.TCP, 80, false},
+			{api, db, policy.TCP, 80, true},
+			{gateway, web, policy.TCP, 80, true},
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set, err := liftYAML(t, tt.manifests, ranges)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := set.Model()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range tt.flows {
+				if v := m.Evaluate(policy.NewFlow(f.from, f.to, f.proto, f.port)); v.Allowed != f.allowed {
+					t.Errorf("%v -> %v %s/%d: %s; want allowed=%v", f.from, f.to, f.proto, f.port, v, f.allowed)
+				}
+			}
+		})
+	}
+}
+
+// cnpDoc is a ClusterNetworkPolicy document named name with spec.
+func cnpDoc(name, spec string) string {
+	return "\n---\napiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: " + name + "}\nspec:\n" + spec
+}
+
+// TestRefusals: what has no exact intent equivalent, or what the API server rejects, is
+// refused with the object, the field path and why; every problem at once.
+func TestRefusals(t *testing.T) {
+	type problem struct{ object, path, why string }
+	tests := []struct {
+		name      string
+		manifests string
+		opts      []lift.Option
+		want      []problem
+	}{{
+		name: "baseline accepts for pods a NetworkPolicy isolates",
+		manifests: namespaces + webToDB + cnpDoc("b", `
+  tier: Baseline
+  priority: 0
+  subject: {namespaces: {matchLabels: {team: shop}}}
+  egress:
+  - action: Accept
+    to: [{namespaces: {}}]
+  - action: Deny
+    to:`+everywhere),
+		opts: []lift.Option{ranges},
+		want: []problem{{"ClusterNetworkPolicy b", "spec.egress[0]", "NetworkPolicy shop/web may isolate pods this policy selects"}},
+	}, {
+		name: "baseline accepts after an earlier overlapping baseline policy",
+		manifests: namespaces + cnpDoc("first", `
+  tier: Baseline
+  priority: 0
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}
+  egress:
+  - action: Deny
+    to:`+everywhere) + cnpDoc("second", `
+  tier: Baseline
+  priority: 1
+  subject: {namespaces: {matchLabels: {team: shop}}}
+  egress:
+  - action: Accept
+    to: [{namespaces: {}}]
+  - action: Deny
+    to:`+everywhere),
+		opts: []lift.Option{ranges},
+		want: []problem{{"ClusterNetworkPolicy second", "spec.egress[0]", "Baseline ClusterNetworkPolicy first comes first"}},
+	}, {
+		name: "baseline without a deny of everything",
+		manifests: cnpDoc("b", `
+  tier: Baseline
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to: [{namespaces: {}}]
+`),
+		opts: []lift.Option{ranges},
+		want: []problem{{"ClusterNetworkPolicy b", "spec.egress[0]", "lifts as isolation only when its last egress rule denies every destination"}},
+	}, {
+		name: "baseline accept after a deny, baseline ingress",
+		manifests: cnpDoc("b", `
+  tier: Baseline
+  priority: 0
+  subject: {namespaces: {}}
+  ingress:
+  - action: Deny
+    from: [{namespaces: {}}]
+  egress:
+  - action: Deny
+    to: [{namespaces: {}}]
+    protocols: [{tcp: {destinationPort: {number: 22}}}]
+  - action: Accept
+    to: [{namespaces: {}}]
+  - action: Deny
+    to:`+everywhere),
+		opts: []lift.Option{ranges},
+		want: []problem{
+			{"ClusterNetworkPolicy b", "spec.ingress", "a Baseline ingress rule"},
+			{"ClusterNetworkPolicy b", "spec.egress[1]", "a Baseline Accept or Pass after a Deny"},
+		},
+	}, {
+		name: "equal priorities, overlapping subjects",
+		manifests: namespaces + cnpDoc("a", `
+  tier: Admin
+  priority: 3
+  subject: {namespaces: {matchLabels: {team: shop}}}
+  egress: [{action: Deny, to: [{namespaces: {}}]}]
+`) + cnpDoc("b", `
+  tier: Admin
+  priority: 3
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}
+  egress: [{action: Accept, to: [{namespaces: {}}]}]
+`),
+		want: []problem{{"ClusterNetworkPolicy b", "spec.priority", "ClusterNetworkPolicy a has the same priority and may select the same pods"}},
+	}, {
+		name: "networks without the cluster's ranges, inside them; nodes; domain names",
+		manifests: cnpDoc("a", `
+  tier: Admin
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - {action: Deny, to: [{networks: [192.0.2.0/24]}]}
+  - {action: Deny, to: [{nodes: {}}]}
+  - {action: Deny, to: [{domainNames: [example.com]}]}
+`) + cnpDoc("b", `
+  tier: Admin
+  priority: 1
+  subject: {namespaces: {}}
+  egress:
+  - {action: Deny, to: [{networks: [0.0.0.0/0]}]}
+`),
+		want: []problem{
+			{"ClusterNetworkPolicy a", "spec.egress[0].to[0].networks[0]", "declare the cluster's ranges with lift.ClusterCIDRs"},
+			{"ClusterNetworkPolicy a", "spec.egress[1].to[0].nodes", "nodes {} names every node and the API server"},
+			{"ClusterNetworkPolicy a", "spec.egress[2].to[0].domainNames", "domainNames peers"},
+			{"ClusterNetworkPolicy b", "spec.egress[0].to[0].networks[0]", "declare the cluster's ranges"},
+		},
+	}, {
+		name: "networks inside the cluster's ranges",
+		manifests: cnpDoc("a", `
+  tier: Admin
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - {action: Deny, to: [{networks: [0.0.0.0/0]}]}
+`),
+		opts: []lift.Option{ranges},
+		want: []problem{{"ClusterNetworkPolicy a", "spec.egress[0].to[0].networks[0]", "0.0.0.0/0 overlaps the cluster's range 10.0.0.0/8"}},
+	}, {
+		// The API server's rejections, with a NetworkPolicy's problems: all at once.
+		name: "invalid objects",
+		manifests: `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: np, namespace: shop}
+spec:
+  podSelector: {}
+  egress: [{to: [{ipBlock: {cidr: 192.0.2.0/24}}]}]
+  policyTypes: [Egress]
+` + cnpDoc("a", `
+  tier: Middle
+  priority: 2000
+  subject: {namespaces: {}, pods: {namespaceSelector: {}, podSelector: {}}}
+`) + cnpDoc("b", `
+  tier: Admin
+  priority: 0
+  subject: {namespaces: {}}
+  ingress:
+  - action: Allow
+    from: [{namespaces: {}, pods: {namespaceSelector: {}, podSelector: {}}}]
+    protocols: [{tcp: {destinationPort: {number: 0}}}, {tcp: {}, udp: {}}]
+`),
+		want: []problem{
+			{"NetworkPolicy shop/np", "spec.egress[0].to[0].ipBlock", "lift.ClusterCIDRs"},
+			{"ClusterNetworkPolicy a", "spec.priority", "between 0 and 1000"},
+			{"ClusterNetworkPolicy a", "spec.subject", "exactly one of namespaces and pods"},
+			{"ClusterNetworkPolicy b", "spec.ingress[0].action", "Unsupported value"},
+			{"ClusterNetworkPolicy b", "spec.ingress[0].from[0]", "exactly one of namespaces and pods"},
+			{"ClusterNetworkPolicy b", "spec.ingress[0].protocols[0].tcp.destinationPort", "exactly one of number and range"},
+			{"ClusterNetworkPolicy b", "spec.ingress[0].protocols[1]", "exactly one of tcp, udp, sctp and destinationNamedPort"},
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := liftYAML(t, tt.manifests, tt.opts...)
+			var le *lift.Error
+			if !errors.As(err, &le) {
+				t.Fatalf("want a *lift.Error, got %v", err)
+			}
+			var got []problem
+			for _, p := range le.Problems {
+				got = append(got, problem{p.Object, p.Err.Field, p.Err.Error()})
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("got %d problems, want %d:\n%v", len(got), len(tt.want), err)
+			}
+			for _, w := range tt.want {
+				if !slices.ContainsFunc(got, func(g problem) bool {
+					return g.object == w.object && g.path == w.path && strings.Contains(g.why, w.why)
+				}) {
+					t.Errorf("missing %s: %s: ...%s...; got\n%v", w.object, w.path, w.why, err)
+				}
+			}
+		})
+	}
+}
