@@ -208,7 +208,9 @@ func (l *lifter) clusterNetworkPolicies(cnps []*v1alpha2.ClusterNetworkPolicy, o
 			p.add(field.NotSupported(specPath.Child("tier"), c.Spec.Tier, []string{string(v1alpha2.AdminTier), string(v1alpha2.BaselineTier)}))
 		}
 	}
-	byPriority := func(a, b *cnp) int { return cmp.Or(cmp.Compare(a.Spec.Priority, b.Spec.Priority), cmp.Compare(a.Name, b.Name)) }
+	byPriority := func(a, b *cnp) int {
+		return cmp.Or(cmp.Compare(a.Spec.Priority, b.Spec.Priority), cmp.Compare(a.Name, b.Name))
+	}
 	slices.SortFunc(admin, byPriority)
 	slices.SortFunc(baseline, byPriority)
 	if len(admin) > 0 {
