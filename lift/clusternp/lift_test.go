@@ -196,6 +196,40 @@ spec:
 			{gateway, outside, policy.TCP, 80, true},
 		},
 	}, {
+		// An Accept opens its own end only: db's ingress is the NetworkPolicy's to allow.
+		name: "accepts are one-sided",
+		manifests: namespaces + `
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: gateway}}}]
+` + cnpDoc("admin", `
+  tier: Admin
+  priority: 0
+  subject: {namespaces: {matchLabels: {team: shop}}}
+  egress:
+  - action: Accept
+    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
+`) + cnpDoc("baseline", `
+  tier: Baseline
+  priority: 0
+  subject: {namespaces: {matchLabels: {team: pay}}}
+  egress:
+  - action: Accept
+    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
+  - action: Deny
+    to:`+everywhere),
+		flows: []flowCase{
+			{web, db, policy.TCP, 80, false},
+			{gateway, db, policy.TCP, 80, true},
+			{api, db, policy.TCP, 80, false},
+			{api, web, policy.TCP, 80, false},
+		},
+	}, {
 		// Equal priorities are fine where the subjects cannot share a pod.
 		name: "equal priorities, disjoint subjects",
 		manifests: namespaces + `
