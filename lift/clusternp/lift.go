@@ -152,6 +152,9 @@ type cnp struct {
 	*v1alpha2.ClusterNetworkPolicy
 	subject subject
 	p       problems
+	// w is an Admin policy's workload; into the Admin policy a Baseline one merges into.
+	w    *policy.Workload
+	into *cnp
 }
 
 var (
@@ -213,28 +216,142 @@ func (l *lifter) clusterNetworkPolicies(cnps []*v1alpha2.ClusterNetworkPolicy, o
 	}
 	slices.SortFunc(admin, byPriority)
 	slices.SortFunc(baseline, byPriority)
-	if len(admin) > 0 {
-		l.set.Tier(AdminTier, 0).DefaultPass()
-	}
+	ties := false
 	for i, c := range admin {
 		// The API leaves the order of equal priorities to the implementation.
 		for _, d := range admin[:i] {
 			if d.Spec.Priority == c.Spec.Priority && l.mayOverlap(d.subject, c.subject) {
 				c.p.add(field.Invalid(specPath.Child("priority"), c.Spec.Priority, fmt.Sprintf("ClusterNetworkPolicy %s has the same priority "+
 					"and may select the same pods: the API leaves their order to the implementation; give them distinct priorities", d.Name)))
+				ties = true
 			}
 		}
-		l.admin(c)
+	}
+	untiered := !ties && l.untiered(admin, baseline)
+	if len(admin) > 0 && !untiered {
+		l.set.Tier(AdminTier, 0).DefaultPass()
+	}
+	for _, c := range admin {
+		l.admin(c, untiered)
 	}
 	for i, c := range baseline {
 		l.baseline(c, baseline[:i])
 	}
 }
 
-// admin lifts an Admin-tier policy into the Admin tier, at its priority: rules in order,
-// Accept as a one-sided allow (final), Deny, and Pass (on to NetworkPolicy).
-func (l *lifter) admin(c *cnp) {
-	w := l.workload(c).InTier(AdminTier, float64(c.Spec.Priority)).WithoutDNS()
+// untiered reports whether the Admin tier lifts as untiered rules, the Set then having
+// no tier: when it has no Pass rule and no ingress Accept, every Deny comes before every
+// Accept of a policy that may select the same pods (so the first match is a Deny
+// exactly when some Deny matches: the intent's "deny wins"), and every policy with
+// Accepts has the subject of a Baseline policy that lifts as egress isolation (so the
+// Accepts' pods are isolated, in the API by the Baseline Deny and in the intent by the
+// allows, and the NetworkPolicies' allows add up with the Accepts in both). Such a
+// Baseline policy is merged into an Admin policy with its subject, so that they lift
+// into one cluster-wide policy, as clusternp emits one.
+func (l *lifter) untiered(admin, baseline []*cnp) bool {
+	for _, c := range admin {
+		for _, r := range c.Spec.Ingress {
+			if r.Action != v1alpha2.ClusterNetworkPolicyRuleActionDeny {
+				return false
+			}
+		}
+		for _, r := range c.Spec.Egress {
+			if r.Action == v1alpha2.ClusterNetworkPolicyRuleActionPass {
+				return false
+			}
+		}
+	}
+	for _, actions := range []func(*cnp) []v1alpha2.ClusterNetworkPolicyRuleAction{ingressActions, egressActions} {
+		for _, d := range admin {
+			lastDeny := lastIndex(actions(d), v1alpha2.ClusterNetworkPolicyRuleActionDeny)
+			if lastDeny < 0 {
+				continue
+			}
+			for _, a := range admin {
+				firstAccept := slices.Index(actions(a), v1alpha2.ClusterNetworkPolicyRuleActionAccept)
+				switch {
+				case firstAccept < 0:
+				case a == d:
+					if lastDeny > firstAccept {
+						return false
+					}
+				case d.Spec.Priority >= a.Spec.Priority && l.mayOverlap(d.subject, a.subject):
+					return false
+				}
+			}
+		}
+	}
+	into := map[*cnp]*cnp{}
+	for _, a := range admin {
+		if !slices.Contains(egressActions(a), v1alpha2.ClusterNetworkPolicyRuleActionAccept) {
+			continue
+		}
+		// Any such Baseline policy isolates the Accepts' pods; one not merged yet keeps the
+		// objects apart, <name>-isolation (clusternp's) first.
+		var b *cnp
+		for _, x := range baseline {
+			if !l.isolates(x) || !sameSubject(a.subject, x.subject) {
+				continue
+			}
+			if b == nil || into[b] != nil && into[x] == nil || x.Name == a.Name+"-isolation" && into[x] == nil {
+				b = x
+			}
+		}
+		if b == nil {
+			return false
+		}
+		if into[b] == nil {
+			into[b] = a
+		}
+	}
+	for b, a := range into {
+		b.into = a
+	}
+	return true
+}
+
+// isolates reports whether a Baseline policy's last rule is an egress Deny of every
+// destination, and it has no ingress rule: it lifts as egress isolation, or is refused.
+func (l *lifter) isolates(b *cnp) bool {
+	eg := b.Spec.Egress
+	return len(b.Spec.Ingress) == 0 && len(eg) > 0 && eg[len(eg)-1].Action == v1alpha2.ClusterNetworkPolicyRuleActionDeny &&
+		len(eg[len(eg)-1].Protocols) == 0 && l.everything(eg[len(eg)-1].To)
+}
+
+func ingressActions(c *cnp) []v1alpha2.ClusterNetworkPolicyRuleAction {
+	var out []v1alpha2.ClusterNetworkPolicyRuleAction
+	for _, r := range c.Spec.Ingress {
+		out = append(out, r.Action)
+	}
+	return out
+}
+
+func egressActions(c *cnp) []v1alpha2.ClusterNetworkPolicyRuleAction {
+	var out []v1alpha2.ClusterNetworkPolicyRuleAction
+	for _, r := range c.Spec.Egress {
+		out = append(out, r.Action)
+	}
+	return out
+}
+
+func lastIndex[T comparable](s []T, v T) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// admin lifts an Admin-tier policy: into the Admin tier, at its priority, its rules in
+// order, Accept as a one-sided allow (final), Deny, and Pass (on to NetworkPolicy); or,
+// when untiered says so, as untiered rules.
+func (l *lifter) admin(c *cnp, untiered bool) {
+	c.w = l.workload(c).WithoutDNS()
+	w := c.w
+	if !untiered {
+		w.InTier(AdminTier, float64(c.Spec.Priority))
+	}
 	for i := range c.Spec.Ingress {
 		r := &c.Spec.Ingress[i]
 		path := ingressPath.Index(i)
@@ -320,7 +437,13 @@ func (l *lifter) baseline(c *cnp, earlier []*cnp) {
 	if !ok {
 		return
 	}
-	w := l.workload(c).WithoutDNS().DefaultDenyEgress()
+	var w *policy.Workload
+	if c.into != nil {
+		w = c.into.w
+	} else {
+		w = l.workload(c)
+	}
+	w.WithoutDNS().DefaultDenyEgress()
 	for i, r := range rules[:accepts] {
 		path := egressPath.Index(i)
 		peers, pok := l.egressPeers(r.To, path.Child("to"), c.p)

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/netintent/netintent/policy"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -110,4 +111,17 @@ func disjoint(a, b *metav1.LabelSelector) bool {
 		}
 	}
 	return false
+}
+
+// sameSubject reports whether two subjects are written alike, an absent namespace
+// selector as the empty one.
+func sameSubject(a, b subject) bool {
+	return a.namespace == b.namespace && sameSelector(a.namespaces, b.namespaces) && sameSelector(a.pods, b.pods)
+}
+
+func sameSelector(a, b *metav1.LabelSelector) bool {
+	if isEmpty(a) || isEmpty(b) {
+		return isEmpty(a) && isEmpty(b)
+	}
+	return equality.Semantic.DeepEqual(a, b)
 }

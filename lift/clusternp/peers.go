@@ -3,6 +3,7 @@ package clusternp
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/netintent/netintent/lift"
@@ -104,7 +105,9 @@ func (l *lifter) egressPeers(peers []v1alpha2.ClusterNetworkPolicyEgressPeer, pa
 		return nil, false
 	}
 	var out []any
+	// nets are the networks of every peer, groups each peer's.
 	var nets []netip.Prefix
+	var groups [][]netip.Prefix
 	var netPaths []*field.Path
 	var nodesPath *field.Path
 	allPods, ok := false, true
@@ -146,6 +149,7 @@ func (l *lifter) egressPeers(peers []v1alpha2.ClusterNetworkPolicyEgressPeer, pa
 				p.add(field.Required(ip.Child("networks"), "at least one CIDR"))
 				ok = false
 			}
+			var group []netip.Prefix
 			for j, s := range x.Networks {
 				np := ip.Child("networks").Index(j)
 				n, err := netip.ParsePrefix(string(s))
@@ -158,8 +162,10 @@ func (l *lifter) egressPeers(peers []v1alpha2.ClusterNetworkPolicyEgressPeer, pa
 					ok = false
 				default:
 					nets, netPaths = append(nets, n), append(netPaths, np)
+					group = append(group, n)
 				}
 			}
+			groups = append(groups, group)
 		}
 	}
 	if !ok {
@@ -198,10 +204,64 @@ func (l *lifter) egressPeers(peers []v1alpha2.ClusterNetworkPolicyEgressPeer, pa
 	if world {
 		return append(out, policy.World()), true
 	}
+	for _, group := range groups {
+		for _, family := range worldPrefixes {
+			var fam []netip.Prefix
+			for _, n := range group {
+				if n.Addr().Is4() == family.Addr().Is4() {
+					fam = append(fam, n)
+				}
+			}
+			out = append(out, l.cidrPeers(fam)...)
+		}
+	}
+	return out, true
+}
+
+// cidrPeers lifts the networks of one family of a networks peer as CIDR peers: one range with excepts
+// where that is as short (clusternp writes a CIDR peer with excepts as the range minus
+// its excepts and the cluster's ranges), else one peer per network. The addresses of
+// both differ only inside the cluster's ranges, which no network of nets names.
+func (l *lifter) cidrPeers(nets []netip.Prefix) []any {
+	if len(nets) == 0 {
+		return nil
+	}
+	super := nets[0]
+	for _, n := range nets[1:] {
+		for !super.Contains(n.Addr()) || super.Bits() > n.Bits() {
+			super = netip.PrefixFrom(super.Addr(), super.Bits()-1).Masked()
+		}
+	}
+	except := l.excepts(nil, super, nets)
+	out := make([]any, 0, len(nets))
+	if len(except) <= len(nets) {
+		ss := make([]string, len(except))
+		for i, e := range except {
+			ss[i] = e.String()
+		}
+		return append(out, policy.CIDR(super.String(), ss...))
+	}
 	for _, n := range nets {
 		out = append(out, policy.CIDR(n.String()))
 	}
-	return out, true
+	return out
+}
+
+// excepts appends to out the largest prefixes of q that no network of nets overlaps,
+// leaving in what nets and the cluster's ranges cover.
+func (l *lifter) excepts(out []netip.Prefix, q netip.Prefix, nets []netip.Prefix) []netip.Prefix {
+	overlaps := false
+	for _, n := range nets {
+		overlaps = overlaps || n.Overlaps(q)
+	}
+	switch {
+	case !overlaps:
+		return append(out, q)
+	case share.Covered(q, append(slices.Clip(nets), l.ranges...)):
+		return out
+	}
+	lo, hi := share.Halves(q)
+	return l.excepts(l.excepts(out, lo, nets), hi, nets)
 }
 
 // everything reports whether peers name every destination (see egressPeers); its

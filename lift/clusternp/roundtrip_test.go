@@ -34,7 +34,7 @@ func namespaceObjects(m *policy.Model) []*corev1.Namespace {
 
 // roundTrip is what the round trips judged.
 type roundTrip struct {
-	sets, refused, lifted, cnps, flows, mismatches int
+	sets, refused, lifted, cnps, recompiled, identical, flows, mismatches int
 	// liftRefusals counts the Sets clusternp compiles that lifting refuses.
 	liftRefusals []string
 	samples      []string
@@ -67,6 +67,22 @@ func (rt *roundTrip) check(t *testing.T, name string, set *policy.Set) {
 	}
 	rt.lifted++
 	rt.cnps += len(res.ClusterNetworkPolicies)
+	// What clusternp emits lifts back into a Set it compiles: Admin-tier denies before
+	// the accepts of the Baseline-isolated subjects lift untiered.
+	back, err := emit.Compile(lifted, k8snp.ClusterCIDRs(ranges...), k8snp.WorldAsIPBlock(), emit.Nodes())
+	if err != nil {
+		t.Errorf("%s: the lifted Set does not compile: %v", name, err)
+	} else {
+		rt.recompiled++
+		y1, err1 := res.YAML()
+		y2, err2 := back.YAML()
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if string(y1) == string(y2) {
+			rt.identical++
+		}
+	}
 	lm, err := lifted.Model()
 	if err != nil {
 		t.Fatalf("%s: lifted: %v", name, err)
@@ -88,8 +104,8 @@ func (rt *roundTrip) check(t *testing.T, name string, set *policy.Set) {
 
 func (rt *roundTrip) report(t *testing.T) {
 	t.Helper()
-	t.Logf("%d sets, %d refused by clusternp, %d lifted (%d ClusterNetworkPolicies), %d flows, %d mismatches",
-		rt.sets, rt.refused, rt.lifted, rt.cnps, rt.flows, rt.mismatches)
+	t.Logf("%d sets, %d refused by clusternp, %d lifted (%d ClusterNetworkPolicies), %d compiled back (%d to the same objects), %d flows, %d mismatches",
+		rt.sets, rt.refused, rt.lifted, rt.cnps, rt.recompiled, rt.identical, rt.flows, rt.mismatches)
 	if rt.mismatches > 0 {
 		t.Errorf("%d flows differ:\n%s", rt.mismatches, strings.Join(rt.samples, "\n"))
 	}
@@ -107,6 +123,11 @@ func TestRoundTripScenarios(t *testing.T) {
 	rt.report(t)
 	if rt.lifted < 4 {
 		t.Errorf("only %d scenarios lifted", rt.lifted)
+	}
+	// The scenarios' names are labels and their ports protocol-free: lifting restores
+	// the Set clusternp compiled, object for object.
+	if rt.identical != rt.lifted {
+		t.Errorf("%d of %d lifted scenarios compile back to other objects", rt.lifted-rt.identical, rt.lifted)
 	}
 }
 

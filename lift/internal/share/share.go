@@ -51,12 +51,12 @@ func Covered(r netip.Prefix, except []netip.Prefix) bool {
 	if !inside || r.Bits() == r.Addr().BitLen() {
 		return false
 	}
-	lo, hi := halves(r)
+	lo, hi := Halves(r)
 	return Covered(lo, except) && Covered(hi, except)
 }
 
-// halves splits r into its two halves, one bit longer.
-func halves(r netip.Prefix) (lo, hi netip.Prefix) {
+// Halves splits r into its two halves, one bit longer.
+func Halves(r netip.Prefix) (lo, hi netip.Prefix) {
 	bits := r.Bits() + 1
 	lo = netip.PrefixFrom(r.Addr(), bits)
 	a := r.Addr().AsSlice()
