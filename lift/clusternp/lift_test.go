@@ -80,7 +80,9 @@ func TestLift(t *testing.T) {
 	tests := []struct {
 		name      string
 		manifests string
-		flows     []flowCase
+		// untiered says the Admin tier lifts without a tier.
+		untiered bool
+		flows    []flowCase
 	}{{
 		// Priorities order the Admin tier; Deny and Accept are final, Pass leaves the flow
 		// to NetworkPolicy (which allows 5432 only).
@@ -148,6 +150,7 @@ spec:
   egress:
   - action: Deny
     to:` + everywhere,
+		untiered: true, // no Admin tier
 		flows: []flowCase{
 			{web, db, policy.TCP, 5432, true},
 			{web, db, policy.TCP, 80, false},
@@ -185,6 +188,7 @@ spec:
     protocols: [{tcp: {destinationPort: {number: 22}}}]
   - action: Deny
     to:` + everywhere,
+		untiered: true, // no Admin tier
 		flows: []flowCase{
 			{api, db, policy.TCP, 5432, true},
 			{api, db, policy.UDP, 9999, true},
@@ -228,6 +232,73 @@ spec:
 			{gateway, db, policy.TCP, 80, true},
 			{api, db, policy.TCP, 80, false},
 			{api, web, policy.TCP, 80, false},
+			{web, outside, policy.TCP, 80, true}, // no Baseline isolates shop: the Accept isolates nothing
+		},
+	}, {
+		// An Accept before a Deny that may match the same flows keeps the Admin tier: the
+		// first match decides, not "deny wins".
+		name: "accept before deny",
+		manifests: namespaces + cnpDoc("open", `
+  tier: Admin
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - action: Accept
+    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
+`) + cnpDoc("no-ssh", `
+  tier: Admin
+  priority: 1
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to: [{namespaces: {}}]
+    protocols: [{tcp: {destinationPort: {number: 22}}}]
+`) + cnpDoc("open-isolation", `
+  tier: Baseline
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to:`+everywhere),
+		flows: []flowCase{
+			{web, db, policy.TCP, 22, true},
+			{web, gateway, policy.TCP, 22, false},
+			{web, gateway, policy.TCP, 80, false},
+			{web, outside, policy.TCP, 80, false},
+		},
+	}, {
+		// Denies first, then the Accepts of a subject the Baseline tier isolates: untiered
+		// denies and an isolated subject's allows, as clusternp emits them.
+		name: "untiered",
+		manifests: namespaces + webToDB + cnpDoc("no-ssh", `
+  tier: Admin
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to: [{namespaces: {}}]
+    protocols: [{tcp: {destinationPort: {number: 22}}}]
+`) + cnpDoc("open", `
+  tier: Admin
+  priority: 1
+  subject: {namespaces: {}}
+  egress:
+  - action: Accept
+    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
+`) + cnpDoc("open-isolation", `
+  tier: Baseline
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to:`+everywhere),
+		untiered: true,
+		flows: []flowCase{
+			{web, db, policy.TCP, 22, false},
+			{web, db, policy.TCP, 80, true},
+			{web, gateway, policy.TCP, 80, false},
+			{gateway, db, policy.TCP, 80, true},
+			{api, outside, policy.TCP, 80, false},
 		},
 	}, {
 		// Equal priorities are fine where the subjects cannot share a pod.
@@ -271,6 +342,9 @@ spec:
 			m, err := set.Model()
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tiers := len(m.Tiers); (tiers == 0) != tt.untiered {
+				t.Errorf("%d tiers, want untiered=%v", tiers, tt.untiered)
 			}
 			for _, f := range tt.flows {
 				if v := m.Evaluate(policy.NewFlow(f.from, f.to, f.proto, f.port)); v.Allowed != f.allowed {
