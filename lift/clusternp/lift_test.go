@@ -66,6 +66,7 @@ var (
 	api     = policy.PodEndpoint("pay", map[string]string{"app": "api"})
 	outside = policy.AddressEndpoint(netip.MustParseAddr("192.0.2.1"))
 	node    = policy.RemoteNodeEndpoint(nil)
+	kubeDNS = policy.PodEndpoint("kube-system", map[string]string{"k8s-app": "kube-dns"})
 )
 
 type flowCase struct {
@@ -158,6 +159,7 @@ spec:
 			{gateway, db, policy.TCP, 5432, false},
 			{api, outside, policy.TCP, 443, false},
 			{api, node, policy.TCP, 443, false},
+			{api, kubeDNS, policy.UDP, 53, false}, // NetworkPolicy keeps no DNS open
 			{outside, db, policy.TCP, 5432, true}, // ingress is not isolated
 		},
 	}, {
