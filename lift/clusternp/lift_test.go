@@ -131,6 +131,7 @@ spec:
 			{web, db, policy.TCP, 5433, false},    // Pass, then the NetworkPolicy isolates
 			{web, db, policy.TCP, 6000, true},     // Accept, final
 			{web, outside, policy.TCP, 80, false}, // the NetworkPolicy isolates
+			{web, kubeDNS, policy.UDP, 53, false}, // no DNS allowance anywhere
 			{api, db, policy.TCP, 22, false},
 			{api, db, policy.UDP, 5433, true}, // Accept; api is not isolated anyway
 			{api, outside, policy.TCP, 80, true},
@@ -297,10 +298,40 @@ spec:
 		untiered: true,
 		flows: []flowCase{
 			{web, db, policy.TCP, 22, false},
+			{web, kubeDNS, policy.UDP, 53, false},
 			{web, db, policy.TCP, 80, true},
 			{web, gateway, policy.TCP, 80, false},
 			{gateway, db, policy.TCP, 80, true},
 			{api, outside, policy.TCP, 80, false},
+		},
+	}, {
+		// A Pass keeps the tier: it leaves the flow to the NetworkPolicy, past later Denies.
+		name: "pass before deny",
+		manifests: namespaces + webToDB + cnpDoc("to-db", `
+  tier: Admin
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - action: Pass
+    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
+    protocols: [{tcp: {destinationPort: {number: 5432}}}]
+  - action: Deny
+    to: [{namespaces: {}}]
+    protocols: [{tcp: {destinationPort: {number: 5432}}}]
+  - action: Accept
+    to: [{namespaces: {}}]
+`) + cnpDoc("to-db-isolation", `
+  tier: Baseline
+  priority: 0
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to:`+everywhere),
+		flows: []flowCase{
+			{web, db, policy.TCP, 5432, true},
+			{gateway, db, policy.TCP, 5432, false},
+			{web, gateway, policy.TCP, 5432, false},
+			{web, gateway, policy.TCP, 80, true},
 		},
 	}, {
 		// Equal priorities are fine where the subjects cannot share a pod.
