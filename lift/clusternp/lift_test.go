@@ -3,6 +3,8 @@ package clusternp_test
 import (
 	"errors"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -79,8 +81,10 @@ type flowCase struct {
 // TestLift: each mapping, judged by the reference evaluator on the lifted Set.
 func TestLift(t *testing.T) {
 	tests := []struct {
-		name      string
-		manifests string
+		name string
+		// file holds the manifests, in testdata (internal/conformance/cnp judges them with
+		// Cilium's engine too).
+		file string
 		// untiered says the Admin tier lifts without a tier.
 		untiered bool
 		flows    []flowCase
@@ -88,43 +92,7 @@ func TestLift(t *testing.T) {
 		// Priorities order the Admin tier; Deny and Accept are final, Pass leaves the flow
 		// to NetworkPolicy (which allows 5432 only).
 		name: "admin tier",
-		manifests: namespaces + webToDB + `
----
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: accept}
-spec:
-  tier: Admin
-  priority: 3
-  subject: {namespaces: {}}
-  egress:
-  - action: Accept
-    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
----
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: deny-ssh}
-spec:
-  tier: Admin
-  priority: 1
-  subject: {namespaces: {}}
-  egress:
-  - action: Deny
-    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
-    protocols: [{tcp: {destinationPort: {number: 22}}}]
----
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: pass}
-spec:
-  tier: Admin
-  priority: 2
-  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}
-  egress:
-  - action: Pass
-    to: [{namespaces: {matchLabels: {team: shop}}}]
-    protocols: [{tcp: {destinationPort: {range: {start: 5432, end: 5433}}}}]
-`,
+		file: "admin-tier.yaml",
 		flows: []flowCase{
 			{web, db, policy.TCP, 22, false},      // Deny, first
 			{web, db, policy.TCP, 5432, true},     // Pass, then the NetworkPolicy allows
@@ -139,19 +107,8 @@ spec:
 	}, {
 		// A Baseline Deny of every destination isolates: the NetworkPolicy decides for the
 		// pods it isolates, the rest are denied.
-		name: "baseline isolation",
-		manifests: namespaces + webToDB + `
----
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: isolate}
-spec:
-  tier: Baseline
-  priority: 0
-  subject: {namespaces: {}}
-  egress:
-  - action: Deny
-    to:` + everywhere,
+		name:     "baseline isolation",
+		file:     "baseline-isolation.yaml",
 		untiered: true, // no Admin tier
 		flows: []flowCase{
 			{web, db, policy.TCP, 5432, true},
@@ -167,30 +124,8 @@ spec:
 		// Baseline Accepts before the Deny of everything, for pods no NetworkPolicy
 		// isolates: one-sided allows of the isolated subject. Networks naming every address
 		// outside the ranges are the world.
-		name: "baseline allows",
-		manifests: namespaces + webToDB + `
----
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: pay-egress}
-spec:
-  tier: Baseline
-  priority: 0
-  subject: {namespaces: {matchLabels: {team: pay}}}
-  egress:
-  - action: Accept
-    to: [{pods: {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}, podSelector: {matchLabels: {app: db}}}}]
-    protocols: [{tcp: {destinationPort: {number: 5432}}}, {udp: {}}]
-  - action: Pass
-    to:
-    - networks: [0.0.0.0/5, 8.0.0.0/7, 11.0.0.0/8, 12.0.0.0/6, 16.0.0.0/4, 32.0.0.0/3, 64.0.0.0/2, 128.0.0.0/1]
-    - networks: ["::/1", "8000::/2", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fc00::/8", "fe00::/7"]
-    protocols: [{tcp: {destinationPort: {number: 443}}}]
-  - action: Deny
-    to: [{namespaces: {}}]
-    protocols: [{tcp: {destinationPort: {number: 22}}}]
-  - action: Deny
-    to:` + everywhere,
+		name:     "baseline allows",
+		file:     "baseline-allows.yaml",
 		untiered: true, // no Admin tier
 		flows: []flowCase{
 			{api, db, policy.TCP, 5432, true},
@@ -205,31 +140,7 @@ spec:
 	}, {
 		// An Accept opens its own end only: db's ingress is the NetworkPolicy's to allow.
 		name: "accepts are one-sided",
-		manifests: namespaces + `
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: db, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: db}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {app: gateway}}}]
-` + cnpDoc("admin", `
-  tier: Admin
-  priority: 0
-  subject: {namespaces: {matchLabels: {team: shop}}}
-  egress:
-  - action: Accept
-    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
-`) + cnpDoc("baseline", `
-  tier: Baseline
-  priority: 0
-  subject: {namespaces: {matchLabels: {team: pay}}}
-  egress:
-  - action: Accept
-    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
-  - action: Deny
-    to:`+everywhere),
+		file: "accepts-are-one-sided.yaml",
 		flows: []flowCase{
 			{web, db, policy.TCP, 80, false},
 			{gateway, db, policy.TCP, 80, true},
@@ -241,28 +152,7 @@ spec:
 		// An Accept before a Deny that may match the same flows keeps the Admin tier: the
 		// first match decides, not "deny wins".
 		name: "accept before deny",
-		manifests: namespaces + cnpDoc("open", `
-  tier: Admin
-  priority: 0
-  subject: {namespaces: {}}
-  egress:
-  - action: Accept
-    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
-`) + cnpDoc("no-ssh", `
-  tier: Admin
-  priority: 1
-  subject: {namespaces: {}}
-  egress:
-  - action: Deny
-    to: [{namespaces: {}}]
-    protocols: [{tcp: {destinationPort: {number: 22}}}]
-`) + cnpDoc("open-isolation", `
-  tier: Baseline
-  priority: 0
-  subject: {namespaces: {}}
-  egress:
-  - action: Deny
-    to:`+everywhere),
+		file: "accept-before-deny.yaml",
 		flows: []flowCase{
 			{web, db, policy.TCP, 22, true},
 			{web, gateway, policy.TCP, 22, false},
@@ -272,29 +162,8 @@ spec:
 	}, {
 		// Denies first, then the Accepts of a subject the Baseline tier isolates: untiered
 		// denies and an isolated subject's allows, as clusternp emits them.
-		name: "untiered",
-		manifests: namespaces + webToDB + cnpDoc("no-ssh", `
-  tier: Admin
-  priority: 0
-  subject: {namespaces: {}}
-  egress:
-  - action: Deny
-    to: [{namespaces: {}}]
-    protocols: [{tcp: {destinationPort: {number: 22}}}]
-`) + cnpDoc("open", `
-  tier: Admin
-  priority: 1
-  subject: {namespaces: {}}
-  egress:
-  - action: Accept
-    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
-`) + cnpDoc("open-isolation", `
-  tier: Baseline
-  priority: 0
-  subject: {namespaces: {}}
-  egress:
-  - action: Deny
-    to:`+everywhere),
+		name:     "untiered",
+		file:     "untiered.yaml",
 		untiered: true,
 		flows: []flowCase{
 			{web, db, policy.TCP, 22, false},
@@ -307,26 +176,7 @@ spec:
 	}, {
 		// A Pass keeps the tier: it leaves the flow to the NetworkPolicy, past later Denies.
 		name: "pass before deny",
-		manifests: namespaces + webToDB + cnpDoc("to-db", `
-  tier: Admin
-  priority: 0
-  subject: {namespaces: {}}
-  egress:
-  - action: Pass
-    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}]
-    protocols: [{tcp: {destinationPort: {number: 5432}}}]
-  - action: Deny
-    to: [{namespaces: {}}]
-    protocols: [{tcp: {destinationPort: {number: 5432}}}]
-  - action: Accept
-    to: [{namespaces: {}}]
-`) + cnpDoc("to-db-isolation", `
-  tier: Baseline
-  priority: 0
-  subject: {namespaces: {}}
-  egress:
-  - action: Deny
-    to:`+everywhere),
+		file: "pass-before-deny.yaml",
 		flows: []flowCase{
 			{web, db, policy.TCP, 5432, true},
 			{gateway, db, policy.TCP, 5432, false},
@@ -336,30 +186,7 @@ spec:
 	}, {
 		// Equal priorities are fine where the subjects cannot share a pod.
 		name: "equal priorities, disjoint subjects",
-		manifests: namespaces + `
----
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: a}
-spec:
-  tier: Admin
-  priority: 7
-  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}
-  ingress:
-  - action: Deny
-    from: [{namespaces: {matchLabels: {team: pay}}}]
----
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: b}
-spec:
-  tier: Admin
-  priority: 7
-  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}
-  ingress:
-  - action: Accept
-    from: [{namespaces: {matchLabels: {team: pay}}}]
-`,
+		file: "equal-priorities-disjoint-subjects.yaml",
 		flows: []flowCase{
 			{api, web, policy.TCP, 80, false},
 			{api, db, policy.TCP, 80, true},
@@ -368,7 +195,11 @@ spec:
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			set, err := liftYAML(t, tt.manifests, ranges)
+			b, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			set, err := liftYAML(t, string(b), ranges)
 			if err != nil {
 				t.Fatal(err)
 			}
