@@ -352,6 +352,8 @@ func (l *lifter) admin(c *cnp, untiered bool) {
 	if !untiered {
 		w.InTier(AdminTier, float64(c.Spec.Priority))
 	}
+	tooMany(len(c.Spec.Ingress), ingressPath, c.p)
+	tooMany(len(c.Spec.Egress), egressPath, c.p)
 	for i := range c.Spec.Ingress {
 		r := &c.Spec.Ingress[i]
 		path := ingressPath.Index(i)
@@ -368,7 +370,7 @@ func (l *lifter) admin(c *cnp, untiered bool) {
 		start, ok := starter(w, policy.Egress, r.Action, path.Child("action"), c.p)
 		peers, pok := l.egressPeers(r.To, path.Child("to"), c.p)
 		ports, tok := l.ports(r.Protocols, path.Child("protocols"), c.p)
-		if ok && pok && tok {
+		if ok && pok && tok && !namedPortsWithAddresses(r, path, c.p) {
 			add(start, peers, ports, r.Action)
 		}
 	}
@@ -382,6 +384,7 @@ func (l *lifter) admin(c *cnp, untiered bool) {
 // subject's allows do; for a pod a NetworkPolicy isolates, the NetworkPolicy decides,
 // and the union of allows is the NetworkPolicy's alone when the policy has no Accepts.
 func (l *lifter) baseline(c *cnp, earlier []*cnp) {
+	tooMany(len(c.Spec.Egress), egressPath, c.p)
 	if len(c.Spec.Ingress) > 0 {
 		c.p.add(field.Forbidden(ingressPath, "a Baseline ingress rule decides for pods no NetworkPolicy isolates for ingress, which the intent's "+
 			"tiers cannot say; and ingress peers are pods only, so a Baseline Deny of every pod is no isolation (it leaves traffic from "+
@@ -444,11 +447,13 @@ func (l *lifter) baseline(c *cnp, earlier []*cnp) {
 		w = l.workload(c)
 	}
 	w.WithoutDNS().DefaultDenyEgress()
-	for i, r := range rules[:accepts] {
+	for i, r := range rules {
+		// The Denies after the Accepts deny what the last one denies; their problems are
+		// still reported.
 		path := egressPath.Index(i)
 		peers, pok := l.egressPeers(r.To, path.Child("to"), c.p)
 		ports, tok := l.ports(r.Protocols, path.Child("protocols"), c.p)
-		if pok && tok {
+		if pok && tok && !namedPortsWithAddresses(&rules[i], path, c.p) && i < accepts {
 			add(w.AllowTo, peers, ports, v1alpha2.ClusterNetworkPolicyRuleActionAccept)
 		}
 	}

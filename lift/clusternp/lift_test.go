@@ -337,16 +337,20 @@ func TestRefusals(t *testing.T) {
 			{"ClusterNetworkPolicy b", "spec.egress[0].to[0].networks[0]", "declare the cluster's ranges"},
 		},
 	}, {
-		name: "networks inside the cluster's ranges",
+		name: "networks inside the cluster's ranges, named ports with networks",
 		manifests: cnpDoc("a", `
   tier: Admin
   priority: 0
   subject: {namespaces: {}}
   egress:
   - {action: Deny, to: [{networks: [0.0.0.0/0]}]}
+  - {action: Deny, to: [{networks: [192.0.2.0/24]}], protocols: [{destinationNamedPort: http}]}
 `),
 		opts: []lift.Option{ranges},
-		want: []problem{{"ClusterNetworkPolicy a", "spec.egress[0].to[0].networks[0]", "0.0.0.0/0 overlaps the cluster's range 10.0.0.0/8"}},
+		want: []problem{
+			{"ClusterNetworkPolicy a", "spec.egress[0].to[0].networks[0]", "0.0.0.0/0 overlaps the cluster's range 10.0.0.0/8"},
+			{"ClusterNetworkPolicy a", "spec.egress[1].protocols[0].destinationNamedPort", "the CRD forbids named ports"},
+		},
 	}, {
 		// The API server's rejections, with a NetworkPolicy's problems: all at once.
 		name: "invalid objects",
@@ -370,6 +374,14 @@ spec:
   - action: Allow
     from: [{namespaces: {}, pods: {namespaceSelector: {}, podSelector: {}}}]
     protocols: [{tcp: {destinationPort: {number: 0}}}, {tcp: {}, udp: {}}]
+`) + cnpDoc("c", `
+  tier: Admin
+  priority: 1
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to: [{networks: [192.0.2.0/24]}]
+    protocols: [{destinationNamedPort: http}, {udp: {}}, {sctp: {destinationPort: {range: {start: 80, end: 80}}}}]
 `),
 		want: []problem{
 			{"NetworkPolicy shop/np", "spec.egress[0].to[0].ipBlock", "lift.ClusterCIDRs"},
@@ -379,6 +391,9 @@ spec:
 			{"ClusterNetworkPolicy b", "spec.ingress[0].from[0]", "exactly one of namespaces and pods"},
 			{"ClusterNetworkPolicy b", "spec.ingress[0].protocols[0].tcp.destinationPort", "exactly one of number and range"},
 			{"ClusterNetworkPolicy b", "spec.ingress[0].protocols[1]", "exactly one of tcp, udp, sctp and destinationNamedPort"},
+			{"ClusterNetworkPolicy c", "spec.egress[0].to[0].networks[0]", "declare the cluster's ranges"},
+			{"ClusterNetworkPolicy c", "spec.egress[0].protocols[1].udp.destinationPort", "the CRD requires a port or a range"},
+			{"ClusterNetworkPolicy c", "spec.egress[0].protocols[2].sctp.destinationPort.range", "start < end"},
 		},
 	}}
 	for _, tt := range tests {

@@ -77,7 +77,7 @@ func (l *lifter) ingressPeers(peers []v1alpha2.ClusterNetworkPolicyIngressPeer, 
 		return nil, false
 	}
 	out := make([]any, 0, len(peers))
-	ok := true
+	ok := tooMany(len(peers), path, p)
 	for i, x := range peers {
 		ip := path.Index(i)
 		if (x.Namespaces != nil) == (x.Pods != nil) {
@@ -110,7 +110,7 @@ func (l *lifter) egressPeers(peers []v1alpha2.ClusterNetworkPolicyEgressPeer, pa
 	var groups [][]netip.Prefix
 	var netPaths []*field.Path
 	var nodesPath *field.Path
-	allPods, ok := false, true
+	allPods, ok := false, tooMany(len(peers), path, p)
 	for i, x := range peers {
 		ip := path.Index(i)
 		set := 0
@@ -149,6 +149,7 @@ func (l *lifter) egressPeers(peers []v1alpha2.ClusterNetworkPolicyEgressPeer, pa
 				p.add(field.Required(ip.Child("networks"), "at least one CIDR"))
 				ok = false
 			}
+			ok = tooMany(len(x.Networks), ip.Child("networks"), p) && ok
 			var group []netip.Prefix
 			for j, s := range x.Networks {
 				np := ip.Child("networks").Index(j)
@@ -287,7 +288,7 @@ func (l *lifter) coversWorld(nets []netip.Prefix) bool {
 // ports lifts a rule's protocols; none is every protocol and port.
 func (l *lifter) ports(protocols []v1alpha2.ClusterNetworkPolicyProtocol, path *field.Path, p problems) ([]policy.Port, bool) {
 	var out []policy.Port
-	ok := true
+	ok := tooMany(len(protocols), path, p)
 	for i, x := range protocols {
 		pp := path.Index(i)
 		type proto struct {
@@ -320,23 +321,22 @@ func (l *lifter) ports(protocols []v1alpha2.ClusterNetworkPolicyProtocol, path *
 		dp := pp.Child(strings.ToLower(string(ps[0].name))).Child("destinationPort")
 		switch d := ps[0].port; {
 		case d == nil:
-			// Every port of the protocol.
+			p.add(field.Required(dp, "the CRD requires a port or a range (1-65535 for every port)"))
+			ok = false
+			continue
 		case d.Number != 0 && d.Range != nil || d.Number == 0 && d.Range == nil:
 			p.add(field.Forbidden(dp, "exactly one of number and range must be set"))
 			ok = false
 			continue
 		case d.Range != nil:
 			r := d.Range
-			if r.Start < 1 || r.End > 65535 || r.Start > r.End {
-				p.add(field.Invalid(dp.Child("range"), fmt.Sprintf("%d-%d", r.Start, r.End), "must be 1 <= start <= end <= 65535"))
+			if r.Start < 1 || r.End > 65535 || r.Start >= r.End {
+				p.add(field.Invalid(dp.Child("range"), fmt.Sprintf("%d-%d", r.Start, r.End), "must be 1 <= start < end <= 65535"))
 				ok = false
 				continue
 			}
 			if r.Start > 1 || r.End < 65535 {
-				pt.Port = r.Start
-				if r.End > r.Start {
-					pt.EndPort = r.End
-				}
+				pt.Port, pt.EndPort = r.Start, r.End
 			}
 		default:
 			if d.Number < 1 || d.Number > 65535 {
@@ -349,4 +349,36 @@ func (l *lifter) ports(protocols []v1alpha2.ClusterNetworkPolicyProtocol, path *
 		out = append(out, pt)
 	}
 	return out, ok
+}
+
+// maxItems is the most rules per direction, peers per rule, networks per peer and
+// protocols per rule the CRD admits.
+const maxItems = 25
+
+// tooMany reports a list longer than the CRD admits; it returns whether the list is
+// short enough.
+func tooMany(n int, path *field.Path, p problems) bool {
+	if n > maxItems {
+		p.add(field.TooMany(path, n, maxItems))
+		return false
+	}
+	return true
+}
+
+// namedPortsWithAddresses reports a named port in an egress rule with networks, nodes
+// or domainNames peers, which the CRD forbids (those have no named ports).
+func namedPortsWithAddresses(r *v1alpha2.ClusterNetworkPolicyEgressRule, path *field.Path, p problems) bool {
+	if !slices.ContainsFunc(r.To, func(x v1alpha2.ClusterNetworkPolicyEgressPeer) bool {
+		return x.Networks != nil || x.Nodes != nil || x.DomainNames != nil
+	}) {
+		return false
+	}
+	for i, pr := range r.Protocols {
+		if pr.DestinationNamedPort != "" {
+			p.add(field.Forbidden(path.Child("protocols").Index(i).Child("destinationNamedPort"),
+				"the CRD forbids named ports with networks, nodes and domainNames peers, which have no named ports"))
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -155,5 +157,47 @@ func TestLiftVerdicts(t *testing.T) {
 	tl.check(t)
 	if tl.lifted < 10 {
 		t.Errorf("too few lifted: %v", tl)
+	}
+}
+
+// TestLiftCases judges lift/clusternp's hand-written cases (its testdata: every tier and
+// action, Baseline isolation and allows, the tiered and the untiered Admin tier) with
+// Cilium's engine, over the lifted Set's Universe with its pods moved into the cases'
+// cluster range 10.0.0.0/8 (and the external addresses there left out: the range holds
+// in-cluster endpoints only).
+func TestLiftCases(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "lift", "clusternp", "testdata", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cases: %v", err)
+	}
+	ranges := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
+	tl := &liftTally{cannot: map[string]int{}}
+	for _, file := range files {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := liftcnp.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		judgeLifted(t, tl, filepath.Base(file), objs.NetworkPolicies, objs.ClusterNetworkPolicies, objs.Namespaces, ranges, func(m *policy.Model) *policy.Universe {
+			u := m.Universe()
+			next := netip.MustParseAddr("10.0.0.1")
+			u.Endpoints = slices.DeleteFunc(u.Endpoints, func(s policy.Sample) bool {
+				return s.Kind == policy.EndpointExternal && slices.ContainsFunc(ranges, func(r netip.Prefix) bool { return r.Contains(s.IP) })
+			})
+			for i := range u.Endpoints {
+				if u.Endpoints[i].Kind == policy.EndpointPod {
+					u.Endpoints[i].IP, next = next, next.Next()
+				}
+			}
+			return u
+		})
+	}
+	tl.check(t)
+	if tl.lifted != len(files) || tl.recompiled == 0 {
+		t.Errorf("want every case lifted and some compiled back: %v", tl)
 	}
 }
