@@ -52,3 +52,27 @@ items:
 		t.Errorf("lift.Decode: got %v", err)
 	}
 }
+
+// TestLiftObjects: Lift takes NetworkPolicies and ClusterNetworkPolicies only, and some.
+func TestLiftObjects(t *testing.T) {
+	for _, tt := range []struct{ name, stream, want string }{
+		{"no policy", namespaces, "the objects hold no policy"},
+		{"other engines", cnpYAML + "---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c, namespace: shop}\nspec: {endpointSelector: {}}\n",
+			"lift each engine's objects on its own"},
+	} {
+		objs, err := liftcnp.Decode(strings.NewReader(tt.stream))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := liftcnp.Lift(objs); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want ...%s...", tt.name, err, tt.want)
+		}
+	}
+	objs, err := liftcnp.Decode(strings.NewReader(cnpYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := liftcnp.Lift(objs); err != nil {
+		t.Errorf("a ClusterNetworkPolicy alone: %v", err)
+	}
+}
