@@ -32,8 +32,9 @@
 //	  cluster, in one rule
 //	networks naming every address outside      policy.World()
 //	  the cluster (with lift.ClusterCIDRs)
-//	other networks (with lift.ClusterCIDRs,    policy.CIDR, one per peer and family: the
-//	  none in a cluster range)                   smallest range holding them, with excepts
+//	other networks (with lift.ClusterCIDRs,    policy.CIDR: the smallest range holding a
+//	  none in a cluster range)                   rule's (or else a peer's) networks of a family,
+//	                                             with excepts, or one per network
 //	protocols none                             every protocol and port
 //	tcp/udp/sctp destinationPort number /      Port{Protocol, Port} / Port, EndPort / every
 //	  range (1-65535: every port)                port of the protocol

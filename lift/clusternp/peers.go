@@ -205,27 +205,38 @@ func (l *lifter) egressPeers(peers []v1alpha2.ClusterNetworkPolicyEgressPeer, pa
 	if world {
 		return append(out, policy.World()), true
 	}
-	for _, group := range groups {
-		for _, family := range worldPrefixes {
-			var fam []netip.Prefix
-			for _, n := range group {
-				if n.Addr().Is4() == family.Addr().Is4() {
-					fam = append(fam, n)
-				}
+	for _, family := range worldPrefixes {
+		inFamily := func(ns []netip.Prefix) []netip.Prefix {
+			return slices.DeleteFunc(slices.Clone(ns), func(n netip.Prefix) bool { return n.Addr().Is4() != family.Addr().Is4() })
+		}
+		// One CIDR peer for the rule where that is short (clusternp spreads one over
+		// networks peers of 25), else one for each networks peer.
+		if x, ok := l.oneCIDR(inFamily(nets)); ok {
+			out = append(out, x)
+			continue
+		}
+		for _, group := range groups {
+			g := inFamily(group)
+			if x, ok := l.oneCIDR(g); ok {
+				out = append(out, x)
+				continue
 			}
-			out = append(out, l.cidrPeers(fam)...)
+			for _, n := range g {
+				out = append(out, policy.CIDR(n.String()))
+			}
 		}
 	}
 	return out, true
 }
 
-// cidrPeers lifts the networks of one family of a networks peer as CIDR peers: one range with excepts
-// where that is as short (clusternp writes a CIDR peer with excepts as the range minus
-// its excepts and the cluster's ranges), else one peer per network. The addresses of
-// both differ only inside the cluster's ranges, which no network of nets names.
-func (l *lifter) cidrPeers(nets []netip.Prefix) []any {
+// oneCIDR returns one CIDR peer naming nets, networks of one family: the smallest range
+// holding them, with as excepts what it holds beyond them, when there are no more
+// excepts than networks (clusternp writes a CIDR peer with excepts as the range minus
+// its excepts and the cluster's ranges). Its addresses and those of nets differ only
+// inside the cluster's ranges, where no network of nets lies.
+func (l *lifter) oneCIDR(nets []netip.Prefix) (policy.Peer, bool) {
 	if len(nets) == 0 {
-		return nil
+		return policy.Peer{}, false
 	}
 	super := nets[0]
 	for _, n := range nets[1:] {
@@ -234,18 +245,14 @@ func (l *lifter) cidrPeers(nets []netip.Prefix) []any {
 		}
 	}
 	except := l.excepts(nil, super, nets)
-	out := make([]any, 0, len(nets))
-	if len(except) <= len(nets) {
-		ss := make([]string, len(except))
-		for i, e := range except {
-			ss[i] = e.String()
-		}
-		return append(out, policy.CIDR(super.String(), ss...))
+	if len(except) > len(nets) {
+		return policy.Peer{}, false
 	}
-	for _, n := range nets {
-		out = append(out, policy.CIDR(n.String()))
+	ss := make([]string, len(except))
+	for i, e := range except {
+		ss[i] = e.String()
 	}
-	return out
+	return policy.CIDR(super.String(), ss...), true
 }
 
 // excepts appends to out the largest prefixes of q that no network of nets overlaps,

@@ -40,10 +40,10 @@ type roundTrip struct {
 	samples      []string
 }
 
-// check compiles set with clusternp (the Universe's pod range as the cluster's, and
-// Nodes), lifts the objects with the same range and compares the reference verdicts of
-// both Sets on every flow of the original's Universe.
-func (rt *roundTrip) check(t *testing.T, name string, set *policy.Set) {
+// check compiles set with clusternp (ranges as the cluster's, the Universe's pod range
+// if none, and Nodes), lifts the objects with the same ranges and compares the reference
+// verdicts of both Sets on every flow of the original's Universe.
+func (rt *roundTrip) check(t *testing.T, name string, set *policy.Set, ranges ...netip.Prefix) {
 	t.Helper()
 	rt.sets++
 	m, err := set.Model()
@@ -51,7 +51,9 @@ func (rt *roundTrip) check(t *testing.T, name string, set *policy.Set) {
 		t.Fatalf("%s: %v", name, err)
 	}
 	u := m.Universe()
-	ranges := []netip.Prefix{u.PodCIDR}
+	if len(ranges) == 0 {
+		ranges = []netip.Prefix{u.PodCIDR}
+	}
 	res, err := emit.Compile(set, k8snp.ClusterCIDRs(ranges...), k8snp.WorldAsIPBlock(), emit.Nodes())
 	var ce *policy.CompileError
 	if errors.As(err, &ce) {
@@ -114,15 +116,20 @@ func (rt *roundTrip) report(t *testing.T) {
 	}
 }
 
-// TestRoundTripScenarios lifts clusternp's output for every scenario it compiles.
+// goldenRanges are the cluster's ranges of k8snp/clusternp's golden files.
+var goldenRanges = []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16"), netip.MustParsePrefix("fd00:10:244::/56")}
+
+// TestRoundTripScenarios lifts clusternp's output for every scenario it compiles, with
+// the ranges of its golden files and with the Universe's pod range.
 func TestRoundTripScenarios(t *testing.T) {
 	var rt roundTrip
 	for _, s := range scenarios.All() {
+		rt.check(t, s.Name, s.Build(), goldenRanges...)
 		rt.check(t, s.Name, s.Build())
 	}
 	rt.report(t)
-	if rt.lifted < 4 {
-		t.Errorf("only %d scenarios lifted", rt.lifted)
+	if rt.lifted < 8 {
+		t.Errorf("only %d scenario round trips lifted", rt.lifted)
 	}
 	// The scenarios' names are labels and their ports protocol-free: lifting restores
 	// the Set clusternp compiled, object for object.
