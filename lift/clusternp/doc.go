@@ -32,9 +32,9 @@
 //	  cluster, in one rule
 //	networks naming every address outside      policy.World()
 //	  the cluster (with lift.ClusterCIDRs)
-//	other networks (with lift.ClusterCIDRs,    policy.CIDR: the smallest range holding a
-//	  none in a cluster range)                   rule's (or else a peer's) networks of a family,
-//	                                             with excepts, or one per network
+//	other networks (with lift.ClusterCIDRs,    policy.CIDR: the smallest range holding
+//	  none in a cluster range)                   a rule's (else a peer's) networks of a
+//	                                             family, with excepts; else one each
 //	protocols none                             every protocol and port
 //	tcp/udp/sctp destinationPort number /      Port{Protocol, Port} / Port, EndPort / every
 //	  range (1-65535: every port)                port of the protocol
