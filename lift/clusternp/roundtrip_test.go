@@ -131,8 +131,9 @@ func TestRoundTripScenarios(t *testing.T) {
 	if rt.lifted < 8 {
 		t.Errorf("only %d scenario round trips lifted", rt.lifted)
 	}
-	// The scenarios' names are labels and their ports protocol-free: lifting restores
-	// the Set clusternp compiled, object for object.
+	// The scenarios have no namespaced denies (whose <namespace>.<name> objects lift under
+	// a cleaned-up name) and no named ports (which lift for every protocol): lifting
+	// restores what clusternp compiled, object for object.
 	if rt.identical != rt.lifted {
 		t.Errorf("%d of %d lifted scenarios compile back to other objects", rt.lifted-rt.identical, rt.lifted)
 	}
