@@ -38,7 +38,17 @@ type Objects struct {
 // them. Decoding is strict: a field the types do not know could change what an
 // object means, so it is an error, as is every other kind. Every problem is reported, by
 // document (counted from 1) and list item.
-func Decode(r io.Reader) (*Objects, error) {
+func Decode(r io.Reader) (*Objects, error) { return DecodeExtra(r, nil) }
+
+// Extra decodes an object of a kind lift does not read, for the decoders of lift's
+// subpackages: given where the object is (document and list item), its type and its
+// JSON, it reports whether the object is its own, and its problems.
+type Extra func(where string, tm metav1.TypeMeta, raw []byte) (taken bool, err error)
+
+// DecodeExtra is Decode, with extra asked first about every object that is not a v1
+// List (list items included): the objects it takes are neither read nor reported here.
+// lift/clusternp's Decode reads ClusterNetworkPolicy objects so.
+func DecodeExtra(r io.Reader, extra Extra) (*Objects, error) {
 	d := utilyaml.NewYAMLOrJSONDecoder(r, 4096)
 	out := &Objects{}
 	var errs []error
@@ -50,7 +60,7 @@ func Decode(r io.Reader) (*Objects, error) {
 			errs = append(errs, fmt.Errorf("document %d: %w", doc, err))
 			break
 		}
-		errs = out.add(fmt.Sprintf("document %d", doc), raw, errs)
+		errs = out.add(fmt.Sprintf("document %d", doc), raw, extra, errs)
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("lift: %w", errors.Join(errs...))
@@ -58,14 +68,23 @@ func Decode(r io.Reader) (*Objects, error) {
 	return out, nil
 }
 
-// add decodes one object (or list of objects) at where and appends its problems to errs.
-func (o *Objects) add(where string, raw json.RawMessage, errs []error) []error {
+// add decodes one object (or list of objects) at where, unless extra takes it, and
+// appends its problems to errs.
+func (o *Objects) add(where string, raw json.RawMessage, extra Extra, errs []error) []error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return errs // an empty document
 	}
 	var tm metav1.TypeMeta
 	if err := yaml.Unmarshal(raw, &tm); err != nil {
 		return append(errs, fmt.Errorf("%s: %w", where, err))
+	}
+	if extra != nil && !(tm.APIVersion == "v1" && tm.Kind == "List") {
+		if taken, err := extra(where, tm, raw); taken {
+			if err != nil {
+				errs = append(errs, err)
+			}
+			return errs
+		}
 	}
 	switch {
 	case tm.APIVersion == "v1" && tm.Kind == "List":
@@ -78,7 +97,7 @@ func (o *Objects) add(where string, raw json.RawMessage, errs []error) []error {
 			return append(errs, fmt.Errorf("%s: %w", where, err))
 		}
 		for i, item := range list.Items {
-			errs = o.add(fmt.Sprintf("%s, items[%d]", where, i), item, errs)
+			errs = o.add(fmt.Sprintf("%s, items[%d]", where, i), item, extra, errs)
 		}
 	case tm.APIVersion == "networking.k8s.io/v1" && tm.Kind == "NetworkPolicy":
 		np := &networkingv1.NetworkPolicy{}
@@ -106,6 +125,10 @@ func (o *Objects) add(where string, raw json.RawMessage, errs []error) []error {
 			return append(errs, fmt.Errorf("%s (Namespace): %w", where, err))
 		}
 		o.Namespaces = append(o.Namespaces, ns)
+	case tm.APIVersion == "policy.networking.k8s.io/v1alpha2" && tm.Kind == "ClusterNetworkPolicy":
+		// This package cannot import v1alpha2 (see lift/clusternp's documentation).
+		return append(errs, fmt.Errorf("%s: %s %q is not lifted here; lift/clusternp's Decode and Lift read it, "+
+			"with the NetworkPolicies", where, tm.APIVersion, tm.Kind))
 	default:
 		return append(errs, fmt.Errorf("%s: %s %q is not lifted; lift reads networking.k8s.io/v1 NetworkPolicy, "+
 			"cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, projectcalico.org/v3 policies and tiers, "+

@@ -175,6 +175,15 @@
 // previews a replacement, not an addition), tiers at or after the default tier, and the
 // (Baseline)AdminNetworkPolicy tiers.
 //
+// # ClusterNetworkPolicy
+//
+// NetworkPolicies with policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicies (what
+// k8snp/clusternp emits) are lifted by the subpackage lift/clusternp: this package cannot
+// import v1alpha2, since the module internal/conformance imports it and pins
+// network-policy-api v0.1.5. Decode reports ClusterNetworkPolicy objects as read there;
+// DecodeExtra and DeclaredClusterCIDRs are the hooks the subpackage reads streams and
+// options with.
+//
 // # Go source
 //
 // Source writes a Set, lifted or not, as the Go program that builds it with the fluent

@@ -3,18 +3,16 @@ package lift
 import (
 	"cmp"
 	"fmt"
-	"hash/fnv"
 	"net/netip"
 	"slices"
-	"strings"
 
+	"github.com/netintent/netintent/lift/internal/share"
 	"github.com/netintent/netintent/policy"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -148,31 +146,8 @@ func (l *lifter) networkPolicy(np *networkingv1.NetworkPolicy, name string, name
 	return w
 }
 
-// workloadName is the name a policy's workload takes: the policy's name when it is an
-// RFC 1123 label, as the Set's names must be; otherwise (a name with dots, or longer than
-// 63 characters) its letters, digits and dashes, cut to 54 characters, and a hash of the
-// whole name, so that names stay distinct. Names change no verdict.
-func workloadName(name string) string {
-	if len(validation.IsDNS1123Label(name)) == 0 {
-		return name
-	}
-	var b strings.Builder
-	for _, c := range strings.ToLower(name) {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' {
-			b.WriteRune(c)
-		} else {
-			b.WriteByte('-')
-		}
-	}
-	s := b.String()
-	s = strings.Trim(s[:min(len(s), 54)], "-")
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	if s == "" {
-		return fmt.Sprintf("np-%08x", h.Sum32())
-	}
-	return fmt.Sprintf("%s-%08x", s, h.Sum32())
-}
+// workloadName is the name a policy's workload takes (share.WorkloadName).
+func workloadName(name string) string { return share.WorkloadName(name) }
 
 // policyTypes returns the directions np isolates, defaulted as the API server defaults
 // them: Ingress always, Egress when the policy has egress rules.
@@ -303,39 +278,11 @@ func (o options) inCluster(cidr netip.Prefix, except []netip.Prefix) (r netip.Pr
 		case !r.Overlaps(cidr):
 		case r.Bits() <= cidr.Bits():
 			return r, true, true
-		case !covered(r, except):
+		case !share.Covered(r, except):
 			return r, false, true
 		}
 	}
 	return netip.Prefix{}, false, false
-}
-
-// covered reports whether the prefixes in except together cover every address of r.
-func covered(r netip.Prefix, except []netip.Prefix) bool {
-	inside := false
-	for _, e := range except {
-		switch {
-		case e.Bits() <= r.Bits() && e.Contains(r.Addr()):
-			return true
-		case r.Contains(e.Addr()):
-			inside = true
-		}
-	}
-	if !inside || r.Bits() == r.Addr().BitLen() {
-		return false
-	}
-	lo, hi := halves(r)
-	return covered(lo, except) && covered(hi, except)
-}
-
-// halves splits r into its two halves, one bit longer.
-func halves(r netip.Prefix) (lo, hi netip.Prefix) {
-	bits := r.Bits() + 1
-	lo = netip.PrefixFrom(r.Addr(), bits)
-	a := r.Addr().AsSlice()
-	a[r.Bits()/8] |= 0x80 >> (r.Bits() % 8)
-	addr, _ := netip.AddrFromSlice(a)
-	return lo, netip.PrefixFrom(addr, bits)
 }
 
 // ports narrows rb to a rule's ports; no ports leaves it matching every protocol and port.

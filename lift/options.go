@@ -29,3 +29,15 @@ type options struct {
 func ClusterCIDRs(prefixes ...netip.Prefix) Option {
 	return func(o *options) { o.Declare(prefixes) }
 }
+
+// DeclaredClusterCIDRs returns the ranges opts declare with ClusterCIDRs, and whether
+// ClusterCIDRs is among them, for the lifters of lift's subpackages (lift/clusternp),
+// which lift address peers of their own kinds as NetworkPolicies lifts ipBlocks. Their
+// problems are NetworkPolicies' to report.
+func DeclaredClusterCIDRs(opts ...Option) (ranges []netip.Prefix, given bool) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o.Ranges, o.Given
+}
