@@ -1,4 +1,5 @@
-// Command lift reads policy objects (files named as arguments, or stdin) and prints the Go
+// Command lift reads policy objects (files named as arguments, or stdin: NetworkPolicies,
+// with or without ClusterNetworkPolicies, Cilium or Calico objects) and prints the Go
 // program that builds the intent they mean, with netintent's fluent API:
 //
 //	go run ./examples/lift -cluster-cidrs 10.244.0.0/16 examples/lift/testdata/three-tier.yaml
@@ -24,6 +25,7 @@ import (
 
 	"github.com/netintent/netintent/examples/internal/cli"
 	"github.com/netintent/netintent/lift"
+	liftcnp "github.com/netintent/netintent/lift/clusternp"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -61,7 +63,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *localCluster != "" {
 		opts = append(opts, lift.LocalCluster(*localCluster))
 	}
-	set, err := lift.Lift(objs, opts...)
+	set, err := liftcnp.Lift(objs, opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -103,29 +105,33 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // read decodes the named files, or stdin when there are none, into one set of objects.
-func read(files []string, stdin io.Reader) (*lift.Objects, error) {
+func read(files []string, stdin io.Reader) (*liftcnp.Objects, error) {
 	if len(files) == 0 {
-		return lift.Decode(stdin)
+		return liftcnp.Decode(stdin)
 	}
-	all := &lift.Objects{}
+	all := &liftcnp.Objects{}
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
-		objs, err := lift.Decode(bytes.NewReader(data))
+		objs, err := liftcnp.Decode(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		all.Append(objs)
+		all.Append(&objs.Objects)
+		all.ClusterNetworkPolicies = append(all.ClusterNetworkPolicies, objs.ClusterNetworkPolicies...)
 	}
 	return all, nil
 }
 
 // objectCounts counts the objects read, by kind.
-func objectCounts(objs *lift.Objects) map[string]int {
+func objectCounts(objs *liftcnp.Objects) map[string]int {
 	out := map[string]int{}
 	for _, o := range objs.All() {
+		out[kindOf(o)]++
+	}
+	for _, o := range objs.ClusterNetworkPolicies {
 		out[kindOf(o)]++
 	}
 	return out

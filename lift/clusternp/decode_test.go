@@ -53,7 +53,8 @@ items:
 	}
 }
 
-// TestLiftObjects: Lift takes NetworkPolicies and ClusterNetworkPolicies only, and some.
+// TestLiftObjects: Lift takes ClusterNetworkPolicies with NetworkPolicies only, and
+// other streams as lift.Lift does.
 func TestLiftObjects(t *testing.T) {
 	for _, tt := range []struct{ name, stream, want string }{
 		{"no policy", namespaces, "the objects hold no policy"},
@@ -68,11 +69,16 @@ func TestLiftObjects(t *testing.T) {
 			t.Errorf("%s: got %v, want ...%s...", tt.name, err, tt.want)
 		}
 	}
-	objs, err := liftcnp.Decode(strings.NewReader(cnpYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := liftcnp.Lift(objs); err != nil {
-		t.Errorf("a ClusterNetworkPolicy alone: %v", err)
+	for name, stream := range map[string]string{
+		"a ClusterNetworkPolicy alone": cnpYAML,
+		"a CiliumNetworkPolicy alone":  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c, namespace: shop}\nspec: {endpointSelector: {}, ingress: [{}]}\n",
+	} {
+		objs, err := liftcnp.Decode(strings.NewReader(stream))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := liftcnp.Lift(objs); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

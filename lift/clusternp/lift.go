@@ -54,21 +54,20 @@ func Decode(r io.Reader) (*Objects, error) {
 	return out, nil
 }
 
-// Lift lifts the NetworkPolicies and ClusterNetworkPolicies objs holds, with its
-// namespaces' labels (see NetworkPolicies). Objects of other engines are an error: how
-// they combine with these is no intent the Set could state.
+// Lift lifts the policies objs holds, with its namespaces' labels: without
+// ClusterNetworkPolicies as lift.Lift does, with them together with the NetworkPolicies
+// (see NetworkPolicies). ClusterNetworkPolicies beside Cilium or Calico objects are an
+// error: how the engines' policies combine is no intent the Set could state.
 func Lift(objs *Objects, opts ...lift.Option) (*policy.Set, error) {
 	if objs == nil {
 		return nil, errors.New("lift/clusternp: no objects")
 	}
 	o := &objs.Objects
-	if len(o.CiliumNetworkPolicies)+len(o.CiliumClusterwideNetworkPolicies) > 0 || len(o.Calico.Tiers)+len(o.Calico.NetworkPolicies)+
-		len(o.Calico.GlobalNetworkPolicies)+len(o.Calico.StagedNetworkPolicies)+len(o.Calico.StagedGlobalNetworkPolicies)+
-		len(o.Calico.StagedKubernetesNetworkPolicies) > 0 {
-		return nil, errors.New("lift/clusternp: the objects hold Cilium or Calico policies: lift each engine's objects on its own")
+	if len(objs.ClusterNetworkPolicies) == 0 {
+		return lift.Lift(o, opts...)
 	}
-	if len(o.NetworkPolicies)+len(objs.ClusterNetworkPolicies) == 0 {
-		return nil, errors.New("lift/clusternp: the objects hold no policy")
+	if len(o.All()) > len(o.NetworkPolicies)+len(o.Namespaces) {
+		return nil, errors.New("lift/clusternp: the objects hold Cilium or Calico policies beside ClusterNetworkPolicies: lift each engine's objects on its own")
 	}
 	return NetworkPolicies(o.NetworkPolicies, objs.ClusterNetworkPolicies, o.Namespaces, opts...)
 }
