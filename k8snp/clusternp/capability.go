@@ -26,4 +26,7 @@ const (
 	constructAudit             backend.Construct = "audit mode"
 	constructIngressIsolation  backend.Construct = "cluster-wide ingress isolation"
 	constructEgressIsolation   backend.Construct = "cluster-wide egress isolation"
+	constructTierEndIngress    backend.Construct = "tier end for ingress"
+	constructTierEndEgress     backend.Construct = "tier end for egress"
+	constructPass              backend.Construct = "Pass before later Admin-tier rules"
 )

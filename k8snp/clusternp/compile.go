@@ -75,7 +75,7 @@ func (r *Result) objects() []render.Object {
 // listing what neither NetworkPolicy nor ClusterNetworkPolicy can express exactly: its
 // own refusals, then k8snp's.
 func Compile(set *policy.Set, opts ...k8snp.Option) (*Result, error) {
-	c := &compiler{reserved: map[string]*policy.Policy{}, used: map[string]bool{}}
+	c := &compiler{reserved: map[string]*policy.Policy{}, used: map[string]bool{}, tierOf: map[*v1alpha2.ClusterNetworkPolicy]tierObject{}}
 	// k8snp shares its Model: the policies are kept aside before it lets go of them.
 	var policies []*policy.Policy
 	take := k8snp.Option(func(o *handoff.Options) {
@@ -97,6 +97,7 @@ func Compile(set *policy.Set, opts ...k8snp.Option) (*Result, error) {
 			c.reserved[p.Name] = p
 		}
 	}
+	c.tiers(policies)
 	for _, p := range policies {
 		switch {
 		case handoff.Clusterwide(p):
@@ -127,9 +128,12 @@ type compiler struct {
 	model *policy.Model
 	opts  handoff.Options
 	audit backend.Audit
-	// denies, accepts and isolation hold the objects translated: the Admin tier's Deny
-	// and Accept objects and the Baseline tier's, each in the Model's order.
-	denies, accepts, isolation []*v1alpha2.ClusterNetworkPolicy
+	// tiered, denies, accepts and isolation hold the objects translated: the Admin
+	// tier's objects of tiered policies (in the intent's order), Deny and Accept objects
+	// and the Baseline tier's, the last three in the Model's order.
+	tiered, denies, accepts, isolation []*v1alpha2.ClusterNetworkPolicy
+	// tierOf says which tier and policy each of tiered carries.
+	tierOf map[*v1alpha2.ClusterNetworkPolicy]tierObject
 	// reserved holds the names of the cluster-wide policies, which their first object
 	// takes; used the names taken. Names must not collide when a policy has several
 	// objects.
@@ -192,12 +196,7 @@ func (c *compiler) namespacedDenies(p *policy.Policy) {
 	if c.Any() {
 		return
 	}
-	ns := metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: p.Subject.Namespace}}
-	subject := v1alpha2.ClusterNetworkPolicySubject{Namespaces: &ns}
-	if !emptySelector(&p.Subject.Pods) {
-		subject = v1alpha2.ClusterNetworkPolicySubject{Pods: &v1alpha2.NamespacedPod{NamespaceSelector: ns, PodSelector: *p.Subject.Pods.DeepCopy()}}
-	}
-	c.denies = c.emit(c.denies, p, p.Subject.Namespace+"."+p.Name, "", subject, in, eg, policy.StageGuardrail, &t)
+	c.denies = c.emit(c.denies, p, p.Subject.Namespace+"."+p.Name, "", namespacedSubject(p.Subject), in, eg, policy.StageGuardrail, &t)
 	c.warnings = append(c.warnings, t.Warnings()...)
 }
 
@@ -235,12 +234,14 @@ func (c *compiler) emit(out []*v1alpha2.ClusterNetworkPolicy, p *policy.Policy, 
 	return out
 }
 
-// prioritize numbers the objects of each tier: in the Admin tier every Deny before every
-// Accept, so that deny wins and an Accept (final) decides only what no deny matches;
-// distinct priorities keep every implementation's order the same. It returns the
-// objects, Admin tier first.
+// prioritize numbers the objects of each tier: in the Admin tier the tiered policies'
+// first (the intent's tiers decide before its untiered rules), then every Deny before
+// every Accept, so that deny wins and an Accept (final) decides only what no deny
+// matches; distinct priorities keep every implementation's order the same. It returns
+// the objects, Admin tier first.
 func (c *compiler) prioritize() []*v1alpha2.ClusterNetworkPolicy {
-	admin := append(slices.Clip(c.denies), c.accepts...)
+	admin := slices.Concat(c.tiered, c.denies, c.accepts)
+	c.checkPasses(admin)
 	for _, tier := range [][]*v1alpha2.ClusterNetworkPolicy{admin, c.isolation} {
 		if len(tier) > maxPriority+1 {
 			c.Refuse(field.NewPath("cluster"), constructPriorities,
@@ -270,6 +271,16 @@ func subjectOf(s policy.Subject) v1alpha2.ClusterNetworkPolicySubject {
 	if s.NamespaceSelector != nil {
 		ns = *s.NamespaceSelector.DeepCopy()
 	}
+	if emptySelector(&s.Pods) {
+		return v1alpha2.ClusterNetworkPolicySubject{Namespaces: &ns}
+	}
+	return v1alpha2.ClusterNetworkPolicySubject{Pods: &v1alpha2.NamespacedPod{NamespaceSelector: ns, PodSelector: *s.Pods.DeepCopy()}}
+}
+
+// namespacedSubject is the ClusterNetworkPolicy subject of a namespaced subject: its
+// namespace by kubernetes.io/metadata.name.
+func namespacedSubject(s policy.Subject) v1alpha2.ClusterNetworkPolicySubject {
+	ns := metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: s.Namespace}}
 	if emptySelector(&s.Pods) {
 		return v1alpha2.ClusterNetworkPolicySubject{Namespaces: &ns}
 	}

@@ -26,18 +26,25 @@ const systemEndpoints = "Cilium matches no ClusterNetworkPolicy peer to its heal
 
 // actionOf is the ClusterNetworkPolicy action of a rule's.
 func actionOf(a policy.Action) v1alpha2.ClusterNetworkPolicyRuleAction {
-	if a == policy.Deny {
+	switch a {
+	case policy.Deny:
 		return v1alpha2.ClusterNetworkPolicyRuleActionDeny
+	case policy.Pass:
+		return v1alpha2.ClusterNetworkPolicyRuleActionPass
 	}
 	return v1alpha2.ClusterNetworkPolicyRuleActionAccept
 }
 
-// ingress translates p's ingress rules of action a; a rule whose peers name nothing is
-// left out.
+// anyAction asks ingress and egress for the rules of every action, in order: a tiered
+// policy's.
+const anyAction policy.Action = ""
+
+// ingress translates p's ingress rules of action a (anyAction: all); a rule whose peers
+// name nothing is left out.
 func (c *compiler) ingress(p *policy.Policy, a policy.Action) []v1alpha2.ClusterNetworkPolicyIngressRule {
 	var out []v1alpha2.ClusterNetworkPolicyIngressRule
 	for _, r := range p.Ingress {
-		if r.Action != a {
+		if a != anyAction && r.Action != a {
 			continue
 		}
 		var from []v1alpha2.ClusterNetworkPolicyIngressPeer
@@ -59,17 +66,17 @@ func (c *compiler) ingress(p *policy.Policy, a policy.Action) []v1alpha2.Cluster
 		if c.Any() || len(from) == 0 {
 			continue
 		}
-		out = append(out, v1alpha2.ClusterNetworkPolicyIngressRule{Action: actionOf(a), From: from, Protocols: protocols})
+		out = append(out, v1alpha2.ClusterNetworkPolicyIngressRule{Action: actionOf(r.Action), From: from, Protocols: protocols})
 	}
 	return out
 }
 
-// egress translates p's egress rules of action a; a rule whose peers name nothing
-// (CIDRs inside the cluster's ranges) is left out.
+// egress translates p's egress rules of action a (anyAction: all); a rule whose peers
+// name nothing (CIDRs inside the cluster's ranges) is left out.
 func (c *compiler) egress(p *policy.Policy, a policy.Action, t *backend.Notes) []v1alpha2.ClusterNetworkPolicyEgressRule {
 	var out []v1alpha2.ClusterNetworkPolicyEgressRule
 	for _, r := range p.Egress {
-		if r.Action != a {
+		if a != anyAction && r.Action != a {
 			continue
 		}
 		var to []v1alpha2.ClusterNetworkPolicyEgressPeer
@@ -132,7 +139,7 @@ func (c *compiler) egress(p *policy.Policy, a policy.Action, t *backend.Notes) [
 		if c.Any() || len(to) == 0 {
 			continue
 		}
-		out = append(out, v1alpha2.ClusterNetworkPolicyEgressRule{Action: actionOf(a), To: to, Protocols: protocols})
+		out = append(out, v1alpha2.ClusterNetworkPolicyEgressRule{Action: actionOf(r.Action), To: to, Protocols: protocols})
 	}
 	return out
 }
