@@ -40,6 +40,17 @@ func Backend(opts ...k8snp.Option) policy.Backend { return backend.New(Name, Com
 // init endpoints: each object with a nodes peer carries a warning.
 func Nodes() k8snp.Option { return func(o *handoff.Options) { o.Nodes = true } }
 
+// DomainNames lets Compile emit domainNames peers, on the ClusterNetworkPolicy CRD's
+// experimental channel, for the FQDN peers of allow rules that a domainNames peer
+// expresses exactly: an exact name (matched by itself only), and a leading "**." (one or
+// more labels) as "*.". Other patterns ("*." spans one label in the intent, any label in
+// the API), and FQDN peers of deny and pass rules (domainNames are for Accept rules only),
+// are refused. The cluster needs the experimental channel's CRD and an implementation
+// that resolves names (Cilium: its DNS proxy, enable-l7-proxy). Reaching a name takes its
+// lookups: the rule's policy carries the DNS allowance, or the Model's lookup rule for
+// those names, an L7 DNS rule that ClusterNetworkPolicy cannot express.
+func DomainNames() k8snp.Option { return func(o *handoff.Options) { o.DomainNames = true } }
+
 // Result holds what Compile emitted. The objects are the caller's to edit: they share no
 // memory with each other or with the Set.
 //

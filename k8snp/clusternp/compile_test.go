@@ -36,9 +36,35 @@ func TestRefusals(t *testing.T) {
 		opts:  []k8snp.Option{clusterCIDRs()},
 		want:  []problem{{"cluster[g].ingress[0].peers[0]", "ingress CIDR peers", ""}},
 	}, {
-		name:  "FQDN peers",
+		// The API admits domainNames in Accept rules only.
+		name:  "FQDN peers in deny rules",
 		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.FQDN("example.com")) },
-		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers", ""}},
+		opts:  []k8snp.Option{clusternp.DomainNames()},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers in deny rules", ""}},
+	}, {
+		name: "FQDN peers in pass rules",
+		build: func(s *policy.Set) {
+			s.Tier("security", 10).DefaultPass()
+			s.Cluster("g").InTier("security", 1).PassTo(policy.FQDN("example.com"))
+		},
+		opts: []k8snp.Option{clusternp.DomainNames()},
+		want: []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers in pass rules", ""}},
+	}, {
+		name:  "FQDN peers without DomainNames",
+		build: func(s *policy.Set) { s.Cluster("g").AllowTo(policy.FQDN("example.com")).TCP(443) },
+		opts:  []k8snp.Option{clusterCIDRs(), clusternp.Nodes()},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers", "k8snp/clusternp.DomainNames() exact"}},
+	}, {
+		// The intent's *. spans one label, the API's one or more.
+		name:  "FQDN patterns",
+		build: func(s *policy.Set) { s.Cluster("g").AllowTo(policy.FQDN("*.example.com")).TCP(443) },
+		opts:  []k8snp.Option{clusterCIDRs(), clusternp.Nodes(), clusternp.DomainNames()},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN patterns", ""}},
+	}, {
+		name:  "named ports with FQDN peers",
+		build: func(s *policy.Set) { s.Cluster("g").AllowTo(policy.FQDN("example.com")).NamedPort("https") },
+		opts:  []k8snp.Option{clusterCIDRs(), clusternp.Nodes(), clusternp.DomainNames()},
+		want:  []problem{{"cluster[g].egress[0].ports[0]", "named ports with FQDN peers", ""}},
 	}, {
 		name:  "entities",
 		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.KubeAPIServer()) },
@@ -155,7 +181,7 @@ func TestRefusals(t *testing.T) {
 			s.ServiceIn("shop", "web").AllowFrom(policy.ServiceIn("shop", "x")).TCP(80).HTTP("GET", "/")
 		},
 		want: []problem{
-			{"cluster[g].egress[0].peers[0]", "FQDN peers", ""},
+			{"cluster[g].egress[0].peers[0]", "FQDN peers in deny rules", ""},
 			{"services[shop/web].ingress[0].http", "L7 HTTP rules", "k8snp.WidenL7()"},
 		},
 	}}

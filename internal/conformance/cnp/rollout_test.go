@@ -20,14 +20,17 @@ import (
 // after each: a flow allowed before any object and after all of them must be allowed in
 // between, so that the Baseline-tier isolation never cuts what the Admin-tier Accepts
 // and the NetworkPolicies admit once they are all applied. The Sets: golden.PrefixSets,
-// the scenarios and random Sets with ClusterNetworkPolicies; flows the engine cannot
-// judge at some prefix are counted.
+// the scenarios, random Sets with ClusterNetworkPolicies and random tiered Sets; flows
+// the engine cannot judge at some prefix are counted.
 func TestRolloutPrefixes(t *testing.T) {
 	sets := map[string]*golden.PrefixSet{}
 	for _, c := range golden.RolloutSets(0, randset.Features{}) {
 		sets[c.Name] = &c
 	}
 	for name, s := range randomSets(5) {
+		sets["random/"+name] = &golden.PrefixSet{Name: name, Set: s}
+	}
+	for name, s := range tieredSets(12) {
 		sets["random/"+name] = &golden.PrefixSet{Name: name, Set: s}
 	}
 	tl := newTally()

@@ -24,6 +24,9 @@ type Options struct {
 	// Nodes is k8snp/clusternp's Nodes option: it may emit the experimental channel's
 	// nodes peers. k8snp ignores it.
 	Nodes bool
+	// DomainNames is k8snp/clusternp's DomainNames option: it may emit the experimental
+	// channel's domainNames peers. k8snp ignores it.
+	DomainNames bool
 	// Declared holds the ClusterCIDRs option; its Check makes Options a backend.Checker.
 	clusterrange.Declared
 }
