@@ -79,9 +79,9 @@ func (r *Result) objects() []render.Object {
 	return objs
 }
 
-// Compile translates the Set as k8snp.Compile does with opts, and every untiered
-// cluster-wide policy and every deny rule of an enforced, untiered namespaced policy
-// into ClusterNetworkPolicies (see the package documentation). It returns the Set's
+// Compile translates the Set as k8snp.Compile does with opts, and every tiered policy
+// of pods, every untiered cluster-wide policy and every deny rule of an enforced,
+// untiered namespaced policy into ClusterNetworkPolicies (see the package documentation). It returns the Set's
 // *policy.ValidationError unchanged when the Set is invalid, and one *policy.CompileError
 // listing what neither NetworkPolicy nor ClusterNetworkPolicy can express exactly: its
 // own refusals, then k8snp's.
@@ -253,6 +253,11 @@ func (c *compiler) emit(out []*v1alpha2.ClusterNetworkPolicy, p *policy.Policy, 
 func (c *compiler) prioritize() []*v1alpha2.ClusterNetworkPolicy {
 	admin := slices.Concat(c.tiered, c.denies, c.accepts)
 	c.checkPasses(admin)
+	if len(c.tiered) > 0 {
+		for _, o := range c.denies {
+			setLevel(o, denyLevel)
+		}
+	}
 	for _, tier := range [][]*v1alpha2.ClusterNetworkPolicy{admin, c.isolation} {
 		if len(tier) > maxPriority+1 {
 			c.Refuse(field.NewPath("cluster"), constructPriorities,

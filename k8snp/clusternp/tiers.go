@@ -3,6 +3,7 @@ package clusternp
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/netintent/netintent/internal/backend"
@@ -62,7 +63,10 @@ func tierSubject(p *policy.Policy) v1alpha2.ClusterNetworkPolicySubject {
 }
 
 // tierPolicy translates the rules of the tiered policy p, of the ti-th tier, and its DNS
-// allowance into one Admin-tier object (or one per 25 rules in a direction).
+// allowance into Admin-tier objects of consecutive priorities, one per run of Deny rules
+// and one per run of Accept and Pass rules in each direction (one object when each
+// direction is one run of the same kind), so that a rollout can apply every Accept and
+// Pass before any Deny (see levels).
 func (c *compiler) tierPolicy(ti int, p *policy.Policy) {
 	if p.Mode == policy.Audit {
 		if c.audit.Origin(p) {
@@ -70,8 +74,8 @@ func (c *compiler) tierPolicy(ti int, p *policy.Policy) {
 		}
 		return
 	}
-	name := tierName(p)
-	t := backend.NewNotes(Name, "", name)
+	base := tierName(p)
+	t := backend.NewNotes(Name, "", base)
 	in, eg := c.ingress(p, anyAction), c.egress(p, anyAction, &t)
 	if p.DNS {
 		eg = append(eg, c.dnsAccept(p)...)
@@ -79,10 +83,70 @@ func (c *compiler) tierPolicy(ti int, p *policy.Policy) {
 	if c.Any() {
 		return
 	}
-	n := len(c.tiered)
-	c.tiered = c.emit(c.tiered, p, name, "", tierSubject(p), in, eg, policy.StageGuardrail, &t)
-	c.noteTiered(c.tiered[n:], ti, p)
+	type segment struct {
+		in   []v1alpha2.ClusterNetworkPolicyIngressRule
+		eg   []v1alpha2.ClusterNetworkPolicyEgressRule
+		deny bool
+	}
+	var segs []segment
+	inRuns := runs(in, func(r v1alpha2.ClusterNetworkPolicyIngressRule) bool {
+		return r.Action == v1alpha2.ClusterNetworkPolicyRuleActionDeny
+	})
+	egRuns := runs(eg, func(r v1alpha2.ClusterNetworkPolicyEgressRule) bool {
+		return r.Action == v1alpha2.ClusterNetworkPolicyRuleActionDeny
+	})
+	if len(inRuns) == 1 && len(egRuns) == 1 && (inRuns[0][0].Action == v1alpha2.ClusterNetworkPolicyRuleActionDeny) == (egRuns[0][0].Action == v1alpha2.ClusterNetworkPolicyRuleActionDeny) {
+		segs = append(segs, segment{in: inRuns[0], eg: egRuns[0], deny: inRuns[0][0].Action == v1alpha2.ClusterNetworkPolicyRuleActionDeny})
+	} else {
+		for _, r := range inRuns {
+			segs = append(segs, segment{in: r, deny: r[0].Action == v1alpha2.ClusterNetworkPolicyRuleActionDeny})
+		}
+		for _, r := range egRuns {
+			segs = append(segs, segment{eg: r, deny: r[0].Action == v1alpha2.ClusterNetworkPolicyRuleActionDeny})
+		}
+	}
+	for k, sg := range segs {
+		name := base
+		if k > 0 {
+			name += "-" + strconv.Itoa(k+1)
+		}
+		n := len(c.tiered)
+		c.tiered = c.emit(c.tiered, p, name, "", tierSubject(p), sg.in, sg.eg, policy.StageGuardrail, &t)
+		c.noteTiered(c.tiered[n:], ti, p)
+		if sg.deny {
+			for _, o := range c.tiered[n:] {
+				setLevel(o, denyLevel)
+			}
+		}
+	}
 	c.warnings = append(c.warnings, t.Warnings()...)
+}
+
+// denyLevel is the rollout level (the second digit of the step) of the Deny objects of
+// a Set with tiers, tiered and untiered: their guardrail step applies every Accept and
+// Pass of the tiers (level 0) first. A Deny applied earlier would drop what an Accept or
+// Pass before it (in priority) lets through once both are applied; Deny objects among
+// themselves, and Accept and Pass objects among themselves, may come in any order.
+const denyLevel = 1
+
+// setLevel raises the rollout level of o to at least l.
+func setLevel(o *v1alpha2.ClusterNetworkPolicy, l int) {
+	if cur, err := strconv.Atoi(o.Annotations[policy.RolloutLevelAnnotation]); err == nil && cur >= l {
+		return
+	}
+	o.Annotations[policy.RolloutLevelAnnotation] = strconv.Itoa(l)
+}
+
+// runs splits rules into runs of consecutive rules of which deny says the same.
+func runs[R any](rules []R, deny func(R) bool) [][]R {
+	var out [][]R
+	for i, r := range rules {
+		if i == 0 || deny(r) != deny(rules[i-1]) {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], r)
+	}
+	return out
 }
 
 // tierEnd emits the end of the ti-th tier, t, for the subject of its policy p: a Deny

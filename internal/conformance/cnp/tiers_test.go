@@ -17,8 +17,9 @@ import (
 // guardrails) with one or two tiers, each passing by default or not, of one to three
 // egress-only policies: cluster-wide (all pods, by label, by namespace labels), of a
 // namespace or of a service's pods, each with one to three Allow, Deny or Pass rules to the
-// peers and ports of randomSets, with and without the DNS allowance. Sets where a Pass
-// would skip a later object selecting the same pods are refused, and counted.
+// peers and ports of randomSets, or Allow rules to fqdnPeers, with and without the DNS
+// allowance. Sets where a Pass would skip a later object selecting the same pods are
+// refused, and counted.
 func tieredSets(n int) map[string]*policy.Set {
 	out := map[string]*policy.Set{}
 	namespaces := []string{"shop", "pay", "ops"}
@@ -57,13 +58,15 @@ func tieredSets(n int) map[string]*policy.Set {
 			for j := r.IntN(3) + 1; j > 0; j-- {
 				x, pods := egressPeer(r)
 				var rb *policy.RuleBuilder
-				switch r.IntN(3) {
-				case 0:
+				switch r.IntN(7) {
+				case 0, 1:
 					rb = w.AllowTo(x)
-				case 1:
+				case 2, 3:
 					rb = w.DenyTo(x)
-				default:
+				case 4, 5:
 					rb = w.PassTo(x)
+				default:
+					rb, pods = w.AllowTo(fqdnPeers[r.IntN(len(fqdnPeers))]), false
 				}
 				ports(r, rb, pods)
 			}
@@ -72,6 +75,10 @@ func tieredSets(n int) map[string]*policy.Set {
 	}
 	return out
 }
+
+// fqdnPeers are FQDN peers that domainNames express: a name and a leading "**." (the
+// others are refused: k8snp/clusternp's TestDomainNames).
+var fqdnPeers = []policy.Peer{policy.FQDN("api.example.com"), policy.FQDN("**.example.org")}
 
 // TestTierVerdicts: for the tiered Sets clusternp compiles, every emitted
 // ClusterNetworkPolicy is valid and Cilium's verdict on every flow it judges is the
