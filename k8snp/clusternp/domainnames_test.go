@@ -2,6 +2,7 @@ package clusternp_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,6 +60,11 @@ func TestDomainNames(t *testing.T) {
 			var ce *policy.CompileError
 			if !errors.As(err, &ce) || len(ce.Problems) != 1 || ce.Problems[0].Construct != "FQDN patterns" {
 				t.Errorf("%q: got %v, want the refusal of FQDN patterns", tt.pattern, err)
+			}
+			// The entry of the same spelling would widen or narrow: some sample tells.
+			if d := v1alpha2.DomainName(strings.TrimSuffix(tt.pattern, ".")); strings.HasPrefix(tt.pattern, "*.") &&
+				!slices.ContainsFunc(samples, func(n string) bool { return apiMatches(d, n) != policy.MatchFQDN(tt.pattern, n) }) {
+				t.Errorf("%q: no sample tells it from the domainNames entry %q", tt.pattern, d)
 			}
 			continue
 		}
