@@ -56,8 +56,9 @@ func DomainNames() k8snp.Option { return func(o *handoff.Options) { o.DomainName
 //
 // Result is a policy.Result. WriteDir names the files <step>-<kind>_<namespace>_<name>.yaml:
 // step 20 (guardrail) for the Admin-tier ClusterNetworkPolicies, which isolate nothing
-// and so go first, then k8snp's steps, and the Baseline-tier ones, which isolate, at the
-// step of their policy (50, cluster).
+// and so go first (in a Set with tiers, the Deny objects at 21, after the tiers' Accepts
+// and Passes), then k8snp's steps, and the Baseline-tier ones and the ends of the tiers,
+// which isolate, at the step of their policy (30-50).
 type Result struct {
 	// NetworkPolicies holds what k8snp.Compile emits for the Set.
 	NetworkPolicies []*networkingv1.NetworkPolicy
