@@ -93,11 +93,11 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 	switch p.Subject.Scope {
 	case policy.ScopeCluster:
 		switch {
+		case c.opts.ClusterNetworkPolicies && handoff.Tiered(p):
 		case !handoff.Clusterwide(p):
 			c.Refuse(p.Path, constructClusterScope,
-				"NetworkPolicy is namespaced and cannot select pods in every namespace; ClusterNetworkPolicy "+
-					"(sigs.k8s.io/network-policy-api), which k8snp/clusternp emits, has one Admin tier, which cannot hold "+
-					"the intent's tiers")
+				"NetworkPolicy is namespaced and cannot select pods in every namespace, and has no tiers; k8snp/clusternp "+
+					"expresses tiers as Admin-tier ClusterNetworkPolicies where ClusterNetworkPolicy's one Admin tier can hold them")
 		case !c.opts.ClusterNetworkPolicies:
 			why := "NetworkPolicy is namespaced and cannot select pods in every namespace"
 			switch {
@@ -121,6 +121,9 @@ func (c *compiler) policy(p *policy.Policy) *networkingv1.NetworkPolicy {
 			"NetworkPolicy selects pods, never nodes; no upstream Kubernetes API selects nodes as subjects "+
 				"(ClusterNetworkPolicy, the upstream answer for cluster scope, names nodes only as egress peers)")
 		return nil
+	}
+	if p.Tier != "" && c.opts.ClusterNetworkPolicies {
+		return nil // k8snp/clusternp translates it (handoff.Tiered)
 	}
 	if p.Tier != "" {
 		c.Refuse(p.Path.Child("tier"), constructTiers,

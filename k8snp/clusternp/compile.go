@@ -40,13 +40,25 @@ func Backend(opts ...k8snp.Option) policy.Backend { return backend.New(Name, Com
 // init endpoints: each object with a nodes peer carries a warning.
 func Nodes() k8snp.Option { return func(o *handoff.Options) { o.Nodes = true } }
 
+// DomainNames lets Compile emit domainNames peers, on the ClusterNetworkPolicy CRD's
+// experimental channel, for the FQDN peers of allow rules that a domainNames peer
+// expresses exactly: an exact name (matched by itself only), and a leading "**." (one or
+// more labels) as "*.". Other patterns ("*." spans one label in the intent, any label in
+// the API), and FQDN peers of deny and pass rules (domainNames are for Accept rules only),
+// are refused. The cluster needs the experimental channel's CRD and an implementation
+// that resolves names (Cilium: its DNS proxy, enable-l7-proxy). Reaching a name takes its
+// lookups: the rule's policy carries the DNS allowance, or the Model's lookup rule for
+// those names, an L7 DNS rule that ClusterNetworkPolicy cannot express.
+func DomainNames() k8snp.Option { return func(o *handoff.Options) { o.DomainNames = true } }
+
 // Result holds what Compile emitted. The objects are the caller's to edit: they share no
 // memory with each other or with the Set.
 //
 // Result is a policy.Result. WriteDir names the files <step>-<kind>_<namespace>_<name>.yaml:
 // step 20 (guardrail) for the Admin-tier ClusterNetworkPolicies, which isolate nothing
-// and so go first, then k8snp's steps, and the Baseline-tier ones, which isolate, at the
-// step of their policy (50, cluster).
+// and so go first (in a Set with tiers, the Deny objects at 21, after the tiers' Accepts
+// and Passes), then k8snp's steps, and the Baseline-tier ones and the ends of the tiers,
+// which isolate, at the step of their policy (30-50).
 type Result struct {
 	// NetworkPolicies holds what k8snp.Compile emits for the Set.
 	NetworkPolicies []*networkingv1.NetworkPolicy
@@ -68,14 +80,14 @@ func (r *Result) objects() []render.Object {
 	return objs
 }
 
-// Compile translates the Set as k8snp.Compile does with opts, and every untiered
-// cluster-wide policy and every deny rule of an enforced, untiered namespaced policy
-// into ClusterNetworkPolicies (see the package documentation). It returns the Set's
+// Compile translates the Set as k8snp.Compile does with opts, and every tiered policy
+// of pods, every untiered cluster-wide policy and every deny rule of an enforced,
+// untiered namespaced policy into ClusterNetworkPolicies (see the package documentation). It returns the Set's
 // *policy.ValidationError unchanged when the Set is invalid, and one *policy.CompileError
 // listing what neither NetworkPolicy nor ClusterNetworkPolicy can express exactly: its
 // own refusals, then k8snp's.
 func Compile(set *policy.Set, opts ...k8snp.Option) (*Result, error) {
-	c := &compiler{reserved: map[string]*policy.Policy{}, used: map[string]bool{}}
+	c := &compiler{reserved: map[string]*policy.Policy{}, used: map[string]bool{}, tierOf: map[*v1alpha2.ClusterNetworkPolicy]tierObject{}}
 	// k8snp shares its Model: the policies are kept aside before it lets go of them.
 	var policies []*policy.Policy
 	take := k8snp.Option(func(o *handoff.Options) {
@@ -97,6 +109,7 @@ func Compile(set *policy.Set, opts ...k8snp.Option) (*Result, error) {
 			c.reserved[p.Name] = p
 		}
 	}
+	c.tiers(policies)
 	for _, p := range policies {
 		switch {
 		case handoff.Clusterwide(p):
@@ -127,9 +140,12 @@ type compiler struct {
 	model *policy.Model
 	opts  handoff.Options
 	audit backend.Audit
-	// denies, accepts and isolation hold the objects translated: the Admin tier's Deny
-	// and Accept objects and the Baseline tier's, each in the Model's order.
-	denies, accepts, isolation []*v1alpha2.ClusterNetworkPolicy
+	// tiered, denies, accepts and isolation hold the objects translated: the Admin
+	// tier's objects of tiered policies (in the intent's order), Deny and Accept objects
+	// and the Baseline tier's, the last three in the Model's order.
+	tiered, denies, accepts, isolation []*v1alpha2.ClusterNetworkPolicy
+	// tierOf says which tier and policy each of tiered carries.
+	tierOf map[*v1alpha2.ClusterNetworkPolicy]tierObject
 	// reserved holds the names of the cluster-wide policies, which their first object
 	// takes; used the names taken. Names must not collide when a policy has several
 	// objects.
@@ -192,12 +208,7 @@ func (c *compiler) namespacedDenies(p *policy.Policy) {
 	if c.Any() {
 		return
 	}
-	ns := metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: p.Subject.Namespace}}
-	subject := v1alpha2.ClusterNetworkPolicySubject{Namespaces: &ns}
-	if !emptySelector(&p.Subject.Pods) {
-		subject = v1alpha2.ClusterNetworkPolicySubject{Pods: &v1alpha2.NamespacedPod{NamespaceSelector: ns, PodSelector: *p.Subject.Pods.DeepCopy()}}
-	}
-	c.denies = c.emit(c.denies, p, p.Subject.Namespace+"."+p.Name, "", subject, in, eg, policy.StageGuardrail, &t)
+	c.denies = c.emit(c.denies, p, p.Subject.Namespace+"."+p.Name, "", namespacedSubject(p.Subject), in, eg, policy.StageGuardrail, &t)
 	c.warnings = append(c.warnings, t.Warnings()...)
 }
 
@@ -235,12 +246,19 @@ func (c *compiler) emit(out []*v1alpha2.ClusterNetworkPolicy, p *policy.Policy, 
 	return out
 }
 
-// prioritize numbers the objects of each tier: in the Admin tier every Deny before every
-// Accept, so that deny wins and an Accept (final) decides only what no deny matches;
-// distinct priorities keep every implementation's order the same. It returns the
-// objects, Admin tier first.
+// prioritize numbers the objects of each tier: in the Admin tier the tiered policies'
+// first (the intent's tiers decide before its untiered rules), then every Deny before
+// every Accept, so that deny wins and an Accept (final) decides only what no deny
+// matches; distinct priorities keep every implementation's order the same. It returns
+// the objects, Admin tier first.
 func (c *compiler) prioritize() []*v1alpha2.ClusterNetworkPolicy {
-	admin := append(slices.Clip(c.denies), c.accepts...)
+	admin := slices.Concat(c.tiered, c.denies, c.accepts)
+	c.checkPasses(admin)
+	if len(c.tiered) > 0 {
+		for _, o := range c.denies {
+			setLevel(o, denyLevel)
+		}
+	}
 	for _, tier := range [][]*v1alpha2.ClusterNetworkPolicy{admin, c.isolation} {
 		if len(tier) > maxPriority+1 {
 			c.Refuse(field.NewPath("cluster"), constructPriorities,
@@ -270,6 +288,16 @@ func subjectOf(s policy.Subject) v1alpha2.ClusterNetworkPolicySubject {
 	if s.NamespaceSelector != nil {
 		ns = *s.NamespaceSelector.DeepCopy()
 	}
+	if emptySelector(&s.Pods) {
+		return v1alpha2.ClusterNetworkPolicySubject{Namespaces: &ns}
+	}
+	return v1alpha2.ClusterNetworkPolicySubject{Pods: &v1alpha2.NamespacedPod{NamespaceSelector: ns, PodSelector: *s.Pods.DeepCopy()}}
+}
+
+// namespacedSubject is the ClusterNetworkPolicy subject of a namespaced subject: its
+// namespace by kubernetes.io/metadata.name.
+func namespacedSubject(s policy.Subject) v1alpha2.ClusterNetworkPolicySubject {
+	ns := metav1.LabelSelector{MatchLabels: map[string]string{policy.NamespaceNameLabel: s.Namespace}}
 	if emptySelector(&s.Pods) {
 		return v1alpha2.ClusterNetworkPolicySubject{Namespaces: &ns}
 	}

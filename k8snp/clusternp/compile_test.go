@@ -36,9 +36,35 @@ func TestRefusals(t *testing.T) {
 		opts:  []k8snp.Option{clusterCIDRs()},
 		want:  []problem{{"cluster[g].ingress[0].peers[0]", "ingress CIDR peers", ""}},
 	}, {
-		name:  "FQDN peers",
+		// The API admits domainNames in Accept rules only.
+		name:  "FQDN peers in deny rules",
 		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.FQDN("example.com")) },
-		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers", ""}},
+		opts:  []k8snp.Option{clusternp.DomainNames()},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers in deny rules", ""}},
+	}, {
+		name: "FQDN peers in pass rules",
+		build: func(s *policy.Set) {
+			s.Tier("security", 10).DefaultPass()
+			s.Cluster("g").InTier("security", 1).PassTo(policy.FQDN("example.com"))
+		},
+		opts: []k8snp.Option{clusternp.DomainNames()},
+		want: []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers in pass rules", ""}},
+	}, {
+		name:  "FQDN peers without DomainNames",
+		build: func(s *policy.Set) { s.Cluster("g").AllowTo(policy.FQDN("example.com")).TCP(443) },
+		opts:  []k8snp.Option{clusterCIDRs(), clusternp.Nodes()},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers", "k8snp/clusternp.DomainNames() exact"}},
+	}, {
+		// The intent's *. spans one label, the API's one or more.
+		name:  "FQDN patterns",
+		build: func(s *policy.Set) { s.Cluster("g").AllowTo(policy.FQDN("*.example.com")).TCP(443) },
+		opts:  []k8snp.Option{clusterCIDRs(), clusternp.Nodes(), clusternp.DomainNames()},
+		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN patterns", ""}},
+	}, {
+		name:  "named ports with FQDN peers",
+		build: func(s *policy.Set) { s.Cluster("g").AllowTo(policy.FQDN("example.com")).NamedPort("https") },
+		opts:  []k8snp.Option{clusterCIDRs(), clusternp.Nodes(), clusternp.DomainNames()},
+		want:  []problem{{"cluster[g].egress[0].ports[0]", "named ports with FQDN peers", ""}},
 	}, {
 		name:  "entities",
 		build: func(s *policy.Set) { s.Cluster("g").DenyTo(policy.KubeAPIServer()) },
@@ -92,12 +118,49 @@ func TestRefusals(t *testing.T) {
 		build: func(s *policy.Set) { s.Cluster("g").Audit().DenyTo(policy.AllNamespaces()).TCP(80) },
 		want:  []problem{{"cluster[g]", "audit mode", ""}},
 	}, {
-		name: "tiers stay k8snp's refusal",
+		// The tier's end denies every destination: the nodes peer completes it.
+		name: "tier end for egress without nodes peers",
 		build: func(s *policy.Set) {
 			s.Tier("security", 10)
 			s.Cluster("g").InTier("security", 1).DenyTo(policy.AllNamespaces()).TCP(80)
 		},
-		want: []problem{{"cluster[g]", "cluster scope", ""}},
+		opts: []k8snp.Option{clusterCIDRs()},
+		want: []problem{{"cluster[g]", "tier end for egress", "k8snp/clusternp.Nodes()"}},
+	}, {
+		name: "tier end for ingress",
+		build: func(s *policy.Set) {
+			s.Tier("security", 10)
+			s.Namespace("shop").InTier("security", 1).DenyFrom(policy.AllNamespaces()).TCP(80)
+		},
+		opts: []k8snp.Option{clusterCIDRs(), clusternp.Nodes()},
+		want: []problem{{"namespaces[shop]", "tier end for ingress", ""}},
+	}, {
+		// The Pass would skip the untiered deny of the same pods too.
+		name: "Pass before an untiered deny",
+		build: func(s *policy.Set) {
+			s.Tier("security", 10).DefaultPass()
+			s.Cluster("g").InTier("security", 1).PassTo(policy.AllNamespaces()).TCP(80)
+			s.ServiceIn("shop", "web").DenyTo(policy.ServiceIn("pay", "db"))
+		},
+		opts: []k8snp.Option{clusterCIDRs(), clusternp.Nodes()},
+		want: []problem{{"cluster[g]", "Pass before later Admin-tier rules", ""}},
+	}, {
+		name: "Pass before a later tier",
+		build: func(s *policy.Set) {
+			s.Tier("security", 10).DefaultPass()
+			s.Tier("platform", 20).DefaultPass()
+			s.Cluster("g").InTier("security", 1).Select(policy.MatchLabels{"app": "web"}).PassTo(policy.AllNamespaces()).TCP(80)
+			s.Cluster("h").InTier("platform", 1).InNamespaces(policy.MatchLabels{"env": "prod"}).DenyTo(policy.AllNamespaces())
+		},
+		opts: []k8snp.Option{clusterCIDRs(), clusternp.Nodes()},
+		want: []problem{{"cluster[g]", "Pass before later Admin-tier rules", ""}},
+	}, {
+		name: "tiered audit mode",
+		build: func(s *policy.Set) {
+			s.Tier("security", 10).DefaultPass()
+			s.Cluster("g").InTier("security", 1).Audit().DenyTo(policy.AllNamespaces()).TCP(80)
+		},
+		want: []problem{{"cluster[g]", "audit mode", ""}},
 	}, {
 		name: "object names",
 		build: func(s *policy.Set) {
@@ -118,7 +181,7 @@ func TestRefusals(t *testing.T) {
 			s.ServiceIn("shop", "web").AllowFrom(policy.ServiceIn("shop", "x")).TCP(80).HTTP("GET", "/")
 		},
 		want: []problem{
-			{"cluster[g].egress[0].peers[0]", "FQDN peers", ""},
+			{"cluster[g].egress[0].peers[0]", "FQDN peers in deny rules", ""},
 			{"services[shop/web].ingress[0].http", "L7 HTTP rules", "k8snp.WidenL7()"},
 		},
 	}}

@@ -21,7 +21,7 @@ import (
 var goldenClusterCIDRs = []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16"), netip.MustParsePrefix("fd00:10:244::/56")}
 
 // TestGolden compiles every scenario with a cluster-scoped policy or a deny rule, with
-// ClusterCIDRs and Nodes, and
+// ClusterCIDRs and Nodes, and tieredGolden (with DomainNames too), and
 // compares the YAML with testdata/<scenario>.yaml or the error with
 // testdata/<scenario>.error.txt. Every emitted manifest must survive a strict round trip
 // through the upstream types.
@@ -57,7 +57,49 @@ func TestGolden(t *testing.T) {
 			golden.RoundTrip(t, y, newObject)
 		})
 	}
+	// Tiered Sets the scenarios do not have (seed 09 is refused for its ingress CIDR
+	// deny), with DomainNames.
+	for _, tc := range tieredGolden() {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := clusternp.Compile(tc.set, k8snp.ClusterCIDRs(goldenClusterCIDRs...), clusternp.Nodes(), clusternp.DomainNames())
+			if err != nil {
+				t.Fatal(err)
+			}
+			y, err := res.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[tc.name+".yaml"] = true
+			golden.Assert(t, filepath.Join("testdata", tc.name+".yaml"), y)
+			golden.RoundTrip(t, y, newObject)
+		})
+	}
 	golden.Stale(t, want)
+}
+
+// tieredGolden are the tiered Sets of TestGolden: the egress half of seed 09 (a
+// security tier denies a known-bad range and passes the rest on), and a platform tier
+// whose allowlist for web pods (a service, a name, DNS) ends in a Deny, before an
+// untiered deny.
+func tieredGolden() []struct {
+	name string
+	set  *policy.Set
+} {
+	threats := policy.NewSet()
+	threats.Tier("security", 100)
+	threats.Cluster("block-known-threats").InTier("security", 10).
+		DenyTo(policy.CIDR("198.51.100.0/24")).
+		PassTo(policy.Any())
+	allowlist := policy.NewSet()
+	allowlist.Tier("platform", 200)
+	allowlist.Cluster("web-egress").InTier("platform", 10).Select(policy.MatchLabels{"app": "web"}).
+		AllowTo(policy.ServiceIn("pay", "api")).TCP(443).
+		AllowTo(policy.FQDN("api.example.com"), policy.FQDN("**.example.org")).TCP(443)
+	allowlist.ServiceIn("shop", "web").DenyTo(policy.ServiceIn("pay", "db"))
+	return []struct {
+		name string
+		set  *policy.Set
+	}{{"tiers-egress", threats}, {"tiers-allowlist", allowlist}}
 }
 
 func newObject(apiVersion, kind string) (render.Object, bool) {

@@ -3,6 +3,8 @@ package clusternp
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
+	"strings"
 
 	"github.com/netintent/netintent/internal/backend"
 	"github.com/netintent/netintent/policy"
@@ -15,7 +17,29 @@ import (
 const (
 	optClusterCIDRs = "k8snp.ClusterCIDRs(...)"
 	optNodes        = "k8snp/clusternp.Nodes()"
+	optDomainNames  = "k8snp/clusternp.DomainNames()"
 )
+
+// domainNamePattern is the CRD's pattern of a DomainName (v1alpha2.DomainName).
+var domainNamePattern = regexp.MustCompile(`^(\*\.)?([a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$`)
+
+// subdomains is the intent's leading "**." (two stars or more): one or more labels
+// (policy.MatchFQDN).
+var subdomains = regexp.MustCompile(`^\*{2,}\.`)
+
+// domainName returns the domainNames entry that matches exactly the names the FQDN
+// pattern matches, if there is one: the API's "*." matches one or more whole labels, as
+// the intent's leading "**." does; the intent's "*" elsewhere spans one label, or part of
+// one, which no entry expresses. The entry may still be one the CRD rejects (a single
+// label).
+func domainName(pattern string) (v1alpha2.DomainName, bool) {
+	name := strings.TrimSuffix(strings.ToLower(pattern), ".")
+	if loc := subdomains.FindStringIndex(name); loc != nil {
+		name = "*." + name[loc[1]:]
+		return v1alpha2.DomainName(name), !strings.Contains(name[2:], "*")
+	}
+	return v1alpha2.DomainName(name), !strings.Contains(name, "*")
+}
 
 // worldPrefixes are every address of both families.
 var worldPrefixes = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
@@ -26,18 +50,25 @@ const systemEndpoints = "Cilium matches no ClusterNetworkPolicy peer to its heal
 
 // actionOf is the ClusterNetworkPolicy action of a rule's.
 func actionOf(a policy.Action) v1alpha2.ClusterNetworkPolicyRuleAction {
-	if a == policy.Deny {
+	switch a {
+	case policy.Deny:
 		return v1alpha2.ClusterNetworkPolicyRuleActionDeny
+	case policy.Pass:
+		return v1alpha2.ClusterNetworkPolicyRuleActionPass
 	}
 	return v1alpha2.ClusterNetworkPolicyRuleActionAccept
 }
 
-// ingress translates p's ingress rules of action a; a rule whose peers name nothing is
-// left out.
+// anyAction asks ingress and egress for the rules of every action, in order: a tiered
+// policy's.
+const anyAction policy.Action = ""
+
+// ingress translates p's ingress rules of action a (anyAction: all); a rule whose peers
+// name nothing is left out.
 func (c *compiler) ingress(p *policy.Policy, a policy.Action) []v1alpha2.ClusterNetworkPolicyIngressRule {
 	var out []v1alpha2.ClusterNetworkPolicyIngressRule
 	for _, r := range p.Ingress {
-		if r.Action != a {
+		if a != anyAction && r.Action != a {
 			continue
 		}
 		var from []v1alpha2.ClusterNetworkPolicyIngressPeer
@@ -52,27 +83,28 @@ func (c *compiler) ingress(p *policy.Policy, a policy.Action) []v1alpha2.Cluster
 				from = append(from, v1alpha2.ClusterNetworkPolicyIngressPeer{Namespaces: ns, Pods: pods})
 			}
 		}
-		protocols := c.traffic(r, false)
+		protocols := c.traffic(r, false, false)
 		if len(from) > maxItems {
 			c.Refuse(r.Path.Child("peers"), constructPeers, fmt.Sprintf("the rule needs %d peers, a ClusterNetworkPolicy rule holds 25", len(from)))
 		}
 		if c.Any() || len(from) == 0 {
 			continue
 		}
-		out = append(out, v1alpha2.ClusterNetworkPolicyIngressRule{Action: actionOf(a), From: from, Protocols: protocols})
+		out = append(out, v1alpha2.ClusterNetworkPolicyIngressRule{Action: actionOf(r.Action), From: from, Protocols: protocols})
 	}
 	return out
 }
 
-// egress translates p's egress rules of action a; a rule whose peers name nothing
-// (CIDRs inside the cluster's ranges) is left out.
+// egress translates p's egress rules of action a (anyAction: all); a rule whose peers
+// name nothing (CIDRs inside the cluster's ranges) is left out.
 func (c *compiler) egress(p *policy.Policy, a policy.Action, t *backend.Notes) []v1alpha2.ClusterNetworkPolicyEgressRule {
 	var out []v1alpha2.ClusterNetworkPolicyEgressRule
 	for _, r := range p.Egress {
-		if r.Action != a {
+		if a != anyAction && r.Action != a {
 			continue
 		}
 		var to []v1alpha2.ClusterNetworkPolicyEgressPeer
+		var domains []v1alpha2.DomainName
 		networks := false
 		for i, x := range r.Peers {
 			path := r.Path.Child("peers").Index(i)
@@ -100,7 +132,9 @@ func (c *compiler) egress(p *policy.Policy, a policy.Action, t *backend.Notes) [
 				}
 				ranges = worldPrefixes
 			case policy.PeerFQDN:
-				c.Refuse(path, constructFQDN, fmt.Sprintf("domainNames peers are on the experimental channel of ClusterNetworkPolicy, not emitted; %q cannot be expressed", x.FQDN))
+				if d, ok := c.fqdnPeer(r, x, path); ok {
+					domains = append(domains, d)
+				}
 				continue
 			default:
 				c.Refuse(path, constructUnknownPeer.Of(string(x.Kind)), "unknown peer kind")
@@ -125,16 +159,45 @@ func (c *compiler) egress(p *policy.Policy, a policy.Action, t *backend.Notes) [
 				to = appendNetworks(to, cidrs)
 			}
 		}
-		protocols := c.traffic(r, networks)
+		for lo := 0; lo < len(domains); lo += maxItems {
+			to = append(to, v1alpha2.ClusterNetworkPolicyEgressPeer{DomainNames: domains[lo:min(lo+maxItems, len(domains)):min(lo+maxItems, len(domains))]})
+		}
+		protocols := c.traffic(r, networks, len(domains) > 0)
 		if len(to) > maxItems {
 			c.Refuse(r.Path.Child("peers"), constructPeers, fmt.Sprintf("the rule needs %d peers (networks peers hold 25 CIDRs each), a ClusterNetworkPolicy rule holds 25", len(to)))
 		}
 		if c.Any() || len(to) == 0 {
 			continue
 		}
-		out = append(out, v1alpha2.ClusterNetworkPolicyEgressRule{Action: actionOf(a), To: to, Protocols: protocols})
+		out = append(out, v1alpha2.ClusterNetworkPolicyEgressRule{Action: actionOf(r.Action), To: to, Protocols: protocols})
 	}
 	return out
+}
+
+// fqdnPeer translates the FQDN peer x of the egress rule r (see DomainNames).
+func (c *compiler) fqdnPeer(r policy.Rule, x policy.Peer, path *field.Path) (v1alpha2.DomainName, bool) {
+	if r.Action != policy.Allow {
+		c.Refuse(path, constructFQDNAction.Of(strings.ToLower(string(r.Action))),
+			"a ClusterNetworkPolicy's domainNames peers are for Accept rules only (the API forbids them in Deny and Pass rules)")
+		return "", false
+	}
+	d, ok := domainName(x.FQDN)
+	if !ok {
+		c.Refuse(path, constructFQDNPattern, fmt.Sprintf("%q matches other names than any domainNames entry: "+
+			"a domainNames entry is a name, matching itself only, or *. and a name, matching one or more whole labels before it "+
+			"(the intent's leading **.), while the intent's * elsewhere matches one label or part of one", x.FQDN))
+		return "", false
+	}
+	if !domainNamePattern.MatchString(string(d)) {
+		c.Refuse(path, constructFQDNPattern, fmt.Sprintf("%q would be the domainNames entry %q, which the CRD rejects: it wants two labels or more", x.FQDN, d))
+		return "", false
+	}
+	if !c.opts.DomainNames {
+		c.Refuse(path, constructFQDN, fmt.Sprintf("domainNames peers are on the experimental channel of ClusterNetworkPolicy; %q is %q there", x.FQDN, d),
+			backend.Exact(optDomainNames))
+		return "", false
+	}
+	return d, true
 }
 
 // everything returns the egress peers that together name every destination: every pod
@@ -173,7 +236,7 @@ func (c *compiler) dnsAccept(p *policy.Policy) []v1alpha2.ClusterNetworkPolicyEg
 	if !ok {
 		return nil
 	}
-	protocols := c.traffic(policy.Rule{Ports: c.model.DNSPorts, Path: p.Path.Child("dns")}, false)
+	protocols := c.traffic(policy.Rule{Ports: c.model.DNSPorts, Path: p.Path.Child("dns")}, false, false)
 	return []v1alpha2.ClusterNetworkPolicyEgressRule{{Action: v1alpha2.ClusterNetworkPolicyRuleActionAccept,
 		To: []v1alpha2.ClusterNetworkPolicyEgressPeer{{Namespaces: ns, Pods: pods}}, Protocols: protocols}}
 }
@@ -251,9 +314,10 @@ func (c *compiler) podPeer(x policy.Peer, path *field.Path, ns string) (*metav1.
 }
 
 // traffic translates the ports of a rule, refusing what ClusterNetworkPolicy cannot
-// match; networks says whether the rule has networks peers, which the CRD forbids named
-// ports with. No ports is every protocol and port (nil protocols).
-func (c *compiler) traffic(r policy.Rule, networks bool) []v1alpha2.ClusterNetworkPolicyProtocol {
+// match; networks and domains say whether the rule has networks (or nodes) and
+// domainNames peers, which the CRD forbids named ports with. No ports is every protocol
+// and port (nil protocols).
+func (c *compiler) traffic(r policy.Rule, networks, domains bool) []v1alpha2.ClusterNetworkPolicyProtocol {
 	if len(r.ICMP) > 0 {
 		c.Refuse(r.Path.Child("icmp"), constructICMP, "ClusterNetworkPolicy protocols are TCP, UDP or SCTP; ICMP cannot be matched")
 	}
@@ -273,6 +337,11 @@ func (c *compiler) traffic(r policy.Rule, networks bool) []v1alpha2.ClusterNetwo
 			if networks {
 				c.Refuse(r.Path.Child("ports").Index(i), constructNamedPortNetworks,
 					"the CRD forbids named ports in a rule with networks peers (networks have no named ports); state the CIDR peers in a rule of their own")
+				continue
+			}
+			if domains {
+				c.Refuse(r.Path.Child("ports").Index(i), constructNamedPortDomains,
+					"the CRD forbids named ports in a rule with domainNames peers (names have no named ports); state the FQDN peers in a rule of their own")
 				continue
 			}
 			out = append(out, v1alpha2.ClusterNetworkPolicyProtocol{DestinationNamedPort: pt.Name})

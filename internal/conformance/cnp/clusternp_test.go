@@ -42,7 +42,7 @@ func (t *tally) String() string {
 
 // cannotReason names the departure an ErrCannotJudge reports.
 func cannotReason(err error) string {
-	for _, r := range []string{"networks peer", "Baseline Accept", "identity filter"} {
+	for _, r := range []string{"networks peer", "Baseline Accept", "identity filter", "domainNames peer"} {
 		if strings.Contains(err.Error(), r) {
 			return r
 		}
@@ -51,8 +51,9 @@ func cannotReason(err error) string {
 }
 
 // compare compiles set with clusternp, with the Universe's pod range declared as the
-// cluster's, world peers as ipBlocks (exact with the ranges) and nodes peers, checks every ClusterNetworkPolicy against the CRD (the
-// standard channel's, the experimental one's for objects with nodes peers) and
+// cluster's, world peers as ipBlocks (exact with the ranges), nodes and domainNames
+// peers, checks every ClusterNetworkPolicy against the CRD (the standard channel's, the
+// experimental one's for objects with nodes or domainNames peers) and
 // compares Cilium's verdict on every flow of the Model's Universe it models with the
 // reference evaluator's. mutate, if not nil, edits the output first.
 func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func([]*v1alpha2.ClusterNetworkPolicy)) {
@@ -63,7 +64,7 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 		t.Fatalf("%s: %v", name, err)
 	}
 	pu := m.Universe()
-	res, err := clusternp.Compile(set, k8snp.ClusterCIDRs(pu.PodCIDR), k8snp.WorldAsIPBlock(), clusternp.Nodes())
+	res, err := clusternp.Compile(set, k8snp.ClusterCIDRs(pu.PodCIDR), k8snp.WorldAsIPBlock(), clusternp.Nodes(), clusternp.DomainNames())
 	var ce *policy.CompileError
 	if errors.As(err, &ce) {
 		tl.refused++
@@ -82,7 +83,7 @@ func compare(t *testing.T, tl *tally, name string, set *policy.Set, mutate func(
 		t.Fatalf("%s: %v", name, err)
 	}
 	for _, c := range res.ClusterNetworkPolicies {
-		if errs := cnp.Validate(c, hasNodes(c)); len(errs) > 0 {
+		if errs := cnp.Validate(c, experimental(c)); len(errs) > 0 {
 			t.Errorf("%s: ClusterNetworkPolicy %s is invalid: %v", name, c.Name, errs.ToAggregate())
 		}
 	}
@@ -174,11 +175,12 @@ func engineFlows(pu *policy.Universe, tl *tally) (cnp.Universe, []flow) {
 	return u, out
 }
 
-// hasNodes reports whether c has a nodes peer, of the CRD's experimental channel.
-func hasNodes(c *v1alpha2.ClusterNetworkPolicy) bool {
+// experimental reports whether c has a nodes or domainNames peer, of the CRD's
+// experimental channel.
+func experimental(c *v1alpha2.ClusterNetworkPolicy) bool {
 	for _, r := range c.Spec.Egress {
 		for _, p := range r.To {
-			if p.Nodes != nil {
+			if p.Nodes != nil || p.DomainNames != nil {
 				return true
 			}
 		}

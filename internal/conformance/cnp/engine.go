@@ -79,8 +79,10 @@ var labelsFilterInit = sync.OnceValue(func() error {
 //     they do not allow is denied either way.
 //   - Label keys Cilium's identity filter drops are matched by no identity: every
 //     flow of objects selecting on one is refused.
-//   - Egress domainNames peers (experimental channel) need the DNS proxy: NewEngine
-//     refuses such ClusterNetworkPolicies.
+//   - Egress domainNames peers (experimental channel) match the addresses Cilium's DNS
+//     proxy saw a matching name resolve to, and Cilium adds an Accept of the names'
+//     lookups to kube-dns: a flow to an external address or to port 53 from a pod that
+//     a ClusterNetworkPolicy with such peers selects is refused.
 //
 // Egress nodes peers (experimental channel) are read with enable-node-selector-labels,
 // without which Cilium rejects them; nodes are no flow ends here, so they match nothing.
@@ -108,6 +110,9 @@ type Engine struct {
 	// NetworkPolicy isolation.
 	isolating []*policytypes.PolicyEntry
 	baseline  map[string]bool
+	// domains are the egress entries of ClusterNetworkPolicies with domainNames peers,
+	// which Cilium decides with its DNS proxy's answers.
+	domains []*policytypes.PolicyEntry
 }
 
 // NewEngine loads Cilium's translation of nps and cnps into a policy repository over u.
@@ -145,27 +150,26 @@ func NewEngine(nps []*networkingv1.NetworkPolicy, cnps []*v1alpha2.ClusterNetwor
 		if cnp == nil {
 			return nil, fmt.Errorf("nil ClusterNetworkPolicy")
 		}
-		nodes := false
+		nodes, domains := false, false
 		for _, r := range cnp.Spec.Egress {
 			for _, p := range r.To {
-				if p.DomainNames != nil {
-					return nil, cannotJudge("ClusterNetworkPolicy %s: domainNames peers need the DNS proxy", cnp.Name)
-				}
 				nodes = nodes || p.Nodes != nil
+				domains = domains || p.DomainNames != nil
 			}
 		}
-		// A nodes peer is on the experimental channel.
-		if errs := Validate(cnp, nodes); len(errs) > 0 {
+		// Nodes and domainNames peers are on the experimental channel.
+		if errs := Validate(cnp, nodes || domains); len(errs) > 0 {
 			return nil, fmt.Errorf("ClusterNetworkPolicy %s: %w", cnp.Name, errs.ToAggregate())
 		}
 		e.noteFiltered(cnpSelectors(cnp))
 		// Cilium reads nodes peers only with enable-node-selector-labels, which clusternp's
 		// Nodes option asks for.
+		// Cilium reads domainNames peers only with its L7 (DNS) proxy.
 		ciliumGlobalMu.Lock()
-		saved := option.Config.EnableNodeSelectorLabels
-		option.Config.EnableNodeSelectorLabels = nodes
+		saved, savedL7 := option.Config.EnableNodeSelectorLabels, option.Config.EnableL7Proxy
+		option.Config.EnableNodeSelectorLabels, option.Config.EnableL7Proxy = nodes, domains
 		es, err := ciliumk8s.ParseClusterNetworkPolicy(quietLogger, cu.cluster, cnp.DeepCopy())
-		option.Config.EnableNodeSelectorLabels = saved
+		option.Config.EnableNodeSelectorLabels, option.Config.EnableL7Proxy = saved, savedL7
 		ciliumGlobalMu.Unlock()
 		if err != nil {
 			return nil, fmt.Errorf("ClusterNetworkPolicy %s: cilium: %w", cnp.Name, err)
@@ -176,6 +180,9 @@ func NewEngine(nps []*networkingv1.NetworkPolicy, cnps []*v1alpha2.ClusterNetwor
 		for _, entry := range es {
 			if !entry.Ingress && slices.ContainsFunc(entry.L3, func(s policytypes.Selector) bool { return len(s.GetCIDRPrefixes()) > 0 }) {
 				e.networks = append(e.networks, entry)
+			}
+			if !entry.Ingress && domains {
+				e.domains = append(e.domains, entry)
 			}
 		}
 		entries = append(entries, es...)
@@ -387,6 +394,13 @@ func (e *Engine) Decide(f Flow) (Decision, error) {
 						return Decision{}, cannotJudge("networks peer %s holds pod %s's IP: the API applies it to pod traffic, Cilium's CIDR selectors never select pods", p, f.To)
 					}
 				}
+			}
+		}
+	}
+	if f.From.IsPod() && (!f.To.IsPod() || f.Port == 53) {
+		for _, entry := range e.domains {
+			if entry.Subject.Matches(from.LabelArray) {
+				return Decision{}, cannotJudge("domainNames peer: %v leaves a pod a ClusterNetworkPolicy with domainNames selects, for an address or a DNS server: Cilium decides it with its DNS proxy's answers", f)
 			}
 		}
 	}

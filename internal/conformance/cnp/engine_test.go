@@ -417,8 +417,21 @@ func TestEngineCannotJudge(t *testing.T) {
 	domains := withEgress(cnp("domains", v1alpha2.AdminTier, 1, "a"), v1alpha2.ClusterNetworkPolicyEgressRule{
 		Action: accept, To: []v1alpha2.ClusterNetworkPolicyEgressPeer{{DomainNames: []v1alpha2.DomainName{"example.com"}}},
 	})
-	if _, err := NewEngine(nil, []*v1alpha2.ClusterNetworkPolicy{domains}, testUniverse()); !errors.Is(err, ErrCannotJudge) {
-		t.Errorf("domainNames: want ErrCannotJudge, got %v", err)
+	e, err = NewEngine(nil, []*v1alpha2.ClusterNetworkPolicy{domains}, testUniverse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cilium decides addresses and lookups of the pods it selects by its DNS proxy.
+	for _, f := range []Flow{tcp(web, Endpoint{IP: netip.MustParseAddr("192.0.2.10")}, 443), {From: web, To: prom, Protocol: "UDP", Port: 53}} {
+		if _, err := e.Decide(f); !errors.Is(err, ErrCannotJudge) {
+			t.Errorf("domainNames, %v: want ErrCannotJudge, got %v", f, err)
+		}
+	}
+	// Other flows of those pods, and flows of other pods, are judged.
+	for _, f := range []Flow{tcp(web, prom, 80), tcp(client, Endpoint{IP: netip.MustParseAddr("192.0.2.10")}, 443)} {
+		if ok, err := e.Verdict(f); err != nil || !ok {
+			t.Errorf("domainNames, %v: %v, %v", f, ok, err)
+		}
 	}
 }
 

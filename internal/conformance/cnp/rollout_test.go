@@ -11,6 +11,7 @@ import (
 	"github.com/netintent/netintent/internal/randset"
 	"github.com/netintent/netintent/k8snp"
 	"github.com/netintent/netintent/k8snp/clusternp"
+	"github.com/netintent/netintent/policy"
 	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
@@ -20,8 +21,8 @@ import (
 // after each: a flow allowed before any object and after all of them must be allowed in
 // between, so that the Baseline-tier isolation never cuts what the Admin-tier Accepts
 // and the NetworkPolicies admit once they are all applied. The Sets: golden.PrefixSets,
-// the scenarios and random Sets with ClusterNetworkPolicies; flows the engine cannot
-// judge at some prefix are counted.
+// the scenarios, random Sets with ClusterNetworkPolicies, random tiered Sets and
+// tierPrefixSets; flows the engine cannot judge at some prefix are counted.
 func TestRolloutPrefixes(t *testing.T) {
 	sets := map[string]*golden.PrefixSet{}
 	for _, c := range golden.RolloutSets(0, randset.Features{}) {
@@ -29,6 +30,12 @@ func TestRolloutPrefixes(t *testing.T) {
 	}
 	for name, s := range randomSets(5) {
 		sets["random/"+name] = &golden.PrefixSet{Name: name, Set: s}
+	}
+	for name, s := range tieredSets(12) {
+		sets["random/"+name] = &golden.PrefixSet{Name: name, Set: s}
+	}
+	for _, c := range tierPrefixSets() {
+		sets["tiers/"+c.Name] = &c
 	}
 	tl := newTally()
 	checked, prefixes := 0, 0
@@ -39,7 +46,7 @@ func TestRolloutPrefixes(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		pu := m.Universe()
-		res, err := clusternp.Compile(c.Set, k8snp.ClusterCIDRs(pu.PodCIDR), k8snp.WorldAsIPBlock(), clusternp.Nodes())
+		res, err := clusternp.Compile(c.Set, k8snp.ClusterCIDRs(pu.PodCIDR), k8snp.WorldAsIPBlock(), clusternp.Nodes(), clusternp.DomainNames())
 		if err != nil || len(res.ClusterNetworkPolicies) == 0 {
 			continue // refused, or k8snp's own test covers it
 		}
@@ -106,4 +113,29 @@ func TestRolloutPrefixes(t *testing.T) {
 	if n := tl.cannot["networks peer"]; n > 0 {
 		t.Errorf("%d flows to pods inside networks peers", n)
 	}
+}
+
+// tierPrefixSets are tiered Sets whose objects, applied in the wrong order, cut traffic:
+// a tier's Accept must precede an untiered Deny (named to sort first) and the Deny of a
+// later policy of its tier, and the end of a tier its Accepts.
+func tierPrefixSets() []golden.PrefixSet {
+	base := func() *policy.Set {
+		s := policy.NewSet()
+		s.Namespace("shop").Labels(nil)
+		s.Namespace("pay").Labels(nil)
+		return s
+	}
+	untiered := base()
+	untiered.Tier("sec", 10).DefaultPass()
+	untiered.Cluster("t").InTier("sec", 1).AllowTo(policy.ServiceIn("pay", "db")).TCP(5432)
+	untiered.ServiceIn("shop", "web").DenyTo(policy.ServiceIn("pay", "db"))
+	later := base()
+	later.Tier("sec", 10).DefaultPass()
+	later.Cluster("b").InTier("sec", 1).DenyTo(policy.ServiceIn("pay", "api")).AllowTo(policy.ServiceIn("pay", "db"))
+	later.Cluster("a").InTier("sec", 2).DenyTo(policy.ServiceIn("pay", "db"))
+	end := base()
+	end.Tier("sec", 10)
+	end.Cluster("b").InTier("sec", 1).AllowTo(policy.ServiceIn("pay", "db")).TCP(5432)
+	end.Cluster("a").InTier("sec", 2).Select(policy.MatchLabels{"app": "web"}).DenyTo(policy.ServiceIn("pay", "api"))
+	return []golden.PrefixSet{{Name: "untiered deny", Set: untiered}, {Name: "later deny", Set: later}, {Name: "end of tier", Set: end}}
 }

@@ -14,8 +14,8 @@ type Options struct {
 	WidenL7        bool
 	WorldAsIPBlock bool
 	// ClusterNetworkPolicies is set by k8snp/clusternp, which translates every policy
-	// Clusterwide accepts and the deny rules of every policy Denies accepts: k8snp then
-	// leaves them out.
+	// Clusterwide or Tiered accepts and the deny rules of every policy Denies accepts:
+	// k8snp then leaves them out.
 	ClusterNetworkPolicies bool
 	// Share, set by k8snp/clusternp, is called with the Model before k8snp translates its
 	// policies (and lets go of each as it goes), so that clusternp does not build the
@@ -24,6 +24,9 @@ type Options struct {
 	// Nodes is k8snp/clusternp's Nodes option: it may emit the experimental channel's
 	// nodes peers. k8snp ignores it.
 	Nodes bool
+	// DomainNames is k8snp/clusternp's DomainNames option: it may emit the experimental
+	// channel's domainNames peers. k8snp ignores it.
+	DomainNames bool
 	// Declared holds the ClusterCIDRs option; its Check makes Options a backend.Checker.
 	clusterrange.Declared
 }
@@ -40,4 +43,11 @@ func Clusterwide(p *policy.Policy) bool {
 // k8snp translates the rest of p.
 func Denies(p *policy.Policy) bool {
 	return p.Subject.Scope == policy.ScopeNamespace && p.Tier == "" && p.Mode == policy.Enforce
+}
+
+// Tiered reports whether k8snp/clusternp translates (or refuses) the tiered policy p as a
+// whole, as Admin-tier ClusterNetworkPolicies: p selects pods, cluster-wide or in a
+// namespace.
+func Tiered(p *policy.Policy) bool {
+	return p.Tier != "" && (p.Subject.Scope == policy.ScopeCluster || p.Subject.Scope == policy.ScopeNamespace)
 }
