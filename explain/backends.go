@@ -61,6 +61,17 @@ func isolator(l locator, p *policy.Policy) netintent.Object {
 	return l.object(p, policy.Allow)
 }
 
+// tierEnd returns the object that drops, at the end of p's tier, what the tier leaves
+// undecided: the tier's, unless the locator emits one per policy (clusternp's).
+func tierEnd(l locator, p *policy.Policy) netintent.Object {
+	if tl, ok := l.(interface {
+		tierEnd(*policy.Policy) netintent.Object
+	}); ok {
+		return tl.tierEnd(p)
+	}
+	return l.tier(p.Tier)
+}
+
 // rule is one rule of an emitted object.
 type rule struct {
 	// index is the rule's position in its list.
@@ -199,6 +210,8 @@ const kindCNP = "ClusterNetworkPolicy"
 
 func (l clusternpLocator) object(p *policy.Policy, a policy.Action) netintent.Object {
 	switch {
+	case p.Tier != "":
+		return l.tiered(p, a)
 	case p.Subject.Scope == policy.ScopeNamespace && a == policy.Deny:
 		return l.objs.get(kindCNP, "", p.Subject.Namespace+"."+p.Name)
 	case p.Subject.Scope == policy.ScopeNamespace:
@@ -209,6 +222,59 @@ func (l clusternpLocator) object(p *policy.Policy, a policy.Action) netintent.Ob
 		}
 	}
 	return l.objs.get(kindCNP, "", p.Name)
+}
+
+// tierName is the name of the objects of the tiered policy p: tier.<tier>.<name>, or
+// tier.<tier>.<namespace>.<name>; its rules are split into runs of denies and of other
+// actions, <name>, <name>-2, ...
+func tierName(p *policy.Policy) string {
+	if p.Subject.Scope == policy.ScopeNamespace {
+		return "tier." + p.Tier + "." + p.Subject.Namespace + "." + p.Name
+	}
+	return "tier." + p.Tier + "." + p.Name
+}
+
+// tiered returns the first object of the tiered policy p with a rule of action a, or its
+// first object when none has one.
+func (l clusternpLocator) tiered(p *policy.Policy, a policy.Action) netintent.Object {
+	want := cnpAction(a)
+	first := l.objs.get(kindCNP, "", tierName(p))
+	for k := 1; ; k++ {
+		name := tierName(p)
+		if k > 1 {
+			name += "-" + strconv.Itoa(k)
+		}
+		o, ok := l.objs.get(kindCNP, "", name).(*v1alpha2.ClusterNetworkPolicy)
+		if !ok {
+			return first
+		}
+		for _, r := range o.Spec.Ingress {
+			if r.Action == want {
+				return o
+			}
+		}
+		for _, r := range o.Spec.Egress {
+			if r.Action == want {
+				return o
+			}
+		}
+	}
+}
+
+// cnpAction is the ClusterNetworkPolicy action of a rule with the intent's action a.
+func cnpAction(a policy.Action) v1alpha2.ClusterNetworkPolicyRuleAction {
+	switch a {
+	case policy.Deny:
+		return v1alpha2.ClusterNetworkPolicyRuleActionDeny
+	case policy.Pass:
+		return v1alpha2.ClusterNetworkPolicyRuleActionPass
+	}
+	return v1alpha2.ClusterNetworkPolicyRuleActionAccept
+}
+
+// tierEnd returns the object that drops what p's tier leaves undecided for p's subject.
+func (l clusternpLocator) tierEnd(p *policy.Policy) netintent.Object {
+	return l.objs.get(kindCNP, "", tierName(p)+"-end")
 }
 
 // isolator returns the NetworkPolicy of a namespaced policy, and the Baseline-tier
@@ -225,10 +291,7 @@ func (l clusternpLocator) rules(obj netintent.Object, d policy.Direction, a poli
 	if !ok {
 		return l.k8snpLocator.rules(obj, d, a)
 	}
-	action := v1alpha2.ClusterNetworkPolicyRuleActionAccept
-	if a == policy.Deny {
-		action = v1alpha2.ClusterNetworkPolicyRuleActionDeny
-	}
+	action := cnpAction(a)
 	var out []rule
 	if d == policy.Ingress {
 		for i, r := range cnp.Spec.Ingress {

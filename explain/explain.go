@@ -159,7 +159,7 @@ func (e *explainer) end(out *strings.Builder, f policy.Flow, name string, dir po
 		}
 		fmt.Fprintf(out, "  intent: end of tier %s, after policy %s\n", p.Tier, d.Policy)
 		for _, b := range e.backends {
-			if t := b.loc.tier(p.Tier); t != nil {
+			if t := tierEnd(b.loc, p); t != nil {
 				fmt.Fprintf(out, "  %s: %s\n", b.name, describeObject(t))
 			} else {
 				fmt.Fprintf(out, "  %s: no object for tier %s\n", b.name, p.Tier)

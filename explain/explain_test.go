@@ -162,6 +162,20 @@ func TestFlow(t *testing.T) {
 			},
 		},
 		{
+			name: "ClusterNetworkPolicy of a tier",
+			set: func() *policy.Set {
+				s := policy.NewSet(policy.DefaultNamespace("shop"))
+				s.Tier("security", 100).DefaultPass()
+				s.Cluster("threats").InTier("security", 10).DenyTo(policy.CIDR("198.51.100.0/24")).PassTo(policy.Any())
+				return s
+			},
+			flow:     policy.Flow{From: pod("orders"), To: external("198.51.100.7"), Protocol: policy.TCP, Port: 443},
+			backends: []policy.Backend{clusternp.Backend(k8snp.ClusterCIDRs(netip.MustParsePrefix("10.244.0.0/16")), clusternp.Nodes())},
+			want: []string{
+				"  k8snp: ClusterNetworkPolicy tier.security.threats spec.egress[0]\n",
+			},
+		},
+		{
 			name: "audit",
 			set: func() *policy.Set {
 				s := policy.NewSet(policy.DefaultNamespace("shop"))
