@@ -186,7 +186,7 @@
 //
 // # Go source
 //
-// Source writes a Set, lifted or not, as the Go program that builds it with the fluent
+// Source writes a Set, lifted or not, as the Go code that builds it with the fluent
 // API: services recognised by the service label, rules grouped as the Set has them, and
 // the one-sided rules at both ends of an edge merged into one edge where mirroring derives
 // them exactly. examples/lift is the command line: manifests in, Go (or another engine's

@@ -23,10 +23,11 @@ type sourceOptions struct {
 	pkg, fn string
 }
 
-// PackageName sets the package clause of the file Source writes ("main" by default).
+// PackageName sets the package clause of the file Source writes ("intent" by default: a
+// file to add to a program, which calls intent.Set()).
 func PackageName(name string) SourceOption { return func(o *sourceOptions) { o.pkg = name } }
 
-// FuncName sets the name of the function Source writes ("buildSet" by default).
+// FuncName sets the name of the function Source writes ("Set" by default).
 func FuncName(name string) SourceOption { return func(o *sourceOptions) { o.fn = name } }
 
 // Source renders set as a gofmt'd Go file holding one function that builds and returns
@@ -51,7 +52,7 @@ func FuncName(name string) SourceOption { return func(o *sourceOptions) { o.fn =
 //
 // An invalid Set is an error, as is a construct Source cannot write; nothing is dropped.
 func Source(set *policy.Set, opts ...SourceOption) ([]byte, error) {
-	o := sourceOptions{pkg: "main", fn: "buildSet"}
+	o := sourceOptions{pkg: "intent", fn: "Set"}
 	for _, opt := range opts {
 		opt(&o)
 	}

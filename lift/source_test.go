@@ -284,11 +284,11 @@ func TestSourceMeansTheSet(t *testing.T) {
 	models := make([]*policy.Model, len(cases))
 	for i, c := range cases {
 		fn := fmt.Sprintf("set%d", i)
-		src, err := lift.Source(c.set(), lift.FuncName(fn))
+		src, err := lift.Source(c.set(), lift.PackageName("main"), lift.FuncName(fn))
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if again, _ := lift.Source(c.set(), lift.FuncName(fn)); !bytes.Equal(src, again) {
+		if again, _ := lift.Source(c.set(), lift.PackageName("main"), lift.FuncName(fn)); !bytes.Equal(src, again) {
 			t.Errorf("%s: rendered twice, the source differs", c.name)
 		}
 		if err := os.WriteFile(filepath.Join(dir, fn+".go"), src, 0o644); err != nil {

@@ -1,6 +1,8 @@
 // Command lift reads policy objects (files named as arguments, or stdin: NetworkPolicies,
 // with or without ClusterNetworkPolicies, Cilium or Calico objects) and prints the Go
-// program that builds the intent they mean, with netintent's fluent API:
+// code that builds the intent they mean, with netintent's fluent API: a file of package
+// intent (-package) whose function Set (-func) returns the policy.Set, for a program to
+// compile with any backend:
 //
 //	go run ./examples/lift -cluster-cidrs 10.244.0.0/16 examples/lift/testdata/three-tier.yaml
 //
@@ -37,8 +39,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	backend := fs.String("backend", "", "print the objects compiled for this backend (k8snp, cilium or calico) instead of the Go program")
 	var ranges cli.Prefixes
 	fs.Var(&ranges, "cluster-cidrs", "the cluster's pod, node and API server ranges, comma-separated (needed to lift ipBlocks, and by k8snp and calico for CIDR peers)")
-	pkg := fs.String("package", "main", "the package of the Go program")
-	fn := fs.String("func", "buildSet", "the name of the function that builds the Set")
+	pkg := fs.String("package", "intent", "the package of the Go file")
+	fn := fs.String("func", "Set", "the name of the function that builds the Set")
 	workloadsOnly := fs.Bool("no-host-endpoints", false, "declare that no Calico host endpoint or network set carries the labels the Calico selectors match (lift.NoHostEndpointsOrNetworkSets)")
 	localCluster := fs.String("local-cluster", "", "the Cilium cluster name, for selectors naming a cluster (lift.LocalCluster)")
 	fs.Usage = func() {
