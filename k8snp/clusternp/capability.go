@@ -13,6 +13,7 @@ const (
 	constructFQDN              backend.Construct = "FQDN peers"
 	constructFQDNAction        backend.Construct = "FQDN peers in %s rules"
 	constructFQDNPattern       backend.Construct = "FQDN patterns"
+	constructFQDNBeforeDeny    backend.Construct = "tiered FQDN allows before denies"
 	constructUnknownPeer       backend.Construct = "%s peers"
 	constructServiceAccount    backend.Construct = "service account peers"
 	constructClusterMesh       backend.Construct = "cluster-mesh peers"

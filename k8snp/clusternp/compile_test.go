@@ -42,6 +42,15 @@ func TestRefusals(t *testing.T) {
 		opts:  []k8snp.Option{clusternp.DomainNames()},
 		want:  []problem{{"cluster[g].egress[0].peers[0]", "FQDN peers in deny rules", ""}},
 	}, {
+		// Cilium admits the names' lookups at the domainNames rule's priority.
+		name: "tiered FQDN allows before denies",
+		build: func(s *policy.Set) {
+			s.Tier("security", 10).DefaultPass()
+			s.Cluster("g").InTier("security", 1).AllowTo(policy.FQDN("example.com")).TCP(443).DenyTo(policy.KubeDNS())
+		},
+		opts: []k8snp.Option{clusternp.DomainNames()},
+		want: []problem{{"cluster[g].egress[0].peers[0]", "tiered FQDN allows before denies", ""}},
+	}, {
 		name: "FQDN peers in pass rules",
 		build: func(s *policy.Set) {
 			s.Tier("security", 10).DefaultPass()

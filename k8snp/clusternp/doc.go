@@ -98,7 +98,9 @@
 // names every node, never the local one or the others alone, and no peer names the API
 // server alone), FQDN peers without DomainNames, in deny and pass rules (the API admits
 // domainNames in Accept rules only) and with other patterns ("*." spans one label in the
-// intent, one or more in the API), ICMP and L7 matches (among them the DNS lookups an
+// intent, one or more in the API), a tiered policy's FQDN allows that a deny of the same
+// policy follows (Cilium admits the names' lookups at the allow's priority), ICMP and L7
+// matches (among them the DNS lookups an
 // FQDN allow of a policy without the DNS allowance carries), named ports on rules with
 // networks or domainNames peers (the CRD forbids them), audit mode, and a Pass that a
 // later Admin-tier object may follow for the same pods. Seed 09 (tiers) stays refused

@@ -132,7 +132,7 @@ func (c *compiler) egress(p *policy.Policy, a policy.Action, t *backend.Notes) [
 				}
 				ranges = worldPrefixes
 			case policy.PeerFQDN:
-				if d, ok := c.fqdnPeer(r, x, path); ok {
+				if d, ok := c.fqdnPeer(p, r, x, path); ok {
 					domains = append(domains, d)
 				}
 				continue
@@ -174,11 +174,33 @@ func (c *compiler) egress(p *policy.Policy, a policy.Action, t *backend.Notes) [
 	return out
 }
 
-// fqdnPeer translates the FQDN peer x of the egress rule r (see DomainNames).
-func (c *compiler) fqdnPeer(r policy.Rule, x policy.Peer, path *field.Path) (v1alpha2.DomainName, bool) {
+// denyAfter reports whether a deny rule follows r in rules.
+func denyAfter(rules []policy.Rule, r policy.Rule) bool {
+	after := false
+	for _, x := range rules {
+		switch {
+		case x.Path.String() == r.Path.String():
+			after = true
+		case after && x.Action == policy.Deny:
+			return true
+		}
+	}
+	return false
+}
+
+// fqdnPeer translates the FQDN peer x of the egress rule r of p (see DomainNames).
+func (c *compiler) fqdnPeer(p *policy.Policy, r policy.Rule, x policy.Peer, path *field.Path) (v1alpha2.DomainName, bool) {
 	if r.Action != policy.Allow {
 		c.Refuse(path, constructFQDNAction.Of(strings.ToLower(string(r.Action))),
 			"a ClusterNetworkPolicy's domainNames peers are for Accept rules only (the API forbids them in Deny and Pass rules)")
+		return "", false
+	}
+	if p.Tier != "" && denyAfter(p.Egress, r) {
+		// Untiered denies are objects before every Accept; a tiered policy's rules keep
+		// their order.
+		c.Refuse(path, constructFQDNBeforeDeny,
+			"Cilium admits the lookups of a domainNames rule's names at that rule's own priority, so a later Deny of the same "+
+				"policy would not drop them as the intent does; state the denies first")
 		return "", false
 	}
 	d, ok := domainName(x.FQDN)
