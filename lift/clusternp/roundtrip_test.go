@@ -3,7 +3,6 @@ package clusternp_test
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
@@ -156,75 +155,6 @@ func TestRoundTripRandom(t *testing.T) {
 	}
 }
 
-// RandomSet is randset's Set with deny rules and cluster-wide policies, with up to three
-// cluster-wide guardrails and two cluster-wide egress allows drawn from what
-// ClusterNetworkPolicy expresses: every subject form, pod, CIDR, world and every-peer
-// peers, ports, ranges and named ports, with and without the DNS allowance.
-func RandomSet(seed uint64) *policy.Set {
-	c := randset.New(seed, 6, randset.Features{Deny: true, Cluster: true})
-	r := rand.New(rand.NewPCG(seed, 16))
-	for i := r.IntN(3) + 1; i > 0; i-- {
-		w := c.Set.Cluster(fmt.Sprintf("guard-%d", i))
-		randomSubject(r, w)
-		for j := r.IntN(3) + 1; j > 0; j-- {
-			if r.IntN(2) == 0 {
-				peers := []policy.Peer{policy.ServiceIn("shop", "db"), policy.AllNamespaces(), policy.Namespaces(policy.MatchLabels{"team": "fin"})}
-				randomPorts(r, w.DenyFrom(peers[r.IntN(len(peers))]), true)
-			} else {
-				x, pods := randomEgressPeer(r)
-				randomPorts(r, w.DenyTo(x), pods)
-			}
-		}
-	}
-	for i := r.IntN(3); i > 0; i-- {
-		w := c.Set.Cluster(fmt.Sprintf("allow-%d", i))
-		randomSubject(r, w)
-		if r.IntN(3) == 0 {
-			w.WithoutDNS()
-		}
-		if r.IntN(4) == 0 {
-			w.DefaultDenyEgress()
-		}
-		for j := r.IntN(3); j > 0; j-- {
-			x, pods := randomEgressPeer(r)
-			randomPorts(r, w.AllowTo(x), pods)
-		}
-	}
-	return c.Set
-}
-
-func randomSubject(r *rand.Rand, w *policy.Workload) {
-	switch r.IntN(3) {
-	case 1:
-		w.Select(policy.MatchLabels{"app": []string{"web", "api", "db"}[r.IntN(3)]})
-	case 2:
-		w.InNamespaces(policy.MatchLabels{"env": "prod"})
-	}
-}
-
-// randomEgressPeer returns a random egress peer and whether it names pods only.
-func randomEgressPeer(r *rand.Rand) (policy.Peer, bool) {
-	peers := []policy.Peer{policy.ServiceIn("pay", "api"), policy.AllNamespaces(), policy.CIDR("203.0.113.0/24"), policy.CIDR("0.0.0.0/0", "10.0.0.0/8"),
-		policy.CIDR("2001:db8::/32", "2001:db8:1::/48"), policy.World(), policy.Any()}
-	i := r.IntN(len(peers))
-	return peers[i], i < 2
-}
-
-// randomPorts draws the rule's ports; named ports only for pod peers (the CRD has none
-// for networks).
-func randomPorts(r *rand.Rand, rb *policy.RuleBuilder, pods bool) {
-	n := 4
-	if pods {
-		n = 5
-	}
-	switch r.IntN(n) {
-	case 1:
-		rb.TCP(80)
-	case 2:
-		rb.UDP(53).TCP(443)
-	case 3:
-		rb.PortRange(policy.TCP, 8000, 8100)
-	case 4:
-		rb.NamedPort("http")
-	}
-}
+// RandomSet is randset.ClusterNetworkPolicies: cluster-wide guardrails and egress allows
+// drawn from what ClusterNetworkPolicy expresses.
+func RandomSet(seed uint64) *policy.Set { return randset.ClusterNetworkPolicies(seed, 16) }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -205,76 +204,9 @@ var clusterScenarios = []string{"block-external", "block-metadata", "deny-intern
 func randomSets(n int) map[string]*policy.Set {
 	out := map[string]*policy.Set{}
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		c := randset.New(seed, 6, randset.Features{Deny: true, Cluster: true})
-		r := rand.New(rand.NewPCG(seed, 15))
-		for i := r.IntN(3) + 1; i > 0; i-- {
-			w := c.Set.Cluster(fmt.Sprintf("guard-%d", i))
-			subject(r, w)
-			for j := r.IntN(3) + 1; j > 0; j-- {
-				var rb *policy.RuleBuilder
-				if r.IntN(2) == 0 {
-					peers := []policy.Peer{policy.ServiceIn("shop", "db"), policy.AllNamespaces(), policy.Namespaces(policy.MatchLabels{"team": "fin"})}
-					rb = w.DenyFrom(peers[r.IntN(len(peers))])
-					ports(r, rb, true)
-				} else {
-					x, pods := egressPeer(r)
-					ports(r, w.DenyTo(x), pods)
-				}
-			}
-		}
-		for i := r.IntN(3); i > 0; i-- {
-			w := c.Set.Cluster(fmt.Sprintf("allow-%d", i))
-			subject(r, w)
-			if r.IntN(3) == 0 {
-				w.WithoutDNS()
-			}
-			if r.IntN(4) == 0 {
-				w.DefaultDenyEgress()
-			}
-			for j := r.IntN(3); j > 0; j-- {
-				x, pods := egressPeer(r)
-				ports(r, w.AllowTo(x), pods)
-			}
-		}
-		out[fmt.Sprintf("seed %d", seed)] = c.Set
+		out[fmt.Sprintf("seed %d", seed)] = randset.ClusterNetworkPolicies(seed, 15)
 	}
 	return out
-}
-
-func subject(r *rand.Rand, w *policy.Workload) {
-	switch r.IntN(3) {
-	case 1:
-		w.Select(policy.MatchLabels{"app": []string{"web", "api", "db"}[r.IntN(3)]})
-	case 2:
-		w.InNamespaces(policy.MatchLabels{"env": "prod"})
-	}
-}
-
-// egressPeer returns a random egress peer and whether it names pods only.
-func egressPeer(r *rand.Rand) (policy.Peer, bool) {
-	peers := []policy.Peer{policy.ServiceIn("pay", "api"), policy.AllNamespaces(), policy.CIDR("203.0.113.0/24"), policy.CIDR("0.0.0.0/0", "10.0.0.0/8"),
-		policy.CIDR("2001:db8::/32", "2001:db8:1::/48"), policy.World(), policy.Any()}
-	i := r.IntN(len(peers))
-	return peers[i], i < 2
-}
-
-// ports draws the rule's ports; named ports only where pods says the peers are pods
-// (the CRD has no named ports for networks).
-func ports(r *rand.Rand, rb *policy.RuleBuilder, pods bool) {
-	n := 4
-	if pods {
-		n = 5
-	}
-	switch r.IntN(n) {
-	case 1:
-		rb.TCP(80)
-	case 2:
-		rb.UDP(53).TCP(443)
-	case 3:
-		rb.PortRange(policy.TCP, 8000, 8100)
-	case 4:
-		rb.NamedPort("http")
-	}
 }
 
 // TestClusterVerdicts: for the scenarios and random Sets clusternp compiles, every

@@ -45,7 +45,7 @@ func tieredSets(n int) map[string]*policy.Set {
 			switch r.IntN(3) {
 			case 0:
 				w = c.Set.Cluster(name)
-				subject(r, w)
+				randset.CNPSubject(r, w)
 			case 1:
 				w = c.Set.Pods(ns, name, policy.MatchLabels{})
 			default:
@@ -56,7 +56,7 @@ func tieredSets(n int) map[string]*policy.Set {
 				w.WithoutDNS()
 			}
 			for j := r.IntN(3) + 1; j > 0; j-- {
-				x, pods := egressPeer(r)
+				x, pods := randset.CNPEgressPeer(r)
 				var rb *policy.RuleBuilder
 				switch r.IntN(7) {
 				case 0, 1:
@@ -68,7 +68,7 @@ func tieredSets(n int) map[string]*policy.Set {
 				default:
 					rb, pods = w.AllowTo(fqdnPeers[r.IntN(len(fqdnPeers))]), false
 				}
-				ports(r, rb, pods)
+				randset.CNPPorts(r, rb, pods)
 			}
 		}
 		out[fmt.Sprintf("tiered seed %d", seed)] = c.Set
